@@ -1,0 +1,116 @@
+// The one implementation of the shared contract. Electron IPC, the browser host and direct callers
+// (tests, the CLI) all come through `handle`, which validates every request before any service
+// sees it and turns every failure into a typed error.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  ApiError,
+  operations,
+  type ApiEvent,
+  type Envelope,
+  type OpName,
+  type Operations,
+  type Transport,
+} from '../shared/contract';
+import { listClasses } from './db/classes';
+import { countImages, imagePage } from './db/images';
+import { listJobs } from './db/jobs';
+import { exportLabelsCsv } from './exchange/export';
+import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
+import { JobRunner } from './jobs';
+import { Project } from './project';
+
+type Implementation = {
+  [K in OpName]: (input: z.output<Operations[K]['input']>) => Promise<z.output<Operations[K]['output']>>;
+};
+
+export interface Studio extends Transport {
+  /** The open project, for the media routes of the transports. */
+  readonly project: Project | null;
+  /** Stops running jobs at a safe point and closes the project. */
+  close(): Promise<void>;
+}
+
+export function createStudio(): Studio {
+  let project: Project | null = null;
+  let jobs: JobRunner | null = null;
+  const listeners = new Set<(event: ApiEvent) => void>();
+  const publish = (event: ApiEvent) => listeners.forEach((listener) => listener(event));
+
+  const requireOpen = () => {
+    if (!project || !jobs) throw new ApiError('no_project', 'no project is open; create or open one first');
+    return { project, jobs };
+  };
+
+  const swap = async (next: Project | null) => {
+    await jobs?.stopAll();
+    project?.close();
+    project = next;
+    jobs = next && new JobRunner(next.db, (job) => publish({ type: 'job', job }));
+    publish({ type: 'project', project: next?.info() ?? null });
+    return next?.info() ?? null;
+  };
+
+  const importWork = (open: Project) => (config: ImportConfig, context: Parameters<typeof runImport>[2]) =>
+    runImport(open, config, context);
+
+  const implementation: Implementation = {
+    createProject: async ({ path }) => (await swap(Project.create(path)))!,
+    openProject: async ({ path }) => (await swap(Project.open(path)))!,
+    closeProject: async () => {
+      await swap(null);
+      return null;
+    },
+    getProject: async () => project?.info() ?? null,
+    listClasses: async () => listClasses(requireOpen().project.db),
+    listImages: async ({ offset, limit }) => {
+      const { db } = requireOpen().project;
+      return { total: countImages(db), images: imagePage(db, offset, limit) };
+    },
+    startImport: async (input) => {
+      const open = requireOpen();
+      const config = await prepareImport(input);
+      return open.jobs.start('import', config, importWork(open.project));
+    },
+    listJobs: async () => listJobs(requireOpen().project.db),
+    cancelJob: async ({ jobId }) => requireOpen().jobs.cancel(jobId),
+    resumeJob: async ({ jobId }) => {
+      const open = requireOpen();
+      return open.jobs.resume(jobId, importWork(open.project));
+    },
+    getImportReport: async ({ jobId }) => {
+      return importReport(requireOpen().project, jobId);
+    },
+    exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, resolve(out)),
+  };
+
+  return {
+    get project() {
+      return project;
+    },
+    async call(op: OpName, input: unknown): Promise<Envelope> {
+      try {
+        if (typeof op !== 'string' || !Object.hasOwn(operations, op)) {
+          throw new ApiError('unknown_operation', `unknown operation ${JSON.stringify(op)}`);
+        }
+        const parsed = operations[op].input.safeParse(input ?? {});
+        if (!parsed.success) {
+          throw new ApiError('invalid_request', `${op}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+        }
+        const run = implementation[op] as (input: unknown) => Promise<unknown>;
+        return { ok: true, result: await run(parsed.data) };
+      } catch (error) {
+        if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
+        console.error(`csra-studio: ${op} failed`, error);
+        return { ok: false, error: { code: 'internal', message: (error as Error).message ?? String(error) } };
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: async () => {
+      await swap(null);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// csra-studio: the headless commands. Results go to stdout (JSON with --json), progress to stderr,
+// and bad input ends the process with a one-line reason and a non-zero exit code.
+import { parseArgs } from 'node:util';
+import { ApiError, createClient, type Api, type ImportReport, type JobInfo } from '../shared/contract';
+import { createStudio } from './api';
+
+const usage = `usage:
+  csra-studio import <project.sqlite> <folder> [--labels labels.csv] [--json]
+  csra-studio export <project.sqlite> --format csv --out PATH`;
+
+/** Exit codes: 0 done, 1 the work failed, 2 the command line or its input is wrong. */
+class UsageError extends Error {}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  async import(args) {
+    const { values, positionals } = parse(args, { labels: { type: 'string' }, json: { type: 'boolean' } }, 2);
+    const [projectPath, folder] = positionals as [string, string];
+    await withProject(projectPath, true, async (api) => {
+      const job = await api.startImport({ folder, ...(values.labels ? { labelsCsv: values.labels } : {}) });
+      const finished = await followJob(api, job);
+      const report = await api.getImportReport({ jobId: job.id });
+      const project = await api.getProject({});
+      if (values.json) process.stdout.write(JSON.stringify({ ...report, project }, null, 2) + '\n');
+      else process.stdout.write(describeImport(report, project!.classCount));
+      if (finished.status !== 'done') throw new Error(`import ${finished.status}: ${finished.error ?? ''}`);
+    });
+  },
+
+  async export(args) {
+    const { values, positionals } = parse(
+      args,
+      { format: { type: 'string', default: 'csv' }, out: { type: 'string' } },
+      1,
+    );
+    if (values.format !== 'csv') throw new UsageError(`unsupported export format "${values.format}" (supported: csv)`);
+    if (!values.out) throw new UsageError('export needs --out PATH');
+    await withProject(positionals[0]!, false, async (api) => {
+      const { path, rows } = await api.exportLabels({ format: 'csv', out: values.out! });
+      process.stdout.write(`wrote ${rows} photos to ${path}\n`);
+    });
+  },
+};
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parse<O extends Options>(args: string[], options: O, positionals: number) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(`expected ${positionals} argument(s), got ${parsed.positionals.length}`);
+  }
+  return parsed;
+}
+
+async function withProject(
+  path: string,
+  createIfMissing: boolean,
+  work: (api: Api) => Promise<void>,
+): Promise<void> {
+  const studio = createStudio();
+  const api = createClient(studio);
+  try {
+    try {
+      await api.openProject({ path });
+    } catch (error) {
+      if (!(createIfMissing && error instanceof ApiError && error.code === 'not_found')) throw error;
+      await api.createProject({ path });
+    }
+    await work(api);
+  } finally {
+    await studio.close();
+  }
+}
+
+/** Waits for a job to end, drawing its progress on stderr; Ctrl+C cancels it at a safe point. */
+function followJob(api: Api, job: JobInfo): Promise<JobInfo> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const onInterrupt = () => void api.cancelJob({ jobId: job.id }).catch(() => undefined);
+    process.once('SIGINT', onInterrupt);
+    const stop = api.onEvent((event) => {
+      if (event.type !== 'job' || event.job.id !== job.id) return;
+      const { status, phase, done, total } = event.job;
+      if (status === 'running') {
+        const rate = done / Math.max((Date.now() - started) / 1000, 0.001);
+        process.stderr.write(`\r${phase} ${done}/${total} (${rate.toFixed(0)}/s)   `);
+        return;
+      }
+      process.stderr.write('\n');
+      stop();
+      process.off('SIGINT', onInterrupt);
+      resolve(event.job);
+    });
+  });
+}
+
+function describeImport(report: ImportReport, classCount: number): string {
+  const lines = [
+    `${report.found} photos found: ${report.added} new, ${report.existing} already in the project, ` +
+      `${report.duplicates.length} duplicates, ${report.skipped.length} skipped`,
+  ];
+  for (const { path, duplicateOf } of report.duplicates) lines.push(`  duplicate  ${path} (same as ${duplicateOf})`);
+  for (const { path, reason } of report.skipped) lines.push(`  skipped    ${path}: ${reason}`);
+  if (report.labels) {
+    const { classes, photosLabelled, labelsWritten, humanLabelsKept, unmatchedRows } = report.labels;
+    lines.push(
+      `labels: ${classes} classes, ${photosLabelled} photos labelled, ${labelsWritten} labels written` +
+        (humanLabelsKept ? `, ${humanLabelsKept} human labels kept` : '') +
+        (unmatchedRows.length ? `, ${unmatchedRows.length} rows name no imported photo` : ''),
+    );
+  }
+  lines.push(`project: ${classCount} classes`);
+  return lines.join('\n') + '\n';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const run = command ? commands[command] : undefined;
+  if (!run) {
+    process.stderr.write(command && command !== '--help' ? `unknown command "${command}"\n${usage}\n` : `${usage}\n`);
+    return command && command !== '--help' ? 2 : 0;
+  }
+  try {
+    await run(args);
+    return 0;
+  } catch (error) {
+    const message = (error as Error).message;
+    process.stderr.write(`csra-studio ${command}: ${message.split('\n')[0]}\n`);
+    if (error instanceof UsageError) process.stderr.write(`${usage}\n`);
+    return error instanceof UsageError || (error instanceof ApiError && isInputError(error)) ? 2 : 1;
+  }
+}
+
+function isInputError(error: ApiError): boolean {
+  return ['invalid_request', 'bad_input', 'not_found', 'conflict', 'corrupt_database'].includes(error.code);
+}
+
+process.exitCode = await main(process.argv.slice(2));

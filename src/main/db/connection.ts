@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { ApiError } from '../../shared/contract';
+import { migrations, schemaVersion } from './migrations';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (or creates) a project database: WAL, foreign keys, an integrity check, then every
+ * pending migration, each in its own transaction.
+ */
+export function openDatabase(file: string, { create }: { create: boolean }): Db {
+  if (create && existsSync(file)) throw new ApiError('conflict', `${file} already exists`);
+  if (!create && !existsSync(file)) throw new ApiError('not_found', `no project at ${file}`);
+  let db: Db;
+  try {
+    db = new Database(file, { fileMustExist: !create });
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    throw new ApiError('corrupt_database', `${file} is not a CSRA Studio project: ${(error as Error).message}`);
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const problems = db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[];
+    if (problems[0]?.integrity_check !== 'ok') {
+      const detail = problems.map((p) => p.integrity_check).join('; ');
+      throw new ApiError('corrupt_database', `${file} failed its integrity check: ${detail}`);
+    }
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('corrupt_database', `${file} could not be opened: ${(error as Error).message}`);
+  }
+}
+
+function migrate(db: Db, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > schemaVersion) {
+    throw new ApiError(
+      'conflict',
+      `${file} has schema version ${current}, newer than this CSRA Studio (${schemaVersion}); update the app`,
+    );
+  }
+  for (const migration of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+export function readSchemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export const now = (): string => new Date().toISOString();

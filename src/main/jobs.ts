@@ -1,0 +1,89 @@
+import { ApiError, type JobInfo } from '../shared/contract';
+import type { Db } from './db/connection';
+import { createJob, getJob, jobConfig, setJobProgress, setJobStatus } from './db/jobs';
+
+export interface JobContext {
+  jobId: number;
+  signal: AbortSignal;
+  /** Records progress on the job row; call inside the transaction that did the work it counts. */
+  progress(phase: string, done: number, total: number): void;
+}
+
+export type JobWork<Config> = (config: Config, context: JobContext) => Promise<void>;
+
+/**
+ * Runs jobs in this process: their state lives in the `jobs` table, so a job cut off by a crash is
+ * found again on open (as interrupted) and resumed with the configuration it started with.
+ */
+export class JobRunner {
+  private readonly active = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private lastEvent = new Map<number, number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly publish: (job: JobInfo) => void,
+  ) {}
+
+  start<Config>(kind: JobInfo['kind'], config: Config, work: JobWork<Config>): JobInfo {
+    const job = createJob(this.db, kind, config);
+    this.run(job.id, config, work);
+    return job;
+  }
+
+  resume<Config>(jobId: number, work: JobWork<Config>): JobInfo {
+    const job = this.get(jobId);
+    if (this.active.has(jobId)) throw new ApiError('conflict', `job ${jobId} is already running`);
+    if (job.status === 'done') throw new ApiError('conflict', `job ${jobId} has already finished`);
+    setJobStatus(this.db, jobId, 'running');
+    this.run(jobId, jobConfig<Config>(this.db, jobId), work);
+    return this.get(jobId);
+  }
+
+  cancel(jobId: number): JobInfo {
+    const running = this.active.get(jobId);
+    if (!running) throw new ApiError('conflict', `job ${jobId} is not running`);
+    running.controller.abort();
+    return this.get(jobId);
+  }
+
+  get(jobId: number): JobInfo {
+    const job = getJob(this.db, jobId);
+    if (!job) throw new ApiError('not_found', `no job ${jobId}`);
+    return job;
+  }
+
+  /** Cancels every running job and waits for each to stop at its next safe point. */
+  async stopAll(): Promise<void> {
+    for (const { controller } of this.active.values()) controller.abort();
+    await Promise.all([...this.active.values()].map(({ done }) => done));
+  }
+
+  private run<Config>(jobId: number, config: Config, work: JobWork<Config>): void {
+    const controller = new AbortController();
+    const context: JobContext = {
+      jobId,
+      signal: controller.signal,
+      progress: (phase, done, total) => {
+        setJobProgress(this.db, jobId, { phase, done, total });
+        this.emit(jobId, false);
+      },
+    };
+    const done = work(config, context).then(
+      () => setJobStatus(this.db, jobId, controller.signal.aborted ? 'cancelled' : 'done'),
+      (error: unknown) => setJobStatus(this.db, jobId, 'failed', (error as Error).message),
+    );
+    const finished = done.finally(() => {
+      this.active.delete(jobId);
+      this.emit(jobId, true);
+    });
+    this.active.set(jobId, { controller, done: finished });
+  }
+
+  // Progress events are capped at ~10 a second per job; the final state is always sent.
+  private emit(jobId: number, force: boolean): void {
+    const at = Date.now();
+    if (!force && at - (this.lastEvent.get(jobId) ?? 0) < 100) return;
+    this.lastEvent.set(jobId, at);
+    this.publish(this.get(jobId));
+  }
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { describeFsError } from './scan';
+import { thumbnailSize } from './thumbnails';
+
+/** A file that is not a readable image; `reason` says why, for the import report. */
+export class UnreadablePhoto extends Error {}
+
+export async function readPhotoBytes(path: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new UnreadablePhoto(`cannot read file: ${describeFsError(error)}`);
+  }
+  if (bytes.length === 0) throw new UnreadablePhoto('empty file (0 bytes)');
+  return bytes;
+}
+
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface DecodedPhoto {
+  format: string;
+  /** Size as displayed, after the EXIF orientation is applied. */
+  width: number;
+  height: number;
+  orientation: number;
+  thumbnail: Buffer;
+}
+
+/**
+ * Decodes a photo fully (truncated or corrupt data fails here, not later in the grid) and renders
+ * its thumbnail, upright. Multi-frame GIFs contribute their first frame.
+ */
+export async function decodePhoto(bytes: Buffer): Promise<DecodedPhoto> {
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(bytes).metadata();
+  } catch (error) {
+    throw new UnreadablePhoto(`not a readable image: ${cleanSharpMessage(error)}`);
+  }
+  if (!metadata.width || !metadata.height) throw new UnreadablePhoto('not a readable image: no dimensions');
+  let thumbnail: Buffer;
+  try {
+    thumbnail = await sharp(bytes, { failOn: 'error' })
+      .rotate()
+      .resize(thumbnailSize, thumbnailSize, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 78, effort: 2 })
+      .toBuffer();
+  } catch (error) {
+    throw new UnreadablePhoto(`damaged image data: ${cleanSharpMessage(error)}`);
+  }
+  const orientation = metadata.orientation ?? 1;
+  const swapped = orientation >= 5 && orientation <= 8;
+  return {
+    format: metadata.format,
+    width: swapped ? metadata.height : metadata.width,
+    height: swapped ? metadata.width : metadata.height,
+    orientation,
+    thumbnail,
+  };
+}
+
+function cleanSharpMessage(error: unknown): string {
+  return (error as Error).message.split('\n')[0]!.replace(/^Input (buffer|file) /, '').trim();
+}

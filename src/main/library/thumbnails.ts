@@ -1,0 +1,22 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+export const thumbnailSize = 256;
+
+/** Thumbnails live beside the project file, named by content hash, so a copy of a photo shares one. */
+export function thumbnailFolder(projectPath: string): string {
+  return projectPath.replace(/\.sqlite$/i, '') + '.thumbs';
+}
+
+export function thumbnailPath(projectPath: string, sha256: string): string {
+  return join(thumbnailFolder(projectPath), sha256.slice(0, 2), `${sha256}.webp`);
+}
+
+/** Written to a temporary name and renamed, so a crash never leaves half a thumbnail. */
+export async function writeThumbnail(projectPath: string, sha256: string, bytes: Buffer): Promise<void> {
+  const file = thumbnailPath(projectPath, sha256);
+  await mkdir(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, bytes);
+  await rename(partial, file);
+}

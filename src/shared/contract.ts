@@ -1,0 +1,176 @@
+// The one API of CSRA Studio. Every transport (Electron IPC, the browser host's WebSocket, direct
+// calls in tests and the CLI) carries exactly these operations, and main validates every request
+// against its input schema before it reaches a service.
+import { z } from 'zod';
+
+const Id = z.number().int().positive();
+const Path = z.string().trim().min(1, 'a path is required').max(4096);
+
+export const LabelState = z.enum(['positive', 'negative']);
+export const LabelSource = z.enum(['human', 'accepted', 'imported']);
+export const Split = z.enum(['train', 'val', 'test', 'none']);
+export const JobKind = z.enum(['import']);
+export const JobStatus = z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']);
+
+export const ProjectInfo = z.object({
+  path: z.string(),
+  name: z.string(),
+  schemaVersion: z.number().int(),
+  imageCount: z.number().int(),
+  classCount: z.number().int(),
+});
+
+export const ClassInfo = z.object({
+  id: Id,
+  name: z.string(),
+  color: z.string(),
+  hotkey: z.string().nullable(),
+  position: z.number().int(),
+});
+
+export const Label = z.object({ classId: Id, state: LabelState, source: LabelSource });
+
+export const ImageSummary = z.object({
+  id: Id,
+  path: z.string(),
+  name: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  split: Split,
+  labels: z.array(Label),
+});
+
+export const JobInfo = z.object({
+  id: Id,
+  kind: JobKind,
+  status: JobStatus,
+  phase: z.string(),
+  done: z.number().int(),
+  total: z.number().int(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const ImportReport = z.object({
+  jobId: Id,
+  status: JobStatus,
+  found: z.number().int(),
+  added: z.number().int(),
+  existing: z.number().int(),
+  duplicates: z.array(z.object({ path: z.string(), duplicateOf: z.string() })),
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  labels: z
+    .object({
+      classes: z.number().int(),
+      photosLabelled: z.number().int(),
+      labelsWritten: z.number().int(),
+      humanLabelsKept: z.number().int(),
+      unmatchedRows: z.array(z.string()),
+    })
+    .nullable(),
+});
+
+const op = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+const None = z.object({}).strict();
+
+export const operations = {
+  createProject: op(z.object({ path: Path }).strict(), ProjectInfo),
+  openProject: op(z.object({ path: Path }).strict(), ProjectInfo),
+  closeProject: op(None, z.null()),
+  getProject: op(None, ProjectInfo.nullable()),
+  listClasses: op(None, z.array(ClassInfo)),
+  listImages: op(
+    z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(200),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), images: z.array(ImageSummary) }),
+  ),
+  startImport: op(z.object({ folder: Path, labelsCsv: Path.optional() }).strict(), JobInfo),
+  listJobs: op(None, z.array(JobInfo)),
+  cancelJob: op(z.object({ jobId: Id }).strict(), JobInfo),
+  resumeJob: op(z.object({ jobId: Id }).strict(), JobInfo),
+  getImportReport: op(z.object({ jobId: Id }).strict(), ImportReport),
+  exportLabels: op(
+    z.object({ format: z.enum(['csv']), out: Path }).strict(),
+    z.object({ path: z.string(), rows: z.number().int() }),
+  ),
+};
+
+export type Operations = typeof operations;
+export type OpName = keyof Operations;
+export type OpInput<K extends OpName> = z.input<Operations[K]['input']>;
+export type OpOutput<K extends OpName> = z.output<Operations[K]['output']>;
+export const opNames = Object.keys(operations) as OpName[];
+
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+export type ClassInfo = z.infer<typeof ClassInfo>;
+export type Label = z.infer<typeof Label>;
+export type LabelState = z.infer<typeof LabelState>;
+export type LabelSource = z.infer<typeof LabelSource>;
+export type ImageSummary = z.infer<typeof ImageSummary>;
+export type JobInfo = z.infer<typeof JobInfo>;
+export type JobStatus = z.infer<typeof JobStatus>;
+export type ImportReport = z.infer<typeof ImportReport>;
+
+/** Pushed from main to every connected client while jobs run. */
+export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'project'; project: ProjectInfo | null };
+
+export const ErrorCode = z.enum([
+  'invalid_request',
+  'unknown_operation',
+  'no_project',
+  'not_found',
+  'conflict',
+  'bad_input',
+  'io_error',
+  'corrupt_database',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export interface ApiFailure {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What every transport carries back for one call: never a thrown error. */
+export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiFailure };
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The typed client every caller programs against, whatever carries the calls. */
+export type Api = { [K in OpName]: (input: OpInput<K>) => Promise<OpOutput<K>> } & {
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+};
+
+/** A transport's two primitives: one call returning an envelope, and an event subscription. */
+export interface Transport {
+  call(op: OpName, input: unknown): Promise<Envelope>;
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+export function createClient(transport: Transport): Api {
+  const client = {
+    onEvent: (listener: (event: ApiEvent) => void) => transport.subscribe(listener),
+  } as Record<string, unknown>;
+  for (const name of opNames) {
+    client[name] = async (input: unknown) => {
+      const envelope = await transport.call(name, input);
+      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message);
+      return envelope.result;
+    };
+  }
+  return client as Api;
+}
