@@ -1,13 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-
-// electron-vite derives its Node/Chrome targets from the installed electron package. Electron is an
-// optional dependency (its binary download fails offline), so name the pinned major version here
-// and let the build work without it.
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-process.env.ELECTRON_MAJOR_VER ??= String(pkg.optionalDependencies.electron).split('.')[0];
 
 export default defineConfig({
   main: {
@@ -25,6 +18,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload can require only 'electron': bundle everything else into it.
+      externalizeDeps: false,
       rolldownOptions: {
         input: { index: resolve('src/preload/index.ts') },
         // Sandboxed preloads cannot load ES modules.

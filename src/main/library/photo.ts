@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { describeFsError } from './scan';
 import { thumbnailSize } from './thumbnails';
 
@@ -36,7 +36,7 @@ export interface DecodedPhoto {
  * its thumbnail, upright. Multi-frame GIFs contribute their first frame.
  */
 export async function decodePhoto(bytes: Buffer): Promise<DecodedPhoto> {
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     metadata = await sharp(bytes).metadata();
   } catch (error) {

@@ -1,0 +1,178 @@
+// The browser host: serves the built renderer and photo bytes over http, and the API contract over
+// a WebSocket. Bound to 127.0.0.1 only; every request and connection must carry the per-run token
+// (once in the URL, then as a same-site cookie).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError, type OpName } from '../../shared/contract';
+import type { Studio } from '../api';
+import { parseMediaPath, readMedia } from '../media';
+import { contentSecurityPolicy } from '../security';
+
+export interface Host {
+  url: string;
+  /** The URL to open once: it hands the token to the browser. */
+  openUrl: string;
+  close(): Promise<void>;
+}
+
+const cookieName = 'csra_token';
+const staticTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+};
+
+export async function startHost(options: { studio: Studio; rendererDir: string; port?: number }): Promise<Host> {
+  const { studio, rendererDir } = options;
+  const token = randomBytes(24).toString('base64url');
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  let origin = '';
+
+  const authorised = (request: IncomingMessage, url: URL) =>
+    [url.searchParams.get('token'), readCookie(request, cookieName)].some((candidate) => sameToken(candidate, token));
+
+  const server = createServer((request, response) => {
+    void handleHttp(request, response).catch((error: unknown) => {
+      if (!response.headersSent) send(response, 500, 'internal error');
+      console.error('csra-studio host:', error);
+    });
+  });
+
+  async function handleHttp(request: IncomingMessage, response: ServerResponse) {
+    applySecurityHeaders(response);
+    const url = new URL(request.url ?? '/', origin);
+    if (!validHost(request, origin)) return send(response, 421, 'unexpected Host header');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'method not allowed');
+    if (!authorised(request, url)) return send(response, 401, 'missing or wrong token; open the URL printed at start');
+    if (url.searchParams.has('token')) {
+      // Trade the token in the URL for a cookie, and drop it from the address bar and history.
+      response.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
+      response.setHeader('Location', '/');
+      return send(response, 303, '');
+    }
+    if (url.pathname.startsWith('/media/')) return serveMedia(url.pathname.slice('/media/'.length), response);
+    return serveStatic(url.pathname, response);
+  }
+
+  async function serveMedia(path: string, response: ServerResponse) {
+    const target = parseMediaPath(path);
+    if (!target) return send(response, 404, 'not found');
+    try {
+      const media = await readMedia(studio.project, target.kind, target.id);
+      response.setHeader('Content-Type', media.type);
+      response.setHeader('Cache-Control', 'private, max-age=3600');
+      if ('bytes' in media) return void response.end(media.bytes);
+      const { size } = await stat(media.file);
+      response.setHeader('Content-Length', size);
+      createReadStream(media.file)
+        .on('error', () => response.destroy())
+        .pipe(response);
+    } catch (error) {
+      const status = error instanceof ApiError && error.code !== 'io_error' ? 404 : 500;
+      send(response, status, (error as Error).message);
+    }
+  }
+
+  async function serveStatic(pathname: string, response: ServerResponse) {
+    const relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
+    const file = join(rendererDir, relative);
+    if (!file.startsWith(rendererDir + sep)) return send(response, 404, 'not found');
+    const body = await readFile(file).catch(() => null);
+    if (!body) return send(response, 404, 'not found');
+    response.setHeader('Content-Type', staticTypes[extname(file)] ?? 'application/octet-stream');
+    response.setHeader('Cache-Control', 'no-cache');
+    response.end(body);
+  }
+
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', origin);
+    const allowed =
+      url.pathname === '/api' &&
+      validHost(request, origin) &&
+      request.headers.origin === origin &&
+      authorised(request, url);
+    if (!allowed) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws, studio));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: origin,
+    openUrl: `${origin}/?token=${token}`,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** One WebSocket client: `{id, op, input}` in, `{id, ...envelope}` out, plus `{event}` pushes. */
+function serveApi(ws: WebSocket, studio: Studio) {
+  const unsubscribe = studio.subscribe((event) => ws.send(JSON.stringify({ event })));
+  ws.on('close', unsubscribe);
+  ws.on('message', async (data) => {
+    let message: { id?: unknown; op?: unknown; input?: unknown };
+    try {
+      message = JSON.parse(data.toString());
+    } catch {
+      return ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'invalid_request', message: 'not JSON' } }));
+    }
+    const id = typeof message?.id === 'number' ? message.id : null;
+    const envelope = await studio.call(message?.op as OpName, message?.input);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...envelope }));
+  });
+}
+
+function applySecurityHeaders(response: ServerResponse) {
+  response.setHeader('Content-Security-Policy', contentSecurityPolicy);
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Referrer-Policy', 'no-referrer');
+  response.setHeader('X-Frame-Options', 'DENY');
+  response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+// A page on another site resolving its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
+function validHost(request: IncomingMessage, origin: string): boolean {
+  return request.headers.host === origin.slice('http://'.length);
+}
+
+function sameToken(candidate: string | null | undefined, token: string): boolean {
+  if (!candidate) return false;
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readCookie(request: IncomingMessage, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+function send(response: ServerResponse, status: number, message: string) {
+  response.statusCode = status;
+  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  response.end(message);
+}

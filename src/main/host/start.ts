@@ -1,0 +1,37 @@
+// `npm start` without the Electron binary: the browser host on 127.0.0.1, printing the URL to open.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createClient } from '../../shared/contract';
+import { createStudio } from '../api';
+import { startHost } from './server';
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: process.env.CSRA_PORT ?? '0' }, project: { type: 'string' } },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`csra-studio: --port must be a port number, got "${values.port}"`);
+  process.exit(2);
+}
+
+const studio = createStudio();
+if (values.project) {
+  try {
+    await createClient(studio).openProject({ path: values.project });
+  } catch (error) {
+    console.error(`csra-studio: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+const host = await startHost({ studio, rendererDir, port });
+console.log(`CSRA Studio is running at ${host.openUrl}`);
+console.log('Open that address in a browser on this machine. Ctrl+C stops the app.');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    await host.close();
+    await studio.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,15 @@
+// Exposes the API contract to the sandboxed renderer as window.api: one function per operation,
+// each returning the envelope main produced, plus the event subscription. Nothing else.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { opNames, type ApiEvent, type Envelope } from '../shared/contract';
+
+const api: Record<string, unknown> = Object.fromEntries(
+  opNames.map((op) => [op, (input: unknown): Promise<Envelope> => ipcRenderer.invoke('api', op, input)]),
+);
+api.onEvent = (listener: (event: ApiEvent) => void) => {
+  const forward = (_event: IpcRendererEvent, event: ApiEvent) => listener(event);
+  ipcRenderer.on('api:event', forward);
+  return () => ipcRenderer.off('api:event', forward);
+};
+
+contextBridge.exposeInMainWorld('api', api);

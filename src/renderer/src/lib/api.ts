@@ -1,0 +1,56 @@
+// The one client the UI talks to: Electron's preload bridge when it is there, otherwise the browser
+// host's WebSocket at /api on the page's own origin (the host's cookie carries the token).
+import { createClient, type Api, type Transport } from '../../../shared/contract';
+import { createPreloadTransport } from './preload-transport';
+import { createWebSocketTransport, type ConnectionStatus } from './ws-transport';
+
+export const inElectron = typeof window !== 'undefined' && window.api !== undefined;
+
+/** Connection state for the UI; always open in Electron, where IPC cannot drop. */
+export interface Connection {
+  onStatus(listener: (status: ConnectionStatus) => void): () => void;
+}
+
+function chooseTransport(): { transport: Transport; connection: Connection } {
+  if (window.api) {
+    return {
+      transport: createPreloadTransport(window.api),
+      connection: {
+        onStatus: (listener) => {
+          listener({ state: 'open', failures: 0 });
+          return () => {};
+        },
+      },
+    };
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const transport = createWebSocketTransport({
+    url: `${scheme}://${location.host}/api`,
+    connect: (url) => new WebSocket(url),
+  });
+  return { transport, connection: transport };
+}
+
+const chosen = chooseTransport();
+
+export const api: Api = createClient(chosen.transport);
+export const connection: Connection = chosen.connection;
+
+/**
+ * The URL of a photo's thumbnail or full image. `scope` (the project path) only keeps the browser
+ * cache apart between projects, whose image ids overlap; the transports ignore it.
+ */
+export function mediaUrl(kind: 'thumb' | 'photo', id: number, scope?: string): string {
+  const query = scope ? `?p=${scopeKey(scope)}` : '';
+  return inElectron ? `csra-media://${kind}/${id}${query}` : `/media/${kind}/${id}${query}`;
+}
+
+/** FNV-1a of the project path, in base 36: short, stable, and not the path itself. */
+function scopeKey(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
+}

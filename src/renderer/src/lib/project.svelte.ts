@@ -1,0 +1,91 @@
+// The open project: create, open and close it, and keep its counts fresh as imports finish.
+import type { Api, ProjectInfo } from '../../../shared/contract';
+import { messageOf } from './errors';
+
+export class ProjectStore {
+  /** The open project, or null when none is. */
+  current = $state<ProjectInfo | null>(null);
+  /** True once the first `load()` has answered. */
+  loaded = $state(false);
+  /** A create, open or close request is in flight. */
+  busy = $state(false);
+  /** Why the last request failed, as a sentence; cleared by the next request. */
+  error = $state<string | null>(null);
+
+  readonly #api: Api;
+  readonly #unsubscribe: () => void;
+
+  constructor(api: Api) {
+    this.#api = api;
+    this.#unsubscribe = api.onEvent((event) => {
+      if (event.type === 'project') this.current = event.project;
+      // Imports change the photo and class counts.
+      else if (event.type === 'job' && event.job.status !== 'running') void this.refresh();
+    });
+  }
+
+  /** Asks main which project is open (another window or the CLI may have opened one). */
+  async load(): Promise<void> {
+    try {
+      this.current = await this.#api.getProject({});
+      this.error = null;
+    } catch (error) {
+      this.error = messageOf(error);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  /** Re-reads the open project's counts; failures are left for the next user action to report. */
+  async refresh(): Promise<void> {
+    try {
+      this.current = await this.#api.getProject({});
+    } catch {
+      // The connection may be down; the connection banner says so.
+    }
+  }
+
+  create(path: string): Promise<boolean> {
+    return this.#run(path, (input) => this.#api.createProject(input));
+  }
+
+  open(path: string): Promise<boolean> {
+    return this.#run(path, (input) => this.#api.openProject(input));
+  }
+
+  async close(): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await this.#api.closeProject({});
+      this.current = null;
+    } catch (error) {
+      this.error = messageOf(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  dispose(): void {
+    this.#unsubscribe();
+  }
+
+  async #run(path: string, request: (input: { path: string }) => Promise<ProjectInfo>): Promise<boolean> {
+    const trimmed = path.trim();
+    if (!trimmed) {
+      this.error = 'Enter the path of a project file, for example /home/me/photos.sqlite.';
+      return false;
+    }
+    this.busy = true;
+    this.error = null;
+    try {
+      this.current = await request({ path: trimmed });
+      return true;
+    } catch (error) {
+      this.error = messageOf(error);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
