@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -12,11 +13,14 @@ export function thumbnailPath(projectPath: string, sha256: string): string {
   return join(thumbnailFolder(projectPath), sha256.slice(0, 2), `${sha256}.webp`);
 }
 
-/** Written to a temporary name and renamed, so a crash never leaves half a thumbnail. */
+/**
+ * Written to a temporary name and renamed, so a crash never leaves half a thumbnail; the name is
+ * unique because two copies of one photo may be rendered at the same time.
+ */
 export async function writeThumbnail(projectPath: string, sha256: string, bytes: Buffer): Promise<void> {
   const file = thumbnailPath(projectPath, sha256);
   await mkdir(dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
+  const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
   await writeFile(partial, bytes);
   await rename(partial, file);
 }

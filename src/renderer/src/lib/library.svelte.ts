@@ -1,0 +1,125 @@
+// The photo library as the grid pages through it: photos in path order with their labels, the
+// total, and the classes (names and colours) the labels refer to. Reloads when an import stops or
+// the project changes.
+import type { Api, ClassInfo, ImageSummary } from '../../../shared/contract';
+import { messageOf } from './errors';
+
+/** The most photos one listImages call may ask for (the contract's limit). */
+const maxPage = 500;
+
+export class LibraryStore {
+  /** Photos loaded so far, in the library's order. */
+  images = $state<ImageSummary[]>([]);
+  /** Photos in the project, loaded or not. */
+  total = $state(0);
+  classes = $state<ClassInfo[]>([]);
+  /** A page or a reload is in flight. */
+  loading = $state(false);
+  /** True once the first page has answered. */
+  loaded = $state(false);
+  error = $state<string | null>(null);
+
+  classById = $derived(new Map(this.classes.map((item) => [item.id, item])));
+  hasMore = $derived(this.images.length < this.total);
+
+  readonly pageSize: number;
+  readonly #api: Api;
+  readonly #unsubscribe: () => void;
+  /** Bumped by every reload and clear, so answers to older requests are dropped. */
+  #generation = 0;
+  #pending: Promise<void> | null = null;
+
+  constructor(api: Api, options: { pageSize?: number } = {}) {
+    this.#api = api;
+    this.pageSize = Math.min(maxPage, options.pageSize ?? 120);
+    this.#unsubscribe = api.onEvent((event) => {
+      if (event.type === 'project') {
+        this.clear();
+        if (event.project) void this.reload();
+      } else if (event.job.kind === 'import' && event.job.status !== 'running') {
+        void this.reload();
+      }
+    });
+  }
+
+  /** Reads the classes and the first page again, keeping as many photos loaded as there were. */
+  reload(): Promise<void> {
+    const generation = ++this.#generation;
+    const limit = Math.min(maxPage, Math.max(this.pageSize, this.images.length));
+    this.loading = true;
+    const request = (async () => {
+      try {
+        const [classes, page] = await Promise.all([
+          this.#api.listClasses({}),
+          this.#api.listImages({ offset: 0, limit }),
+        ]);
+        if (generation !== this.#generation) return;
+        this.classes = classes;
+        this.images = page.images;
+        this.total = page.total;
+        this.error = null;
+        this.loaded = true;
+      } catch (error) {
+        if (generation === this.#generation) this.error = messageOf(error);
+      } finally {
+        if (generation === this.#generation) {
+          this.loading = false;
+          this.#pending = null;
+        }
+      }
+    })();
+    this.#pending = request;
+    return request;
+  }
+
+  /** Loads the next page, if there is one; calls while a page is loading share it. */
+  loadMore(): Promise<void> {
+    if (this.#pending) return this.#pending;
+    if (!this.loaded) return this.reload();
+    if (!this.hasMore) return Promise.resolve();
+    const generation = this.#generation;
+    this.loading = true;
+    const request = (async () => {
+      try {
+        const page = await this.#api.listImages({ offset: this.images.length, limit: this.pageSize });
+        if (generation !== this.#generation) return;
+        // Photos imported meanwhile shift the pages: never show one twice.
+        const known = new Set(this.images.map((image) => image.id));
+        this.images = [...this.images, ...page.images.filter((image) => !known.has(image.id))];
+        this.total = page.total;
+        this.error = null;
+      } catch (error) {
+        if (generation === this.#generation) this.error = messageOf(error);
+      } finally {
+        if (generation === this.#generation) {
+          this.loading = false;
+          this.#pending = null;
+        }
+      }
+    })();
+    this.#pending = request;
+    return request;
+  }
+
+  /** Forgets everything loaded (the project closed or changed). */
+  clear(): void {
+    this.#generation += 1;
+    this.#pending = null;
+    this.images = [];
+    this.total = 0;
+    this.classes = [];
+    this.loading = false;
+    this.loaded = false;
+    this.error = null;
+  }
+
+  /** The classes an image is labelled positive for, in class order. */
+  positiveClasses(image: ImageSummary): ClassInfo[] {
+    const positive = new Set(image.labels.filter((label) => label.state === 'positive').map((l) => l.classId));
+    return this.classes.filter((item) => positive.has(item.id));
+  }
+
+  dispose(): void {
+    this.#unsubscribe();
+  }
+}
