@@ -40,10 +40,11 @@ export class JobRunner {
   }
 
   cancel(jobId: number): JobInfo {
+    const job = this.get(jobId);
     const running = this.active.get(jobId);
-    if (!running) throw new ApiError('conflict', `job ${jobId} is not running`);
+    if (!running) throw new ApiError('conflict', `job ${jobId} is not running (it is ${job.status})`);
     running.controller.abort();
-    return this.get(jobId);
+    return job;
   }
 
   get(jobId: number): JobInfo {

@@ -23,11 +23,7 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    const problems = db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[];
-    if (problems[0]?.integrity_check !== 'ok') {
-      const detail = problems.map((p) => p.integrity_check).join('; ');
-      throw new ApiError('corrupt_database', `${file} failed its integrity check: ${detail}`);
-    }
+    checkIntegrity(db, file);
     migrate(db, file);
     return db;
   } catch (error) {
@@ -35,6 +31,18 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
     if (error instanceof ApiError) throw error;
     throw new ApiError('corrupt_database', `${file} could not be opened: ${(error as Error).message}`);
   }
+}
+
+function checkIntegrity(db: Db, file: string): void {
+  let detail: string;
+  try {
+    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+    if (rows[0]?.integrity_check === 'ok') return;
+    detail = rows.map((row) => row.integrity_check).join('; ');
+  } catch (error) {
+    detail = (error as Error).message;
+  }
+  throw new ApiError('corrupt_database', `${file} failed its integrity check: ${detail}`);
 }
 
 function migrate(db: Db, file: string): void {

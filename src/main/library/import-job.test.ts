@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { vocImages } from '../../../test/fixtures/paths';
-import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/studio';
+import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
 import { thumbnailPath } from './thumbnails';
 
