@@ -1,6 +1,6 @@
 import { ApiError, type JobInfo } from '../shared/contract';
 import type { Db } from './db/connection';
-import { createJob, getJob, jobConfig, setJobProgress, setJobStatus } from './db/jobs';
+import { createJob, findUnfinishedJob, getJob, jobConfig, setJobProgress, setJobStatus } from './db/jobs';
 
 export interface JobContext {
   jobId: number;
@@ -24,7 +24,10 @@ export class JobRunner {
     private readonly publish: (job: JobInfo) => void,
   ) {}
 
+  /** Starts a job, or resumes the last one of its kind that stopped early with the same config. */
   start<Config>(kind: JobInfo['kind'], config: Config, work: JobWork<Config>): JobInfo {
+    const unfinished = findUnfinishedJob(this.db, kind, config);
+    if (unfinished !== undefined && !this.active.has(unfinished)) return this.resume(unfinished, work);
     const job = createJob(this.db, kind, config);
     this.run(job.id, config, work);
     return job;

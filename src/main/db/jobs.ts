@@ -21,6 +21,17 @@ export function listJobs(db: Db): JobInfo[] {
   return db.prepare(`SELECT ${columns} FROM jobs ORDER BY id DESC`).all() as JobInfo[];
 }
 
+/** The latest job of a kind that stopped early with exactly this configuration, if any. */
+export function findUnfinishedJob(db: Db, kind: JobInfo['kind'], config: unknown): number | undefined {
+  const row = db
+    .prepare(
+      `SELECT id FROM jobs WHERE kind = ? AND config = ? AND status IN ('interrupted', 'cancelled', 'failed')
+        ORDER BY id DESC LIMIT 1`,
+    )
+    .get(kind, JSON.stringify(config)) as { id: number } | undefined;
+  return row?.id;
+}
+
 export function jobConfig<T>(db: Db, id: number): T {
   const row = db.prepare('SELECT config FROM jobs WHERE id = ?').get(id) as { config: string };
   return JSON.parse(row.config) as T;

@@ -1,0 +1,125 @@
+// The csra-studio command line, run as a user runs it: the built bin, real projects, real photos.
+import { execFile, spawn } from 'node:child_process';
+import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/main/db/connection';
+import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
+import { copyVocPhotos, tempDir } from './fixtures/workspace';
+
+const bin = join(repoRoot, 'bin', 'csra-studio.js');
+
+async function cli(args: string[], options: { uid?: number; gid?: number } = {}) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], options);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+describe('csra-studio import', () => {
+  it('imports the 765 VOC photos with their 20 classes, and adds nothing the second time', async () => {
+    const project = join(await tempDir(), 'demo.sqlite');
+    const first = await cli(['import', project, vocImages, '--labels', vocLabels]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('765 photos found: 765 new, 0 already in the project, 0 duplicates, 0 skipped');
+    expect(first.stdout).toContain('labels: 20 classes, 765 photos labelled, 15300 labels written');
+    expect(first.stdout).toContain('project: 20 classes');
+
+    const second = await cli(['import', project, vocImages, '--labels', vocLabels, '--json']);
+    expect(second.code).toBe(0);
+    const report = JSON.parse(second.stdout);
+    expect(report).toMatchObject({ found: 765, added: 0, existing: 765, project: { imageCount: 765, classCount: 20 } });
+    expect(report.labels.labelsWritten).toBe(0);
+
+    const out = join(await tempDir(), 'labels.csv');
+    const exported = await cli(['export', project, '--format', 'csv', '--out', out]);
+    expect(exported).toMatchObject({ code: 0, stdout: `wrote 765 photos to ${out}\n` });
+    const sortClasses = (text: string) =>
+      text
+        .trim()
+        .split(/\r?\n/)
+        .map((line) => line.replace(/,(.*)$/, (_, classes: string) => ',' + classes.split('|').sort().join('|')));
+    expect(sortClasses(await readFile(out, 'utf8'))).toEqual(sortClasses(await readFile(vocLabels, 'utf8')));
+  });
+
+  it('lists photos it may not read, running as an ordinary user, and imports the rest', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const { names } = await copyVocPhotos(folder, 3);
+    await mkdir(join(folder, 'private'));
+    await chmod(join(folder, names[0]!), 0o000);
+    await chmod(join(folder, 'private'), 0o000);
+    // Root reads everything: run the CLI as "nobody" so permissions really apply.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    if (asUser.uid) {
+      await chmod(dir, 0o777);
+      await chown(folder, 65534, 65534);
+    }
+    const project = join(dir, 'p.sqlite');
+    const result = await cli(['import', project, folder], asUser);
+    expect(result.stderr).not.toMatch(/Error:/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('3 photos found: 2 new, 0 already in the project, 0 duplicates, 2 skipped');
+    expect(result.stdout).toContain(`skipped    ${join(folder, names[0]!)}: cannot read file: permission denied`);
+    expect(result.stdout).toContain(`skipped    ${join(folder, 'private')}: unreadable folder: permission denied`);
+  });
+
+  it('survives being killed mid-import: the project opens intact and the next run finishes the job', async () => {
+    const dir = await tempDir();
+    const project = join(dir, 'killed.sqlite');
+    const child = spawn(process.execPath, [bin, 'import', project, vocImages, '--labels', vocLabels]);
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        const done = [...chunk.toString().matchAll(/importing (\d+)\//g)].map((m) => Number(m[1]));
+        if (done.some((n) => n >= 96)) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+
+    const db = openDatabase(project, { create: false });
+    const partial = db.prepare('SELECT count(*) FROM images').pluck().get() as number;
+    db.close();
+    expect(partial).toBeGreaterThanOrEqual(96);
+    expect(partial).toBeLessThan(765);
+
+    const resumed = await cli(['import', project, vocImages, '--labels', vocLabels, '--json']);
+    expect(resumed.code).toBe(0);
+    const report = JSON.parse(resumed.stdout);
+    expect(report).toMatchObject({ found: 765, added: 765, existing: 0, duplicates: [], skipped: [] });
+    expect(report.project.imageCount).toBe(765);
+    expect(report.labels.labelsWritten).toBe(15300);
+  });
+
+  it('exits 2 with a one-line reason on bad input', async () => {
+    const dir = await tempDir();
+    const project = join(dir, 'p.sqlite');
+    const badCsv = join(dir, 'bad.csv');
+    await writeFile(badCsv, 'filename,classes\n000005.jpg\n');
+    const notAProject = join(dir, 'notes.sqlite');
+    await writeFile(notAProject, 'hello, I am a text file and not a database at all, sorry about that');
+    const cases: [string[], RegExp][] = [
+      [['import', project], /expected 2 argument\(s\), got 1/],
+      [['import', project, join(dir, 'nowhere')], /cannot open folder .*nowhere: no such file/],
+      [['import', project, vocImages, '--labels', badCsv], /bad\.csv line 2: expected 2 columns/],
+      [['import', project, vocImages, '--labels', join(dir, 'none.csv')], /cannot read labels file .*: no such file/],
+      [['import', notAProject, vocImages], /is not a CSRA Studio project/],
+      [['import', project, vocImages, '--bogus'], /Unknown option '--bogus'/],
+      [['export', project, '--format', 'xml', '--out', join(dir, 'x')], /unsupported export format "xml"/],
+      [['export', join(dir, 'missing.sqlite'), '--out', join(dir, 'x.csv')], /no project at/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+    ];
+    for (const [args, reason] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0]).toMatch(reason);
+    }
+    expect(await readFile(notAProject, 'utf8')).toMatch(/^hello, I am a text file/);
+  });
+});
