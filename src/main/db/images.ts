@@ -62,8 +62,13 @@ export function countImages(db: Db): number {
 
 /** One page of the library grid, ordered by path, with every image's labels. */
 export function imagePage(db: Db, offset: number, limit: number): ImageSummary[] {
+  // The offset is walked on the path index alone (it holds the id); only the page's rows are read.
   const rows = db
-    .prepare('SELECT id, path, width, height, split FROM images ORDER BY path LIMIT ? OFFSET ?')
+    .prepare(
+      `SELECT id, path, width, height, split FROM images
+        WHERE id IN (SELECT id FROM images ORDER BY path LIMIT ? OFFSET ?)
+        ORDER BY path`,
+    )
     .all(limit, offset) as Omit<ImageSummary, 'name' | 'labels'>[];
   const labels = labelsForImages(
     db,

@@ -4,21 +4,29 @@ import { now, type Db } from './connection';
 export function labelsForImages(db: Db, imageIds: readonly number[]): Map<number, Label[]> {
   const byImage = new Map<number, Label[]>();
   if (imageIds.length === 0) return byImage;
+  // Ordered by the class list, without deleted classes; the class table is small, so that is done
+  // here rather than by a join and a sort over every label of the page.
+  const classes = db
+    .prepare('SELECT id FROM classes WHERE deleted_at IS NULL ORDER BY position, id')
+    .pluck()
+    .all() as number[];
+  const rank = new Map(classes.map((id, index) => [id, index]));
   // json_each keeps this one prepared statement whatever the page size.
   const rows = db
     .prepare(
-      `SELECT l.image_id AS imageId, l.class_id AS classId, l.state, l.source
-         FROM json_each(?) AS ids
-         JOIN labels l ON l.image_id = ids.value
-         JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL
-        ORDER BY c.position`,
+      `SELECT l.image_id, l.class_id, l.state, l.source
+         FROM json_each(?) AS ids JOIN labels l ON l.image_id = ids.value`,
     )
-    .all(JSON.stringify(imageIds)) as (Label & { imageId: number })[];
-  for (const { imageId, ...label } of rows) {
+    .raw()
+    .all(JSON.stringify(imageIds)) as [number, number, LabelState, LabelSource][];
+  for (const [imageId, classId, state, source] of rows) {
+    if (!rank.has(classId)) continue;
+    const label = { classId, state, source };
     const list = byImage.get(imageId);
     if (list) list.push(label);
     else byImage.set(imageId, [label]);
   }
+  for (const list of byImage.values()) list.sort((a, b) => rank.get(a.classId)! - rank.get(b.classId)!);
   return byImage;
 }
 
