@@ -23,8 +23,11 @@ if (!existsSync(`${root}out/main/host.js`)) {
   process.exit(1);
 }
 const electron = electronBinary();
-const [command, commandArgs] = electron ? [electron, [root, ...args]] : [process.execPath, [`${root}out/main/host.js`, ...args]];
-if (!electron) console.log('Electron binary not installed (see README, "Desktop app"): starting the browser host.');
+const [command, commandArgs] = electron
+  ? [electron, [root, ...args]]
+  : [process.execPath, [`${root}out/main/host.js`, ...args]];
+if (!electron)
+  console.log('Electron binary not installed (see README, "Desktop app"): starting the browser host.');
 const child = spawn(command, commandArgs, { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -25,14 +25,21 @@ describe('csra-studio import', () => {
     const project = join(await tempDir(), 'demo.sqlite');
     const first = await cli(['import', project, vocImages, '--labels', vocLabels]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('765 photos found: 765 new, 0 already in the project, 0 duplicates, 0 skipped');
+    expect(first.stdout).toContain(
+      '765 photos found: 765 new, 0 already in the project, 0 duplicates, 0 skipped',
+    );
     expect(first.stdout).toContain('labels: 20 classes, 765 photos labelled, 15300 labels written');
     expect(first.stdout).toContain('project: 20 classes');
 
     const second = await cli(['import', project, vocImages, '--labels', vocLabels, '--json']);
     expect(second.code).toBe(0);
     const report = JSON.parse(second.stdout);
-    expect(report).toMatchObject({ found: 765, added: 0, existing: 765, project: { imageCount: 765, classCount: 20 } });
+    expect(report).toMatchObject({
+      found: 765,
+      added: 0,
+      existing: 765,
+      project: { imageCount: 765, classCount: 20 },
+    });
     expect(report.labels.labelsWritten).toBe(0);
 
     const out = join(await tempDir(), 'labels.csv');
@@ -42,7 +49,9 @@ describe('csra-studio import', () => {
       text
         .trim()
         .split(/\r?\n/)
-        .map((line) => line.replace(/,(.*)$/, (_, classes: string) => ',' + classes.split('|').sort().join('|')));
+        .map((line) =>
+          line.replace(/,(.*)$/, (_, classes: string) => ',' + classes.split('|').sort().join('|')),
+        );
     expect(sortClasses(await readFile(out, 'utf8'))).toEqual(sortClasses(await readFile(vocLabels, 'utf8')));
   });
 
@@ -63,9 +72,15 @@ describe('csra-studio import', () => {
     const result = await cli(['import', project, folder], asUser);
     expect(result.stderr).not.toMatch(/Error:/);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('3 photos found: 2 new, 0 already in the project, 0 duplicates, 2 skipped');
-    expect(result.stdout).toContain(`skipped    ${join(folder, names[0]!)}: cannot read file: permission denied`);
-    expect(result.stdout).toContain(`skipped    ${join(folder, 'private')}: unreadable folder: permission denied`);
+    expect(result.stdout).toContain(
+      '3 photos found: 2 new, 0 already in the project, 0 duplicates, 2 skipped',
+    );
+    expect(result.stdout).toContain(
+      `skipped    ${join(folder, names[0]!)}: cannot read file: permission denied`,
+    );
+    expect(result.stdout).toContain(
+      `skipped    ${join(folder, 'private')}: unreadable folder: permission denied`,
+    );
   });
 
   it('survives being killed mid-import: the project opens intact and the next run finishes the job', async () => {
@@ -108,7 +123,10 @@ describe('csra-studio import', () => {
       [['import', project], /expected 2 argument\(s\), got 1/],
       [['import', project, join(dir, 'nowhere')], /cannot open folder .*nowhere: no such file/],
       [['import', project, vocImages, '--labels', badCsv], /bad\.csv line 2: expected 2 columns/],
-      [['import', project, vocImages, '--labels', join(dir, 'none.csv')], /cannot read labels file .*: no such file/],
+      [
+        ['import', project, vocImages, '--labels', join(dir, 'none.csv')],
+        /cannot read labels file .*: no such file/,
+      ],
       [['import', notAProject, vocImages], /is not a CSRA Studio project/],
       [['import', project, vocImages, '--bogus'], /Unknown option '--bogus'/],
       [['export', project, '--format', 'xml', '--out', join(dir, 'x')], /unsupported export format "xml"/],

@@ -27,7 +27,14 @@ describe('the source', () => {
 
   it('type-checks in the renderer, Svelte components included (svelte-check, strict)', async () => {
     expect(
-      await check('npx', ['svelte-check', '--tsconfig', './tsconfig.web.json', '--fail-on-warnings', '--output', 'machine']),
+      await check('npx', [
+        'svelte-check',
+        '--tsconfig',
+        './tsconfig.web.json',
+        '--fail-on-warnings',
+        '--output',
+        'machine',
+      ]),
     ).toBe('');
   });
 });

@@ -28,7 +28,10 @@ describe('the API', () => {
   it('names an unknown operation, including inherited property names', async () => {
     const studio = createStudio();
     for (const op of ['dropTables', 'constructor', '__proto__', 42]) {
-      expect(await studio.call(op as never, {})).toMatchObject({ ok: false, error: { code: 'unknown_operation' } });
+      expect(await studio.call(op as never, {})).toMatchObject({
+        ok: false,
+        error: { code: 'unknown_operation' },
+      });
     }
   });
 
@@ -49,7 +52,10 @@ describe('the API', () => {
   it('answers an unknown job id with not_found', async () => {
     const { studio } = await newStudio();
     for (const op of ['cancelJob', 'resumeJob', 'getImportReport'] as const) {
-      expect(await studio.call(op, { jobId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await studio.call(op, { jobId: 999 })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      });
     }
   });
 });

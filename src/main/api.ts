@@ -95,12 +95,16 @@ export function createStudio(): Studio {
         }
         const parsed = operations[op].input.safeParse(input ?? {});
         if (!parsed.success) {
-          throw new ApiError('invalid_request', `${op}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+          throw new ApiError(
+            'invalid_request',
+            `${op}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
+          );
         }
         const run = implementation[op] as (input: unknown) => Promise<unknown>;
         return { ok: true, result: await run(parsed.data) };
       } catch (error) {
-        if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
+        if (error instanceof ApiError)
+          return { ok: false, error: { code: error.code, message: error.message } };
         console.error(`csra-studio: ${op} failed`, error);
         return { ok: false, error: { code: 'internal', message: (error as Error).message ?? String(error) } };
       }

@@ -32,7 +32,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       { format: { type: 'string', default: 'csv' }, out: { type: 'string' } },
       1,
     );
-    if (values.format !== 'csv') throw new UsageError(`unsupported export format "${values.format}" (supported: csv)`);
+    if (values.format !== 'csv')
+      throw new UsageError(`unsupported export format "${values.format}" (supported: csv)`);
     if (!values.out) throw new UsageError('export needs --out PATH');
     await withProject(positionals[0]!, false, async (api) => {
       const { path, rows } = await api.exportLabels({ format: 'csv', out: values.out! });
@@ -103,7 +104,8 @@ function describeImport(report: ImportReport, classCount: number): string {
     `${report.found} photos found: ${report.added} new, ${report.existing} already in the project, ` +
       `${report.duplicates.length} duplicates, ${report.skipped.length} skipped`,
   ];
-  for (const { path, duplicateOf } of report.duplicates) lines.push(`  duplicate  ${path} (same as ${duplicateOf})`);
+  for (const { path, duplicateOf } of report.duplicates)
+    lines.push(`  duplicate  ${path} (same as ${duplicateOf})`);
   for (const { path, reason } of report.skipped) lines.push(`  skipped    ${path}: ${reason}`);
   if (report.labels) {
     const { classes, photosLabelled, labelsWritten, humanLabelsKept, unmatchedRows } = report.labels;
@@ -121,7 +123,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   const run = command ? commands[command] : undefined;
   if (!run) {
-    process.stderr.write(command && command !== '--help' ? `unknown command "${command}"\n${usage}\n` : `${usage}\n`);
+    process.stderr.write(
+      command && command !== '--help' ? `unknown command "${command}"\n${usage}\n` : `${usage}\n`,
+    );
     return command && command !== '--help' ? 2 : 0;
   }
   try {

@@ -14,9 +14,21 @@ describe('a project database', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(readSchemaVersion(db)).toBe(schemaVersion);
     expect(schemaVersion).toBe(migrations.length);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
     expect(tables).toEqual(
-      expect.arrayContaining(['classes', 'images', 'job_items', 'jobs', 'label_events', 'labels', 'models', 'predictions']),
+      expect.arrayContaining([
+        'classes',
+        'images',
+        'job_items',
+        'jobs',
+        'label_events',
+        'labels',
+        'models',
+        'predictions',
+      ]),
     );
     db.close();
   });
@@ -29,11 +41,13 @@ describe('a project database', () => {
     insert.run('/a.jpg', 'h1');
     expect(() => insert.run('/a.jpg', 'h2')).toThrow(/UNIQUE/);
     expect(() => insert.run('/b.jpg', 'h1')).toThrow(/UNIQUE/);
-    expect(() =>
-      db.prepare("INSERT INTO labels VALUES (1, 999, 'positive', 'human', 'now')").run(),
-    ).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare("INSERT INTO labels VALUES (1, 999, 'positive', 'human', 'now')").run()).toThrow(
+      /FOREIGN KEY/,
+    );
     db.prepare("INSERT INTO classes (name, color, position) VALUES ('dog', '#fff', 0)").run();
-    expect(() => db.prepare("INSERT INTO labels VALUES (1, 1, 'maybe', 'human', 'now')").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO labels VALUES (1, 1, 'maybe', 'human', 'now')").run()).toThrow(
+      /CHECK/,
+    );
     db.close();
   });
 
@@ -63,7 +77,10 @@ describe('a project database', () => {
     db.transaction(() => {
       for (let i = 0; i < 2000; i += 1) insert.run(`/photos/${i}.jpg`, `hash-${i}`);
     })();
-    const rootPage = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_images_1'").pluck().get() as number;
+    const rootPage = db
+      .prepare("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_images_1'")
+      .pluck()
+      .get() as number;
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.close();
     // Scramble one page of the path index: the table still reads, the index no longer matches it.

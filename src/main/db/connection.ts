@@ -17,7 +17,10 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
     db = new Database(file, { fileMustExist: !create });
     db.pragma('journal_mode = WAL');
   } catch (error) {
-    throw new ApiError('corrupt_database', `${file} is not a CSRA Studio project: ${(error as Error).message}`);
+    throw new ApiError(
+      'corrupt_database',
+      `${file} is not a CSRA Studio project: ${(error as Error).message}`,
+    );
   }
   try {
     db.pragma('foreign_keys = ON');

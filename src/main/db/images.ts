@@ -37,8 +37,7 @@ export function getImage(db: Db, id: number): ImageRecord | undefined {
 
 export function imagePathBySha(db: Db, sha256: string): string | undefined {
   const row = db.prepare('SELECT path FROM images WHERE sha256 = ?').get(sha256) as
-    | { path: string }
-    | undefined;
+    { path: string } | undefined;
   return row?.path;
 }
 

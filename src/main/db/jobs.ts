@@ -1,7 +1,8 @@
 import type { JobInfo, JobStatus } from '../../shared/contract';
 import { now, type Db } from './connection';
 
-const columns = 'id, kind, status, phase, done, total, error, created_at AS createdAt, updated_at AS updatedAt';
+const columns =
+  'id, kind, status, phase, done, total, error, created_at AS createdAt, updated_at AS updatedAt';
 
 export function createJob(db: Db, kind: JobInfo['kind'], config: unknown): JobInfo {
   const at = now();
@@ -38,12 +39,19 @@ export function jobConfig<T>(db: Db, id: number): T {
 }
 
 export function jobResult<T>(db: Db, id: number): T | null {
-  const row = db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as { result: string | null } | undefined;
+  const row = db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as
+    { result: string | null } | undefined;
   return row?.result ? (JSON.parse(row.result) as T) : null;
 }
 
-export function setJobProgress(db: Db, id: number, progress: { phase: string; done: number; total: number }): void {
-  db.prepare('UPDATE jobs SET phase = @phase, done = @done, total = @total, updated_at = @at WHERE id = @id').run({
+export function setJobProgress(
+  db: Db,
+  id: number,
+  progress: { phase: string; done: number; total: number },
+): void {
+  db.prepare(
+    'UPDATE jobs SET phase = @phase, done = @done, total = @total, updated_at = @at WHERE id = @id',
+  ).run({
     ...progress,
     id,
     at: now(),
@@ -51,7 +59,11 @@ export function setJobProgress(db: Db, id: number, progress: { phase: string; do
 }
 
 export function setJobResult(db: Db, id: number, result: unknown): void {
-  db.prepare('UPDATE jobs SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(result), now(), id);
+  db.prepare('UPDATE jobs SET result = ?, updated_at = ? WHERE id = ?').run(
+    JSON.stringify(result),
+    now(),
+    id,
+  );
 }
 
 export function setJobStatus(db: Db, id: number, status: JobStatus, error: string | null = null): void {
@@ -90,7 +102,13 @@ function processAlive(pid: number): boolean {
 
 export type JobItemOutcome = 'skipped' | 'duplicate';
 
-export function recordJobItem(db: Db, jobId: number, item: string, outcome: JobItemOutcome, detail: string): void {
+export function recordJobItem(
+  db: Db,
+  jobId: number,
+  item: string,
+  outcome: JobItemOutcome,
+  detail: string,
+): void {
   db.prepare('INSERT OR REPLACE INTO job_items (job_id, item, outcome, detail) VALUES (?, ?, ?, ?)').run(
     jobId,
     item,

@@ -44,7 +44,9 @@ describe('imported labels', () => {
     db.prepare("INSERT INTO labels VALUES (?, ?, 'negative', 'human', 'then')").run(imageId, dog);
     const outcome = writeImportedLabels(db, [{ imageId, classId: dog, state: 'positive' }], jobId);
     expect(outcome).toEqual({ written: 0, humanKept: 1 });
-    expect(labelsForImages(db, [imageId]).get(imageId)).toEqual([{ classId: dog, state: 'negative', source: 'human' }]);
+    expect(labelsForImages(db, [imageId]).get(imageId)).toEqual([
+      { classId: dog, state: 'negative', source: 'human' },
+    ]);
   });
 
   it('give way to a newer import of the same photo', async () => {

@@ -47,7 +47,11 @@ const humanSources: readonly LabelSource[] = ['human', 'accepted'];
  * Writes labels read from a file as `imported`, with one label_events row per change, in one
  * transaction. A label a person set or accepted is never overwritten by an imported one.
  */
-export function writeImportedLabels(db: Db, labels: readonly ImportedLabel[], jobId: number): ImportedLabelsOutcome {
+export function writeImportedLabels(
+  db: Db,
+  labels: readonly ImportedLabel[],
+  jobId: number,
+): ImportedLabelsOutcome {
   const existing = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
   const upsert = db.prepare(
     `INSERT INTO labels (image_id, class_id, state, source, at) VALUES (@imageId, @classId, @state, 'imported', @at)
@@ -62,8 +66,7 @@ export function writeImportedLabels(db: Db, labels: readonly ImportedLabel[], jo
     const at = now();
     for (const label of labels) {
       const current = existing.get(label.imageId, label.classId) as
-        | { state: LabelState; source: LabelSource }
-        | undefined;
+        { state: LabelState; source: LabelSource } | undefined;
       if (current && humanSources.includes(current.source)) {
         if (current.state !== label.state) outcome.humanKept += 1;
         continue;
@@ -78,5 +81,6 @@ export function writeImportedLabels(db: Db, labels: readonly ImportedLabel[], jo
 }
 
 export function countLabelEventsOfJob(db: Db, jobId: number): number {
-  return (db.prepare('SELECT count(*) AS n FROM label_events WHERE job_id = ?').get(jobId) as { n: number }).n;
+  return (db.prepare('SELECT count(*) AS n FROM label_events WHERE job_id = ?').get(jobId) as { n: number })
+    .n;
 }

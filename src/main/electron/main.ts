@@ -8,7 +8,9 @@ import { createStudio } from '../api';
 import { parseMediaPath, readMedia } from '../media';
 import { contentSecurityPolicy } from '../security';
 
-protocol.registerSchemesAsPrivileged([{ scheme: 'csra-media', privileges: { standard: true, secure: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'csra-media', privileges: { standard: true, secure: true } },
+]);
 
 const studio = createStudio();
 const rendererUrl = new URL('../renderer/index.html', import.meta.url);
@@ -33,7 +35,9 @@ function createWindow(): void {
 
 void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] },
+    });
   });
   protocol.handle('csra-media', async (request) => {
     const url = new URL(request.url);

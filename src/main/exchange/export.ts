@@ -10,7 +10,10 @@ import { formatLabelsCsv } from './labels-csv';
  * The project's labels as labels.csv: one row per photo with any label, filenames relative to the
  * folder that holds all the photos, so importing the file back matches every row.
  */
-export async function exportLabelsCsv(project: Project, out: string): Promise<{ path: string; rows: number }> {
+export async function exportLabelsCsv(
+  project: Project,
+  out: string,
+): Promise<{ path: string; rows: number }> {
   const images = positiveClassesByImage(project.db).filter((image) => image.labelled);
   const root = commonFolder(images.map((image) => image.path));
   const rows = images.map((image) => ({

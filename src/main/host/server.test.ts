@@ -26,15 +26,17 @@ async function hostWithPhotos() {
 
 /** A raw GET, so the test controls every header (fetch would set Host itself). */
 function get(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(url, { headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
 }
 
 function openSocket(url: string, headers: Record<string, string>) {
@@ -90,7 +92,12 @@ describe('the browser host', () => {
     expect(thumb.status).toBe(200);
     expect(thumb.headers['content-type']).toBe('image/webp');
     expect((await get(`${host.url}/media/photo/2`, { cookie })).headers['content-type']).toBe('image/jpeg');
-    for (const path of ['/media/photo/3', '/media/photo/0', '/media/photo/..%2F..%2Fetc%2Fpasswd', '/media/file/1']) {
+    for (const path of [
+      '/media/photo/3',
+      '/media/photo/0',
+      '/media/photo/..%2F..%2Fetc%2Fpasswd',
+      '/media/file/1',
+    ]) {
       expect((await get(`${host.url}${path}`, { cookie })).status).toBe(404);
     }
     expect((await get(`${host.url}/..%2F..%2Fpackage.json`, { cookie })).status).toBe(404);
@@ -107,7 +114,11 @@ describe('the browser host', () => {
       ok: true,
       result: { total: 2 },
     });
-    expect(await rpc(ws, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'invalid_request' } });
+    expect(await rpc(ws, 'not json')).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
     expect(await rpc(ws, { id: 2, op: 'listImages', input: { limit: 'all' } })).toMatchObject({
       id: 2,
       ok: false,

@@ -31,14 +31,20 @@ const staticTypes: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export async function startHost(options: { studio: Studio; rendererDir: string; port?: number }): Promise<Host> {
+export async function startHost(options: {
+  studio: Studio;
+  rendererDir: string;
+  port?: number;
+}): Promise<Host> {
   const { studio, rendererDir } = options;
   const token = randomBytes(24).toString('base64url');
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   let origin = '';
 
   const authorised = (request: IncomingMessage, url: URL) =>
-    [url.searchParams.get('token'), readCookie(request, cookieName)].some((candidate) => sameToken(candidate, token));
+    [url.searchParams.get('token'), readCookie(request, cookieName)].some((candidate) =>
+      sameToken(candidate, token),
+    );
 
   const server = createServer((request, response) => {
     void handleHttp(request, response).catch((error: unknown) => {
@@ -51,8 +57,10 @@ export async function startHost(options: { studio: Studio; rendererDir: string; 
     applySecurityHeaders(response);
     const url = new URL(request.url ?? '/', origin);
     if (!validHost(request, origin)) return send(response, 421, 'unexpected Host header');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'method not allowed');
-    if (!authorised(request, url)) return send(response, 401, 'missing or wrong token; open the URL printed at start');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return send(response, 405, 'method not allowed');
+    if (!authorised(request, url))
+      return send(response, 401, 'missing or wrong token; open the URL printed at start');
     if (url.searchParams.has('token')) {
       // Trade the token in the URL for a cookie, and drop it from the address bar and history.
       response.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
@@ -135,7 +143,9 @@ function serveApi(ws: WebSocket, studio: Studio) {
     try {
       message = JSON.parse(data.toString());
     } catch {
-      return ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'invalid_request', message: 'not JSON' } }));
+      return ws.send(
+        JSON.stringify({ id: null, ok: false, error: { code: 'invalid_request', message: 'not JSON' } }),
+      );
     }
     const id = typeof message?.id === 'number' ? message.id : null;
     const envelope = await studio.call(message?.op as OpName, message?.input);

@@ -42,9 +42,13 @@ describe('importing a folder', () => {
     await source.clone().tiff().toFile(join(folder, 'c.tiff'));
     await source.clone().avif({ effort: 0 }).toFile(join(folder, 'd.avif'));
     const frames = await Promise.all(
-      ['000009.jpg', '000012.jpg'].map((name) => sharp(join(vocImages, name)).resize(120, 90).png().toBuffer()),
+      ['000009.jpg', '000012.jpg'].map((name) =>
+        sharp(join(vocImages, name)).resize(120, 90).png().toBuffer(),
+      ),
     );
-    await sharp(frames, { join: { animated: true } }).gif().toFile(join(folder, 'e.gif'));
+    await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toFile(join(folder, 'e.gif'));
     await copyFile(join(vocImages, '000005.jpg'), join(folder, 'f.jpg'));
 
     const { report } = await importAndWait(api, folder);
@@ -88,8 +92,15 @@ describe('importing a folder', () => {
     const { job, report } = await importAndWait(api, folder);
     expect(job.status).toBe('done');
     expect(report.added).toBe(4);
-    const reasons = Object.fromEntries(report.skipped.map(({ path, reason }) => [path.slice(folder.length + 1), reason]));
-    expect(Object.keys(reasons).sort()).toEqual(['broken-link.jpg', 'empty.png', 'notes.jpg', 'truncated.jpg']);
+    const reasons = Object.fromEntries(
+      report.skipped.map(({ path, reason }) => [path.slice(folder.length + 1), reason]),
+    );
+    expect(Object.keys(reasons).sort()).toEqual([
+      'broken-link.jpg',
+      'empty.png',
+      'notes.jpg',
+      'truncated.jpg',
+    ]);
     expect(reasons['empty.png']).toBe('empty file (0 bytes)');
     expect(reasons['notes.jpg']).toMatch(/^not a readable image/);
     expect(reasons['truncated.jpg']).toMatch(/^damaged image data/);
@@ -104,7 +115,9 @@ describe('importing a folder', () => {
     const { job, report } = await importAndWait(api, folder);
     expect(job).toMatchObject({ status: 'done', error: null });
     expect(report.added).toBe(3);
-    expect(report.duplicates).toEqual([{ path: join(folder, 'zz-copy.jpg'), duplicateOf: join(folder, names[0]!) }]);
+    expect(report.duplicates).toEqual([
+      { path: join(folder, 'zz-copy.jpg'), duplicateOf: join(folder, names[0]!) },
+    ]);
   });
 
   it('adds nothing when run again, and only the new photos after more arrive', async () => {
@@ -144,7 +157,11 @@ describe('importing labels.csv with the photos', () => {
     const truth = await vocTruth();
     const classNames = [...new Set(names.flatMap((name) => truth.get(name)!))];
 
-    expect(report.labels).toMatchObject({ classes: classNames.length, photosLabelled: 10, unmatchedRows: [] });
+    expect(report.labels).toMatchObject({
+      classes: classNames.length,
+      photosLabelled: 10,
+      unmatchedRows: [],
+    });
     expect(report.labels!.labelsWritten).toBe(10 * classNames.length);
     const classes = await api.listClasses({});
     expect(classes.map((c) => c.name)).toEqual(classNames);

@@ -84,7 +84,8 @@ export async function runImport(project: Project, config: ImportConfig, context:
           insertImage(db, outcome.image, jobId);
           clearJobItem(db, jobId, outcome.image.path);
         }
-      } else if (outcome.kind === 'duplicate') recordJobItem(db, jobId, outcome.path, 'duplicate', outcome.of);
+      } else if (outcome.kind === 'duplicate')
+        recordJobItem(db, jobId, outcome.path, 'duplicate', outcome.of);
       else recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
     }
     done += batch.length;
@@ -131,7 +132,12 @@ async function examine(project: Project, path: string): Promise<Outcome> {
  * Matches CSV rows to the folder's photos by path relative to the folder, or by file name where
  * that is unique, then writes their labels in one transaction.
  */
-function applyLabels(project: Project, folder: string, csv: LabelsCsv, jobId: number): ImportResult['labels'] {
+function applyLabels(
+  project: Project,
+  folder: string,
+  csv: LabelsCsv,
+  jobId: number,
+): ImportResult['labels'] {
   const { db } = project;
   const byRelative = new Map<string, number>();
   const byName = new Map<string, number | null>();
@@ -171,7 +177,10 @@ export function importReport(project: Project, jobId: number): ImportReport {
     found: result.found,
     added: countImagesOfJob(db, jobId),
     existing: result.existing,
-    duplicates: jobItems(db, jobId, 'duplicate').map(({ item, detail }) => ({ path: item, duplicateOf: detail })),
+    duplicates: jobItems(db, jobId, 'duplicate').map(({ item, detail }) => ({
+      path: item,
+      duplicateOf: detail,
+    })),
     skipped: jobItems(db, jobId, 'skipped').map(({ item, detail }) => ({ path: item, reason: detail })),
     labels: result.labels && { ...result.labels, labelsWritten: countLabelEventsOfJob(db, jobId) },
   };

@@ -65,5 +65,8 @@ export async function decodePhoto(bytes: Buffer): Promise<DecodedPhoto> {
 }
 
 function cleanSharpMessage(error: unknown): string {
-  return (error as Error).message.split('\n')[0]!.replace(/^Input (buffer|file) /, '').trim();
+  return (error as Error).message
+    .split('\n')[0]!
+    .replace(/^Input (buffer|file) /, '')
+    .trim();
 }

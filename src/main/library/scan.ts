@@ -3,7 +3,17 @@ import { extname, join } from 'node:path';
 
 /** Extensions import considers photos; sharp decides whether each one really is. */
 export const photoExtensions = new Set([
-  '.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.avif',
+  '.heic',
+  '.heif',
 ]);
 
 export interface ScanResult {
@@ -44,7 +54,8 @@ export async function scanFolder(root: string): Promise<ScanResult> {
           if (target.isDirectory()) subfolders.push(path);
           else if (isPhotoName(entry.name)) photos.push(path);
         } catch (error) {
-          if (isPhotoName(entry.name)) problems.push({ path, reason: `broken symbolic link: ${describeFsError(error)}` });
+          if (isPhotoName(entry.name))
+            problems.push({ path, reason: `broken symbolic link: ${describeFsError(error)}` });
         }
       } else if (entry.isFile() && isPhotoName(entry.name)) {
         photos.push(path);
