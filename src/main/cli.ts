@@ -81,17 +81,25 @@ async function withProject(
 function followJob(api: Api, job: JobInfo): Promise<JobInfo> {
   return new Promise((resolve) => {
     const started = Date.now();
+    // On a terminal one line is redrawn; in a log, a line at most every two seconds.
+    const tty = process.stderr.isTTY;
+    let lastLine = 0;
     const onInterrupt = () => void api.cancelJob({ jobId: job.id }).catch(() => undefined);
     process.once('SIGINT', onInterrupt);
     const stop = api.onEvent((event) => {
       if (event.type !== 'job' || event.job.id !== job.id) return;
       const { status, phase, done, total } = event.job;
       if (status === 'running') {
+        if (!tty && Date.now() - lastLine < 2000) return;
+        lastLine = Date.now();
         const rate = done / Math.max((Date.now() - started) / 1000, 0.001);
-        process.stderr.write(`\r${phase} ${done}/${total} (${rate.toFixed(0)}/s)   `);
+        const eta = rate > 0 && total > done ? `, ${Math.ceil((total - done) / rate)} s left` : '';
+        process.stderr.write(
+          `${tty ? '\r' : ''}${phase} ${done}/${total} (${rate.toFixed(0)}/s${eta})${tty ? '   ' : '\n'}`,
+        );
         return;
       }
-      process.stderr.write('\n');
+      if (tty) process.stderr.write('\n');
       stop();
       process.off('SIGINT', onInterrupt);
       resolve(event.job);
