@@ -1,22 +1,12 @@
 // `npm start`: the desktop app when the Electron binary is installed, otherwise the browser host,
 // which prints its URL (with the per-run token) and opens nothing else.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-
-function electronBinary() {
-  try {
-    const folder = fileURLToPath(new URL('.', createRequire(import.meta.url).resolve('electron')));
-    const binary = `${folder}dist/${readFileSync(`${folder}path.txt`, 'utf8').trim()}`;
-    return existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
 
 if (!existsSync(`${root}out/main/host.js`)) {
   console.error('csra-studio: the app is not built yet; run `npm run build` first');

@@ -1,0 +1,48 @@
+// The desktop app itself, driven by Playwright's Electron support. Runs only where the Electron
+// binary is installed (see README, "Desktop app"); everything behind window.api is covered in Node
+// and Chromium by the other tests, through the same contract.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { _electron } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { electronBinary } from '../../scripts/electron-binary.js';
+import { opNames } from '../../src/shared/contract';
+import { repoRoot, vocImages } from '../fixtures/paths';
+
+const binary = electronBinary();
+
+describe.skipIf(!binary)('the desktop app (skipped: no Electron binary; see README, "Desktop app")', () => {
+  it('exposes exactly the contract to a sandboxed renderer and imports photos through IPC', async () => {
+    const app = await _electron.launch({ executablePath: binary!, args: [repoRoot] });
+    try {
+      const page = await app.firstWindow();
+      const exposed = await page.evaluate(() =>
+        Object.keys((globalThis as unknown as { api: object }).api).sort(),
+      );
+      expect(exposed).toEqual([...opNames, 'onEvent'].sort());
+      expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
+        'undefined',
+      );
+      const project = join(await mkdtemp(join(tmpdir(), 'csra-desktop-')), 'desktop.sqlite');
+      const info = await page.evaluate(
+        async ([path, folder]) => {
+          const api = (globalThis as unknown as { api: Record<string, (input: unknown) => Promise<any>> })
+            .api;
+          await api.createProject!({ path });
+          await api.startImport!({ folder });
+          for (let i = 0; i < 600; i += 1) {
+            const [job] = (await api.listJobs!({})).result;
+            if (job.status !== 'running') break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return (await api.getProject!({})).result;
+        },
+        [project, vocImages],
+      );
+      expect(info.imageCount).toBe(765);
+    } finally {
+      await app.close();
+    }
+  });
+});
