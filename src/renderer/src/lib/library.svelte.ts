@@ -19,7 +19,6 @@ export class LibraryStore {
   loaded = $state(false);
   error = $state<string | null>(null);
 
-  classById = $derived(new Map(this.classes.map((item) => [item.id, item])));
   hasMore = $derived(this.images.length < this.total);
 
   readonly pageSize: number;
@@ -115,7 +114,9 @@ export class LibraryStore {
 
   /** The classes an image is labelled positive for, in class order. */
   positiveClasses(image: ImageSummary): ClassInfo[] {
-    const positive = new Set(image.labels.filter((label) => label.state === 'positive').map((l) => l.classId));
+    const positive = new Set(
+      image.labels.filter((label) => label.state === 'positive').map((l) => l.classId),
+    );
     return this.classes.filter((item) => positive.has(item.id));
   }
 

@@ -2,17 +2,30 @@
 // with the envelope the host answers; pushed `{event}` messages go to subscribers. A lost connection
 // fails the calls it was carrying (as an `io_error` envelope, which the client throws as ApiError)
 // and is re-established with exponential backoff. Free of DOM types so Node tests can drive it.
-import type { ApiEvent, Envelope, OpName, Transport } from '../../../shared/contract';
+import type { ApiEvent, ApiFailure, Envelope, OpName, Transport } from '../../../shared/contract';
 
-/** The part of the WebSocket API this transport uses: the browser's and the `ws` package's both fit. */
+// Handlers are only ever assigned here, never called: compare their parameters bivariantly so the
+// browser's WebSocket (handlers taking Event) and the `ws` package's both fit.
+type Handler<E> = { bivariance(event: E): void }['bivariance'];
+
+/** The part of the WebSocket API this transport uses. */
 export interface SocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: unknown) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<unknown> | null;
+  onerror: Handler<unknown> | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
+}
+
+/** What the host sends: an answer `{id, ok, result | error}` or a pushed `{event}`. */
+interface HostMessage {
+  id?: unknown;
+  event?: ApiEvent;
+  ok?: boolean;
+  result?: unknown;
+  error?: ApiFailure;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -75,8 +88,13 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
       clearTimeout(retryTimer);
       retryTimer = null;
     }
+    let current: SocketLike;
+    try {
+      current = options.connect(options.url);
+    } catch (error) {
+      return lost(false, `cannot connect to CSRA Studio: ${(error as Error).message}`);
+    }
     let opened = false;
-    const current = options.connect(options.url);
     socket = current;
     if (status.state !== 'reconnecting') setStatus({ state: 'connecting', failures: status.failures });
 
@@ -96,32 +114,39 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
     current.onclose = () => {
       if (socket !== current) return;
       socket = null;
-      const why = opened
-        ? 'the connection to CSRA Studio was lost before it answered; try again'
-        : 'cannot connect to CSRA Studio; is it still running? (open the address it printed at start)';
-      for (const [id, entry] of pending) {
-        pending.delete(id);
-        fail(entry, why);
-      }
-      if (closed) return setStatus({ state: 'closed', failures: status.failures });
-      const failures = opened ? 0 : status.failures + 1;
-      setStatus({ state: 'reconnecting', failures });
-      const delay = Math.min(maxDelay, initialDelay * 2 ** Math.min(failures, 16));
-      retryTimer = setTimeout(() => {
-        retryTimer = null;
-        connect();
-      }, delay);
+      lost(
+        opened,
+        opened
+          ? 'the connection to CSRA Studio was lost before it answered; try again'
+          : 'cannot connect to CSRA Studio; is it still running? (open the address it printed at start)',
+      );
     };
   }
 
+  /** The socket closed (or never opened): fail what it carried, then try again later. */
+  function lost(opened: boolean, why: string): void {
+    for (const [id, entry] of pending) {
+      pending.delete(id);
+      fail(entry, why);
+    }
+    if (closed) return setStatus({ state: 'closed', failures: status.failures });
+    const failures = opened ? 0 : status.failures + 1;
+    setStatus({ state: 'reconnecting', failures });
+    const delay = Math.min(maxDelay, initialDelay * 2 ** Math.min(failures, 16));
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect();
+    }, delay);
+  }
+
   function receive(data: unknown): void {
-    let message: { id?: unknown; event?: ApiEvent } & Partial<Envelope>;
+    let message: HostMessage | null;
     try {
-      message = JSON.parse(typeof data === 'string' ? data : String(data));
+      message = JSON.parse(typeof data === 'string' ? data : String(data)) as HostMessage | null;
     } catch {
       return;
     }
-    if (message && typeof message === 'object' && message.event) {
+    if (message?.event) {
       for (const listener of listeners) listener(message.event);
       return;
     }
@@ -132,7 +157,10 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
     entry.resolve(
       message.ok
         ? { ok: true, result: (message as { result: unknown }).result }
-        : { ok: false, error: message.error ?? { code: 'internal', message: `${entry.op}: malformed answer` } },
+        : {
+            ok: false,
+            error: message.error ?? { code: 'internal', message: `${entry.op}: malformed answer` },
+          },
     );
   }
 
@@ -143,7 +171,12 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
     call(op, input) {
       return new Promise<Envelope>((resolve) => {
         const id = nextId++;
-        const entry: Pending = { op, message: JSON.stringify({ id, op, input: input ?? {} }), sent: false, resolve };
+        const entry: Pending = {
+          op,
+          message: JSON.stringify({ id, op, input: input ?? {} }),
+          sent: false,
+          resolve,
+        };
         if (closed) return fail(entry, 'the connection to CSRA Studio is closed');
         pending.set(id, entry);
         if (socket?.readyState === OPEN) {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { commonFolder, formatDuration, formatRate, plural, textOn } from './format';
+
+describe('formatting for the UI', () => {
+  it('counts things in words', () => {
+    expect(plural(1, 'photo')).toBe('1 photo');
+    expect(plural(0, 'photo')).toBe('0 photos');
+    expect(plural(12345, 'class', 'classes')).toBe('12,345 classes');
+  });
+
+  it('gives rates with one decimal only while they are small', () => {
+    expect(formatRate(3.456)).toBe('3.5 photos/s');
+    expect(formatRate(42.4)).toBe('42 photos/s');
+  });
+
+  it('gives times left in seconds, minutes or hours', () => {
+    expect(formatDuration(0.4)).toBe('under 1 s');
+    expect(formatDuration(44.6)).toBe('45 s');
+    expect(formatDuration(125)).toBe('2 min 05 s');
+    expect(formatDuration(3780)).toBe('1 h 03 min');
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('–');
+  });
+
+  it('finds the folder a set of paths shares', () => {
+    expect(commonFolder(['/a/b/c.jpg', '/a/b/d/e.png'])).toBe('/a/b/');
+    expect(commonFolder(['/a/b/c.jpg', '/a/x/c.jpg'])).toBe('/a/');
+    expect(commonFolder(['/a/b/c.jpg'])).toBe('/a/b/');
+    expect(commonFolder(['/a/c.jpg', '/b/c.jpg'])).toBe('');
+    expect(commonFolder([])).toBe('');
+  });
+
+  it('picks the more readable text colour for every class colour', () => {
+    expect(textOn('#ffe119')).toBe('#000000');
+    expect(textOn('#000075')).toBe('#ffffff');
+    expect(textOn('#4363d8')).toBe('#ffffff');
+    expect(textOn('#911eb4')).toBe('#ffffff');
+    expect(textOn('not a colour')).toBe('#ffffff');
+  });
+});

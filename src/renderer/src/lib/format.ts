@@ -1,0 +1,53 @@
+// Numbers and paths as the UI shows them.
+
+const count = new Intl.NumberFormat('en');
+
+export function formatCount(value: number): string {
+  return count.format(value);
+}
+
+/** "1 photo", "24 photos". */
+export function plural(value: number, one: string, many = `${one}s`): string {
+  return `${formatCount(value)} ${value === 1 ? one : many}`;
+}
+
+/** Photos per second: one decimal below 10, whole numbers above. */
+export function formatRate(perSecond: number): string {
+  const digits = perSecond < 10 ? 1 : 0;
+  return `${perSecond.toFixed(digits)} photos/s`;
+}
+
+/** A time left: "under 1 s", "45 s", "2 min 05 s", "1 h 03 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 1) return 'under 1 s';
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} min ${String(whole % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** The folder every path lies in (with a trailing slash), or '' when they share none. */
+export function commonFolder(paths: readonly string[]): string {
+  if (paths.length === 0) return '';
+  let prefix = paths[0]!.slice(0, paths[0]!.lastIndexOf('/') + 1);
+  for (const path of paths) {
+    while (prefix && !path.startsWith(prefix))
+      prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  }
+  return prefix.length > 1 ? prefix : '';
+}
+
+/** Black or white text, whichever reads better on a `#rrggbb` background (WCAG luminance). */
+export function textOn(background: string): '#000000' | '#ffffff' {
+  const match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(background);
+  if (!match) return '#ffffff';
+  const [r, g, b] = match.slice(1).map((hex) => {
+    const channel = parseInt(hex, 16) / 255;
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  // Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05): equal at L ≈ 0.179.
+  return luminance > 0.179 ? '#000000' : '#ffffff';
+}

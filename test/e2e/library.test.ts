@@ -1,0 +1,269 @@
+// End to end in Debian's Chromium: the browser host started here on a real studio, the built
+// renderer (out/renderer), real VOC photos. A person's path through the app: create a project,
+// import a folder with labels and some bad files, read the report, browse the grid.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStudio, type Studio } from '../../src/main/api';
+import { startHost, type Host } from '../../src/main/host/server';
+import { createClient } from '../../src/shared/contract';
+import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
+import { rendererDir, repoRoot, vocRoot } from '../fixtures/paths';
+
+const screenshots = join(repoRoot, 'test-results', 'e2e');
+const slow = { timeout: 60_000 };
+
+let dir: string;
+let photos: PhotoFolder;
+let vocClasses: Set<string>;
+let studio: Studio;
+let host: Host;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`no renderer build in ${rendererDir}: run "npx electron-vite build" (npm test does)`);
+  }
+  dir = await mkdtemp(join(tmpdir(), 'csra-e2e-'));
+  photos = await makePhotoFolder(dir, {
+    count: 24,
+    withLabels: true,
+    withBadFiles: true,
+    withDuplicate: true,
+  });
+  vocClasses = new Set((await readFile(join(vocRoot, 'classes.txt'), 'utf8')).split(/\s+/).filter(Boolean));
+  studio = createStudio();
+  host = await startHost({ studio, rendererDir });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  // CSP violations also land in the console, but record them as events too, to be sure.
+  await page.addInitScript({
+    content: `window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        window.__cspViolations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
+      });`,
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await studio?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Opens a WebSocket to /api from inside `target` and says how it ended: "open" or "closed <code>". */
+function tryWebSocket(target: Page): Promise<string> {
+  return target.evaluate(`new Promise((resolve) => {
+    const socket = new WebSocket('ws://' + location.host + '/api');
+    socket.onopen = () => { socket.close(); resolve('open'); };
+    socket.onclose = (event) => resolve('closed ' + event.code);
+  })`);
+}
+
+describe('the browser host', () => {
+  it('refuses the page, the media and the WebSocket without the token', async () => {
+    for (const path of ['/', '/index.html', '/media/thumb/1', '/?token=not-the-token']) {
+      const response = await fetch(`${host.url}${path}`, { redirect: 'manual' });
+      expect(response.status, path).toBe(401);
+    }
+
+    const stranger = await browser.newContext();
+    try {
+      const intruder = await stranger.newPage();
+      const response = await intruder.goto(host.url);
+      expect(response?.status()).toBe(401);
+      expect(await intruder.textContent('body')).toMatch(/missing or wrong token/);
+      expect(await tryWebSocket(intruder)).toBe('closed 1006');
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('trades the token for a cookie, then serves the app and its WebSocket', async () => {
+    const response = await page.goto(host.openUrl);
+    expect(response?.status()).toBe(200);
+    expect(page.url()).toBe(`${host.url}/`);
+    await page.getByRole('heading', { name: 'Open a project' }).waitFor();
+    expect(await tryWebSocket(page)).toBe('open');
+  });
+});
+
+describe('a first session in the app', () => {
+  it('creates a project from the picker, and shows a failed open as a message', async () => {
+    const projectPath = join(dir, 'birds.sqlite');
+    await page.getByLabel('Project file').fill(join(dir, 'missing.sqlite'));
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe(`no project at ${dir}/missing.sqlite`);
+
+    await page.getByLabel('Project file').fill(projectPath);
+    await page.getByRole('button', { name: 'Create new' }).click();
+    await page.getByRole('heading', { level: 1, name: 'birds' }).waitFor();
+    expect(await page.getByLabel('Project counts').textContent()).toMatch(/0 photos\s*0 classes/);
+    expect(await page.getByText('No photos yet.').isVisible()).toBe(true);
+  });
+
+  it('imports a folder with labels and reports every file it did not import, and why', async () => {
+    await page.getByLabel('Folder').fill(photos.folder);
+    await page.getByLabel(/Labels CSV/).fill(photos.labelsCsv!);
+    await page.getByRole('button', { name: 'Start import' }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor(slow);
+
+    expect(await count('New')).toBe('24');
+    expect(await count('Already there')).toBe('0');
+    expect(await count('Duplicates')).toBe('1');
+    expect(await count('Skipped')).toBe('2');
+
+    const skipped = await tableRows(page, 'Skipped files');
+    expect(skipped.map(([file]) => file).sort()).toEqual(photos.badFiles.map((bad) => bad.name).sort());
+    for (const bad of photos.badFiles) {
+      expect(skipped.find(([file]) => file === bad.name)?.[1]).toMatch(bad.reason);
+    }
+    const duplicates = await tableRows(page, /^Duplicates/);
+    expect(duplicates).toEqual([[photos.duplicate!.name, photos.duplicate!.of]]);
+    expect(await page.getByText(/Labels: 24 photos labelled/).isVisible()).toBe(true);
+    await expect.poll(() => page.getByLabel('Project counts').textContent()).toMatch(/24 photos/);
+  });
+
+  it('shows every photo as a loaded thumbnail with its labels as chips in class colours', async () => {
+    const tiles = page.locator('.grid .tile');
+    await expect.poll(() => tiles.count(), slow).toBe(24);
+    expect(await page.locator('.library .head').textContent()).toMatch(/24 photos/);
+
+    // Lazy images load as they come near the viewport: bring each into view, then wait for it.
+    for (const tile of await tiles.all()) await tile.scrollIntoViewIfNeeded();
+    // Polled from here: waitForFunction would eval in the page, which its CSP rightly refuses.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(`[...document.querySelectorAll('.grid img')].every((img) => img.naturalWidth > 0)`),
+        slow,
+      )
+      .toBe(true);
+    const images: { src: string; lazy: string; width: number; height: number }[] = await page.evaluate(
+      `[...document.querySelectorAll('.grid img')].map((img) => ({
+        src: img.getAttribute('src'), lazy: img.loading, width: img.naturalWidth, height: img.naturalHeight,
+      }))`,
+    );
+    expect(images).toHaveLength(24);
+    for (const image of images) {
+      expect(image.src).toMatch(/^\/media\/thumb\/\d+\?p=\w+$/);
+      expect(image.lazy).toBe('lazy');
+      // Thumbnails, not the photos: at most 256 px on their longer side.
+      expect(Math.max(image.width, image.height)).toBeGreaterThan(0);
+      expect(Math.max(image.width, image.height)).toBeLessThanOrEqual(256);
+    }
+
+    const classes = await createClient(studio).listClasses({});
+    const colourOf = new Map(classes.map((item) => [item.name, hexToRgb(item.color)]));
+    const tilesShown: { name: string; chips: { text: string; background: string }[] }[] = await page.evaluate(
+      `[...document.querySelectorAll('.grid .tile')].map((tile) => ({
+        name: tile.querySelector('.name').textContent.trim(),
+        chips: [...tile.querySelectorAll('.chip')].map((chip) => ({
+          text: chip.textContent.trim(),
+          background: getComputedStyle(chip).backgroundColor,
+        })),
+      }))`,
+    );
+    expect(tilesShown.map((tile) => tile.name)).toEqual(photos.photos);
+    for (const { name, chips } of tilesShown) {
+      for (const chip of chips) {
+        expect(vocClasses.has(chip.text), chip.text).toBe(true);
+        // Solid in the class colour, set through CSSOM under the strict CSP.
+        expect(chip.background, chip.text).toBe(colourOf.get(chip.text));
+      }
+      // Positive labels only: exactly the classes labels.csv gave this photo, never its negatives.
+      expect(chips.map((chip) => chip.text).sort(), name).toEqual([...photos.labels[name]!].sort());
+    }
+
+    await page.evaluate('window.scrollTo(0, 0)');
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'library-grid.png'), fullPage: true });
+  });
+
+  it('opens a photo from the keyboard, steps to the next one, and closes with Escape', async () => {
+    const first = page.locator('.grid .tile').first();
+    await first.focus();
+    await page.keyboard.press('Enter');
+    const viewer = page.getByRole('dialog');
+    await viewer.waitFor();
+    expect(await viewer.getByRole('heading').textContent()).toBe(photos.photos[0]);
+    // The full photo this time, at its own size.
+    await expect
+      .poll(() => page.evaluate(`document.querySelector('dialog img').naturalWidth`), slow)
+      .toBe(500);
+    await page.screenshot({ path: join(screenshots, 'library-viewer.png') });
+
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => viewer.getByRole('heading').textContent()).toBe(photos.photos[1]);
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+  });
+
+  it('loads further pages of the grid as it scrolls to the end', async () => {
+    const more = await makePhotoFolder(dir, { count: 150, name: 'more' });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.getByLabel('Folder').fill(more.folder);
+    await page.getByLabel(/Labels CSV/).fill('');
+    await page.getByRole('button', { name: 'Start import' }).click();
+    // Its first 24 photos are byte-for-byte the ones imported above: duplicates, not new photos.
+    await expect.poll(() => count('New'), slow).toBe('126');
+    expect(await count('Duplicates')).toBe('24');
+    await expect.poll(() => page.locator('.library .head').textContent(), slow).toMatch(/Showing 120 of 150/);
+    expect(await page.locator('.grid .tile').count()).toBe(120);
+
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    await expect.poll(() => page.locator('.grid .tile').count(), slow).toBe(150);
+    expect(await page.locator('.library .head').textContent()).toMatch(/^\s*Library\s*150 photos\s*$/);
+  });
+
+  it('logged no console error and no Content Security Policy violation on the way', async () => {
+    expect(consoleErrors).toEqual([]);
+    expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+  });
+});
+
+/** The number shown under one heading of the import report's counts. */
+async function count(name: string): Promise<string | undefined> {
+  const item = page.locator('.count', { has: page.getByText(name, { exact: true }) });
+  if ((await item.count()) === 0) return undefined;
+  return (await item.locator('dd').textContent())?.trim();
+}
+
+async function tableRows(target: Page, caption: string | RegExp): Promise<string[][]> {
+  const rows = target.getByRole('table', { name: caption }).locator('tbody tr');
+  return Promise.all(
+    (await rows.all()).map(async (row) =>
+      (await row.locator('td').allTextContents()).map((text) => text.trim()),
+    ),
+  );
+}
+
+function hexToRgb(hex: string): string {
+  const [r, g, b] = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
+  return `rgb(${r}, ${g}, ${b})`;
+}
