@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createClient } from '../src/shared/contract';
+import { createClient } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { ensureClasses } from '../src/main/db/classes';
 import { openDatabase } from '../src/main/db/connection';

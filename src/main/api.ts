@@ -3,15 +3,8 @@
 // sees it and turns every failure into a typed error.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import {
-  ApiError,
-  operations,
-  type ApiEvent,
-  type Envelope,
-  type OpName,
-  type Operations,
-  type Transport,
-} from '../shared/contract';
+import { operations, type OpName, type Operations } from '../shared/contract';
+import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
 import { listClasses } from './db/classes';
 import { countImages, imagePage } from './db/images';
 import { listJobs } from './db/jobs';

@@ -1,7 +1,8 @@
 // csra-studio: the headless commands. Results go to stdout (JSON with --json), progress to stderr,
 // and bad input ends the process with a one-line reason and a non-zero exit code.
 import { parseArgs } from 'node:util';
-import { ApiError, createClient, type Api, type ImportReport, type JobInfo } from '../shared/contract';
+import type { ImportReport, JobInfo } from '../shared/contract';
+import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
 
 const usage = `usage:

@@ -1,4 +1,5 @@
-import { ApiError, type JobInfo } from '../shared/contract';
+import type { JobInfo } from '../shared/contract';
+import { ApiError } from '../shared/rpc';
 import type { Db } from './db/connection';
 import { createJob, findUnfinishedJob, getJob, jobConfig, setJobProgress, setJobStatus } from './db/jobs';
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { ApiError } from '../shared/contract';
+import { ApiError } from '../shared/rpc';
 import { getImage } from './db/images';
 import type { Project } from './project';
 

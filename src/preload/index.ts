@@ -1,7 +1,7 @@
 // Exposes the API contract to the sandboxed renderer as window.api: one function per operation,
 // each returning the envelope main produced, plus the event subscription. Nothing else.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { opNames, type ApiEvent, type Envelope } from '../shared/contract';
+import { opNames, type ApiEvent, type Envelope } from '../shared/rpc';
 
 const api: Record<string, unknown> = Object.fromEntries(
   opNames.map((op) => [op, (input: unknown): Promise<Envelope> => ipcRenderer.invoke('api', op, input)]),

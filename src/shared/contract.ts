@@ -104,7 +104,6 @@ export type Operations = typeof operations;
 export type OpName = keyof Operations;
 export type OpInput<K extends OpName> = z.input<Operations[K]['input']>;
 export type OpOutput<K extends OpName> = z.output<Operations[K]['output']>;
-export const opNames = Object.keys(operations) as OpName[];
 
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 export type ClassInfo = z.infer<typeof ClassInfo>;
@@ -115,62 +114,3 @@ export type ImageSummary = z.infer<typeof ImageSummary>;
 export type JobInfo = z.infer<typeof JobInfo>;
 export type JobStatus = z.infer<typeof JobStatus>;
 export type ImportReport = z.infer<typeof ImportReport>;
-
-/** Pushed from main to every connected client while jobs run. */
-export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'project'; project: ProjectInfo | null };
-
-export const ErrorCode = z.enum([
-  'invalid_request',
-  'unknown_operation',
-  'no_project',
-  'not_found',
-  'conflict',
-  'bad_input',
-  'io_error',
-  'corrupt_database',
-  'internal',
-]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
-
-export interface ApiFailure {
-  code: ErrorCode;
-  message: string;
-}
-
-/** What every transport carries back for one call: never a thrown error. */
-export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiFailure };
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-/** The typed client every caller programs against, whatever carries the calls. */
-export type Api = { [K in OpName]: (input: OpInput<K>) => Promise<OpOutput<K>> } & {
-  onEvent(listener: (event: ApiEvent) => void): () => void;
-};
-
-/** A transport's two primitives: one call returning an envelope, and an event subscription. */
-export interface Transport {
-  call(op: OpName, input: unknown): Promise<Envelope>;
-  subscribe(listener: (event: ApiEvent) => void): () => void;
-}
-
-export function createClient(transport: Transport): Api {
-  const client = {
-    onEvent: (listener: (event: ApiEvent) => void) => transport.subscribe(listener),
-  } as Record<string, unknown>;
-  for (const name of opNames) {
-    client[name] = async (input: unknown) => {
-      const envelope = await transport.call(name, input);
-      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message);
-      return envelope.result;
-    };
-  }
-  return client as Api;
-}

@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio, type Studio } from '../../src/main/api';
 import { startHost, type Host } from '../../src/main/host/server';
-import { createClient } from '../../src/shared/contract';
+import { createClient } from '../../src/shared/rpc';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { rendererDir, repoRoot, vocRoot } from '../fixtures/paths';
 

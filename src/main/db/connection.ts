@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { ApiError } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
 import { migrations, schemaVersion } from './migrations';
 
 export type Db = Database.Database;

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { ApiError } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
 import { positiveClassesByImage } from '../db/images';
 import type { Project } from '../project';

@@ -2,7 +2,7 @@
 // positive classes joined by `|`. A listed photo is labelled completely: each class named anywhere
 // in the file and absent from its row is negative for it.
 import { readFile } from 'node:fs/promises';
-import { ApiError } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
 
 export interface LabelsCsv {

@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, type OpName } from '../../shared/contract';
+import type { OpName } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
 import type { Studio } from '../api';
 import { parseMediaPath, readMedia } from '../media';
 import { contentSecurityPolicy } from '../security';

@@ -1,7 +1,7 @@
 // `npm start` without the Electron binary: the browser host on 127.0.0.1, printing the URL to open.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createClient } from '../../shared/contract';
+import { createClient } from '../../shared/rpc';
 import { createStudio } from '../api';
 import { startHost } from './server';
 

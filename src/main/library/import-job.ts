@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
-import { ApiError, type ImportReport } from '../../shared/contract';
+import type { ImportReport } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { ensureClasses } from '../db/classes';
 import { countImagesOfJob, imagePathBySha, imagesUnder, insertImage, type NewImage } from '../db/images';

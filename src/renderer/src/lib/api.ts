@@ -1,6 +1,6 @@
 // The one client the UI talks to: Electron's preload bridge when it is there, otherwise the browser
 // host's WebSocket at /api on the page's own origin (the host's cookie carries the token).
-import { createClient, type Api, type Transport } from '../../../shared/contract';
+import { createClient, type Api, type Transport } from '../../../shared/rpc';
 import { createPreloadTransport } from './preload-transport';
 import { createWebSocketTransport, type ConnectionStatus } from './ws-transport';
 

@@ -1,6 +1,7 @@
 // The import store against a real studio: real VOC photos copied into a temp folder, real jobs.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, type JobInfo } from '../../../shared/contract';
+import type { JobInfo } from '../../../shared/contract';
+import { createClient } from '../../../shared/rpc';
 import {
   crashDuringImport,
   createTestStudio,

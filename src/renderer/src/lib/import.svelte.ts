@@ -1,6 +1,7 @@
 // Folder imports: start one, follow its job events (progress, rate, time left), cancel it, resume
 // one that was interrupted or cancelled, and load its report once it has stopped.
-import type { Api, ImportReport, JobInfo } from '../../../shared/contract';
+import type { ImportReport, JobInfo } from '../../../shared/contract';
+import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
 
 export interface ImportRequest {

@@ -1,7 +1,8 @@
 // The photo library as the grid pages through it: photos in path order with their labels, the
 // total, and the classes (names and colours) the labels refer to. Reloads when an import stops or
 // the project changes.
-import type { Api, ClassInfo, ImageSummary } from '../../../shared/contract';
+import type { ClassInfo, ImageSummary } from '../../../shared/contract';
+import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
 
 /** The most photos one listImages call may ask for (the contract's limit). */

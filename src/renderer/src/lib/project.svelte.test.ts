@@ -1,6 +1,6 @@
 // The project store against a real studio: real SQLite project files in a temp folder.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient } from '../../../shared/contract';
+import { createClient } from '../../../shared/rpc';
 import {
   createTestStudio,
   makePhotoFolder,

@@ -1,5 +1,6 @@
 // The open project: create, open and close it, and keep its counts fresh as imports finish.
-import type { Api, ProjectInfo } from '../../../shared/contract';
+import type { ProjectInfo } from '../../../shared/contract';
+import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
 
 export class ProjectStore {
