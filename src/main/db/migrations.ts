@@ -105,6 +105,15 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'class maps with predictions',
+    sql: `
+      -- What a photo's attention overlay needs: its strongest class maps, downsampled and quantised.
+      ALTER TABLE predictions ADD COLUMN maps BLOB;
+      CREATE INDEX predictions_by_model ON predictions (model_id);
+    `,
+  },
 ];
 
 export const schemaVersion = migrations.length;

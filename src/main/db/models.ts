@@ -1,0 +1,69 @@
+import { now, type Db } from './connection';
+
+export interface ModelRecord {
+  id: number;
+  parentId: number | null;
+  name: string;
+  /** `<pack name>@<pack version>`: the folder under resources/models and the manifest it was built from. */
+  pack: string;
+  classes: string[];
+  headFile: string | null;
+  active: boolean;
+  createdAt: string;
+}
+
+interface ModelRow {
+  id: number;
+  parent_id: number | null;
+  name: string;
+  pack: string;
+  classes: string;
+  head_file: string | null;
+  active: number;
+  created_at: string;
+}
+
+const fromRow = (row: ModelRow): ModelRecord => ({
+  id: row.id,
+  parentId: row.parent_id,
+  name: row.name,
+  pack: row.pack,
+  classes: JSON.parse(row.classes) as string[],
+  headFile: row.head_file,
+  active: row.active === 1,
+  createdAt: row.created_at,
+});
+
+export function activeModel(db: Db): ModelRecord | undefined {
+  const row = db.prepare('SELECT * FROM models WHERE active = 1').get() as ModelRow | undefined;
+  return row && fromRow(row);
+}
+
+export function getModel(db: Db, id: number): ModelRecord | undefined {
+  const row = db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  return row && fromRow(row);
+}
+
+/**
+ * The version of a model pack with no trained head (the pack as shipped), registered once per
+ * project; it becomes the active model when the project has none.
+ */
+export function ensurePackModel(
+  db: Db,
+  pack: { name: string; version: string; classes: string[] },
+): ModelRecord {
+  const id = `${pack.name}@${pack.version}`;
+  return db.transaction(() => {
+    const existing = db.prepare('SELECT * FROM models WHERE pack = ? AND head_file IS NULL').get(id) as
+      ModelRow | undefined;
+    if (existing) {
+      if (!activeModel(db)) db.prepare('UPDATE models SET active = 1 WHERE id = ?').run(existing.id);
+      return getModel(db, existing.id)!;
+    }
+    const active = activeModel(db) ? 0 : 1;
+    const result = db
+      .prepare('INSERT INTO models (name, pack, classes, active, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(pack.name, id, JSON.stringify(pack.classes), active, now());
+    return getModel(db, Number(result.lastInsertRowid))!;
+  })();
+}

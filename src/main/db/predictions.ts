@@ -1,0 +1,76 @@
+import { now, type Db } from './connection';
+
+export interface NewPrediction {
+  imageId: number;
+  /** One probability per model class, in the model's class order. */
+  scores: Float32Array;
+  maps: Buffer;
+}
+
+const toBlob = (scores: Float32Array) => Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength);
+const fromBlob = (blob: Buffer) =>
+  new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+
+/** Photos the model has not predicted yet, in id order. */
+export function imagesToPredict(db: Db, modelId: number): { id: number; path: string }[] {
+  return db
+    .prepare(
+      `SELECT id, path FROM images i
+        WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)
+        ORDER BY id`,
+    )
+    .all(modelId) as { id: number; path: string }[];
+}
+
+export function countImagesToPredict(db: Db, modelId: number): number {
+  return (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM images i
+          WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)`,
+      )
+      .get(modelId) as { n: number }
+  ).n;
+}
+
+export function insertPredictions(db: Db, modelId: number, predictions: readonly NewPrediction[]): void {
+  const insert = db.prepare(
+    `INSERT OR REPLACE INTO predictions (image_id, model_id, scores, maps, created_at) VALUES (?, ?, ?, ?, ?)`,
+  );
+  const at = now();
+  for (const prediction of predictions) {
+    insert.run(prediction.imageId, modelId, toBlob(prediction.scores), prediction.maps, at);
+  }
+}
+
+export function predictionScores(
+  db: Db,
+  modelId: number,
+  imageIds: readonly number[],
+): Map<number, Float32Array> {
+  const rows = db
+    .prepare(
+      `SELECT p.image_id AS imageId, p.scores FROM json_each(?) AS ids
+         JOIN predictions p ON p.image_id = ids.value AND p.model_id = ?`,
+    )
+    .all(JSON.stringify(imageIds), modelId) as { imageId: number; scores: Buffer }[];
+  return new Map(rows.map((row) => [row.imageId, fromBlob(row.scores)]));
+}
+
+/** Every prediction of a model, for evaluation. */
+export function allPredictionScores(db: Db, modelId: number): Map<number, Float32Array> {
+  const rows = db
+    .prepare('SELECT image_id AS imageId, scores FROM predictions WHERE model_id = ?')
+    .all(modelId) as {
+    imageId: number;
+    scores: Buffer;
+  }[];
+  return new Map(rows.map((row) => [row.imageId, fromBlob(row.scores)]));
+}
+
+export function predictionMaps(db: Db, modelId: number, imageId: number): Buffer | undefined {
+  const row = db
+    .prepare('SELECT maps FROM predictions WHERE image_id = ? AND model_id = ?')
+    .get(imageId, modelId) as { maps: Buffer | null } | undefined;
+  return row?.maps ?? undefined;
+}
