@@ -13,3 +13,27 @@ export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A store that shows one request at a time: whether it is in flight, and why the last one failed. */
+export interface RequestState {
+  busy: boolean;
+  error: string | null;
+}
+
+/**
+ * Runs `request` for `store`: busy while it is in flight, the last error cleared first and, if it
+ * fails, its failure put there as a sentence. Resolves with whether it succeeded; never rejects.
+ */
+export async function attempt(store: RequestState, request: () => Promise<void>): Promise<boolean> {
+  store.busy = true;
+  store.error = null;
+  try {
+    await request();
+    return true;
+  } catch (error) {
+    store.error = messageOf(error);
+    return false;
+  } finally {
+    store.busy = false;
+  }
+}

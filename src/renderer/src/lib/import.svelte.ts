@@ -2,7 +2,7 @@
 // one that was interrupted or cancelled, and load its report once it has stopped.
 import type { ImportReport, JobInfo } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
-import { messageOf } from './errors';
+import { attempt, messageOf } from './errors';
 
 export interface ImportRequest {
   folder: string;
@@ -78,19 +78,14 @@ export class ImportStore {
       this.error = 'Enter the folder to import.';
       return false;
     }
-    this.busy = true;
     this.#starting = true;
-    this.error = null;
     try {
-      const job = await this.#api.startImport(labelsCsv ? { folder, labelsCsv } : { folder });
-      this.#follow(this.#remember(job));
-      return true;
-    } catch (error) {
-      this.error = messageOf(error);
-      return false;
+      return await attempt(this, async () => {
+        const job = await this.#api.startImport(labelsCsv ? { folder, labelsCsv } : { folder });
+        this.#follow(this.#remember(job));
+      });
     } finally {
       this.#starting = false;
-      this.busy = false;
     }
   }
 
@@ -108,20 +103,12 @@ export class ImportStore {
     }
   }
 
-  async resume(jobId: number): Promise<boolean> {
-    this.busy = true;
-    this.error = null;
-    try {
+  resume(jobId: number): Promise<boolean> {
+    return attempt(this, async () => {
       const job = await this.#api.resumeJob({ jobId });
       this.resumable = this.resumable.filter((candidate) => candidate.id !== jobId);
       this.#follow(this.#remember(job));
-      return true;
-    } catch (error) {
-      this.error = messageOf(error);
-      return false;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   dispose(): void {

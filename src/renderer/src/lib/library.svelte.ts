@@ -46,30 +46,16 @@ export class LibraryStore {
   reload(): Promise<void> {
     const generation = ++this.#generation;
     const limit = Math.min(maxPage, Math.max(this.pageSize, this.images.length));
-    this.loading = true;
-    const request = (async () => {
-      try {
-        const [classes, page] = await Promise.all([
-          this.#api.listClasses({}),
-          this.#api.listImages({ offset: 0, limit }),
-        ]);
-        if (generation !== this.#generation) return;
+    return this.#request(
+      generation,
+      () => Promise.all([this.#api.listClasses({}), this.#api.listImages({ offset: 0, limit })]),
+      ([classes, page]) => {
         this.classes = classes;
         this.images = page.images;
         this.total = page.total;
-        this.error = null;
         this.loaded = true;
-      } catch (error) {
-        if (generation === this.#generation) this.error = messageOf(error);
-      } finally {
-        if (generation === this.#generation) {
-          this.loading = false;
-          this.#pending = null;
-        }
-      }
-    })();
-    this.#pending = request;
-    return request;
+      },
+    );
   }
 
   /** Loads the next page, if there is one; calls while a page is loading share it. */
@@ -77,28 +63,16 @@ export class LibraryStore {
     if (this.#pending) return this.#pending;
     if (!this.loaded) return this.reload();
     if (!this.hasMore) return Promise.resolve();
-    const generation = this.#generation;
-    this.loading = true;
-    const request = (async () => {
-      try {
-        const page = await this.#api.listImages({ offset: this.images.length, limit: this.pageSize });
-        if (generation !== this.#generation) return;
+    return this.#request(
+      this.#generation,
+      () => this.#api.listImages({ offset: this.images.length, limit: this.pageSize }),
+      (page) => {
         // Photos imported meanwhile shift the pages: never show one twice.
         const known = new Set(this.images.map((image) => image.id));
         this.images = [...this.images, ...page.images.filter((image) => !known.has(image.id))];
         this.total = page.total;
-        this.error = null;
-      } catch (error) {
-        if (generation === this.#generation) this.error = messageOf(error);
-      } finally {
-        if (generation === this.#generation) {
-          this.loading = false;
-          this.#pending = null;
-        }
-      }
-    })();
-    this.#pending = request;
-    return request;
+      },
+    );
   }
 
   /** Forgets everything loaded (the project closed or changed). */
@@ -123,5 +97,31 @@ export class LibraryStore {
 
   dispose(): void {
     this.#unsubscribe();
+  }
+
+  /**
+   * Runs `load` as the pending request, `loading` while it is in flight. Its answer (`apply`) or
+   * failure is shown only if no reload or clear came since `generation`.
+   */
+  #request<T>(generation: number, load: () => Promise<T>, apply: (answer: T) => void): Promise<void> {
+    const current = () => generation === this.#generation;
+    this.loading = true;
+    const request = (async () => {
+      try {
+        const answer = await load();
+        if (!current()) return;
+        apply(answer);
+        this.error = null;
+      } catch (error) {
+        if (current()) this.error = messageOf(error);
+      } finally {
+        if (current()) {
+          this.loading = false;
+          this.#pending = null;
+        }
+      }
+    })();
+    this.#pending = request;
+    return request;
   }
 }

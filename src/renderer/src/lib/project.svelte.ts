@@ -1,7 +1,7 @@
 // The open project: create, open and close it, and keep its counts fresh as imports finish.
 import type { ProjectInfo } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
-import { messageOf } from './errors';
+import { attempt, messageOf } from './errors';
 
 export class ProjectStore {
   /** The open project, or null when none is. */
@@ -55,16 +55,10 @@ export class ProjectStore {
   }
 
   async close(): Promise<void> {
-    this.busy = true;
-    this.error = null;
-    try {
+    await attempt(this, async () => {
       await this.#api.closeProject({});
       this.current = null;
-    } catch (error) {
-      this.error = messageOf(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   dispose(): void {
@@ -77,16 +71,8 @@ export class ProjectStore {
       this.error = 'Enter the path of a project file, for example /home/me/photos.sqlite.';
       return false;
     }
-    this.busy = true;
-    this.error = null;
-    try {
+    return attempt(this, async () => {
       this.current = await request({ path: trimmed });
-      return true;
-    } catch (error) {
-      this.error = messageOf(error);
-      return false;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
