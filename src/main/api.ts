@@ -6,11 +6,15 @@ import { z } from 'zod';
 import { operations, type OpName, type Operations } from '../shared/contract';
 import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
 import { listClasses } from './db/classes';
-import { countImages, imagePage } from './db/images';
 import { listJobs } from './db/jobs';
 import { exportLabelsCsv } from './exchange/export';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
+import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-info';
+import { ModelHost } from './inference/model-host';
+import { prelabelReport, runPrelabel, type PrelabelConfig } from './inference/prelabel-job';
+import { gridPage } from './library/grid';
 import { JobRunner } from './jobs';
+import { evaluateProject } from './training/evaluate';
 import { Project } from './project';
 
 type Implementation = {
@@ -27,6 +31,7 @@ export interface Studio extends Transport {
 export function createStudio(): Studio {
   let project: Project | null = null;
   let jobs: JobRunner | null = null;
+  const models = new ModelHost();
   const listeners = new Set<(event: ApiEvent) => void>();
   const publish = (event: ApiEvent) => listeners.forEach((listener) => listener(event));
 
@@ -39,13 +44,19 @@ export function createStudio(): Studio {
     await jobs?.stopAll();
     project?.close();
     project = next;
-    jobs = next && new JobRunner(next.db, (job) => publish({ type: 'job', job }));
+    jobs =
+      next &&
+      new JobRunner(
+        next.db,
+        {
+          import: (config: ImportConfig, context) => runImport(next, config, context),
+          prelabel: (config: PrelabelConfig, context) => runPrelabel(next, models, config, context),
+        },
+        (job) => publish({ type: 'job', job }),
+      );
     publish({ type: 'project', project: next?.info() ?? null });
     return next?.info() ?? null;
   };
-
-  const importWork = (open: Project) => (config: ImportConfig, context: Parameters<typeof runImport>[2]) =>
-    runImport(open, config, context);
 
   const implementation: Implementation = {
     createProject: async ({ path }) => (await swap(Project.create(path)))!,
@@ -56,24 +67,21 @@ export function createStudio(): Studio {
     },
     getProject: async () => project?.info() ?? null,
     listClasses: async () => listClasses(requireOpen().project.db),
-    listImages: async ({ offset, limit }) => {
-      const { db } = requireOpen().project;
-      return { total: countImages(db), images: imagePage(db, offset, limit) };
-    },
-    startImport: async (input) => {
-      const open = requireOpen();
-      const config = await prepareImport(input);
-      return open.jobs.start('import', config, importWork(open.project));
-    },
+    listImages: async ({ offset, limit }) => gridPage(requireOpen().project, offset, limit),
+    startImport: async (input) => requireOpen().jobs.start('import', await prepareImport(input)),
     listJobs: async () => listJobs(requireOpen().project.db),
     cancelJob: async ({ jobId }) => requireOpen().jobs.cancel(jobId),
-    resumeJob: async ({ jobId }) => {
+    resumeJob: async ({ jobId }) => requireOpen().jobs.resume(jobId),
+    getImportReport: async ({ jobId }) => importReport(requireOpen().project, jobId),
+    getModel: async () => modelInfo(requireOpen().project, models.lastProvider),
+    startPrelabel: async ({ provider }) => {
       const open = requireOpen();
-      return open.jobs.resume(jobId, importWork(open.project));
+      const model = await ensureDefaultModel(open.project);
+      return open.jobs.start('prelabel', { modelId: model.id, provider } satisfies PrelabelConfig);
     },
-    getImportReport: async ({ jobId }) => {
-      return importReport(requireOpen().project, jobId);
-    },
+    getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),
+    getClassMaps: async ({ imageId }) => classMapsOf(requireOpen().project, imageId),
+    evaluate: async ({ split }) => evaluateProject(requireOpen().project, split),
     exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, resolve(out)),
   };
 
@@ -108,6 +116,7 @@ export function createStudio(): Studio {
     },
     close: async () => {
       await swap(null);
+      await models.close();
     },
   };
 }

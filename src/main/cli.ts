@@ -1,13 +1,38 @@
 // csra-studio: the headless commands. Results go to stdout (JSON with --json), progress to stderr,
 // and bad input ends the process with a one-line reason and a non-zero exit code.
 import { parseArgs } from 'node:util';
-import type { ImportReport, JobInfo } from '../shared/contract';
+import {
+  EvalSplit,
+  ProviderChoice,
+  type EvalReport,
+  type ImportReport,
+  type JobInfo,
+} from '../shared/contract';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
+import { listClasses } from './db/classes';
+import { projectClassMapping } from './inference/class-mapping';
+import { ModelHost } from './inference/model-host';
+import { defaultPackModel, ensureDefaultModel } from './inference/model-info';
+import { predictFolder } from './inference/predict-folder';
+import { readableFolder } from './library/scan';
+import { Project } from './project';
 
 const usage = `usage:
-  csra-studio import <project.sqlite> <folder> [--labels labels.csv] [--json]
-  csra-studio export <project.sqlite> --format csv --out PATH`;
+  csra-studio import   <project.sqlite> <folder> [--labels labels.csv] [--json]
+  csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
+  csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
+  csra-studio eval     <project.sqlite> [--split val|test|train|all] [--json]
+  csra-studio export   <project.sqlite> --format csv --out PATH`;
+
+const providerOption = { ep: { type: 'string', default: 'auto' } } as const;
+
+function providerChoice(value: string): ProviderChoice {
+  const parsed = ProviderChoice.safeParse(value);
+  if (!parsed.success)
+    throw new UsageError(`--ep must be one of ${ProviderChoice.options.join(', ')}, got "${value}"`);
+  return parsed.data;
+}
 
 /** Exit codes: 0 done, 1 the work failed, 2 the command line or its input is wrong. */
 class UsageError extends Error {}
@@ -24,6 +49,75 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       if (values.json) process.stdout.write(JSON.stringify({ ...report, project }, null, 2) + '\n');
       else process.stdout.write(describeImport(report, project!.classCount));
       if (finished.status !== 'done') throw new Error(`import ${finished.status}: ${finished.error ?? ''}`);
+    });
+  },
+
+  async prelabel(args) {
+    const { values, positionals } = parse(args, { ...providerOption, json: { type: 'boolean' } }, 1);
+    const provider = providerChoice(values.ep);
+    await withProject(positionals[0]!, false, async (api) => {
+      const job = await api.startPrelabel({ provider });
+      const finished = await followJob(api, job);
+      const report = await api.getPrelabelReport({ jobId: job.id });
+      if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else {
+        const rate =
+          report.photosPerSecond === null ? '' : ` at ${report.photosPerSecond.toFixed(1)} photos/s`;
+        const lines = [
+          `${report.predicted} photos predicted with ${report.model} on ${report.provider ?? '?'}${rate}, ` +
+            `${report.skipped.length} skipped`,
+          ...report.skipped.map(({ path, reason }) => `  skipped    ${path}: ${reason}`),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      if (finished.status !== 'done')
+        throw new Error(`pre-labeling ${finished.status}: ${finished.error ?? ''}`);
+    });
+  },
+
+  async predict(args) {
+    const { values, positionals } = parse(args, { ...providerOption, project: { type: 'string' } }, 1);
+    const provider = providerChoice(values.ep);
+    const folder = await readableFolder(positionals[0]!);
+    const models = new ModelHost();
+    const project = values.project ? Project.open(values.project) : null;
+    try {
+      const record = project ? await ensureDefaultModel(project) : await defaultPackModel();
+      const model = await models.load(record, provider);
+      const columns = project
+        ? projectClassMapping(listClasses(project.db), record.classes).map((entry) => ({
+            name: entry.className,
+            modelIndex: entry.modelIndex,
+          }))
+        : record.classes.map((name, modelIndex) => ({ name, modelIndex }));
+      if (columns.length === 0)
+        throw new ApiError('conflict', `no class of the project matches a class of ${record.pack}`);
+      process.stderr.write(`predicting with ${record.pack} on ${model.provider}\n`);
+      const rows = await predictFolder(
+        folder,
+        model,
+        columns,
+        (line) => process.stdout.write(line + '\n'),
+        (path, reason) => process.stderr.write(`skipped ${path}: ${reason}\n`),
+      );
+      process.stderr.write(`${rows} photos predicted\n`);
+    } finally {
+      project?.close();
+      await models.close();
+    }
+  },
+
+  async eval(args) {
+    const { values, positionals } = parse(
+      args,
+      { split: { type: 'string', default: 'all' }, json: { type: 'boolean' } },
+      1,
+    );
+    const split = EvalSplit.safeParse(values.split);
+    if (!split.success) throw new UsageError(`--split must be one of ${EvalSplit.options.join(', ')}`);
+    await withProject(positionals[0]!, false, async (api) => {
+      const report = await api.evaluate({ split: split.data });
+      process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : describeEval(report));
     });
   },
 
@@ -106,6 +200,30 @@ function followJob(api: Api, job: JobInfo): Promise<JobInfo> {
       resolve(event.job);
     });
   });
+}
+
+function describeEval(report: EvalReport): string {
+  const pct = (value: number | null) => (value === null ? '   -' : (100 * value).toFixed(1).padStart(5));
+  const metrics = (m: EvalReport['threshold']) =>
+    `CP ${pct(m.CP)}  CR ${pct(m.CR)}  CF1 ${pct(m.CF1)}  OP ${pct(m.OP)}  OR ${pct(m.OR)}  OF1 ${pct(m.OF1)}`;
+  const width = Math.max(...report.perClass.map((entry) => entry.class.length));
+  return (
+    [
+      `${report.model} on ${report.images} photos (split ${report.split}` +
+        (report.unpredicted ? `; ${report.unpredicted} not predicted yet, left out` : '') +
+        `), ${report.classesEvaluated} classes`,
+      `mAP ${pct(report.mAP)}`,
+      `at 0.5: ${metrics(report.threshold)}`,
+      `top-3:  ${metrics(report.top3)}`,
+      'per class AP:',
+      ...report.perClass.map(
+        (entry) =>
+          `  ${entry.class.padEnd(width)}  ${pct(entry.ap)}  (${entry.positives} positive, ${entry.negatives} negative` +
+          (entry.unknown ? `, ${entry.unknown} unknown` : '') +
+          ')',
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 function describeImport(report: ImportReport, classCount: number): string {

@@ -12,6 +12,9 @@ export interface JobContext {
 
 export type JobWork<Config> = (config: Config, context: JobContext) => Promise<void>;
 
+/** What each kind of job does, given the configuration stored with it (each kind has its own). */
+export type JobWorks = Record<JobInfo['kind'], JobWork<never>>;
+
 /**
  * Runs jobs in this process: their state lives in the `jobs` table, so a job cut off by a crash is
  * found again on open (as interrupted) and resumed with the configuration it started with.
@@ -22,24 +25,27 @@ export class JobRunner {
 
   constructor(
     private readonly db: Db,
+    private readonly works: JobWorks,
     private readonly publish: (job: JobInfo) => void,
   ) {}
 
   /** Starts a job, or resumes the last one of its kind that stopped early with the same config. */
-  start<Config>(kind: JobInfo['kind'], config: Config, work: JobWork<Config>): JobInfo {
+  start(kind: JobInfo['kind'], config: unknown): JobInfo {
+    const running = [...this.active.keys()].map((id) => this.get(id)).find((job) => job.kind === kind);
+    if (running) throw new ApiError('conflict', `a ${kind} job is already running (job ${running.id})`);
     const unfinished = findUnfinishedJob(this.db, kind, config);
-    if (unfinished !== undefined && !this.active.has(unfinished)) return this.resume(unfinished, work);
+    if (unfinished !== undefined) return this.resume(unfinished);
     const job = createJob(this.db, kind, config);
-    this.run(job.id, config, work);
+    this.run(job.id, kind, config);
     return job;
   }
 
-  resume<Config>(jobId: number, work: JobWork<Config>): JobInfo {
+  resume(jobId: number): JobInfo {
     const job = this.get(jobId);
     if (this.active.has(jobId)) throw new ApiError('conflict', `job ${jobId} is already running`);
     if (job.status === 'done') throw new ApiError('conflict', `job ${jobId} has already finished`);
     setJobStatus(this.db, jobId, 'running');
-    this.run(jobId, jobConfig<Config>(this.db, jobId), work);
+    this.run(jobId, job.kind, jobConfig(this.db, jobId));
     return this.get(jobId);
   }
 
@@ -63,7 +69,7 @@ export class JobRunner {
     await Promise.all([...this.active.values()].map(({ done }) => done));
   }
 
-  private run<Config>(jobId: number, config: Config, work: JobWork<Config>): void {
+  private run(jobId: number, kind: JobInfo['kind'], config: unknown): void {
     const controller = new AbortController();
     const context: JobContext = {
       jobId,
@@ -73,7 +79,7 @@ export class JobRunner {
         this.emit(jobId, false);
       },
     };
-    const done = work(config, context).then(
+    const done = this.works[kind](config as never, context).then(
       () => setJobStatus(this.db, jobId, controller.signal.aborted ? 'cancelled' : 'done'),
       (error: unknown) => setJobStatus(this.db, jobId, 'failed', (error as Error).message),
     );

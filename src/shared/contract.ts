@@ -9,7 +9,8 @@ const Path = z.string().trim().min(1, 'a path is required').max(4096);
 export const LabelState = z.enum(['positive', 'negative']);
 export const LabelSource = z.enum(['human', 'accepted', 'imported']);
 export const Split = z.enum(['train', 'val', 'test', 'none']);
-export const JobKind = z.enum(['import']);
+export const JobKind = z.enum(['import', 'prelabel']);
+export const ProviderChoice = z.enum(['auto', 'cpu', 'webgpu', 'cuda']);
 export const JobStatus = z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 export const ProjectInfo = z.object({
@@ -38,6 +39,8 @@ export const ImageSummary = z.object({
   height: z.number().int(),
   split: Split,
   labels: z.array(Label),
+  /** The active model's probability for each project class it knows; absent before pre-labeling. */
+  predictions: z.array(z.object({ classId: Id, probability: z.number() })),
 });
 
 export const JobInfo = z.object({
@@ -71,6 +74,78 @@ export const ImportReport = z.object({
     .nullable(),
 });
 
+export const ModelInfo = z.object({
+  id: Id,
+  name: z.string(),
+  pack: z.string(),
+  classes: z.array(z.string()),
+  /** Project classes the model predicts, and the model class each one reads. */
+  mapping: z.array(z.object({ classId: Id, modelClass: z.string() })),
+  predicted: z.number().int(),
+  /** The execution provider of the last pre-labeling run in this process, if any. */
+  provider: z.string().nullable(),
+});
+
+export const PrelabelReport = z.object({
+  jobId: Id,
+  status: JobStatus,
+  model: z.string(),
+  provider: z.string().nullable(),
+  predicted: z.number().int(),
+  photosPerSecond: z.number().nullable(),
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+
+export const ClassMaps = z.object({
+  imageId: Id,
+  /** Side of every map: values are size×size bytes, row by row, top row first. */
+  size: z.number().int(),
+  maps: z.array(
+    z.object({
+      classId: Id,
+      probability: z.number(),
+      /** The map's peak score: a byte b stands for b / 255 × peak. */
+      peak: z.number(),
+      /** base64 of the size×size bytes. */
+      values: z.string(),
+    }),
+  ),
+});
+
+const Metrics = z.object({
+  CP: z.number(),
+  CR: z.number(),
+  CF1: z.number(),
+  OP: z.number(),
+  OR: z.number(),
+  OF1: z.number(),
+});
+
+export const EvalSplit = z.enum(['train', 'val', 'test', 'all']);
+
+/** Figures are fractions in [0, 1]. */
+export const EvalReport = z.object({
+  model: z.string(),
+  split: EvalSplit,
+  images: z.number().int(),
+  /** Photos of the split the model has not predicted yet: left out. */
+  unpredicted: z.number().int(),
+  classesEvaluated: z.number().int(),
+  mAP: z.number().nullable(),
+  threshold: Metrics,
+  top3: Metrics,
+  perClass: z.array(
+    z.object({
+      class: z.string(),
+      modelClass: z.string(),
+      ap: z.number().nullable(),
+      positives: z.number().int(),
+      negatives: z.number().int(),
+      unknown: z.number().int(),
+    }),
+  ),
+});
+
 const op = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 const None = z.object({}).strict();
 
@@ -94,6 +169,11 @@ export const operations = {
   cancelJob: op(z.object({ jobId: Id }).strict(), JobInfo),
   resumeJob: op(z.object({ jobId: Id }).strict(), JobInfo),
   getImportReport: op(z.object({ jobId: Id }).strict(), ImportReport),
+  getModel: op(None, ModelInfo.nullable()),
+  startPrelabel: op(z.object({ provider: ProviderChoice.default('auto') }).strict(), JobInfo),
+  getPrelabelReport: op(z.object({ jobId: Id }).strict(), PrelabelReport),
+  getClassMaps: op(z.object({ imageId: Id }).strict(), ClassMaps),
+  evaluate: op(z.object({ split: EvalSplit.default('all') }).strict(), EvalReport),
   exportLabels: op(
     z.object({ format: z.enum(['csv']), out: Path }).strict(),
     z.object({ path: z.string(), rows: z.number().int() }),
@@ -114,3 +194,9 @@ export type ImageSummary = z.infer<typeof ImageSummary>;
 export type JobInfo = z.infer<typeof JobInfo>;
 export type JobStatus = z.infer<typeof JobStatus>;
 export type ImportReport = z.infer<typeof ImportReport>;
+export type ModelInfo = z.infer<typeof ModelInfo>;
+export type PrelabelReport = z.infer<typeof PrelabelReport>;
+export type ClassMaps = z.infer<typeof ClassMaps>;
+export type ProviderChoice = z.infer<typeof ProviderChoice>;
+export type EvalReport = z.infer<typeof EvalReport>;
+export type EvalSplit = z.infer<typeof EvalSplit>;

@@ -15,6 +15,11 @@ export const opNames = [
   'cancelJob',
   'resumeJob',
   'getImportReport',
+  'getModel',
+  'startPrelabel',
+  'getPrelabelReport',
+  'getClassMaps',
+  'evaluate',
   'exportLabels',
 ] as const satisfies readonly OpName[];
 

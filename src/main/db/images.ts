@@ -100,3 +100,10 @@ export function positiveClassesByImage(db: Db): { path: string; classes: string[
     classes: row.classes ? row.classes.split('\u001f') : [],
   }));
 }
+
+export function imageIdsInSplit(db: Db, split: string): number[] {
+  return db
+    .prepare(`SELECT id FROM images WHERE ? = 'all' OR split = ? ORDER BY id`)
+    .pluck()
+    .all(split, split) as number[];
+}

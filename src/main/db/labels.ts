@@ -84,3 +84,21 @@ export function countLabelEventsOfJob(db: Db, jobId: number): number {
   return (db.prepare('SELECT count(*) AS n FROM label_events WHERE job_id = ?').get(jobId) as { n: number })
     .n;
 }
+
+/** Every label of the photos in a split ('all': every photo), as image → class → state. */
+export function labelStatesInSplit(db: Db, split: string): Map<number, Map<number, LabelState>> {
+  const rows = db
+    .prepare(
+      `SELECT l.image_id, l.class_id, l.state FROM labels l JOIN images i ON i.id = l.image_id
+        WHERE ? = 'all' OR i.split = ?`,
+    )
+    .raw()
+    .all(split, split) as [number, number, LabelState][];
+  const byImage = new Map<number, Map<number, LabelState>>();
+  for (const [imageId, classId, state] of rows) {
+    let states = byImage.get(imageId);
+    if (!states) byImage.set(imageId, (states = new Map()));
+    states.set(classId, state);
+  }
+  return byImage;
+}

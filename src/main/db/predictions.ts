@@ -74,3 +74,9 @@ export function predictionMaps(db: Db, modelId: number, imageId: number): Buffer
     .get(imageId, modelId) as { maps: Buffer | null } | undefined;
   return row?.maps ?? undefined;
 }
+
+export function countPredictions(db: Db, modelId: number): number {
+  return (
+    db.prepare('SELECT count(*) AS n FROM predictions WHERE model_id = ?').get(modelId) as { n: number }
+  ).n;
+}

@@ -78,8 +78,11 @@ function splitCsvLine(line: string, lineNo: number, fail: (line: number, why: st
   return cells;
 }
 
+/** One CSV field, quoted when it holds a comma, a quote or a line break. */
+export const csvField = (value: string): string =>
+  /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+
 export function formatLabelsCsv(rows: { filename: string; classes: string[] }[]): string {
-  const field = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
-  const lines = rows.map((row) => `${field(row.filename)},${field(row.classes.join('|'))}`);
+  const lines = rows.map((row) => `${csvField(row.filename)},${csvField(row.classes.join('|'))}`);
   return ['filename,classes', ...lines].join('\n') + '\n';
 }

@@ -5,10 +5,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { ProviderChoice } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 
-export const providerChoices = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
-export type ProviderChoice = (typeof providerChoices)[number];
 export type Provider = Exclude<ProviderChoice, 'auto'>;
 
 /** Why a provider cannot run here, or null when it may: checked before asking onnxruntime. */

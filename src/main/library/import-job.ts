@@ -1,5 +1,3 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
 import type { ImportReport } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
@@ -12,7 +10,7 @@ import { readLabelsCsv, type LabelsCsv } from '../exchange/labels-csv';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
 import { decodePhoto, readPhotoBytes, sha256, UnreadablePhoto } from './photo';
-import { scanFolder, describeFsError } from './scan';
+import { readableFolder, scanFolder } from './scan';
 import { writeThumbnail } from './thumbnails';
 
 export interface ImportConfig {
@@ -38,14 +36,7 @@ const batchSize = 32;
 
 /** Checks what can be checked before a job exists, so a bad folder or CSV fails the request itself. */
 export async function prepareImport(config: ImportConfig): Promise<ImportConfig> {
-  const folder = resolve(config.folder);
-  const info = await stat(folder).catch((error: unknown) => {
-    throw new ApiError('bad_input', `cannot open folder ${folder}: ${describeFsError(error)}`);
-  });
-  if (!info.isDirectory()) throw new ApiError('bad_input', `${folder} is not a folder`);
-  await access(folder, constants.R_OK | constants.X_OK).catch((error: unknown) => {
-    throw new ApiError('bad_input', `cannot read folder ${folder}: ${describeFsError(error)}`);
-  });
+  const folder = await readableFolder(config.folder);
   if (!config.labelsCsv) return { folder };
   const labelsCsv = resolve(config.labelsCsv);
   await readLabelsCsv(labelsCsv);

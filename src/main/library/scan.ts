@@ -1,5 +1,7 @@
-import { opendir, realpath, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, opendir, realpath, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { ApiError } from '../../shared/rpc';
 
 /** Extensions import considers photos; sharp decides whether each one really is. */
 export const photoExtensions = new Set([
@@ -88,4 +90,17 @@ export function describeFsError(error: unknown): string {
     default:
       return message;
   }
+}
+
+/** The absolute path of a folder this process can list, or a bad_input error saying why not. */
+export async function readableFolder(path: string): Promise<string> {
+  const folder = resolve(path);
+  const info = await stat(folder).catch((error: unknown) => {
+    throw new ApiError('bad_input', `cannot open folder ${folder}: ${describeFsError(error)}`);
+  });
+  if (!info.isDirectory()) throw new ApiError('bad_input', `${folder} is not a folder`);
+  await access(folder, constants.R_OK | constants.X_OK).catch((error: unknown) => {
+    throw new ApiError('bad_input', `cannot read folder ${folder}: ${describeFsError(error)}`);
+  });
+  return folder;
 }

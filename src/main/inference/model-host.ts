@@ -1,0 +1,90 @@
+// One onnxruntime session per model version and execution provider, opened on first use and
+// shared by every job and project of this process.
+import { join } from 'node:path';
+import type { ProviderChoice } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
+import type { ModelRecord } from '../db/models';
+import { defaultPackDir } from '../models/default-pack';
+import { checkSession, loadPack, readManifest, type PackManifest } from '../models/manifest';
+import { modelsDir } from '../paths';
+import type { ModelRunner } from './predictor';
+import { createSession, type Provider } from './providers';
+
+export interface LoadedModel extends ModelRunner {
+  provider: Provider;
+  manifest: PackManifest;
+}
+
+export function packFolder(name: string): string {
+  return join(modelsDir(), name);
+}
+
+/** The manifest of the pack a model version was made from, checked to be that very version. */
+export function packOf(record: Pick<ModelRecord, 'pack'>): { folder: string; name: string; version: string } {
+  const at = record.pack.lastIndexOf('@');
+  const name = record.pack.slice(0, at);
+  return { folder: packFolder(name), name, version: record.pack.slice(at + 1) };
+}
+
+/** The default pack's name, version and classes, without opening its model. */
+export async function defaultPackInfo(): Promise<{ name: string; version: string; classes: string[] }> {
+  const manifest = await readManifest(defaultPackDir());
+  return { name: manifest.name, version: manifest.version, classes: manifest.classes };
+}
+
+export class ModelHost {
+  private readonly sessions = new Map<string, Promise<LoadedModel>>();
+  /** The provider the last model loaded runs on, for the UI and the CLI. */
+  lastProvider: Provider | null = null;
+
+  async load(record: Pick<ModelRecord, 'pack' | 'headFile'>, choice: ProviderChoice): Promise<LoadedModel> {
+    const key = `${record.pack}|${record.headFile ?? ''}|${choice}`;
+    let loading = this.sessions.get(key);
+    if (!loading) {
+      loading = open(record, choice);
+      this.sessions.set(key, loading);
+      // A failed load is not remembered: the next attempt tries again (the pack may be rebuilt).
+      loading.catch(() => this.sessions.delete(key));
+    }
+    const model = await loading;
+    this.lastProvider = model.provider;
+    return model;
+  }
+
+  async close(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const loading of sessions) {
+      const model = await loading.catch(() => null);
+      await model?.session.release();
+    }
+  }
+}
+
+async function open(
+  record: Pick<ModelRecord, 'pack' | 'headFile'>,
+  choice: ProviderChoice,
+): Promise<LoadedModel> {
+  const { folder, version } = packOf(record);
+  const { manifest, modelPath } = await loadPack(folder);
+  if (manifest.version !== version) {
+    throw new ApiError(
+      'conflict',
+      `model ${record.pack} needs version ${version} of its pack, but ${folder} holds version ${manifest.version}`,
+    );
+  }
+  const { session, provider } = await createSession(modelPath, choice);
+  checkSession(session, manifest);
+  const [height] = manifest.input.size;
+  return {
+    session,
+    provider,
+    manifest,
+    inputName: manifest.input.name,
+    side: height,
+    classCount: manifest.classes.length,
+    logitsName: manifest.outputs.logits.name,
+    classMapName: manifest.outputs.classMap.name,
+    classMapSide: Number(manifest.outputs.classMap.shape.at(-1)),
+  };
+}

@@ -1,0 +1,67 @@
+import type { ClassMaps, ModelInfo } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
+import { listClasses } from '../db/classes';
+import { activeModel, ensurePackModel, type ModelRecord } from '../db/models';
+import { countPredictions, predictionMaps, predictionScores } from '../db/predictions';
+import type { Project } from '../project';
+import { projectClassMapping } from './class-mapping';
+import { decodeClassMaps } from './class-maps';
+import { defaultPackInfo } from './model-host';
+
+/** The default pack as a model version outside any project (`predict` on a bare folder). */
+export async function defaultPackModel(): Promise<Pick<ModelRecord, 'pack' | 'headFile' | 'classes'>> {
+  const pack = await defaultPackInfo();
+  return { pack: `${pack.name}@${pack.version}`, headFile: null, classes: pack.classes };
+}
+
+/** The project's active model; a project without one gets the default pack as its first version. */
+export async function ensureDefaultModel(project: Project): Promise<ModelRecord> {
+  return activeModel(project.db) ?? ensurePackModel(project.db, await defaultPackInfo());
+}
+
+export async function modelInfo(project: Project, provider: string | null): Promise<ModelInfo> {
+  const { db } = project;
+  const model = await ensureDefaultModel(project);
+  return {
+    id: model.id,
+    name: model.name,
+    pack: model.pack,
+    classes: model.classes,
+    mapping: projectClassMapping(listClasses(db), model.classes).map((entry) => ({
+      classId: entry.classId,
+      modelClass: model.classes[entry.modelIndex]!,
+    })),
+    predicted: countPredictions(db, model.id),
+    provider,
+  };
+}
+
+/** The stored class maps of a photo, for the project classes the active model predicts. */
+export function classMapsOf(project: Project, imageId: number): ClassMaps {
+  const { db } = project;
+  const model = activeModel(db);
+  const blob = model && predictionMaps(db, model.id, imageId);
+  if (!model || !blob)
+    throw new ApiError('not_found', `photo ${imageId} has no prediction from the active model`);
+  const scores = predictionScores(db, model.id, [imageId]).get(imageId)!;
+  const byModelIndex = new Map(
+    projectClassMapping(listClasses(db), model.classes).map((entry) => [entry.modelIndex, entry.classId]),
+  );
+  const maps = decodeClassMaps(blob);
+  return {
+    imageId,
+    size: maps[0]?.size ?? 0,
+    maps: maps.flatMap((map) => {
+      const classId = byModelIndex.get(map.classIndex);
+      if (classId === undefined) return [];
+      return [
+        {
+          classId,
+          probability: scores[map.classIndex]!,
+          peak: map.peak,
+          values: Buffer.from(map.values).toString('base64'),
+        },
+      ];
+    }),
+  };
+}

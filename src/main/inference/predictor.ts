@@ -1,0 +1,106 @@
+// The pre-labeling pipeline: photos are decoded and resized (sharp, on libuv's threads) while the
+// previous batch runs in onnxruntime (on its own threads), so neither waits on the other. At most
+// two batches of pixels are in memory, whatever the size of the collection.
+import * as ort from 'onnxruntime-node';
+import { mapOrdered } from '../concurrency';
+import { UnreadablePhoto } from '../library/photo';
+import { photoPixels } from './preprocess';
+
+/** What the pipeline needs of a loaded model. */
+export interface ModelRunner {
+  session: ort.InferenceSession;
+  inputName: string;
+  side: number;
+  classCount: number;
+  logitsName: string;
+  classMapName: string;
+  classMapSide: number;
+}
+
+export interface PhotoRef {
+  id: number;
+  path: string;
+}
+
+export type PhotoOutcome =
+  | (PhotoRef & { ok: true; probabilities: Float32Array; classMap: Float32Array })
+  | (PhotoRef & { ok: false; reason: string });
+
+type Decoded = (PhotoRef & { ok: true; pixels: Uint8Array }) | (PhotoRef & { ok: false; reason: string });
+
+/** Yields one array of outcomes per batch, in input order. */
+export async function* predictPhotos(
+  model: ModelRunner,
+  photos: readonly PhotoRef[],
+  options: { batchSize: number; signal?: AbortSignal },
+): AsyncGenerator<PhotoOutcome[]> {
+  const { batchSize, signal } = options;
+  const decode = async (photo: PhotoRef): Promise<Decoded> => {
+    try {
+      return { ...photo, ok: true, pixels: await photoPixels(photo.path, model.side) };
+    } catch (error) {
+      if (error instanceof UnreadablePhoto) return { ...photo, ok: false, reason: error.message };
+      throw error;
+    }
+  };
+  let pending: Decoded[] = [];
+  for await (const decoded of mapOrdered(photos, batchSize * 2, decode)) {
+    pending.push(decoded);
+    if (pending.filter((item) => item.ok).length === batchSize) {
+      yield await runBatch(model, pending);
+      pending = [];
+      if (signal?.aborted) return;
+    }
+  }
+  if (pending.length > 0) yield await runBatch(model, pending);
+}
+
+async function runBatch(model: ModelRunner, items: Decoded[]): Promise<PhotoOutcome[]> {
+  const ready = items.filter((item): item is Decoded & { ok: true } => item.ok);
+  const outputs =
+    ready.length > 0
+      ? await infer(
+          model,
+          ready.map((item) => item.pixels),
+        )
+      : null;
+  let slot = 0;
+  return items.map((item) => {
+    if (!item.ok) return item;
+    const index = slot++;
+    return {
+      id: item.id,
+      path: item.path,
+      ok: true,
+      probabilities: outputs!.probabilities.subarray(
+        index * model.classCount,
+        (index + 1) * model.classCount,
+      ),
+      classMap: outputs!.classMaps.subarray(
+        index * model.classCount * model.classMapSide ** 2,
+        (index + 1) * model.classCount * model.classMapSide ** 2,
+      ),
+    };
+  });
+}
+
+/** Runs a batch of HWC byte images; returns sigmoid probabilities [B, C] and class maps [B, C, S, S]. */
+export async function infer(
+  model: ModelRunner,
+  images: readonly Uint8Array[],
+): Promise<{ probabilities: Float32Array; classMaps: Float32Array }> {
+  const pixels = model.side * model.side * 3;
+  const input = new Float32Array(images.length * pixels);
+  images.forEach((image, index) => {
+    if (image.length !== pixels) throw new Error(`expected ${pixels} RGB bytes, got ${image.length}`);
+    input.set(image, index * pixels);
+  });
+  const feeds = {
+    [model.inputName]: new ort.Tensor('float32', input, [images.length, model.side, model.side, 3]),
+  };
+  const results = await model.session.run(feeds, [model.logitsName, model.classMapName]);
+  const logits = results[model.logitsName]!.data as Float32Array;
+  const probabilities = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i += 1) probabilities[i] = 1 / (1 + Math.exp(-logits[i]!));
+  return { probabilities, classMaps: results[model.classMapName]!.data as Float32Array };
+}

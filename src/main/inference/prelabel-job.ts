@@ -1,0 +1,106 @@
+import type { PrelabelReport, ProviderChoice } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
+import { countImages } from '../db/images';
+import { getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
+import { getModel } from '../db/models';
+import { imagesToPredict, insertPredictions } from '../db/predictions';
+import type { JobContext } from '../jobs';
+import type { Project } from '../project';
+import { encodeClassMaps } from './class-maps';
+import type { ModelHost } from './model-host';
+import { predictPhotos } from './predictor';
+
+export interface PrelabelConfig {
+  modelId: number;
+  provider: ProviderChoice;
+}
+
+interface PrelabelResult {
+  model: string;
+  provider: string;
+  /** Photos predicted and seconds spent by the runs of this job, for its photos/s. */
+  predicted: number;
+  seconds: number;
+}
+
+// Four photos per run keeps onnxruntime's kernels busy on a laptop CPU without holding much memory.
+export const prelabelBatchSize = 4;
+
+/**
+ * Predicts every photo of the project the model has not predicted yet. Each batch is stored in
+ * one transaction with the job's progress, so a crash loses at most the batch in flight and a
+ * resumed job carries on from there.
+ */
+export async function runPrelabel(
+  project: Project,
+  models: ModelHost,
+  config: PrelabelConfig,
+  context: JobContext,
+): Promise<void> {
+  const { db } = project;
+  const { jobId, signal } = context;
+  const record = getModel(db, config.modelId);
+  if (!record) throw new ApiError('not_found', `no model version ${config.modelId} in this project`);
+  context.progress('loading model', 0, 0);
+  const model = await models.load(record, config.provider);
+
+  const previous = jobResult<PrelabelResult>(db, jobId);
+  const result: PrelabelResult = {
+    model: record.pack,
+    provider: model.provider,
+    predicted: previous?.predicted ?? 0,
+    seconds: previous?.seconds ?? 0,
+  };
+  const todo = imagesToPredict(db, record.id);
+  const total = countImages(db);
+  let done = total - todo.length;
+  db.transaction(() => {
+    setJobResult(db, jobId, result);
+    context.progress('predicting', done, total);
+  })();
+
+  let started = performance.now();
+  for await (const batch of predictPhotos(model, todo, { batchSize: prelabelBatchSize, signal })) {
+    const predictions = batch.flatMap((outcome) =>
+      outcome.ok
+        ? [
+            {
+              imageId: outcome.id,
+              scores: outcome.probabilities.slice(),
+              maps: encodeClassMaps(outcome.classMap, model.classMapSide, outcome.probabilities),
+            },
+          ]
+        : [],
+    );
+    const at = performance.now();
+    result.predicted += predictions.length;
+    result.seconds += (at - started) / 1000;
+    started = at;
+    db.transaction(() => {
+      insertPredictions(db, record.id, predictions);
+      for (const outcome of batch) {
+        if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
+      }
+      setJobResult(db, jobId, result);
+      done += batch.length;
+      context.progress('predicting', done, total);
+    })();
+    if (signal.aborted) return;
+  }
+}
+
+export function prelabelReport(project: Project, jobId: number): PrelabelReport {
+  const { db } = project;
+  const job = getJob(db, jobId);
+  if (!job || job.kind !== 'prelabel') throw new ApiError('not_found', `no pre-label job ${jobId}`);
+  const result = jobResult<PrelabelResult>(db, jobId);
+  return {
+    jobId,
+    status: job.status,
+    model: result?.model ?? '',
+    provider: result?.provider ?? null,
+    predicted: result?.predicted ?? 0,
+    photosPerSecond: result && result.seconds > 0 ? result.predicted / result.seconds : null,
+    skipped: jobItems(db, jobId, 'skipped').map(({ item, detail }) => ({ path: item, reason: detail })),
+  };
+}

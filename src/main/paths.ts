@@ -1,0 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The application folder (the one holding our package.json), found from this module's location so
+ * the same answer comes from src/ under tests, out/ when built, and app.asar when packaged.
+ */
+function findAppRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(folder, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'csra-studio')
+      return folder;
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('cannot find the CSRA Studio application folder');
+    folder = parent;
+  }
+}
+
+export const appRoot = findAppRoot();
+
+/** Model packs; CSRA_MODELS_DIR points elsewhere (a test's broken pack, a user's own packs). */
+export const modelsDir = (): string => process.env.CSRA_MODELS_DIR ?? join(appRoot, 'resources', 'models');
