@@ -1,0 +1,64 @@
+import { mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cocoClasses } from './coco';
+import { defaultPackName, defaultReadout, ensureDefaultPack } from './default-pack';
+import { checkSession, loadPack } from './manifest';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'default-pack-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the default pack', () => {
+  it('is built once, kept while up to date, and rebuilt when stale or broken', async () => {
+    const dir = join(root, defaultPackName);
+    const first = await ensureDefaultPack(dir);
+    expect(first.built).toBe(true);
+    const { manifest, modelPath } = await loadPack(dir);
+    expect(manifest).toEqual(first.manifest);
+    expect(manifest).toMatchObject({
+      name: 'coco80-centernet',
+      source: { package: '@vladmandic/human', version: '3.3.6', license: 'MIT' },
+      input: { name: 'image', layout: 'NHWC', size: [512, 512], channels: 3, range: [0, 255] },
+      classes: [...cocoClasses],
+      outputs: {
+        logits: { name: 'logits', shape: ['N', 80] },
+        classMap: { name: 'class_map', shape: ['N', 80, 128, 128] },
+        features: { name: 'features', shape: ['N', 480, 16, 16] },
+      },
+      readout: defaultReadout,
+    });
+
+    const session = await ort.InferenceSession.create(modelPath);
+    try {
+      checkSession(session, manifest);
+      const out = await session.run({
+        image: new ort.Tensor('float32', new Float32Array(2 * 512 * 512 * 3), [2, 512, 512, 3]),
+      });
+      expect(out.logits!.dims).toEqual([2, 80]);
+      expect(out.class_map!.dims).toEqual([2, 80, 128, 128]);
+      expect(out.features!.dims).toEqual([2, 480, 16, 16]);
+    } finally {
+      await session.release();
+    }
+
+    expect((await ensureDefaultPack(dir)).built).toBe(false);
+
+    await truncate(modelPath, 1000);
+    expect((await ensureDefaultPack(dir)).built).toBe(true);
+    await loadPack(dir);
+
+    const tuned = { ...defaultReadout, lambda: 0.3 };
+    const rebuilt = await ensureDefaultPack(dir, tuned);
+    expect(rebuilt.built).toBe(true);
+    expect(rebuilt.manifest.readout).toEqual(tuned);
+    expect(rebuilt.manifest.version).not.toBe(manifest.version);
+    expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).readout.lambda).toBe(0.3);
+  });
+});

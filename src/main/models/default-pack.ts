@@ -1,0 +1,177 @@
+// The default model pack, coco80-centernet: @vladmandic/human's CenterNet (MobileNetV3 backbone,
+// trained on COCO; MIT) converted from its tfjs graph model to ONNX at install time, with the
+// training-free CSRA readout over its per-location class scores as the image-level logits.
+//
+//   image      float32 [N, 512, 512, 3]   raw RGB 0–255, NHWC
+//   logits     float32 [N, 80]            CSRA readout of class_map (readout below)
+//   class_map  float32 [N, 80, 128, 128]  sigmoid class scores per location (tower_0/keypoints)
+//   features   float32 [N, 480, 16, 16]   backbone feature (tower_0/extern1/hard_swish/mul_1)
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { modelsDir } from '../paths';
+import { cocoClasses } from './coco';
+import { appendReadout } from './csra-head';
+import {
+  loadPack,
+  manifestFile,
+  modelFile,
+  parseManifest,
+  readManifest,
+  type PackManifest,
+  type ReadoutSpec,
+} from './manifest';
+import { OnnxGraph } from './onnx-graph';
+import { readTfjsGraphModel } from './tfjs-graph';
+import { convertTfjsGraph } from './tfjs-to-onnx';
+
+export const defaultPackName = 'coco80-centernet';
+
+/** The CSRA readout of the default pack's logits (∞ written 99). */
+export const defaultReadout: ReadoutSpec = {
+  lambda: 0.1,
+  temperatures: [99],
+  calibration: { scale: 1, bias: 0 },
+};
+
+/** Bump when the conversion or the pack's layout changes: it is part of the pack's version. */
+const packFormat = 1;
+
+const sourcePackage = '@vladmandic/human';
+const sourceFiles = ['models/centernet.json', 'models/centernet.bin'];
+const side = 512;
+
+/** TF tensor names in the CenterNet graph. */
+export const centernetTensors = {
+  input: 'tower_0/images',
+  /** sigmoid of tower_0/CenternetHead/centernet_cls_output/BiasAdd, [1,128,128,80] */
+  keypoints: 'tower_0/keypoints',
+  /** [1,16,16,480] */
+  features: 'tower_0/extern1/hard_swish/mul_1',
+};
+
+export const defaultPackDir = (): string => join(modelsDir(), defaultPackName);
+
+interface SourceInfo {
+  dir: string;
+  version: string;
+  license: string;
+}
+
+function sourceInfo(): SourceInfo {
+  // The package's exports map hides package.json: walk up from its entry point instead.
+  let dir = dirname(createRequire(import.meta.url).resolve(sourcePackage));
+  for (;;) {
+    const path = join(dir, 'package.json');
+    if (existsSync(path)) {
+      const json = JSON.parse(readFileSync(path, 'utf8')) as {
+        name?: string;
+        version: string;
+        license: string;
+      };
+      if (json.name === sourcePackage) return { dir, version: json.version, license: json.license };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the folder of ${sourcePackage}`);
+    dir = parent;
+  }
+}
+
+/** The manifest the pack should have, less the model's hash. */
+function expectedManifest(source: SourceInfo, readout: ReadoutSpec): Omit<PackManifest, 'modelSha256'> {
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ packFormat, source: source.version, readout }))
+    .digest('hex')
+    .slice(0, 8);
+  const classes = [...cocoClasses];
+  return {
+    name: defaultPackName,
+    version: `${packFormat}.${digest}`,
+    source: { package: sourcePackage, version: source.version, license: source.license, files: sourceFiles },
+    input: { name: 'image', layout: 'NHWC', size: [side, side], channels: 3, range: [0, 255] },
+    classes,
+    outputs: {
+      logits: { name: 'logits', shape: ['N', classes.length] },
+      classMap: { name: 'class_map', shape: ['N', classes.length, side / 4, side / 4] },
+      features: { name: 'features', shape: ['N', 480, side / 32, side / 32] },
+    },
+    readout,
+  };
+}
+
+/** Converts CenterNet and appends the readout: the ONNX model's bytes. */
+export async function buildDefaultModel(
+  readout: ReadoutSpec = defaultReadout,
+  source: SourceInfo = sourceInfo(),
+): Promise<Uint8Array> {
+  const manifest = expectedManifest(source, readout);
+  const { input, outputs } = manifest;
+  const model = await readTfjsGraphModel(join(source.dir, sourceFiles[0]!));
+  const graph = new OnnxGraph(defaultPackName);
+  graph.input(input.name, ['N', ...input.size, input.channels]);
+  const [keypoints, features] = convertTfjsGraph(graph, model, {
+    inputs: { [centernetTensors.input]: input.name },
+    outputs: [centernetTensors.keypoints, centernetTensors.features],
+  });
+  const classMap = graph.node('Identity', [keypoints!], {}, { outputNames: [outputs.classMap.name] })[0]!;
+  graph.node('Identity', [features!], {}, { outputNames: [outputs.features.name] });
+  appendReadout(graph, classMap, { ...readout, outputName: outputs.logits.name });
+  for (const output of [outputs.logits, outputs.classMap, outputs.features])
+    graph.output(output.name, output.shape);
+  return graph.encode({
+    source: `${sourcePackage}@${source.version} ${sourceFiles.join(' ')}`,
+    license: source.license,
+    pack: `${manifest.name}@${manifest.version}`,
+  });
+}
+
+/** Builds the pack into `dir` (replacing what is there); returns its manifest. */
+export async function buildDefaultPack(
+  dir: string = defaultPackDir(),
+  readout: ReadoutSpec = defaultReadout,
+): Promise<PackManifest> {
+  const source = sourceInfo();
+  const bytes = await buildDefaultModel(readout, source);
+  const manifest = parseManifest({
+    ...expectedManifest(source, readout),
+    modelSha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+  await mkdir(dir, { recursive: true });
+  // The manifest goes last, so an interrupted build leaves a pack that fails to load, never a
+  // manifest describing a model that is not there.
+  await rm(join(dir, manifestFile), { force: true });
+  await writeAtomically(join(dir, modelFile), bytes);
+  await writeAtomically(join(dir, manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/**
+ * Builds the pack unless `dir` already holds it for this source version and readout, with a model
+ * matching its manifest. Fast when it does (one hash of model.onnx).
+ */
+export async function ensureDefaultPack(
+  dir: string = defaultPackDir(),
+  readout: ReadoutSpec = defaultReadout,
+): Promise<{ built: boolean; manifest: PackManifest }> {
+  const expected = expectedManifest(sourceInfo(), readout);
+  try {
+    const current = await readManifest(dir);
+    const { modelSha256: _, ...rest } = current;
+    if (isDeepStrictEqual(rest, expected)) {
+      await loadPack(dir);
+      return { built: false, manifest: current };
+    }
+  } catch {
+    // missing, stale or broken: rebuild
+  }
+  return { built: true, manifest: await buildDefaultPack(dir, readout) };
+}
+
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, path);
+}
