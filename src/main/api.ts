@@ -77,6 +77,9 @@ export function createStudio(): Studio {
     startPrelabel: async ({ provider }) => {
       const open = requireOpen();
       const model = await ensureDefaultModel(open.project);
+      // Loaded before the job starts, so a missing or broken model, or a provider that cannot run,
+      // fails the request itself with the reason.
+      await models.load(model, provider);
       return open.jobs.start('prelabel', { modelId: model.id, provider } satisfies PrelabelConfig);
     },
     getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),

@@ -20,5 +20,10 @@ function findAppRoot(): string {
 
 export const appRoot = findAppRoot();
 
-/** Model packs; CSRA_MODELS_DIR points elsewhere (a test's broken pack, a user's own packs). */
-export const modelsDir = (): string => process.env.CSRA_MODELS_DIR ?? join(appRoot, 'resources', 'models');
+/**
+ * Model packs; CSRA_MODELS_DIR points elsewhere (a test's broken pack, a user's own packs). In a
+ * packaged app they are unpacked beside app.asar, since onnxruntime opens model files natively.
+ */
+export const modelsDir = (): string =>
+  process.env.CSRA_MODELS_DIR ??
+  join(appRoot.replace(/app\.asar$/, 'app.asar.unpacked'), 'resources', 'models');

@@ -44,6 +44,13 @@ export function getModel(db: Db, id: number): ModelRecord | undefined {
   return row && fromRow(row);
 }
 
+export function setActiveModel(db: Db, id: number): void {
+  db.transaction(() => {
+    db.prepare('UPDATE models SET active = 0 WHERE active = 1').run();
+    db.prepare('UPDATE models SET active = 1 WHERE id = ?').run(id);
+  })();
+}
+
 /**
  * The version of a model pack with no trained head (the pack as shipped), registered once per
  * project; it becomes the active model when the project has none.

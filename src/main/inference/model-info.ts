@@ -1,7 +1,8 @@
 import type { ClassMaps, ModelInfo } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { listClasses } from '../db/classes';
-import { activeModel, ensurePackModel, type ModelRecord } from '../db/models';
+import { activeModel, ensurePackModel, getModel, setActiveModel, type ModelRecord } from '../db/models';
+import { defaultPackName } from '../models/default-pack';
 import { countPredictions, predictionMaps, predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectClassMapping } from './class-mapping';
@@ -14,9 +15,20 @@ export async function defaultPackModel(): Promise<Pick<ModelRecord, 'pack' | 'he
   return { pack: `${pack.name}@${pack.version}`, headFile: null, classes: pack.classes };
 }
 
-/** The project's active model; a project without one gets the default pack as its first version. */
+/**
+ * The project's active model. A project without one gets the default pack as its first version;
+ * one still on an older build of the default pack moves to the current build (a new version, so
+ * the old predictions stay attributed to the model that made them).
+ */
 export async function ensureDefaultModel(project: Project): Promise<ModelRecord> {
-  return activeModel(project.db) ?? ensurePackModel(project.db, await defaultPackInfo());
+  const { db } = project;
+  const active = activeModel(db);
+  if (active && (active.headFile !== null || !active.pack.startsWith(`${defaultPackName}@`))) return active;
+  const pack = await defaultPackInfo();
+  if (active?.pack === `${pack.name}@${pack.version}`) return active;
+  const current = ensurePackModel(db, pack);
+  if (!current.active) setActiveModel(db, current.id);
+  return getModel(db, current.id)!;
 }
 
 export async function modelInfo(project: Project, provider: string | null): Promise<ModelInfo> {

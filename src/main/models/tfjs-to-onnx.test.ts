@@ -8,7 +8,13 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, vocImages } from '../../../test/fixtures/paths';
-import { attr, seededValues, TfjsGraphBuilder } from '../../../test/fixtures/tfjs';
+import {
+  attr,
+  centernetJson,
+  loadCenternetInTfjs,
+  seededValues,
+  TfjsGraphBuilder,
+} from '../../../test/fixtures/tfjs';
 import { buildDefaultModel, centernetTensors, defaultReadout } from './default-pack';
 import { OnnxGraph } from './onnx-graph';
 import { parseTfjsGraphModel, readTfjsGraphModel } from './tfjs-graph';
@@ -283,7 +289,6 @@ describe('convertTfjsGraph, op by op against tfjs', () => {
 });
 
 describe('human’s CenterNet converted to ONNX, against tfjs on real VOC photos', () => {
-  const centernetJson = join(repoRoot, 'node_modules/@vladmandic/human/models/centernet.json');
   const side = 512;
 
   it('prunes the detection post-processing, and fails when asked for it', async () => {
@@ -318,15 +323,7 @@ describe('human’s CenterNet converted to ONNX, against tfjs on real VOC photos
     const features = out.features!.data as Float32Array;
     const logits = out.logits!.data as Float32Array;
 
-    const json = JSON.parse(await readFile(centernetJson, 'utf8'));
-    const bin = await readFile(centernetJson.replace(/\.json$/, '.bin'));
-    const tfModel = await tf.loadGraphModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: new Uint8Array(bin).buffer,
-      }),
-    );
+    const tfModel = await loadCenternetInTfjs();
     const mapSize = 80 * 128 * 128;
     const featureSize = 480 * 16 * 16;
     let mapDiff = 0;

@@ -1,0 +1,123 @@
+// npm run bench:prelabel [-- --ep cpu|webgpu|cuda|auto] — pre-labeling speed on the 765 VOC photos,
+// all in one run so the ratios hold: end to end (decode + infer + store, the pre-label job),
+// onnxruntime alone on photos decoded beforehand, and the same model in @tensorflow/tfjs on the
+// wasm backend; peak memory; and the zero-shot VOC mAP of the default pack. Prints figures only.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { ProviderChoice } from '../src/shared/contract';
+import { createClient } from '../src/shared/rpc';
+import { createStudio } from '../src/main/api';
+import { ModelHost } from '../src/main/inference/model-host';
+import { defaultPackModel } from '../src/main/inference/model-info';
+import { prelabelBatchSize } from '../src/main/inference/prelabel-job';
+import { infer } from '../src/main/inference/predictor';
+import { photoPixels } from '../src/main/inference/preprocess';
+import { scanFolder } from '../src/main/library/scan';
+import { centernetTensors } from '../src/main/models/default-pack';
+import { vocImages, vocLabels } from '../test/fixtures/paths';
+import { loadCenternetInTfjs } from '../test/fixtures/tfjs';
+
+const { values } = parseArgs({
+  options: { ep: { type: 'string', default: 'cpu' }, 'tfjs-photos': { type: 'string', default: '24' } },
+});
+const provider = ProviderChoice.parse(values.ep);
+const dir = await mkdtemp(join(tmpdir(), 'csra-bench-'));
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+try {
+  const endToEnd = await benchEndToEnd();
+  const ortOnly = await benchOrtOnly();
+  const tfjs = await benchTfjs(Number(values['tfjs-photos']));
+  clearInterval(sampler);
+  console.log(
+    `end to end: ${endToEnd.toFixed(2)} photos/s = ${((100 * endToEnd) / ortOnly).toFixed(0)}% of onnxruntime alone (target >= 85%)`,
+  );
+  console.log(`onnxruntime: ${(ortOnly / tfjs).toFixed(1)}x tfjs-wasm (target >= 3x)`);
+  console.log(`peak RSS: ${mib(peakRss)}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function benchEndToEnd(): Promise<number> {
+  const studio = createStudio();
+  const api = createClient(studio);
+  await api.createProject({ path: join(dir, 'voc.sqlite') });
+  const imported = await api.startImport({ folder: vocImages, labelsCsv: vocLabels });
+  await ended(api, imported.id);
+  const started = performance.now();
+  const job = await api.startPrelabel({ provider });
+  await ended(api, job.id);
+  const seconds = (performance.now() - started) / 1000;
+  const report = await api.getPrelabelReport({ jobId: job.id });
+  const evaluation = await api.evaluate({ split: 'all' });
+  await studio.close();
+  const rate = report.predicted / seconds;
+  console.log(
+    `end to end (decode + infer + store) on ${report.provider}: ${report.predicted} photos in ${seconds.toFixed(1)} s = ${rate.toFixed(2)} photos/s`,
+  );
+  console.log(
+    `zero-shot VOC mAP (${report.model}, ${evaluation.images} photos, ${evaluation.classesEvaluated} classes): ${(100 * evaluation.mAP!).toFixed(1)} (target >= 88)`,
+  );
+  return rate;
+}
+
+async function benchOrtOnly(): Promise<number> {
+  const host = new ModelHost();
+  const model = await host.load(await defaultPackModel(), provider);
+  const { photos } = await scanFolder(vocImages);
+  const pixels: Uint8Array[] = [];
+  for (const path of photos) pixels.push(await photoPixels(path, model.side));
+  await infer(model, pixels.slice(0, prelabelBatchSize));
+  const started = performance.now();
+  for (let i = 0; i < pixels.length; i += prelabelBatchSize)
+    await infer(model, pixels.slice(i, i + prelabelBatchSize));
+  const seconds = (performance.now() - started) / 1000;
+  await host.close();
+  const rate = pixels.length / seconds;
+  console.log(
+    `onnxruntime alone (${model.provider}, batches of ${prelabelBatchSize}, photos decoded beforehand): ${rate.toFixed(2)} photos/s`,
+  );
+  return rate;
+}
+
+async function benchTfjs(count: number): Promise<number> {
+  const model = await loadCenternetInTfjs();
+  const { photos } = await scanFolder(vocImages);
+  const pixels: Uint8Array[] = [];
+  for (const path of photos.slice(0, count)) pixels.push(await photoPixels(path, 512));
+  const run = (image: Uint8Array) =>
+    tf.tidy(() => {
+      const input = tf.tensor(Float32Array.from(image), [1, 512, 512, 3]);
+      return model.execute(input, centernetTensors.keypoints) as tf.Tensor;
+    });
+  (await run(pixels[0]!).data()) && undefined;
+  const started = performance.now();
+  for (const image of pixels) {
+    const output = run(image);
+    await output.data();
+    output.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rate = pixels.length / seconds;
+  console.log(
+    `tfjs ${tf.version.tfjs} on ${tf.getBackend()} (same model, ${count} photos): ${rate.toFixed(2)} photos/s`,
+  );
+  return rate;
+}
+
+function ended(api: ReturnType<typeof createClient>, jobId: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = api.onEvent((event) => {
+      if (event.type !== 'job' || event.job.id !== jobId || event.job.status === 'running') return;
+      stop();
+      if (event.job.status === 'done') resolve();
+      else reject(new Error(`job ${jobId} ${event.job.status}: ${event.job.error}`));
+    });
+  });
+}
