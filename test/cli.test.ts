@@ -149,3 +149,77 @@ describe('csra-studio import', () => {
     expect(await readFile(notAProject, 'utf8')).toMatch(/^hello, I am a text file/);
   });
 });
+
+describe('csra-studio predict, prelabel and eval', () => {
+  it('predict writes one row per photo of a bare folder with the 80 COCO classes', async () => {
+    const folder = join(await tempDir(), 'photos');
+    const { names } = await copyVocPhotos(folder, 5);
+    await writeFile(join(folder, 'broken.jpg'), 'not a photo');
+    const result = await cli(['predict', folder, '--ep', 'cpu']);
+    expect(result.code).toBe(0);
+    const [header, ...rows] = result.stdout.trim().split('\n');
+    const columns = header!.split(',');
+    expect(columns[0]).toBe('filename');
+    expect(columns).toHaveLength(81);
+    expect(columns.slice(1, 4)).toEqual(['person', 'bicycle', 'car']);
+    expect(rows.map((row) => row.split(',')[0])).toEqual(names);
+    for (const row of rows) {
+      const values = row.split(',').slice(1).map(Number);
+      expect(values).toHaveLength(80);
+      expect(values.every((value) => value >= 0 && value <= 1)).toBe(true);
+    }
+    expect(result.stderr).toContain('on cpu');
+    expect(result.stderr).toMatch(/skipped .*broken\.jpg: cannot decode/);
+  });
+
+  it('pre-labels a project, evaluates it against its labels, and predicts its own classes', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    await copyVocPhotos(folder, 8);
+    const project = join(dir, 'p.sqlite');
+    await cli(['import', project, folder, '--labels', join(folder, 'labels.csv')]);
+
+    expect(await cli(['eval', project])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/not been pre-labelled|pre-label it first/),
+    });
+    const prelabel = await cli(['prelabel', project, '--ep', 'cpu']);
+    expect(prelabel.code).toBe(0);
+    expect(prelabel.stdout).toMatch(
+      /^8 photos predicted with coco80-centernet@\S+ on cpu at [\d.]+ photos\/s, 0 skipped/,
+    );
+
+    const evaluation = await cli(['eval', project, '--json']);
+    expect(evaluation.code).toBe(0);
+    const report = JSON.parse(evaluation.stdout);
+    expect(report).toMatchObject({ split: 'all', images: 8, unpredicted: 0 });
+    expect(report.mAP).toBeGreaterThan(0.5);
+    expect((await cli(['eval', project])).stdout).toMatch(
+      /^coco80-centernet@\S+ on 8 photos \(split all\)[^]*\nmAP +\d+\.\d/,
+    );
+
+    const predicted = await cli(['predict', folder, '--project', project, '--ep', 'cpu']);
+    const header = predicted.stdout.split('\n')[0]!.split(',');
+    const classes = (await readFile(join(folder, 'labels.csv'), 'utf8'))
+      .split(/\r?\n/)
+      .slice(1)
+      .join('|')
+      .split(/[|,]/);
+    expect(header.slice(1).every((name) => classes.includes(name))).toBe(true);
+  });
+
+  it('exits 2 naming an execution provider that cannot run or does not exist', async () => {
+    const folder = join(await tempDir(), 'photos');
+    await copyVocPhotos(folder, 1);
+    expect(await cli(['predict', folder, '--ep', 'cuda'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^csra-studio predict: the cuda execution provider is not available here/,
+      ),
+    });
+    expect(await cli(['predict', folder, '--ep', 'gpu'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--ep must be one of auto, cpu, webgpu, cuda/),
+    });
+  });
+});
