@@ -34,7 +34,10 @@ const heldOut = (name: string) => createHash('sha256').update(name).digest()[0]!
 const record = await defaultPackModel();
 const columns = vocClasses.map((name) => modelClassFor(name, record.classes)!);
 const host = new ModelHost();
-const model = await host.load(record, 'cpu');
+const loaded = await host.load(record, 'cpu');
+// The readout runs on the full class map, not the pooled one stored for overlays.
+const classMap = loaded.manifest.outputs.classMap;
+const model = { ...loaded, classMapName: classMap.name, classMapSide: Number(classMap.shape.at(-1)) };
 const side = model.classMapSide ** 2;
 
 // Per photo and VOC class: the mean and every attention pool of its probability map.

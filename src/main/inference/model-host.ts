@@ -84,7 +84,7 @@ async function open(
     side: height,
     classCount: manifest.classes.length,
     logitsName: manifest.outputs.logits.name,
-    classMapName: manifest.outputs.classMap.name,
-    classMapSide: Number(manifest.outputs.classMap.shape.at(-1)),
+    classMapName: manifest.outputs.overlay.name,
+    classMapSide: Number(manifest.outputs.overlay.shape.at(-1)),
   };
 }

@@ -17,7 +17,7 @@ beforeAll(async () => {
   // A real (tiny) model with the manifest's input and output names.
   const graph = new OnnxGraph('tiny');
   graph.input('image', ['N', 8, 8, 3]);
-  for (const name of ['logits', 'class_map', 'features']) {
+  for (const name of ['logits', 'class_map', 'features', 'class_map_pooled']) {
     graph.node('Identity', ['image'], {}, { outputNames: [name] });
     graph.output(name, ['N', 8, 8, 3]);
   }
@@ -41,6 +41,7 @@ function manifest(): PackManifest {
       logits: { name: 'logits', shape: ['N', 3] },
       classMap: { name: 'class_map', shape: ['N', 3, 2, 2] },
       features: { name: 'features', shape: ['N', 4, 1, 1] },
+      overlay: { name: 'class_map_pooled', shape: ['N', 3, 1, 1] },
     },
     readout: { lambda: 0.1, temperatures: [99], calibration: { scale: 1, bias: [0, 0.5, -1] } },
     modelSha256: sha(model),

@@ -43,7 +43,8 @@ export const packManifestSchema = z
       range: z.tuple([z.number(), z.number()]),
     }),
     classes: z.array(z.string().min(1)).min(1),
-    outputs: z.object({ logits: tensor, classMap: tensor, features: tensor }),
+    /** overlay: the class map pooled to the size stored for attention overlays. */
+    outputs: z.object({ logits: tensor, classMap: tensor, features: tensor, overlay: tensor }),
     readout: readoutSchema,
     modelSha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
   })
