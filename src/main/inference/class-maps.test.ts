@@ -46,3 +46,14 @@ describe('stored class maps', () => {
     expect(encodeClassMaps(maps(spots), 128, scores).length).toBeLessThan(4 * 1024);
   });
 });
+
+describe('stored class maps of a letterboxed photo', () => {
+  it('cover the photo only, not the border around it', () => {
+    // A wide photo fills the middle half of the model's square input, rows 32..95 of 128.
+    const frame = { left: 0, top: 0.25, width: 1, height: 0.5 };
+    const data = maps([{ x: 64, y: 64, height: 0.7 }]);
+    const [map] = decodeClassMaps(encodeClassMaps(data, 128, Float32Array.from([0.9]), frame));
+    const at = map!.values.indexOf(255);
+    expect([at % 64, Math.floor(at / 64)]).toEqual([32, 32]);
+  });
+});

@@ -1,7 +1,9 @@
 // What a photo's class attention overlay needs, stored with its prediction: the per-location score
-// maps of its strongest classes, max-pooled to 64×64 and quantised to bytes against each map's
-// own peak, deflated. A few kilobytes per photo, decoded in well under a millisecond.
+// maps of its strongest classes over the photo itself (any letterbox border cut away), resampled
+// to 64×64 and quantised to bytes against each map's own peak, deflated. A few kilobytes per
+// photo, decoded in well under a millisecond.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { wholeFrame, type Frame } from './preprocess';
 
 export interface ClassMap {
   /** Index of the class in the model's class list. */
@@ -27,29 +29,29 @@ export interface ClassMapSelection {
 export const defaultSelection: ClassMapSelection = { maxMaps: 4, minProbability: 0.02 };
 
 /**
- * Encodes the maps of one photo. `maps` is the model's [C, side, side] output for it; `scores`
- * its per-class probabilities, which choose the classes kept.
+ * Encodes the maps of one photo. `maps` is the model's [C, side, side] output for it, `frame`
+ * where the photo lies in it, and `scores` its per-class probabilities, which choose the classes.
  */
 export function encodeClassMaps(
   maps: Float32Array,
   side: number,
   scores: Float32Array,
+  frame: Frame = wholeFrame,
   selection: ClassMapSelection = defaultSelection,
 ): Buffer {
   const order = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!);
   const chosen = order
     .slice(0, selection.maxMaps)
     .filter((index, rank) => rank === 0 || scores[index]! >= selection.minProbability);
-  const factor = side / classMapSize;
   const body = Buffer.alloc(headerBytes + chosen.length * (entryBytes + classMapSize * classMapSize));
   body.writeUInt8(format, 0);
   body.writeUInt8(chosen.length, 1);
   body.writeUInt16LE(classMapSize, 2);
   chosen.forEach((classIndex, slot) => {
-    const pooled = maxPool(
+    const pooled = resample(
       maps.subarray(classIndex * side * side, (classIndex + 1) * side * side),
       side,
-      factor,
+      frame,
     );
     let peak = 0;
     for (const value of pooled) peak = Math.max(peak, value);
@@ -81,15 +83,27 @@ export function decodeClassMaps(blob: Buffer): ClassMap[] {
   });
 }
 
-function maxPool(map: Float32Array, side: number, factor: number): Float32Array {
-  if (factor === 1) return map;
+/**
+ * The frame's part of a side×side map on a classMapSize grid: each cell takes the maximum of the
+ * source cells it covers (or the nearest one, when it covers less than one), so no peak is lost.
+ */
+function resample(map: Float32Array, side: number, frame: Frame): Float32Array {
   const out = new Float32Array(classMapSize * classMapSize);
-  for (let y = 0; y < side; y += 1) {
-    const row = Math.floor(y / factor) * classMapSize;
-    for (let x = 0; x < side; x += 1) {
-      const cell = row + Math.floor(x / factor);
-      const value = map[y * side + x]!;
-      if (value > out[cell]!) out[cell] = value;
+  const span = (start: number, length: number, cell: number) => {
+    const from = (start + (cell / classMapSize) * length) * side;
+    const to = (start + ((cell + 1) / classMapSize) * length) * side;
+    const first = Math.min(side - 1, Math.floor(from));
+    return [first, Math.max(first + 1, Math.min(side, Math.ceil(to)))] as const;
+  };
+  for (let y = 0; y < classMapSize; y += 1) {
+    const [y0, y1] = span(frame.top, frame.height, y);
+    for (let x = 0; x < classMapSize; x += 1) {
+      const [x0, x1] = span(frame.left, frame.width, x);
+      let best = 0;
+      for (let sy = y0; sy < y1; sy += 1) {
+        for (let sx = x0; sx < x1; sx += 1) best = Math.max(best, map[sy * side + sx]!);
+      }
+      out[y * classMapSize + x] = best;
     }
   }
   return out;

@@ -81,7 +81,7 @@ async function open(
     provider,
     manifest,
     inputName: manifest.input.name,
-    side: height,
+    input: { side: height, resize: manifest.input.resize, padValue: manifest.input.padValue },
     classCount: manifest.classes.length,
     logitsName: manifest.outputs.logits.name,
     classMapName: manifest.outputs.overlay.name,

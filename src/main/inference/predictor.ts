@@ -4,13 +4,13 @@
 import * as ort from 'onnxruntime-node';
 import { mapOrdered } from '../concurrency';
 import { UnreadablePhoto } from '../library/photo';
-import { photoPixels } from './preprocess';
+import { photoPixels, type Frame, type ModelInput } from './preprocess';
 
 /** What the pipeline needs of a loaded model. */
 export interface ModelRunner {
   session: ort.InferenceSession;
   inputName: string;
-  side: number;
+  input: ModelInput;
   classCount: number;
   logitsName: string;
   classMapName: string;
@@ -23,10 +23,11 @@ export interface PhotoRef {
 }
 
 export type PhotoOutcome =
-  | (PhotoRef & { ok: true; probabilities: Float32Array; classMap: Float32Array })
+  | (PhotoRef & { ok: true; probabilities: Float32Array; classMap: Float32Array; frame: Frame })
   | (PhotoRef & { ok: false; reason: string });
 
-type Decoded = (PhotoRef & { ok: true; pixels: Uint8Array }) | (PhotoRef & { ok: false; reason: string });
+type Decoded =
+  (PhotoRef & { ok: true; pixels: Uint8Array; frame: Frame }) | (PhotoRef & { ok: false; reason: string });
 
 /** Yields one array of outcomes per batch, in input order. */
 export async function* predictPhotos(
@@ -37,7 +38,7 @@ export async function* predictPhotos(
   const { batchSize, signal } = options;
   const decode = async (photo: PhotoRef): Promise<Decoded> => {
     try {
-      return { ...photo, ok: true, pixels: await photoPixels(photo.path, model.side) };
+      return { ...photo, ok: true, ...(await photoPixels(photo.path, model.input)) };
     } catch (error) {
       if (error instanceof UnreadablePhoto) return { ...photo, ok: false, reason: error.message };
       throw error;
@@ -72,6 +73,7 @@ async function runBatch(model: ModelRunner, items: Decoded[]): Promise<PhotoOutc
       id: item.id,
       path: item.path,
       ok: true,
+      frame: item.frame,
       probabilities: outputs!.probabilities.subarray(
         index * model.classCount,
         (index + 1) * model.classCount,
@@ -89,14 +91,15 @@ export async function infer(
   model: ModelRunner,
   images: readonly Uint8Array[],
 ): Promise<{ probabilities: Float32Array; classMaps: Float32Array }> {
-  const pixels = model.side * model.side * 3;
+  const { side } = model.input;
+  const pixels = side * side * 3;
   const input = new Float32Array(images.length * pixels);
   images.forEach((image, index) => {
     if (image.length !== pixels) throw new Error(`expected ${pixels} RGB bytes, got ${image.length}`);
     input.set(image, index * pixels);
   });
   const feeds = {
-    [model.inputName]: new ort.Tensor('float32', input, [images.length, model.side, model.side, 3]),
+    [model.inputName]: new ort.Tensor('float32', input, [images.length, side, side, 3]),
   };
   const results = await model.session.run(feeds, [model.logitsName, model.classMapName]);
   const logits = results[model.logitsName]!.data as Float32Array;

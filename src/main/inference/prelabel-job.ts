@@ -67,7 +67,12 @@ export async function runPrelabel(
             {
               imageId: outcome.id,
               scores: outcome.probabilities.slice(),
-              maps: encodeClassMaps(outcome.classMap, model.classMapSide, outcome.probabilities),
+              maps: encodeClassMaps(
+                outcome.classMap,
+                model.classMapSide,
+                outcome.probabilities,
+                outcome.frame,
+              ),
             },
           ]
         : [],

@@ -1,20 +1,51 @@
 import sharp from 'sharp';
 import { UnreadablePhoto } from '../library/photo';
 
+export interface ModelInput {
+  side: number;
+  resize: 'fill' | 'letterbox';
+  padValue: number;
+}
+
+/** Where the photo lies in the model's input, in fractions of its side (all 0..1). */
+export interface Frame {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export const wholeFrame: Frame = { left: 0, top: 0, width: 1, height: 1 };
+
 /**
- * A photo as the model reads it: upright (EXIF orientation applied), resized to side×side, RGB,
- * one byte per channel, rows of pixels (HWC).
+ * A photo as the model reads it: upright (EXIF orientation applied), resized to side×side as the
+ * pack says, RGB, one byte per channel, rows of pixels (HWC); and where the photo lies in it.
  */
-export async function photoPixels(path: string, side: number): Promise<Uint8Array> {
+export async function photoPixels(
+  path: string,
+  input: ModelInput,
+): Promise<{ pixels: Uint8Array; frame: Frame }> {
   try {
-    const data = await sharp(path, { failOn: 'error' })
-      .rotate()
-      .resize(side, side, { fit: 'fill' })
+    const { side, resize, padValue } = input;
+    const image = sharp(path, { failOn: 'error' }).rotate();
+    let frame = wholeFrame;
+    if (resize === 'letterbox') {
+      const { width = side, height = side, orientation = 1 } = await image.metadata();
+      const [w, h] = orientation >= 5 ? [height, width] : [width, height];
+      const scale = Math.min(side / w, side / h);
+      const [fw, fh] = [Math.round(w * scale) / side, Math.round(h * scale) / side];
+      frame = { left: (1 - fw) / 2, top: (1 - fh) / 2, width: fw, height: fh };
+    }
+    const data = await image
+      .resize(side, side, {
+        fit: resize === 'fill' ? 'fill' : 'contain',
+        background: { r: padValue, g: padValue, b: padValue },
+      })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
       .toBuffer();
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), frame };
   } catch (error) {
     throw new UnreadablePhoto(`cannot decode: ${(error as Error).message.split('\n')[0]}`);
   }

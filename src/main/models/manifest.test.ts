@@ -35,7 +35,15 @@ function manifest(): PackManifest {
     name: 'tiny-pack',
     version: '1.0',
     source: { package: 'test', version: '0.0.0', license: 'MIT', files: ['model.json'] },
-    input: { name: 'image', layout: 'NHWC', size: [8, 8], channels: 3, range: [0, 255] },
+    input: {
+      name: 'image',
+      layout: 'NHWC',
+      size: [8, 8],
+      channels: 3,
+      range: [0, 255],
+      resize: 'fill',
+      padValue: 0,
+    },
     classes,
     outputs: {
       logits: { name: 'logits', shape: ['N', 3] },

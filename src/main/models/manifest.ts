@@ -41,6 +41,12 @@ export const packManifestSchema = z
       channels: z.number().int().positive(),
       /** The range of the raw RGB values the model takes, e.g. [0, 255]. */
       range: z.tuple([z.number(), z.number()]),
+      /**
+       * How a photo becomes size[0]×size[1]: 'fill' stretches it; 'letterbox' scales it to fit,
+       * centred on a border of `padValue` in every channel.
+       */
+      resize: z.enum(['fill', 'letterbox']),
+      padValue: z.number().int().min(0).max(255),
     }),
     classes: z.array(z.string().min(1)).min(1),
     /** overlay: the class map pooled to the size stored for attention overlays. */
