@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cocoClasses } from './coco';
-import { defaultPackName, defaultReadout, ensureDefaultPack } from './default-pack';
+import { vocImages } from '../../../test/fixtures/paths';
+import { photoPixels } from '../inference/preprocess';
+import {
+  buildDefaultModel,
+  defaultPackName,
+  defaultPackOptions,
+  defaultReadout,
+  ensureDefaultPack,
+} from './default-pack';
 import { checkSession, loadPack } from './manifest';
 
 let root: string;
@@ -55,10 +63,49 @@ describe('the default pack', () => {
     await loadPack(dir);
 
     const tuned = { ...defaultReadout, lambda: 0.3 };
-    const rebuilt = await ensureDefaultPack(dir, tuned);
+    const rebuilt = await ensureDefaultPack(dir, { ...defaultPackOptions, readout: tuned });
     expect(rebuilt.built).toBe(true);
     expect(rebuilt.manifest.readout).toEqual(tuned);
     expect(rebuilt.manifest.version).not.toBe(manifest.version);
     expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).readout.lambda).toBe(0.3);
+  });
+});
+
+describe('the default model with mirror-image averaging', () => {
+  it('gives a photo and its mirror image the same probabilities and mirrored class maps', async () => {
+    const { pixels } = await photoPixels(join(vocImages, '000009.jpg'), {
+      side: 512,
+      resize: 'fill',
+      padValue: 0,
+    });
+    const mirrored = new Float32Array(pixels.length);
+    for (let y = 0; y < 512; y++) {
+      for (let x = 0; x < 512; x++) {
+        for (let c = 0; c < 3; c++) mirrored[(y * 512 + x) * 3 + c] = pixels[(y * 512 + (511 - x)) * 3 + c]!;
+      }
+    }
+    const session = await ort.InferenceSession.create(await buildDefaultModel());
+    try {
+      const out = await session.run({
+        image: new ort.Tensor('float32', Float32Array.from([...pixels, ...mirrored]), [2, 512, 512, 3]),
+      });
+      const logits = out.logits!.data as Float32Array;
+      for (let c = 0; c < 80; c++) expect(logits[c]).toBeCloseTo(logits[80 + c]!, 4);
+      const maps = out.class_map!.data as Float32Array;
+      const plane = 128 * 128;
+      const person = cocoClasses.indexOf('person');
+      for (const [y, x] of [
+        [10, 20],
+        [64, 64],
+        [100, 3],
+      ] as const) {
+        expect(maps[person * plane + y * 128 + x]).toBeCloseTo(
+          maps[(80 + person) * plane + y * 128 + (127 - x)]!,
+          5,
+        );
+      }
+    } finally {
+      await session.release();
+    }
   });
 });

@@ -45,6 +45,7 @@ function manifest(): PackManifest {
       padValue: 0,
     },
     classes,
+    augmentation: 'none',
     outputs: {
       logits: { name: 'logits', shape: ['N', 3] },
       classMap: { name: 'class_map', shape: ['N', 3, 2, 2] },

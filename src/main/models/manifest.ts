@@ -49,6 +49,8 @@ export const packManifestSchema = z
       padValue: z.number().int().min(0).max(255),
     }),
     classes: z.array(z.string().min(1)).min(1),
+    /** 'hflip': the model averages its class maps over the photo and its mirror image. */
+    augmentation: z.enum(['none', 'hflip']),
     /** overlay: the class map pooled to the size stored for attention overlays. */
     outputs: z.object({ logits: tensor, classMap: tensor, features: tensor, overlay: tensor }),
     readout: readoutSchema,
