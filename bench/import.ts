@@ -73,6 +73,7 @@ async function benchGridPage(count: number) {
             width: 500,
             height: 375,
             orientation: 1,
+            modifiedAt: '2026-01-01T00:00:00.000Z',
           },
           job.id,
         );

@@ -5,14 +5,17 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { operations, type OpName, type Operations } from '../shared/contract';
 import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
-import { listClasses } from './db/classes';
+import { createClass, listClasses, mergeClasses, reorderClasses, updateClass } from './db/classes';
+import { applyLabelChanges, redoLastAction, undoLastAction } from './db/labels';
+import { refreshUncertainty } from './db/predictions';
 import { listJobs } from './db/jobs';
 import { exportLabelsCsv } from './exchange/export';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
 import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-info';
 import { ModelHost } from './inference/model-host';
 import { prelabelReport, runPrelabel, type PrelabelConfig } from './inference/prelabel-job';
-import { gridPage } from './library/grid';
+import { gridIds, gridImage, gridPage, projectModel } from './library/grid';
+import { acceptPredictions, rejectUnlabelled } from './library/labeling';
 import { JobRunner } from './jobs';
 import { evaluateProject } from './training/evaluate';
 import { Project } from './project';
@@ -58,6 +61,28 @@ export function createStudio(): Studio {
     return next?.info() ?? null;
   };
 
+  const labelsChanged = <T extends { imageIds: number[]; changed: number; description: string }>(
+    outcome: T,
+  ) => {
+    if (outcome.imageIds.length > 0) publish({ type: 'labels', imageIds: outcome.imageIds });
+    return { description: outcome.description, changed: outcome.changed, imageIds: outcome.imageIds };
+  };
+  const replayed = (outcome: { description: string; imageIds: number[] } | null) =>
+    outcome && labelsChanged({ ...outcome, changed: outcome.imageIds.length });
+  /** After the class list changed: which classes the model predicts may have changed too. */
+  const classesChanged = <T>(result: T): T => {
+    const { project: open } = requireOpen();
+    const active = projectModel(open);
+    if (active)
+      refreshUncertainty(
+        open.db,
+        active.model.id,
+        active.mapping.map((entry) => entry.modelIndex),
+      );
+    publish({ type: 'classes' });
+    return result;
+  };
+
   const implementation: Implementation = {
     createProject: async ({ path }) => (await swap(Project.create(path)))!,
     openProject: async ({ path }) => (await swap(Project.open(path)))!,
@@ -66,8 +91,43 @@ export function createStudio(): Studio {
       return null;
     },
     getProject: async () => project?.info() ?? null,
-    listClasses: async () => listClasses(requireOpen().project.db),
-    listImages: async ({ offset, limit }) => gridPage(requireOpen().project, offset, limit),
+    listClasses: async ({ includeArchived }) => listClasses(requireOpen().project.db, { includeArchived }),
+    createClass: async (input) => classesChanged(createClass(requireOpen().project.db, input)),
+    updateClass: async ({ classId, ...update }) =>
+      classesChanged(updateClass(requireOpen().project.db, classId, update)),
+    reorderClasses: async ({ classIds }) => {
+      const { db } = requireOpen().project;
+      reorderClasses(db, classIds);
+      return classesChanged(listClasses(db));
+    },
+    mergeClasses: async ({ from, into }) => {
+      const { project } = requireOpen();
+      const outcome = labelsChanged(mergeClasses(project.db, from, into));
+      classesChanged(null);
+      return outcome;
+    },
+    listImages: async (request) => gridPage(requireOpen().project, request),
+    listImageIds: async ({ filter, sort }) => ({ ids: gridIds(requireOpen().project, filter, sort) }),
+    getImage: async ({ imageId }) => gridImage(requireOpen().project, imageId),
+    setLabels: async ({ changes, description }) => {
+      const { db } = requireOpen().project;
+      const text =
+        description ?? (changes.length === 1 ? 'change a label' : `change ${changes.length} labels`);
+      return labelsChanged({
+        ...applyLabelChanges(
+          db,
+          text,
+          changes.map((change) => ({ ...change, source: 'human' as const })),
+        ),
+        description: text,
+      });
+    },
+    acceptPredictions: async ({ imageIds }) =>
+      labelsChanged(acceptPredictions(requireOpen().project, imageIds)),
+    rejectUnlabelled: async ({ imageIds }) =>
+      labelsChanged(rejectUnlabelled(requireOpen().project, imageIds)),
+    undo: async () => replayed(undoLastAction(requireOpen().project.db)),
+    redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => requireOpen().jobs.start('import', await prepareImport(input)),
     listJobs: async () => listJobs(requireOpen().project.db),
     cancelJob: async ({ jobId }) => requireOpen().jobs.cancel(jobId),

@@ -2,6 +2,7 @@
 // calls in tests and the CLI) carries exactly these operations, and main validates every request
 // against its input schema before it reaches a service.
 import { z } from 'zod';
+import { isClassHotkey } from './hotkeys';
 
 const Id = z.number().int().positive();
 const Path = z.string().trim().min(1, 'a path is required').max(4096);
@@ -27,6 +28,52 @@ export const ClassInfo = z.object({
   color: z.string(),
   hotkey: z.string().nullable(),
   position: z.number().int(),
+  /** Probability from which the model's pre-label for this class counts. */
+  threshold: z.number(),
+  archived: z.boolean(),
+});
+
+const ClassName = z
+  .string()
+  .trim()
+  .min(1, 'a class needs a name')
+  .max(100)
+  .refine(
+    (name) => !name.includes('|'),
+    'a class name cannot contain "|" (labels.csv separates classes with it)',
+  );
+const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #3cb44b');
+const Hotkey = z.string().refine(isClassHotkey, 'a digit or lowercase letter that no command uses');
+
+const Ids = z.array(Id).min(1).max(100_000);
+
+export const ImageFilter = z
+  .object({
+    /** The class the state and probability conditions are about. */
+    classId: Id.optional(),
+    state: z.enum(['positive', 'negative', 'unknown']).optional(),
+    minProbability: z.number().min(0).max(1).optional(),
+    maxProbability: z.number().min(0).max(1).optional(),
+    /** Photos with no label at all. */
+    unlabelled: z.boolean().optional(),
+    /** Photos where a label contradicts the model at the class's threshold. */
+    disagreement: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (filter) =>
+      filter.classId !== undefined ||
+      (filter.state === undefined &&
+        filter.minProbability === undefined &&
+        filter.maxProbability === undefined),
+    'state and probability filters need a classId',
+  );
+export const ImageSort = z.enum(['name', 'date', 'uncertainty']);
+
+export const LabelAction = z.object({
+  description: z.string(),
+  changed: z.number().int(),
+  imageIds: z.array(Id),
 });
 
 export const Label = z.object({ classId: Id, state: LabelState, source: LabelSource });
@@ -154,16 +201,62 @@ export const operations = {
   openProject: op(z.object({ path: Path }).strict(), ProjectInfo),
   closeProject: op(None, z.null()),
   getProject: op(None, ProjectInfo.nullable()),
-  listClasses: op(None, z.array(ClassInfo)),
+  listClasses: op(z.object({ includeArchived: z.boolean().default(false) }).strict(), z.array(ClassInfo)),
+  createClass: op(
+    z.object({ name: ClassName, color: Color.optional(), hotkey: Hotkey.nullable().optional() }).strict(),
+    ClassInfo,
+  ),
+  updateClass: op(
+    z
+      .object({
+        classId: Id,
+        name: ClassName.optional(),
+        color: Color.optional(),
+        hotkey: Hotkey.nullable().optional(),
+        threshold: z.number().gt(0).lt(1).optional(),
+        archived: z.boolean().optional(),
+      })
+      .strict(),
+    ClassInfo,
+  ),
+  reorderClasses: op(z.object({ classIds: Ids }).strict(), z.array(ClassInfo)),
+  mergeClasses: op(z.object({ from: Id, into: Id }).strict(), LabelAction),
   listImages: op(
     z
       .object({
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(500).default(200),
+        filter: ImageFilter.optional(),
+        sort: ImageSort.default('name'),
       })
       .strict(),
     z.object({ total: z.number().int(), images: z.array(ImageSummary) }),
   ),
+  /** Every photo id the filter selects, in order: "select all" over a filter. */
+  listImageIds: op(
+    z.object({ filter: ImageFilter.optional(), sort: ImageSort.default('name') }).strict(),
+    z.object({ ids: z.array(Id) }),
+  ),
+  getImage: op(z.object({ imageId: Id }).strict(), ImageSummary),
+  /** A person's label changes, as one undoable action; state null makes a label unknown again. */
+  setLabels: op(
+    z
+      .object({
+        changes: z
+          .array(z.object({ imageId: Id, classId: Id, state: LabelState.nullable() }).strict())
+          .min(1)
+          .max(100_000),
+        description: z.string().max(200).optional(),
+      })
+      .strict(),
+    LabelAction,
+  ),
+  /** Every pre-label at or above its class's threshold, on photos without a label for it, as `accepted`. */
+  acceptPredictions: op(z.object({ imageIds: Ids }).strict(), LabelAction),
+  /** Every class still unknown on the photos, as negative. */
+  rejectUnlabelled: op(z.object({ imageIds: Ids }).strict(), LabelAction),
+  undo: op(None, LabelAction.nullable()),
+  redo: op(None, LabelAction.nullable()),
   startImport: op(z.object({ folder: Path, labelsCsv: Path.optional() }).strict(), JobInfo),
   listJobs: op(None, z.array(JobInfo)),
   cancelJob: op(z.object({ jobId: Id }).strict(), JobInfo),
@@ -197,6 +290,9 @@ export type ImportReport = z.infer<typeof ImportReport>;
 export type ModelInfo = z.infer<typeof ModelInfo>;
 export type PrelabelReport = z.infer<typeof PrelabelReport>;
 export type ClassMaps = z.infer<typeof ClassMaps>;
+export type ImageFilter = z.infer<typeof ImageFilter>;
+export type ImageSort = z.infer<typeof ImageSort>;
+export type LabelAction = z.infer<typeof LabelAction>;
 export type ProviderChoice = z.infer<typeof ProviderChoice>;
 export type EvalReport = z.infer<typeof EvalReport>;
 export type EvalSplit = z.infer<typeof EvalSplit>;

@@ -9,7 +9,18 @@ export const opNames = [
   'closeProject',
   'getProject',
   'listClasses',
+  'createClass',
+  'updateClass',
+  'reorderClasses',
+  'mergeClasses',
   'listImages',
+  'listImageIds',
+  'getImage',
+  'setLabels',
+  'acceptPredictions',
+  'rejectUnlabelled',
+  'undo',
+  'redo',
   'startImport',
   'listJobs',
   'cancelJob',
@@ -28,7 +39,13 @@ const everyOperationListed: Exclude<OpName, (typeof opNames)[number]> extends ne
 void everyOperationListed;
 
 /** Pushed from main to every connected client while jobs run. */
-export type ApiEvent = { type: 'job'; job: JobInfo } | { type: 'project'; project: ProjectInfo | null };
+export type ApiEvent =
+  | { type: 'job'; job: JobInfo }
+  | { type: 'project'; project: ProjectInfo | null }
+  /** Labels of these photos changed (by any client): views showing them reload them. */
+  | { type: 'labels'; imageIds: number[] }
+  /** The class list changed. */
+  | { type: 'classes' };
 
 export type ErrorCode =
   | 'invalid_request'

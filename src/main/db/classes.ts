@@ -1,5 +1,8 @@
-import type { ClassInfo } from '../../shared/contract';
-import type { Db } from './connection';
+import type { ClassInfo, LabelSource, LabelState } from '../../shared/contract';
+import { classHotkeyOrder } from '../../shared/hotkeys';
+import { ApiError } from '../../shared/rpc';
+import { now, type Db } from './connection';
+import { applyLabelChanges, type ActionOutcome, type LabelChange } from './labels';
 
 // Distinct, readable on dark and light backgrounds; cycles for projects with more classes.
 const palette = [
@@ -25,16 +28,60 @@ const palette = [
   '#808080',
 ];
 
-export function listClasses(db: Db): ClassInfo[] {
-  return db
+const columns = `id, name, color, hotkey, position, threshold, archived_at IS NOT NULL AS archived`;
+
+interface ClassRow extends Omit<ClassInfo, 'archived'> {
+  archived: number;
+}
+
+const fromRow = (row: ClassRow): ClassInfo => ({ ...row, archived: row.archived === 1 });
+
+/** The project's classes in their order; archived ones only when asked for. */
+export function listClasses(db: Db, { includeArchived = false } = {}): ClassInfo[] {
+  const rows = db
     .prepare(
-      'SELECT id, name, color, hotkey, position FROM classes WHERE deleted_at IS NULL ORDER BY position, id',
+      `SELECT ${columns} FROM classes WHERE deleted_at IS NULL ${includeArchived ? '' : 'AND archived_at IS NULL'}
+        ORDER BY position, id`,
     )
-    .all() as ClassInfo[];
+    .all() as ClassRow[];
+  return rows.map(fromRow);
+}
+
+export function getClass(db: Db, id: number): ClassInfo {
+  const row = db.prepare(`SELECT ${columns} FROM classes WHERE id = ? AND deleted_at IS NULL`).get(id) as
+    ClassRow | undefined;
+  if (!row) throw new ApiError('not_found', `no class ${id}`);
+  return fromRow(row);
 }
 
 export function countClasses(db: Db): number {
-  return (db.prepare('SELECT count(*) AS n FROM classes WHERE deleted_at IS NULL').get() as { n: number }).n;
+  return (
+    db
+      .prepare('SELECT count(*) AS n FROM classes WHERE deleted_at IS NULL AND archived_at IS NULL')
+      .get() as {
+      n: number;
+    }
+  ).n;
+}
+
+function nextFreeHotkey(db: Db): string | null {
+  const taken = new Set(
+    db
+      .prepare('SELECT hotkey FROM classes WHERE deleted_at IS NULL AND hotkey IS NOT NULL')
+      .pluck()
+      .all() as string[],
+  );
+  return classHotkeyOrder.find((key) => !taken.has(key)) ?? null;
+}
+
+function insertClass(db: Db, name: string, color?: string): number {
+  const position = (
+    db.prepare('SELECT coalesce(max(position) + 1, 0) AS p FROM classes').get() as { p: number }
+  ).p;
+  const result = db
+    .prepare('INSERT INTO classes (name, color, hotkey, position) VALUES (?, ?, ?, ?)')
+    .run(name, color ?? palette[position % palette.length], nextFreeHotkey(db), position);
+  return Number(result.lastInsertRowid);
 }
 
 /** Ids of the named classes, creating the missing ones at the end of the list. */
@@ -43,24 +90,131 @@ export function ensureClasses(
   names: readonly string[],
 ): { ids: Map<string, number>; created: number } {
   const find = db.prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL');
-  const insert = db.prepare('INSERT INTO classes (name, color, position) VALUES (?, ?, ?)');
   const ids = new Map<string, number>();
   let created = 0;
   db.transaction(() => {
-    let position = (
-      db.prepare('SELECT coalesce(max(position) + 1, 0) AS p FROM classes').get() as { p: number }
-    ).p;
     for (const name of names) {
       const row = find.get(name) as { id: number } | undefined;
-      if (row) {
-        ids.set(name, row.id);
-        continue;
+      if (row) ids.set(name, row.id);
+      else {
+        ids.set(name, insertClass(db, name));
+        created += 1;
       }
-      const result = insert.run(name, palette[position % palette.length], position);
-      ids.set(name, Number(result.lastInsertRowid));
-      position += 1;
-      created += 1;
     }
   })();
   return { ids, created };
+}
+
+function assertNameFree(db: Db, name: string, except?: number): void {
+  const clash = db
+    .prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL AND id IS NOT ?')
+    .get(name, except ?? null);
+  if (clash) throw new ApiError('conflict', `a class named "${name}" already exists`);
+}
+
+function assertHotkeyFree(db: Db, hotkey: string, except?: number): void {
+  const clash = db
+    .prepare('SELECT name FROM classes WHERE hotkey = ? AND deleted_at IS NULL AND id IS NOT ?')
+    .get(hotkey, except ?? null) as { name: string } | undefined;
+  if (clash) throw new ApiError('conflict', `the key "${hotkey}" already toggles "${clash.name}"`);
+}
+
+export function createClass(
+  db: Db,
+  input: { name: string; color?: string; hotkey?: string | null },
+): ClassInfo {
+  return db.transaction(() => {
+    assertNameFree(db, input.name);
+    if (input.hotkey) assertHotkeyFree(db, input.hotkey);
+    const id = insertClass(db, input.name, input.color);
+    if (input.hotkey !== undefined)
+      db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(input.hotkey, id);
+    return getClass(db, id);
+  })();
+}
+
+export interface ClassUpdate {
+  name?: string;
+  color?: string;
+  hotkey?: string | null;
+  threshold?: number;
+  archived?: boolean;
+}
+
+export function updateClass(db: Db, id: number, update: ClassUpdate): ClassInfo {
+  return db.transaction(() => {
+    getClass(db, id);
+    if (update.name !== undefined) {
+      assertNameFree(db, update.name, id);
+      db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(update.name, id);
+    }
+    if (update.color !== undefined)
+      db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(update.color, id);
+    if (update.hotkey !== undefined) {
+      if (update.hotkey) assertHotkeyFree(db, update.hotkey, id);
+      db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(update.hotkey, id);
+    }
+    if (update.threshold !== undefined) {
+      db.prepare('UPDATE classes SET threshold = ? WHERE id = ?').run(update.threshold, id);
+    }
+    if (update.archived !== undefined) {
+      // An archived class keeps its labels and its name, and gives its key back.
+      db.prepare(
+        'UPDATE classes SET archived_at = ?, hotkey = CASE WHEN ? THEN NULL ELSE hotkey END WHERE id = ?',
+      ).run(update.archived ? now() : null, update.archived ? 1 : 0, id);
+    }
+    return getClass(db, id);
+  })();
+}
+
+/** Puts the listed classes first, in that order; the others keep their order after them. */
+export function reorderClasses(db: Db, order: readonly number[]): void {
+  db.transaction(() => {
+    const rest = (
+      db.prepare('SELECT id FROM classes ORDER BY position, id').pluck().all() as number[]
+    ).filter((id) => !order.includes(id));
+    const update = db.prepare('UPDATE classes SET position = ? WHERE id = ?');
+    [...order, ...rest].forEach((id, position) => update.run(position, id));
+  })();
+}
+
+/**
+ * Merges class `from` into `into`, as one undoable action: a photo positive for either is positive
+ * for `into`; otherwise `into` keeps its label, or takes `from`'s. `from` is then deleted (its id
+ * is never reused).
+ */
+export function mergeClasses(db: Db, from: number, into: number): ActionOutcome & { description: string } {
+  if (from === into) throw new ApiError('bad_input', 'a class cannot be merged into itself');
+  return db.transaction(() => {
+    const source = getClass(db, from);
+    const target = getClass(db, into);
+    const labels = db
+      .prepare(
+        `SELECT f.image_id AS imageId, f.state AS fromState, f.source AS fromSource, t.state AS intoState
+           FROM labels f LEFT JOIN labels t ON t.image_id = f.image_id AND t.class_id = ?
+          WHERE f.class_id = ?`,
+      )
+      .all(into, from) as {
+      imageId: number;
+      fromState: LabelState;
+      fromSource: LabelSource;
+      intoState: LabelState | null;
+    }[];
+    const changes: LabelChange[] = [];
+    for (const label of labels) {
+      if (label.intoState === null || (label.fromState === 'positive' && label.intoState !== 'positive')) {
+        changes.push({
+          imageId: label.imageId,
+          classId: into,
+          state: label.fromState,
+          source: label.fromSource,
+        });
+      }
+      changes.push({ imageId: label.imageId, classId: from, state: null, source: 'human' });
+    }
+    const description = `merge "${source.name}" into "${target.name}"`;
+    const outcome = applyLabelChanges(db, description, changes);
+    db.prepare('UPDATE classes SET deleted_at = ?, hotkey = NULL WHERE id = ?').run(now(), from);
+    return { ...outcome, description };
+  })();
 }

@@ -28,6 +28,7 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
     db.pragma('busy_timeout = 5000');
     checkIntegrity(db, file);
     migrate(db, file);
+    registerFunctions(db);
     return db;
   } catch (error) {
     db.close();
@@ -62,6 +63,28 @@ function migrate(db: Db, file: string): void {
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }
+}
+
+/**
+ * SQL functions over prediction blobs (one float32 per model class), so grid filters and sorts
+ * run inside the query: prob(scores, i) is class i's probability; uncertainty(scores, '[i, …]')
+ * is 1 − min |2p − 1| over the listed classes (1 when one of them is a coin toss).
+ */
+function registerFunctions(db: Db): void {
+  const prob = (scores: Buffer, index: number) => scores.readFloatLE(index * 4);
+  db.function('prob', { deterministic: true }, (scores: unknown, index: unknown) =>
+    Buffer.isBuffer(scores) && typeof index === 'number' && index * 4 < scores.length
+      ? prob(scores, index)
+      : null,
+  );
+  db.function('uncertainty', { deterministic: true }, (scores: unknown, indices: unknown) => {
+    if (!Buffer.isBuffer(scores) || typeof indices !== 'string') return null;
+    const list = JSON.parse(indices) as number[];
+    if (list.length === 0) return null;
+    let certainty = 1;
+    for (const index of list) certainty = Math.min(certainty, Math.abs(2 * prob(scores, index) - 1));
+    return 1 - certainty;
+  });
 }
 
 export function readSchemaVersion(db: Db): number {

@@ -1,9 +1,11 @@
-import type { ImageSummary } from '../../shared/contract';
+import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract';
 import { now, type Db } from './connection';
 import { labelsForImages } from './labels';
 
 export interface NewImage {
   path: string;
+  /** The file's modification time, ISO 8601: what "sort by date" orders by. */
+  modifiedAt: string;
   sha256: string;
   bytes: number;
   format: string;
@@ -20,8 +22,8 @@ export interface ImageRecord extends NewImage {
 export function insertImage(db: Db, image: NewImage, jobId: number): number {
   const result = db
     .prepare(
-      `INSERT INTO images (path, sha256, bytes, format, width, height, orientation, job_id, imported_at)
-       VALUES (@path, @sha256, @bytes, @format, @width, @height, @orientation, @jobId, @at)`,
+      `INSERT INTO images (path, sha256, bytes, format, width, height, orientation, modified_at, job_id, imported_at)
+       VALUES (@path, @sha256, @bytes, @format, @width, @height, @orientation, @modifiedAt, @jobId, @at)`,
     )
     .run({ ...image, jobId, at: now() });
   return Number(result.lastInsertRowid);
@@ -30,7 +32,8 @@ export function insertImage(db: Db, image: NewImage, jobId: number): number {
 export function getImage(db: Db, id: number): ImageRecord | undefined {
   return db
     .prepare(
-      'SELECT id, path, sha256, bytes, format, width, height, orientation, split FROM images WHERE id = ?',
+      `SELECT id, path, sha256, bytes, format, width, height, orientation, modified_at AS modifiedAt, split
+         FROM images WHERE id = ?`,
     )
     .get(id) as ImageRecord | undefined;
 }
@@ -59,16 +62,116 @@ export function countImages(db: Db): number {
   return (db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
 }
 
-/** One page of the library grid, ordered by path, with every image's labels. */
-export function imagePage(db: Db, offset: number, limit: number): ImageSummary[] {
-  // The offset is walked on the path index alone (it holds the id); only the page's rows are read.
+/** What the grid shows: a filter, an order, and the model whose predictions they may use. */
+export interface ImageQuery {
+  filter?: ImageFilter;
+  sort: ImageSort;
+  /** The active model, and the model's class index for each project class it predicts. */
+  model?: { id: number; indexOf: ReadonlyMap<number, number> };
+}
+
+type Row = Omit<ImageSummary, 'name' | 'labels' | 'predictions'>;
+
+/**
+ * The SQL of a query: photos `i`, their prediction by the active model `p` (when there is one),
+ * the conditions of the filter and the order.
+ */
+function compile(query: ImageQuery): {
+  from: string;
+  where: string;
+  order: string;
+  params: Record<string, unknown>;
+} {
+  const { filter = {}, sort, model } = query;
+  const params: Record<string, unknown> = { modelId: model?.id ?? null };
+  const mapping = Object.fromEntries(
+    [...(model?.indexOf ?? [])].map(([classId, index]) => [`c${classId}`, index]),
+  );
+  params.mapping = JSON.stringify(mapping);
+  const conditions: string[] = [];
+  if (filter.classId !== undefined) params.classId = filter.classId;
+  if (filter.state === 'unknown') {
+    conditions.push('NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = @classId)');
+  } else if (filter.state) {
+    params.state = filter.state;
+    conditions.push(
+      'EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = @classId AND l.state = @state)',
+    );
+  }
+  if (filter.minProbability !== undefined || filter.maxProbability !== undefined) {
+    const index = model?.indexOf.get(filter.classId!);
+    if (index === undefined) conditions.push('0');
+    else {
+      params.index = index;
+      params.min = filter.minProbability ?? 0;
+      params.max = filter.maxProbability ?? 1;
+      conditions.push('prob(p.scores, @index) BETWEEN @min AND @max');
+    }
+  }
+  if (filter.unlabelled) conditions.push('NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)');
+  if (filter.disagreement) {
+    conditions.push(`EXISTS (
+      SELECT 1 FROM labels l JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL
+       WHERE l.image_id = i.id AND json_extract(@mapping, '$.c' || l.class_id) IS NOT NULL
+         AND CASE l.state
+               WHEN 'positive' THEN prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) < c.threshold
+               ELSE prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) >= c.threshold
+             END)`);
+  }
+  const order = {
+    name: 'i.path',
+    date: 'i.modified_at, i.path',
+    uncertainty: 'p.uncertainty IS NULL, p.uncertainty DESC, i.path',
+  }[sort];
+  return {
+    from: 'images i LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @modelId',
+    where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '',
+    order,
+    params,
+  };
+}
+
+const isPlain = (query: ImageQuery) =>
+  query.sort === 'name' && Object.values(query.filter ?? {}).every((value) => value === undefined);
+
+/** One page of the grid, with every photo's labels. */
+export function imagePage(
+  db: Db,
+  offset: number,
+  limit: number,
+  query: ImageQuery = { sort: 'name' },
+): Omit<ImageSummary, 'predictions'>[] {
+  let rows: Row[];
+  if (isPlain(query)) {
+    // The offset is walked on the path index alone (it holds the id); only the page's rows are read.
+    rows = db
+      .prepare(
+        `SELECT id, path, width, height, split FROM images
+          WHERE id IN (SELECT id FROM images ORDER BY path LIMIT ? OFFSET ?)
+          ORDER BY path`,
+      )
+      .all(limit, offset) as Row[];
+  } else {
+    const { from, where, order, params } = compile(query);
+    rows = db
+      .prepare(
+        `SELECT i.id, i.path, i.width, i.height, i.split FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit, offset }) as Row[];
+  }
+  return withLabels(db, rows);
+}
+
+export function imagesById(db: Db, ids: readonly number[]): Omit<ImageSummary, 'predictions'>[] {
   const rows = db
     .prepare(
-      `SELECT id, path, width, height, split FROM images
-        WHERE id IN (SELECT id FROM images ORDER BY path LIMIT ? OFFSET ?)
-        ORDER BY path`,
+      `SELECT i.id, i.path, i.width, i.height, i.split FROM json_each(?) AS ids JOIN images i ON i.id = ids.value`,
     )
-    .all(limit, offset) as Omit<ImageSummary, 'name' | 'labels'>[];
+    .all(JSON.stringify(ids)) as Row[];
+  return withLabels(db, rows);
+}
+
+function withLabels(db: Db, rows: Row[]): Omit<ImageSummary, 'predictions'>[] {
   const labels = labelsForImages(
     db,
     rows.map((row) => row.id),
@@ -78,6 +181,17 @@ export function imagePage(db: Db, offset: number, limit: number): ImageSummary[]
     name: row.path.slice(row.path.lastIndexOf('/') + 1),
     labels: labels.get(row.id) ?? [],
   }));
+}
+
+export function countMatching(db: Db, query: ImageQuery): number {
+  if (isPlain(query)) return countImages(db);
+  const { from, where, params } = compile(query);
+  return (db.prepare(`SELECT count(*) AS n FROM ${from} ${where}`).get(params) as { n: number }).n;
+}
+
+export function matchingIds(db: Db, query: ImageQuery): number[] {
+  const { from, where, order, params } = compile(query);
+  return db.prepare(`SELECT i.id FROM ${from} ${where} ORDER BY ${order}`).pluck().all(params) as number[];
 }
 
 /** Every image path with its positive classes, for export. */

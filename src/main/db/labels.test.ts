@@ -12,7 +12,16 @@ async function projectWithOnePhoto() {
   const job = createJob(db, 'import', {});
   const imageId = insertImage(
     db,
-    { path: '/photos/a.jpg', sha256: 'a', bytes: 1, format: 'jpeg', width: 4, height: 3, orientation: 1 },
+    {
+      path: '/photos/a.jpg',
+      sha256: 'a',
+      bytes: 1,
+      format: 'jpeg',
+      width: 4,
+      height: 3,
+      orientation: 1,
+      modifiedAt: '2026-01-01T00:00:00.000Z',
+    },
     job.id,
   );
   const { ids } = ensureClasses(db, ['dog', 'cat']);

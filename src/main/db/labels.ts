@@ -58,8 +58,8 @@ export function writeImportedLabels(
      ON CONFLICT (image_id, class_id) DO UPDATE SET state = excluded.state, source = excluded.source, at = excluded.at`,
   );
   const event = db.prepare(
-    `INSERT INTO label_events (image_id, class_id, old_state, new_state, source, job_id, at)
-     VALUES (@imageId, @classId, @old, @state, 'imported', @jobId, @at)`,
+    `INSERT INTO label_events (image_id, class_id, old_state, old_source, new_state, source, job_id, at)
+     VALUES (@imageId, @classId, @old, @oldSource, @state, 'imported', @jobId, @at)`,
   );
   const outcome: ImportedLabelsOutcome = { written: 0, humanKept: 0 };
   db.transaction(() => {
@@ -73,7 +73,7 @@ export function writeImportedLabels(
       }
       if (current?.state === label.state) continue;
       upsert.run({ ...label, at });
-      event.run({ ...label, old: current?.state ?? null, jobId, at });
+      event.run({ ...label, old: current?.state ?? null, oldSource: current?.source ?? null, jobId, at });
       outcome.written += 1;
     }
   })();
@@ -101,4 +101,145 @@ export function labelStatesInSplit(db: Db, split: string): Map<number, Map<numbe
     states.set(classId, state);
   }
   return byImage;
+}
+
+export interface LabelChange {
+  imageId: number;
+  classId: number;
+  /** null: back to unknown (the label row is removed). */
+  state: LabelState | null;
+  source: LabelSource;
+}
+
+export interface ActionOutcome {
+  /** The undoable action recorded, or null when nothing changed. */
+  actionId: number | null;
+  changed: number;
+  imageIds: number[];
+}
+
+interface EventRow {
+  image_id: number;
+  class_id: number;
+  old_state: LabelState | null;
+  old_source: LabelSource | null;
+  new_state: LabelState | null;
+  source: LabelSource;
+}
+
+function labelWriter(db: Db) {
+  const current = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
+  const upsert = db.prepare(
+    `INSERT INTO labels (image_id, class_id, state, source, at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (image_id, class_id) DO UPDATE SET state = excluded.state, source = excluded.source, at = excluded.at`,
+  );
+  const remove = db.prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?');
+  const event = db.prepare(
+    `INSERT INTO label_events (image_id, class_id, old_state, old_source, new_state, source, action_id, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  /** Sets one label, with its event; false when it already was so. */
+  return (change: LabelChange, actionId: number | null, at: string): boolean => {
+    const before = current.get(change.imageId, change.classId) as
+      { state: LabelState; source: LabelSource } | undefined;
+    if (before?.state === change.state && before.source === change.source) return false;
+    if (!before && change.state === null) return false;
+    if (change.state === null) remove.run(change.imageId, change.classId);
+    else upsert.run(change.imageId, change.classId, change.state, change.source, at);
+    event.run(
+      change.imageId,
+      change.classId,
+      before?.state ?? null,
+      before?.source ?? null,
+      change.state,
+      change.source,
+      actionId,
+      at,
+    );
+    return true;
+  };
+}
+
+/**
+ * Applies what a person did as one undoable action: one transaction, one label_events row per
+ * label that really changed. A new action ends any chance to redo what was undone before it.
+ */
+export function applyLabelChanges(
+  db: Db,
+  description: string,
+  changes: readonly LabelChange[],
+): ActionOutcome {
+  const write = labelWriter(db);
+  return db.transaction((): ActionOutcome => {
+    const at = now();
+    const actionId = Number(
+      db.prepare('INSERT INTO actions (description, at) VALUES (?, ?)').run(description, at).lastInsertRowid,
+    );
+    const imageIds = new Set<number>();
+    for (const change of changes) if (write(change, actionId, at)) imageIds.add(change.imageId);
+    if (imageIds.size === 0) {
+      db.prepare('DELETE FROM actions WHERE id = ?').run(actionId);
+      return { actionId: null, changed: 0, imageIds: [] };
+    }
+    db.prepare(`UPDATE actions SET state = 'discarded' WHERE state = 'undone'`).run();
+    const changed = (
+      db.prepare('SELECT count(*) AS n FROM label_events WHERE action_id = ?').get(actionId) as { n: number }
+    ).n;
+    return { actionId, changed, imageIds: [...imageIds] };
+  })();
+}
+
+export interface UndoOutcome {
+  description: string;
+  imageIds: number[];
+}
+
+/** Reverts the latest action still done; null when there is none. */
+export function undoLastAction(db: Db): UndoOutcome | null {
+  return replay(db, 'undo');
+}
+
+/** Applies again the action undone last; null when there is none (or a new action came since). */
+export function redoLastAction(db: Db): UndoOutcome | null {
+  return replay(db, 'redo');
+}
+
+function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
+  const write = labelWriter(db);
+  return db.transaction((): UndoOutcome | null => {
+    const action = db
+      .prepare(
+        direction === 'undo'
+          ? `SELECT id, description FROM actions WHERE state = 'done' ORDER BY id DESC LIMIT 1`
+          : `SELECT id, description FROM actions WHERE state = 'undone' ORDER BY id ASC LIMIT 1`,
+      )
+      .get() as { id: number; description: string } | undefined;
+    if (!action) return null;
+    const events = db
+      .prepare(
+        `SELECT image_id, class_id, old_state, old_source, new_state, source FROM label_events
+          WHERE action_id = ? ORDER BY id ${direction === 'undo' ? 'DESC' : 'ASC'}`,
+      )
+      .all(action.id) as EventRow[];
+    const at = now();
+    for (const event of events) {
+      const back = direction === 'undo';
+      write(
+        {
+          imageId: event.image_id,
+          classId: event.class_id,
+          state: back ? event.old_state : event.new_state,
+          // A label going back to unknown has no source; its event records who made it so.
+          source: back ? (event.old_source ?? event.source) : event.source,
+        },
+        null,
+        at,
+      );
+    }
+    db.prepare('UPDATE actions SET state = ? WHERE id = ?').run(
+      direction === 'undo' ? 'undone' : 'done',
+      action.id,
+    );
+    return { description: action.description, imageIds: [...new Set(events.map((event) => event.image_id))] };
+  })();
 }

@@ -33,14 +33,37 @@ export function countImagesToPredict(db: Db, modelId: number): number {
   ).n;
 }
 
-export function insertPredictions(db: Db, modelId: number, predictions: readonly NewPrediction[]): void {
+/** `classIndices`: the model classes the project uses, over which uncertainty is measured. */
+export function insertPredictions(
+  db: Db,
+  modelId: number,
+  predictions: readonly NewPrediction[],
+  classIndices: readonly number[],
+): void {
   const insert = db.prepare(
-    `INSERT OR REPLACE INTO predictions (image_id, model_id, scores, maps, created_at) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO predictions (image_id, model_id, scores, maps, uncertainty, created_at)
+     VALUES (@imageId, @modelId, @scores, @maps, uncertainty(@scores, @indices), @at)`,
   );
   const at = now();
+  const indices = JSON.stringify(classIndices);
   for (const prediction of predictions) {
-    insert.run(prediction.imageId, modelId, toBlob(prediction.scores), prediction.maps, at);
+    insert.run({
+      imageId: prediction.imageId,
+      modelId,
+      scores: toBlob(prediction.scores),
+      maps: prediction.maps,
+      indices,
+      at,
+    });
   }
+}
+
+/** Measures uncertainty again over the project's classes, after the class list changed. */
+export function refreshUncertainty(db: Db, modelId: number, classIndices: readonly number[]): void {
+  db.prepare('UPDATE predictions SET uncertainty = uncertainty(scores, ?) WHERE model_id = ?').run(
+    JSON.stringify(classIndices),
+    modelId,
+  );
 }
 
 export function predictionScores(

@@ -1,11 +1,13 @@
 import type { PrelabelReport, ProviderChoice } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
+import { listClasses } from '../db/classes';
 import { countImages } from '../db/images';
 import { getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { getModel } from '../db/models';
 import { imagesToPredict, insertPredictions } from '../db/predictions';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
+import { projectClassMapping } from './class-mapping';
 import { encodeClassMaps } from './class-maps';
 import type { ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
@@ -51,6 +53,7 @@ export async function runPrelabel(
     predicted: previous?.predicted ?? 0,
     seconds: previous?.seconds ?? 0,
   };
+  const classIndices = projectClassMapping(listClasses(db), record.classes).map((entry) => entry.modelIndex);
   const todo = imagesToPredict(db, record.id);
   const total = countImages(db);
   let done = total - todo.length;
@@ -82,7 +85,7 @@ export async function runPrelabel(
     result.seconds += (at - started) / 1000;
     started = at;
     db.transaction(() => {
-      insertPredictions(db, record.id, predictions);
+      insertPredictions(db, record.id, predictions, classIndices);
       for (const outcome of batch) {
         if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
       }

@@ -1,35 +1,74 @@
-import type { OpOutput } from '../../shared/contract';
+import type { ImageFilter, ImageSort, ImageSummary, OpOutput } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
 import { listClasses } from '../db/classes';
-import { countImages, imagePage } from '../db/images';
-import { activeModel } from '../db/models';
+import { countMatching, imagePage, imagesById, matchingIds, type ImageQuery } from '../db/images';
+import { activeModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';
-import { projectClassMapping } from '../inference/class-mapping';
+import { projectClassMapping, type ClassMappingEntry } from '../inference/class-mapping';
 import type { Project } from '../project';
 
-/** A page of the library grid: photos with their labels and the active model's probabilities. */
-export function gridPage(project: Project, offset: number, limit: number): OpOutput<'listImages'> {
-  const { db } = project;
-  const images = imagePage(db, offset, limit);
-  const model = activeModel(db);
-  const mapping = model ? projectClassMapping(listClasses(db), model.classes) : [];
+/** The active model and the project classes it predicts, if the project has a model yet. */
+export function projectModel(project: Project): { model: ModelRecord; mapping: ClassMappingEntry[] } | null {
+  const model = activeModel(project.db);
+  return model ? { model, mapping: projectClassMapping(listClasses(project.db), model.classes) } : null;
+}
+
+function queryOf(project: Project, filter: ImageFilter | undefined, sort: ImageSort): ImageQuery {
+  const active = projectModel(project);
+  return {
+    sort,
+    ...(filter ? { filter } : {}),
+    ...(active
+      ? {
+          model: {
+            id: active.model.id,
+            indexOf: new Map(active.mapping.map((m) => [m.classId, m.modelIndex])),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Photos with the active model's probability for each project class it predicts. */
+function withPredictions(project: Project, images: Omit<ImageSummary, 'predictions'>[]): ImageSummary[] {
+  const active = projectModel(project);
   const scores =
-    model && mapping.length > 0
+    active && active.mapping.length > 0
       ? predictionScores(
-          db,
-          model.id,
+          project.db,
+          active.model.id,
           images.map((image) => image.id),
         )
       : new Map<number, Float32Array>();
+  return images.map((image) => {
+    const row = scores.get(image.id);
+    return {
+      ...image,
+      predictions: row
+        ? active!.mapping.map((entry) => ({ classId: entry.classId, probability: row[entry.modelIndex]! }))
+        : [],
+    };
+  });
+}
+
+/** A page of the library grid: photos matching the filter, in order, with labels and probabilities. */
+export function gridPage(
+  project: Project,
+  request: { offset: number; limit: number; filter?: ImageFilter; sort: ImageSort },
+): OpOutput<'listImages'> {
+  const query = queryOf(project, request.filter, request.sort);
   return {
-    total: countImages(db),
-    images: images.map((image) => {
-      const row = scores.get(image.id);
-      return {
-        ...image,
-        predictions: row
-          ? mapping.map((entry) => ({ classId: entry.classId, probability: row[entry.modelIndex]! }))
-          : [],
-      };
-    }),
+    total: countMatching(project.db, query),
+    images: withPredictions(project, imagePage(project.db, request.offset, request.limit, query)),
   };
+}
+
+export function gridIds(project: Project, filter: ImageFilter | undefined, sort: ImageSort): number[] {
+  return matchingIds(project.db, queryOf(project, filter, sort));
+}
+
+export function gridImage(project: Project, imageId: number): ImageSummary {
+  const [image] = withPredictions(project, imagesById(project.db, [imageId]));
+  if (!image) throw new ApiError('not_found', `no photo ${imageId} in this project`);
+  return image;
 }

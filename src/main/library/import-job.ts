@@ -106,14 +106,14 @@ export async function runImport(project: Project, config: ImportConfig, context:
 
 async function examine(project: Project, path: string): Promise<Outcome> {
   try {
-    const bytes = await readPhotoBytes(path);
+    const { bytes, modifiedAt } = await readPhotoBytes(path);
     const hash = sha256(bytes);
     const original = imagePathBySha(project.db, hash);
     if (original) return { kind: 'duplicate', path, of: original };
     const photo = await decodePhoto(bytes);
     await writeThumbnail(project.path, hash, photo.thumbnail);
     const { thumbnail: _, ...size } = photo;
-    return { kind: 'photo', image: { path, sha256: hash, bytes: bytes.length, ...size } };
+    return { kind: 'photo', image: { path, modifiedAt, sha256: hash, bytes: bytes.length, ...size } };
   } catch (error) {
     if (error instanceof UnreadablePhoto) return { kind: 'skipped', path, reason: error.message };
     throw error;

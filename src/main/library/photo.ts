@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { describeFsError } from './scan';
 import { thumbnailSize } from './thumbnails';
@@ -7,15 +7,23 @@ import { thumbnailSize } from './thumbnails';
 /** A file that is not a readable image; `reason` says why, for the import report. */
 export class UnreadablePhoto extends Error {}
 
-export async function readPhotoBytes(path: string): Promise<Buffer> {
+/** The file's bytes and its modification time (ISO 8601). */
+export async function readPhotoBytes(path: string): Promise<{ bytes: Buffer; modifiedAt: string }> {
   let bytes: Buffer;
+  let modifiedAt: string;
   try {
-    bytes = await readFile(path);
+    const file = await open(path, 'r');
+    try {
+      modifiedAt = (await file.stat()).mtime.toISOString();
+      bytes = await file.readFile();
+    } finally {
+      await file.close();
+    }
   } catch (error) {
     throw new UnreadablePhoto(`cannot read file: ${describeFsError(error)}`);
   }
   if (bytes.length === 0) throw new UnreadablePhoto('empty file (0 bytes)');
-  return bytes;
+  return { bytes, modifiedAt };
 }
 
 export function sha256(bytes: Buffer): string {
