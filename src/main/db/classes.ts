@@ -179,9 +179,9 @@ export function reorderClasses(db: Db, order: readonly number[]): void {
 }
 
 /**
- * Merges class `from` into `into`, as one undoable action: a photo positive for either is positive
- * for `into`; otherwise `into` keeps its label, or takes `from`'s. `from` is then deleted (its id
- * is never reused).
+ * Merges class `from` into `into`: a photo positive for either is positive for `into`; otherwise
+ * `into` keeps its label, or takes `from`'s. `from` is then deleted (its id is never reused). A
+ * class operation, confirmed before it runs, so not one that Ctrl+Z undoes; its label_events stay.
  */
 export function mergeClasses(db: Db, from: number, into: number): ActionOutcome & { description: string } {
   if (from === into) throw new ApiError('bad_input', 'a class cannot be merged into itself');
@@ -213,7 +213,7 @@ export function mergeClasses(db: Db, from: number, into: number): ActionOutcome 
       changes.push({ imageId: label.imageId, classId: from, state: null, source: 'human' });
     }
     const description = `merge "${source.name}" into "${target.name}"`;
-    const outcome = applyLabelChanges(db, description, changes);
+    const outcome = applyLabelChanges(db, description, changes, { undoable: false });
     db.prepare('UPDATE classes SET deleted_at = ?, hotkey = NULL WHERE id = ?').run(now(), from);
     return { ...outcome, description };
   })();

@@ -168,24 +168,28 @@ export function applyLabelChanges(
   db: Db,
   description: string,
   changes: readonly LabelChange[],
+  { undoable = true } = {},
 ): ActionOutcome {
   const write = labelWriter(db);
   return db.transaction((): ActionOutcome => {
     const at = now();
-    const actionId = Number(
-      db.prepare('INSERT INTO actions (description, at) VALUES (?, ?)').run(description, at).lastInsertRowid,
-    );
+    const actionId = undoable
+      ? Number(
+          db.prepare('INSERT INTO actions (description, at) VALUES (?, ?)').run(description, at)
+            .lastInsertRowid,
+        )
+      : null;
     const imageIds = new Set<number>();
-    for (const change of changes) if (write(change, actionId, at)) imageIds.add(change.imageId);
-    if (imageIds.size === 0) {
-      db.prepare('DELETE FROM actions WHERE id = ?').run(actionId);
-      return { actionId: null, changed: 0, imageIds: [] };
+    let changed = 0;
+    for (const change of changes) {
+      if (!write(change, actionId, at)) continue;
+      imageIds.add(change.imageId);
+      changed += 1;
     }
-    db.prepare(`UPDATE actions SET state = 'discarded' WHERE state = 'undone'`).run();
-    const changed = (
-      db.prepare('SELECT count(*) AS n FROM label_events WHERE action_id = ?').get(actionId) as { n: number }
-    ).n;
-    return { actionId, changed, imageIds: [...imageIds] };
+    if (actionId !== null && changed === 0) db.prepare('DELETE FROM actions WHERE id = ?').run(actionId);
+    else if (actionId !== null)
+      db.prepare(`UPDATE actions SET state = 'discarded' WHERE state = 'undone'`).run();
+    return { actionId: changed > 0 ? actionId : null, changed, imageIds: [...imageIds] };
   })();
 }
 

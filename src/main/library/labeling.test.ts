@@ -1,0 +1,180 @@
+// The labeling API as the workspace drives it: real projects, real VOC photos, real pre-labels.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { copyVocPhotos, vocTruth } from '../../../test/fixtures/workspace';
+
+/** A project of VOC photos with the VOC classes but no labels yet, pre-labelled. */
+async function prelabelledWithoutLabels(count: number) {
+  const context = await newStudio();
+  const folder = join(context.dir, 'photos');
+  const { names } = await copyVocPhotos(folder, count);
+  await importAndWait(context.api, folder);
+  for (const name of ['person', 'dog', 'cat', 'chair', 'car', 'horse', 'sofa', 'diningtable']) {
+    await context.api.createClass({ name });
+  }
+  const job = await context.api.startPrelabel({ provider: 'cpu' });
+  await jobEnd(context.api, job.id);
+  return { ...context, names };
+}
+
+describe('labels a person sets', () => {
+  it('are saved at once, undone and redone in order, and a new change ends the redo', async () => {
+    const { api } = await prelabelledWithoutLabels(2);
+    const [dog, cat] = (await api.listClasses({})).filter((c) => c.name === 'dog' || c.name === 'cat');
+    const { images } = await api.listImages({});
+    const photo = images[0]!.id;
+
+    await api.setLabels({ changes: [{ imageId: photo, classId: dog!.id, state: 'positive' }] });
+    await api.setLabels({ changes: [{ imageId: photo, classId: cat!.id, state: 'negative' }] });
+    const labelsOf = async () =>
+      (await api.getImage({ imageId: photo })).labels.map((l) => [l.classId, l.state]);
+    expect(await labelsOf()).toEqual([
+      [dog!.id, 'positive'],
+      [cat!.id, 'negative'],
+    ]);
+
+    expect(await api.undo({})).toMatchObject({ imageIds: [photo] });
+    expect(await labelsOf()).toEqual([[dog!.id, 'positive']]);
+    await api.undo({});
+    expect(await labelsOf()).toEqual([]);
+    expect(await api.undo({})).toBeNull();
+    await api.redo({});
+    expect(await labelsOf()).toEqual([[dog!.id, 'positive']]);
+
+    await api.setLabels({ changes: [{ imageId: photo, classId: dog!.id, state: null }] });
+    expect(await labelsOf()).toEqual([]);
+    expect(await api.redo({})).toBeNull();
+  });
+
+  it('accepting takes the pre-labels above each class threshold, rejecting makes the rest negative', async () => {
+    const { api } = await prelabelledWithoutLabels(6);
+    const classes = await api.listClasses({});
+    const { images } = await api.listImages({});
+    const ids = images.map((image) => image.id);
+
+    const accepted = await api.acceptPredictions({ imageIds: ids });
+    const after = (await api.listImages({})).images;
+    let expected = 0;
+    for (const image of after) {
+      for (const prediction of image.predictions) {
+        const label = image.labels.find((l) => l.classId === prediction.classId);
+        if (prediction.probability >= 0.5) {
+          expect(label).toEqual({ classId: prediction.classId, state: 'positive', source: 'accepted' });
+          expected += 1;
+        } else expect(label).toBeUndefined();
+      }
+    }
+    expect(accepted.changed).toBe(expected);
+    expect(expected).toBeGreaterThan(0);
+
+    const rejected = await api.rejectUnlabelled({ imageIds: ids });
+    expect(rejected.changed).toBe(ids.length * classes.length - expected);
+    for (const image of (await api.listImages({})).images) expect(image.labels).toHaveLength(classes.length);
+    await api.undo({});
+    expect((await api.listImages({})).images.flatMap((image) => image.labels)).toHaveLength(expected);
+  });
+
+  it('a class threshold decides which pre-labels accepting takes', async () => {
+    const { api } = await prelabelledWithoutLabels(4);
+    const person = (await api.listClasses({})).find((c) => c.name === 'person')!;
+    await api.updateClass({ classId: person.id, threshold: 0.99 });
+    const { images } = await api.listImages({});
+    await api.acceptPredictions({ imageIds: images.map((image) => image.id) });
+    for (const image of (await api.listImages({})).images) {
+      const probability = image.predictions.find((p) => p.classId === person.id)!.probability;
+      const label = image.labels.find((l) => l.classId === person.id);
+      expect(label?.state).toBe(probability >= 0.99 ? 'positive' : undefined);
+    }
+  });
+});
+
+describe('the grid', () => {
+  it('filters by label state, probability, unlabelled and disagreement, and selects all in a filter', async () => {
+    const { api } = await prelabelledWithoutLabels(8);
+    const person = (await api.listClasses({})).find((c) => c.name === 'person')!;
+    const all = (await api.listImages({})).images;
+    const [first, second] = all;
+    await api.setLabels({
+      changes: [
+        { imageId: first!.id, classId: person.id, state: 'positive' },
+        { imageId: second!.id, classId: person.id, state: 'negative' },
+      ],
+    });
+    const ids = async (filter: object) => (await api.listImageIds({ filter })).ids;
+
+    expect(await ids({ classId: person.id, state: 'positive' })).toEqual([first!.id]);
+    expect(await ids({ classId: person.id, state: 'negative' })).toEqual([second!.id]);
+    expect(await ids({ classId: person.id, state: 'unknown' })).toHaveLength(all.length - 2);
+    expect(await ids({ unlabelled: true })).toHaveLength(all.length - 2);
+
+    const likely = all.filter((i) => i.predictions.find((p) => p.classId === person.id)!.probability >= 0.5);
+    expect(await ids({ classId: person.id, minProbability: 0.5 })).toEqual(likely.map((i) => i.id));
+    const page = await api.listImages({ filter: { classId: person.id, minProbability: 0.5 }, limit: 2 });
+    expect(page.total).toBe(likely.length);
+
+    const p = (image: (typeof all)[number]) =>
+      image.predictions.find((x) => x.classId === person.id)!.probability;
+    const disagreeing = [first!, second!].filter((image, i) => (i === 0 ? p(image) < 0.5 : p(image) >= 0.5));
+    expect(await ids({ disagreement: true })).toEqual(disagreeing.map((image) => image.id));
+
+    await expect(api.listImages({ filter: { state: 'positive' } as never })).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+  });
+
+  it('sorts by how unsure the model is, most unsure first', async () => {
+    const { api } = await prelabelledWithoutLabels(8);
+    const { images } = await api.listImages({ sort: 'uncertainty' });
+    const uncertainty = images.map(
+      (image) => 1 - Math.min(...image.predictions.map((p) => Math.abs(2 * p.probability - 1))),
+    );
+    expect(uncertainty).toEqual([...uncertainty].sort((a, b) => b - a));
+  });
+});
+
+describe('classes', () => {
+  it('get the next free hotkey, refuse a taken name or key, and give the key back when archived', async () => {
+    const { api } = await newStudio();
+    const dog = await api.createClass({ name: 'dog' });
+    const cat = await api.createClass({ name: 'cat', color: '#123456' });
+    expect([dog.hotkey, cat.hotkey, cat.color]).toEqual(['1', '2', '#123456']);
+    await expect(api.createClass({ name: 'dog' })).rejects.toThrow(/already exists/);
+    await expect(api.updateClass({ classId: cat.id, hotkey: '1' })).rejects.toThrow(/already toggles "dog"/);
+    await expect(api.updateClass({ classId: cat.id, hotkey: 'a' })).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    await expect(api.createClass({ name: 'a|b' })).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(await api.updateClass({ classId: dog.id, name: 'puppy', color: '#ff0000' })).toMatchObject({
+      name: 'puppy',
+      color: '#ff0000',
+    });
+    expect(await api.updateClass({ classId: dog.id, archived: true })).toMatchObject({
+      archived: true,
+      hotkey: null,
+    });
+    expect((await api.listClasses({})).map((c) => c.name)).toEqual(['cat']);
+    expect((await api.listClasses({ includeArchived: true })).map((c) => c.name)).toEqual(['puppy', 'cat']);
+    expect((await api.reorderClasses({ classIds: [cat.id] })).map((c) => c.name)).toEqual(['cat']);
+  });
+
+  it('merge: positives of either become positives of the target, and the merged class goes', async () => {
+    const context = await newStudio();
+    const folder = join(context.dir, 'photos');
+    const { labelsCsv } = await copyVocPhotos(folder, 6);
+    await importAndWait(context.api, folder, labelsCsv);
+    const { api } = context;
+    const classes = await api.listClasses({});
+    const chair = classes.find((c) => c.name === 'chair')!;
+    const sofa = classes.find((c) => c.name === 'sofa') ?? (await api.createClass({ name: 'sofa' }));
+    await api.mergeClasses({ from: chair.id, into: sofa.id });
+    expect((await api.listClasses({})).map((c) => c.name)).not.toContain('chair');
+    const truth = await vocTruth();
+    for (const image of (await api.listImages({})).images) {
+      const seated = truth.get(image.name)!.some((c) => c === 'chair' || c === 'sofa');
+      const label = image.labels.find((l) => l.classId === sofa.id);
+      expect(label?.state).toBe(seated ? 'positive' : 'negative');
+    }
+    expect(await api.undo({})).toBeNull();
+  });
+});
