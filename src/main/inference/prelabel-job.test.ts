@@ -2,7 +2,8 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
-import { copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
+import { vocImages } from '../../../test/fixtures/paths';
+import { copyVocPhotos, tempDir, vocBoxes, vocTruth } from '../../../test/fixtures/workspace';
 import { defaultPackDir } from '../models/default-pack';
 
 async function prelabelled(count: number) {
@@ -141,5 +142,32 @@ describe('a model that cannot run', () => {
     await expect(api.startPrelabel({ provider: 'cuda' })).rejects.toThrow(
       /the cuda execution provider is not available here/,
     );
+  });
+});
+
+describe('a stored class map', () => {
+  it('peaks inside the object’s box from the VOC annotation, letterbox border cut away', async () => {
+    const context = await newStudio();
+    const folder = join(context.dir, 'dogs');
+    await mkdir(folder);
+    const photos = ['000171.jpg', '000537.jpg', '000656.jpg', '000919.jpg'];
+    for (const photo of photos) await copyFile(join(vocImages, photo), join(folder, photo));
+    await importAndWait(context.api, folder);
+    const dog = await context.api.createClass({ name: 'dog' });
+    await prelabelAndWait(context.api);
+    for (const image of (await context.api.listImages({})).images) {
+      const map = (await context.api.getClassMaps({ imageId: image.id })).maps.find(
+        (m) => m.classId === dog.id,
+      );
+      expect(map, image.name).toBeDefined();
+      const values = Buffer.from(map!.values, 'base64');
+      const peak = values.indexOf(Math.max(...values));
+      const { width, height, boxes } = await vocBoxes(image.name, 'dog');
+      // The centre of the peak cell, in the photo's pixels.
+      const x = ((peak % 64) + 0.5) * (width / 64);
+      const y = (Math.floor(peak / 64) + 0.5) * (height / 64);
+      const inside = boxes.some((b) => x >= b.xmin && x <= b.xmax && y >= b.ymin && y <= b.ymax);
+      expect(inside, `${image.name}: peak at (${x.toFixed(0)}, ${y.toFixed(0)})`).toBe(true);
+    }
   });
 });
