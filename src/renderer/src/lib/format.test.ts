@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { commonFolder, formatDuration, formatRate, plural, textOn } from './format';
+import {
+  commonFolder,
+  formatDuration,
+  formatProbability,
+  formatRate,
+  formatSpeed,
+  plural,
+  providerName,
+  textOn,
+} from './format';
 
 describe('formatting for the UI', () => {
   it('counts things in words', () => {
@@ -11,6 +20,8 @@ describe('formatting for the UI', () => {
   it('gives rates with one decimal only while they are small', () => {
     expect(formatRate(3.456)).toBe('3.5 photos/s');
     expect(formatRate(42.4)).toBe('42 photos/s');
+    expect(formatSpeed(3.456)).toBe('3.5');
+    expect(formatSpeed(42.4)).toBe('42');
   });
 
   it('gives times left in seconds, minutes or hours', () => {
@@ -35,5 +46,19 @@ describe('formatting for the UI', () => {
     expect(textOn('#4363d8')).toBe('#ffffff');
     expect(textOn('#911eb4')).toBe('#ffffff');
     expect(textOn('not a colour')).toBe('#ffffff');
+  });
+
+  it('gives probabilities with two decimals', () => {
+    expect(formatProbability(0.9349)).toBe('0.93');
+    expect(formatProbability(0.5)).toBe('0.50');
+    expect(formatProbability(1)).toBe('1.00');
+  });
+
+  it('names execution providers as people write them', () => {
+    expect(providerName('cpu')).toBe('CPU');
+    expect(providerName('webgpu')).toBe('WebGPU');
+    expect(providerName('cuda')).toBe('CUDA');
+    expect(providerName('auto')).toBe('Auto');
+    expect(providerName('coreml')).toBe('coreml');
   });
 });

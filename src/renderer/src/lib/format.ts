@@ -13,8 +13,12 @@ export function plural(value: number, one: string, many = `${one}s`): string {
 
 /** Photos per second: one decimal below 10, whole numbers above. */
 export function formatRate(perSecond: number): string {
-  const digits = perSecond < 10 ? 1 : 0;
-  return `${perSecond.toFixed(digits)} photos/s`;
+  return `${formatSpeed(perSecond)} photos/s`;
+}
+
+/** The number of formatRate alone, for a figure whose heading gives the unit. */
+export function formatSpeed(perSecond: number): string {
+  return perSecond.toFixed(perSecond < 10 ? 1 : 0);
 }
 
 /** A time left: "under 1 s", "45 s", "2 min 05 s", "1 h 03 min". */
@@ -50,4 +54,16 @@ export function textOn(background: string): '#000000' | '#ffffff' {
   const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
   // Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05): equal at L ≈ 0.179.
   return luminance > 0.179 ? '#000000' : '#ffffff';
+}
+
+/** A probability as chips and lists show it: "0.93". */
+export function formatProbability(probability: number): string {
+  return probability.toFixed(2);
+}
+
+const providerNames: Record<string, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', auto: 'Auto' };
+
+/** An execution provider as people write it: "CPU", "WebGPU", "CUDA". */
+export function providerName(provider: string): string {
+  return providerNames[provider] ?? provider;
 }

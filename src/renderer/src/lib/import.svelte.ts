@@ -1,8 +1,8 @@
-// Folder imports: start one, follow its job events (progress, rate, time left), cancel it, resume
-// one that was interrupted or cancelled, and load its report once it has stopped.
-import type { ImportReport, JobInfo } from '../../../shared/contract';
+// Folder imports: start one; following it, cancelling it, resuming it and its report are what every
+// job has (job.svelte.ts).
+import type { ImportReport } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
-import { attempt, messageOf } from './errors';
+import { JobStore } from './job.svelte';
 
 export interface ImportRequest {
   folder: string;
@@ -10,183 +10,23 @@ export interface ImportRequest {
   labelsCsv?: string;
 }
 
-/** Statuses a job can be resumed from: main picks up where it stopped. */
-const resumableStatuses = new Set<JobInfo['status']>(['interrupted', 'cancelled']);
-/** Rate is measured over this much of the most recent progress. */
-const rateWindowMs = 10_000;
-
-export class ImportStore {
-  /** The import being shown: running, or the last one that stopped. */
-  job = $state<JobInfo | null>(null);
-  /** The report of `job`, once it has stopped. */
-  report = $state<ImportReport | null>(null);
-  /** Imports that stopped part-way and can be resumed, newest first. */
-  resumable = $state<JobInfo[]>([]);
-  /** Photos per second over the last few seconds of progress, once measurable. */
-  rate = $state<number | null>(null);
-  /** Estimated seconds left, once the rate is known. */
-  eta = $state<number | null>(null);
-  /** A start, cancel or resume request is in flight. */
-  busy = $state(false);
-  /** Cancel was asked for; the job stops at its next safe point. */
-  cancelling = $state(false);
-  /** Why the last request failed, as a sentence. */
-  error = $state<string | null>(null);
-
-  running = $derived(this.job?.status === 'running');
-
-  readonly #api: Api;
-  readonly #unsubscribe: () => void;
-  /** The latest state seen of every job, events and answers merged. */
-  readonly #seen = new Map<number, JobInfo>();
-  #samples: { at: number; done: number }[] = [];
-  #reportKey: string | null = null;
-  #starting = false;
-
+export class ImportStore extends JobStore<ImportReport> {
   constructor(api: Api) {
-    this.#api = api;
-    this.#unsubscribe = api.onEvent((event) => {
-      if (event.type === 'project') {
-        this.#reset();
-        if (event.project) void this.loadJobs();
-        return;
-      }
-      const job = this.#remember(event.job);
-      if (job.kind !== 'import') return;
-      if (this.job?.id === job.id) this.#follow(job);
-      // An import started elsewhere (another window, the CLI): show it unless this one is busy.
-      else if (job.status === 'running' && !this.#starting && !this.running) this.#follow(job);
+    super(api, {
+      kind: 'import',
+      report: (jobId) => api.getImportReport({ jobId }),
+      // Scanning counts files found, not photos imported.
+      unmeasuredPhases: ['scanning'],
     });
   }
 
-  /** Reads the project's jobs: follows one still running, lists those that can be resumed. */
-  async loadJobs(): Promise<void> {
-    try {
-      const jobs = (await this.#api.listJobs({})).filter((job) => job.kind === 'import');
-      this.resumable = jobs.filter((job) => resumableStatuses.has(job.status));
-      const running = jobs.find((job) => job.status === 'running');
-      if (running && !this.running) this.#follow(this.#remember(running));
-    } catch (error) {
-      this.error = messageOf(error);
-    }
-  }
-
-  async start(request: ImportRequest): Promise<boolean> {
+  start(request: ImportRequest): Promise<boolean> {
     const folder = request.folder.trim();
     const labelsCsv = request.labelsCsv?.trim() || undefined;
     if (!folder) {
       this.error = 'Enter the folder to import.';
-      return false;
+      return Promise.resolve(false);
     }
-    this.#starting = true;
-    try {
-      return await attempt(this, async () => {
-        const job = await this.#api.startImport(labelsCsv ? { folder, labelsCsv } : { folder });
-        this.#follow(this.#remember(job));
-      });
-    } finally {
-      this.#starting = false;
-    }
+    return this.launch(() => this.api.startImport(labelsCsv ? { folder, labelsCsv } : { folder }));
   }
-
-  async cancel(): Promise<void> {
-    const job = this.job;
-    if (!job || job.status !== 'running') return;
-    this.cancelling = true;
-    this.error = null;
-    try {
-      this.#follow(this.#remember(await this.#api.cancelJob({ jobId: job.id })));
-    } catch (error) {
-      this.cancelling = false;
-      // It finished on its own in the meantime: its final event says so.
-      if (this.job?.status === 'running') this.error = messageOf(error);
-    }
-  }
-
-  resume(jobId: number): Promise<boolean> {
-    return attempt(this, async () => {
-      const job = await this.#api.resumeJob({ jobId });
-      this.resumable = this.resumable.filter((candidate) => candidate.id !== jobId);
-      this.#follow(this.#remember(job));
-    });
-  }
-
-  dispose(): void {
-    this.#unsubscribe();
-  }
-
-  /** Keeps the newest state of a job; answers and events may arrive in either order. */
-  #remember(job: JobInfo): JobInfo {
-    const known = this.#seen.get(job.id);
-    const newest = known && isNewer(known, job) ? known : job;
-    this.#seen.set(job.id, newest);
-    return newest;
-  }
-
-  #follow(job: JobInfo): void {
-    if (this.job?.id !== job.id || (this.job.status !== 'running' && job.status === 'running')) {
-      // Another job, or this one resumed: measure afresh.
-      this.#samples = [];
-      this.rate = null;
-      this.eta = null;
-      this.report = null;
-      this.cancelling = false;
-    }
-    this.job = job;
-    this.#measure(job);
-    if (job.status !== 'running') {
-      this.cancelling = false;
-      this.eta = null;
-      void this.#finish(job);
-    }
-  }
-
-  /** Photos per second from the job's own timestamps, so delivery delays do not skew it. */
-  #measure(job: JobInfo): void {
-    if (job.total === 0 || job.phase === 'scanning') return;
-    const at = Date.parse(job.updatedAt);
-    const last = this.#samples.at(-1);
-    if (last && (at < last.at || (at === last.at && job.done === last.done))) return;
-    this.#samples.push({ at, done: job.done });
-    while (this.#samples.length > 2 && at - this.#samples[1]!.at > rateWindowMs) this.#samples.shift();
-    const first = this.#samples[0]!;
-    const seconds = (at - first.at) / 1000;
-    const photos = job.done - first.done;
-    if (seconds <= 0 || photos <= 0) return;
-    this.rate = photos / seconds;
-    this.eta = job.status === 'running' ? Math.max(0, job.total - job.done) / this.rate : null;
-  }
-
-  async #finish(job: JobInfo): Promise<void> {
-    const key = `${job.id}:${job.status}:${job.updatedAt}`;
-    if (this.#reportKey === key) return;
-    this.#reportKey = key;
-    try {
-      const report = await this.#api.getImportReport({ jobId: job.id });
-      if (this.job?.id === job.id) this.report = report;
-    } catch (error) {
-      this.error = messageOf(error);
-    }
-    await this.loadJobs();
-  }
-
-  #reset(): void {
-    this.job = null;
-    this.report = null;
-    this.resumable = [];
-    this.rate = null;
-    this.eta = null;
-    this.error = null;
-    this.cancelling = false;
-    this.#samples = [];
-    this.#reportKey = null;
-    this.#seen.clear();
-  }
-}
-
-/** Whether `a` is a later state of the same job than `b`. */
-function isNewer(a: JobInfo, b: JobInfo): boolean {
-  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt;
-  if (a.done !== b.done) return a.done > b.done;
-  return a.status !== 'running' && b.status === 'running';
 }

@@ -1,12 +1,21 @@
-// The photo library as the grid pages through it: photos in path order with their labels, the
-// total, and the classes (names and colours) the labels refer to. Reloads when an import stops or
-// the project changes.
+// The photo library as the grid pages through it: photos in path order with their labels and the
+// model's probabilities, the total, and the classes (names, colours, thresholds) they refer to.
+// Reloads when an import stops, as pre-labeling goes on, when labels or classes change, and when the
+// project changes.
 import type { ClassInfo, ImageSummary } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
 
 /** The most photos one listImages call may ask for (the contract's limit). */
 const maxPage = 500;
+/** While pre-labeling runs, the loaded photos are read again at most this often. */
+const prelabelReloadMs = 3_000;
+
+/** A class the model predicts for a photo that nobody has labelled for it. */
+export interface PreLabel {
+  item: ClassInfo;
+  probability: number;
+}
 
 export class LibraryStore {
   /** Photos loaded so far, in the library's order. */
@@ -28,6 +37,7 @@ export class LibraryStore {
   /** Bumped by every reload and clear, so answers to older requests are dropped. */
   #generation = 0;
   #pending: Promise<void> | null = null;
+  #lastPrelabelReload = 0;
 
   constructor(api: Api, options: { pageSize?: number } = {}) {
     this.#api = api;
@@ -36,7 +46,18 @@ export class LibraryStore {
       if (event.type === 'project') {
         this.clear();
         if (event.project) void this.reload();
-      } else if (event.job.kind === 'import' && event.job.status !== 'running') {
+      } else if (event.type === 'classes') {
+        void this.reload();
+      } else if (event.type === 'labels') {
+        const shown = new Set(this.images.map((image) => image.id));
+        if (event.imageIds.some((id) => shown.has(id))) void this.reload();
+      } else if (event.job.status !== 'running') {
+        void this.reload();
+      } else if (event.job.kind === 'prelabel' && event.job.done > 0) {
+        // Pre-labels appear as they come, without a reload for every batch.
+        const now = Date.now();
+        if (now - this.#lastPrelabelReload < prelabelReloadMs) return;
+        this.#lastPrelabelReload = now;
         void this.reload();
       }
     });
@@ -93,6 +114,22 @@ export class LibraryStore {
       image.labels.filter((label) => label.state === 'positive').map((l) => l.classId),
     );
     return this.classes.filter((item) => positive.has(item.id));
+  }
+
+  /**
+   * The pre-labels of an image, in class order: classes it has no label for (positive or negative,
+   * from anyone) that the model gives at least the class's threshold (0.5 unless a person set it).
+   */
+  preLabels(image: ImageSummary): PreLabel[] {
+    if (image.predictions.length === 0) return [];
+    const labelled = new Set(image.labels.map((label) => label.classId));
+    const probability = new Map(image.predictions.map((p) => [p.classId, p.probability]));
+    return this.classes.flatMap((item) => {
+      const p = probability.get(item.id);
+      return p !== undefined && p >= item.threshold && !labelled.has(item.id)
+        ? [{ item, probability: p }]
+        : [];
+    });
   }
 
   dispose(): void {

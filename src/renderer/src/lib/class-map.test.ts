@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { colorize, decodeClassMaps, overlaySize, viridis } from './class-map';
+
+/** base64 of `bytes`, as main writes a map's values. */
+function base64(bytes: number[]): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function colourAt(table: Uint8Array, byte: number): string {
+  return [0, 1, 2].map((channel) => table[byte * 3 + channel]!.toString(16).padStart(2, '0')).join('');
+}
+
+describe('class maps for the viewer', () => {
+  it('decodes the base64 bytes of every map, row by row', () => {
+    const values = [0, 64, 128, 255];
+    const [map, other] = decodeClassMaps({
+      imageId: 3,
+      size: 2,
+      maps: [
+        { classId: 7, probability: 0.93, peak: 0.8, values: base64(values) },
+        { classId: 2, probability: 0.4, peak: 0.1, values: base64([1, 2, 3, 4]) },
+      ],
+    });
+    expect(map).toMatchObject({ classId: 7, probability: 0.93, peak: 0.8, size: 2 });
+    expect([...map!.values]).toEqual(values);
+    expect([...other!.values]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses a map whose bytes do not fill size × size', () => {
+    expect(() =>
+      decodeClassMaps({
+        imageId: 3,
+        size: 4,
+        maps: [{ classId: 7, probability: 0.9, peak: 1, values: base64([1, 2, 3]) }],
+      }),
+    ).toThrow('the class map of class 7 has 3 values, not 16');
+  });
+
+  it('colours with viridis: dark purple for nothing, yellow for the peak, lighter all the way', () => {
+    expect(viridis).toHaveLength(256 * 3);
+    expect(colourAt(viridis, 0)).toBe('440154');
+    expect(colourAt(viridis, 255)).toBe('fde725');
+    // Perceived lightness (Rec. 709 luma) rises with the value: the brightest colour is the peak.
+    const luma = (byte: number) =>
+      0.2126 * viridis[byte * 3]! + 0.7152 * viridis[byte * 3 + 1]! + 0.0722 * viridis[byte * 3 + 2]!;
+    for (let byte = 1; byte < 256; byte += 1) expect(luma(byte)).toBeGreaterThanOrEqual(luma(byte - 1));
+    for (let byte = 8; byte < 256; byte += 8) expect(luma(byte)).toBeGreaterThan(luma(byte - 8));
+  });
+
+  it('turns a map into opaque RGBA pixels, one per value', () => {
+    const pixels = colorize({
+      classId: 1,
+      probability: 1,
+      peak: 1,
+      size: 2,
+      values: Uint8Array.of(0, 255, 0, 0),
+    });
+    expect(pixels).toHaveLength(16);
+    expect([...pixels.slice(0, 4)]).toEqual([0x44, 0x01, 0x54, 255]);
+    expect([...pixels.slice(4, 8)]).toEqual([0xfd, 0xe7, 0x25, 255]);
+  });
+
+  it('sizes the overlay canvas like the photo, at most 1024 px a side', () => {
+    expect(overlaySize(500, 375)).toEqual({ width: 500, height: 375 });
+    expect(overlaySize(4000, 3000)).toEqual({ width: 1024, height: 768 });
+    expect(overlaySize(1000, 3000)).toEqual({ width: 341, height: 1024 });
+  });
+});

@@ -1,0 +1,104 @@
+// A photo's class maps as the viewer draws them: decoded from the contract's base64 bytes, coloured
+// with viridis (perceptually uniform, lighter where the model sees more of the class).
+import type { ClassMaps } from '../../../shared/contract';
+
+export interface ClassMap {
+  classId: number;
+  probability: number;
+  /** The map's peak score: a byte b stands for b / 255 × peak. */
+  peak: number;
+  /** Side of the map: `values` holds size × size bytes, row by row, top row first. */
+  size: number;
+  values: Uint8Array;
+}
+
+export function decodeClassMaps(answer: ClassMaps): ClassMap[] {
+  const cells = answer.size * answer.size;
+  return answer.maps.map((map) => {
+    const values = fromBase64(map.values);
+    if (values.length !== cells) {
+      throw new Error(`the class map of class ${map.classId} has ${values.length} values, not ${cells}`);
+    }
+    return { classId: map.classId, probability: map.probability, peak: map.peak, size: answer.size, values };
+  });
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Viridis (matplotlib's) at 0, 0.1, …, 1; the 256 colours in between are interpolated. */
+const viridisStops = [
+  '#440154',
+  '#482475',
+  '#414487',
+  '#355f8d',
+  '#2a788e',
+  '#21918c',
+  '#22a884',
+  '#44bf70',
+  '#7ad151',
+  '#bddf26',
+  '#fde725',
+];
+
+/** 256 RGB triples: entry b is the colour of byte b. */
+export const viridis: Uint8Array = (() => {
+  const stops = viridisStops.map((hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)));
+  const table = new Uint8Array(256 * 3);
+  for (let b = 0; b < 256; b += 1) {
+    const position = (b / 255) * (stops.length - 1);
+    const low = Math.min(Math.floor(position), stops.length - 2);
+    const t = position - low;
+    for (let channel = 0; channel < 3; channel += 1) {
+      const from = stops[low]![channel]!;
+      const to = stops[low + 1]![channel]!;
+      table[b * 3 + channel] = Math.round(from + (to - from) * t);
+    }
+  }
+  return table;
+})();
+
+/** The map as opaque RGBA pixels, size × size, for an ImageData. */
+export function colorize(map: ClassMap, table: Uint8Array = viridis): Uint8ClampedArray<ArrayBuffer> {
+  const pixels = new Uint8ClampedArray(map.values.length * 4);
+  for (let i = 0; i < map.values.length; i += 1) {
+    const entry = map.values[i]! * 3;
+    pixels[i * 4] = table[entry]!;
+    pixels[i * 4 + 1] = table[entry + 1]!;
+    pixels[i * 4 + 2] = table[entry + 2]!;
+    pixels[i * 4 + 3] = 255;
+  }
+  return pixels;
+}
+
+/**
+ * Draws `map` over the whole of `canvas`: coloured at its own size, then scaled up with the
+ * browser's image smoothing, so the cells blend instead of showing as blocks. Bilinear ('medium'):
+ * each cell's centre keeps its colour and nothing is brighter than the map's peak, which a cubic
+ * filter ('high') would blur away from a single strongest cell.
+ */
+export function drawClassMap(canvas: HTMLCanvasElement, map: ClassMap): void {
+  const cells = document.createElement('canvas');
+  cells.width = map.size;
+  cells.height = map.size;
+  cells.getContext('2d')!.putImageData(new ImageData(colorize(map), map.size, map.size), 0, 0);
+  const context = canvas.getContext('2d')!;
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  context.imageSmoothingEnabled = true;
+  context.imageSmoothingQuality = 'medium';
+  context.drawImage(cells, 0, 0, canvas.width, canvas.height);
+}
+
+/** A canvas for an overlay on a photo of `width` × `height`: its shape, at most `longest` px a side. */
+export function overlaySize(
+  width: number,
+  height: number,
+  longest = 1024,
+): { width: number; height: number } {
+  const scale = Math.min(1, longest / Math.max(width, height, 1));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
