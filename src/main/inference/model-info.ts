@@ -34,6 +34,8 @@ export async function ensureDefaultModel(project: Project): Promise<ModelRecord>
 export async function modelInfo(project: Project, provider: string | null): Promise<ModelInfo> {
   const { db } = project;
   const model = await ensureDefaultModel(project);
+  // The project may have been closed while the manifest was read.
+  if (!db.open) throw new ApiError('no_project', 'the project was closed');
   return {
     id: model.id,
     name: model.name,
