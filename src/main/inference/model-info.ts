@@ -25,6 +25,8 @@ export async function ensureDefaultModel(project: Project): Promise<ModelRecord>
   const active = activeModel(db);
   if (active && (active.headFile !== null || !active.pack.startsWith(`${defaultPackName}@`))) return active;
   const pack = await defaultPackInfo();
+  // The project may have been closed while the manifest was read.
+  if (!db.open) throw new ApiError('no_project', 'the project was closed');
   if (active?.pack === `${pack.name}@${pack.version}`) return active;
   const current = ensurePackModel(db, pack);
   if (!current.active) setActiveModel(db, current.id);
@@ -34,8 +36,6 @@ export async function ensureDefaultModel(project: Project): Promise<ModelRecord>
 export async function modelInfo(project: Project, provider: string | null): Promise<ModelInfo> {
   const { db } = project;
   const model = await ensureDefaultModel(project);
-  // The project may have been closed while the manifest was read.
-  if (!db.open) throw new ApiError('no_project', 'the project was closed');
   return {
     id: model.id,
     name: model.name,
