@@ -13,8 +13,9 @@ export function projectModel(project: Project): { model: ModelRecord; mapping: C
   return model ? { model, mapping: projectClassMapping(listClasses(project.db), model.classes) } : null;
 }
 
-function queryOf(project: Project, filter: ImageFilter | undefined, sort: ImageSort): ImageQuery {
-  const active = projectModel(project);
+type ActiveModel = ReturnType<typeof projectModel>;
+
+function queryOf(active: ActiveModel, filter: ImageFilter | undefined, sort: ImageSort): ImageQuery {
   return {
     sort,
     ...(filter ? { filter } : {}),
@@ -30,8 +31,11 @@ function queryOf(project: Project, filter: ImageFilter | undefined, sort: ImageS
 }
 
 /** Photos with the active model's probability for each project class it predicts. */
-function withPredictions(project: Project, images: Omit<ImageSummary, 'predictions'>[]): ImageSummary[] {
-  const active = projectModel(project);
+function withPredictions(
+  project: Project,
+  active: ActiveModel,
+  images: Omit<ImageSummary, 'predictions'>[],
+): ImageSummary[] {
   const scores =
     active && active.mapping.length > 0
       ? predictionScores(
@@ -56,19 +60,20 @@ export function gridPage(
   project: Project,
   request: { offset: number; limit: number; filter?: ImageFilter; sort: ImageSort },
 ): OpOutput<'listImages'> {
-  const query = queryOf(project, request.filter, request.sort);
+  const active = projectModel(project);
+  const query = queryOf(active, request.filter, request.sort);
   return {
     total: countMatching(project.db, query),
-    images: withPredictions(project, imagePage(project.db, request.offset, request.limit, query)),
+    images: withPredictions(project, active, imagePage(project.db, request.offset, request.limit, query)),
   };
 }
 
 export function gridIds(project: Project, filter: ImageFilter | undefined, sort: ImageSort): number[] {
-  return matchingIds(project.db, queryOf(project, filter, sort));
+  return matchingIds(project.db, queryOf(projectModel(project), filter, sort));
 }
 
 export function gridImage(project: Project, imageId: number): ImageSummary {
-  const [image] = withPredictions(project, imagesById(project.db, [imageId]));
+  const [image] = withPredictions(project, projectModel(project), imagesById(project.db, [imageId]));
   if (!image) throw new ApiError('not_found', `no photo ${imageId} in this project`);
   return image;
 }
