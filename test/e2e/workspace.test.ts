@@ -1,0 +1,601 @@
+// End to end in Debian's Chromium: the labeling workspace as an annotator meets it. Ten real VOC
+// photos (four with dogs) in a project with the twenty VOC classes, pre-labelled without asking
+// after the import; then labeling with the keyboard alone, checking the database through the API
+// after every key, the dog overlay's peak against the dog's box from the VOC XML, "all classes"
+// mode, zoom, the shortcut sheet, and the timings of switching photo or class.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
+import { createStudio, type Studio } from '../../src/main/api';
+import { startHost, type Host } from '../../src/main/host/server';
+import { createClient, type Api } from '../../src/shared/rpc';
+import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
+import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
+import { vocBoxes } from '../fixtures/workspace';
+
+const screenshots = join(repoRoot, 'test-results', 'e2e');
+const slow = { timeout: 60_000 };
+const vocClasses = [
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
+];
+/** Six photos in file order, then four with dogs: ten, in the workspace's (name) order. */
+const dogPhotos = ['000171.jpg', '000537.jpg', '000656.jpg', '000919.jpg'];
+const photoNames = [
+  '000005.jpg',
+  '000009.jpg',
+  '000012.jpg',
+  '000026.jpg',
+  '000033.jpg',
+  '000044.jpg',
+  ...dogPhotos,
+];
+
+let dir: string;
+let studio: Studio;
+let api: Api;
+let host: Host;
+let browser: Browser;
+let page: Page;
+let classes: ClassInfo[];
+/** Photo ids by name. */
+const ids = new Map<string, number>();
+const consoleErrors: string[] = [];
+const timings = { photo: [] as number[], class: [] as number[], commit: [] as number[] };
+
+beforeAll(async () => {
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`no renderer build in ${rendererDir}: run "npx electron-vite build" (npm test does)`);
+  }
+  dir = await mkdtemp(join(tmpdir(), 'csra-e2e-workspace-'));
+  const folder = join(dir, 'photos');
+  await mkdir(folder);
+  await Promise.all(photoNames.map((name) => copyFile(join(vocImages, name), join(folder, name))));
+
+  studio = createStudio();
+  api = createClient(studio);
+  host = await startHost({ studio, rendererDir });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  // CSP violations, and the time of every key press and every committed label change (the
+  // stage's data-label-committed), for keypress → commit latencies.
+  await page.addInitScript({
+    content: `window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        window.__cspViolations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
+      });
+      window.__keys = [];
+      window.__commits = [];
+      window.addEventListener('keydown', (event) => window.__keys.push(performance.now()), true);
+      new MutationObserver((records) => {
+        for (const record of records) {
+          if (record.attributeName === 'data-label-committed') window.__commits.push(performance.now());
+        }
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-label-committed'] });`,
+  });
+
+  await page.goto(host.openUrl);
+  await api.createProject({ path: join(dir, 'workspace.sqlite') });
+  await page.getByRole('heading', { level: 1, name: 'workspace' }).waitFor(slow);
+  for (const name of vocClasses) await api.createClass({ name });
+  classes = await api.listClasses({});
+  // The app pre-labels what an import adds by itself: wait for that run to finish.
+  await api.startImport({ folder });
+  await vi.waitFor(
+    async () => {
+      const jobs = await api.listJobs({});
+      expect(jobs.some((job) => job.kind === 'prelabel' && job.status === 'done' && job.done === 10)).toBe(
+        true,
+      );
+    },
+    { timeout: 120_000, interval: 200 },
+  );
+  for (const image of (await api.listImages({})).images) ids.set(image.name, image.id);
+  await mkdir(screenshots, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  if (timings.photo.length > 0) {
+    console.log(
+      [
+        'workspace timings (Chromium, software rendering):',
+        `  photo switch → stage drawn: ${summary(timings.photo)}`,
+        `  class switch → stage drawn: ${summary(timings.class)}`,
+        `  key press → label committed: ${summary(timings.commit)}`,
+      ].join('\n'),
+    );
+  }
+  await browser?.close();
+  await host?.close();
+  await studio?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const stage = () => page.locator('.photo-stage');
+const dialog = () => page.getByRole('dialog', { name: /\.jpg$/ });
+const classId = (name: string) => classes.find((item) => item.name === name)!.id;
+const hotkey = (name: string) => classes.find((item) => item.name === name)!.hotkey!;
+
+async function committed(): Promise<number> {
+  return Number(await stage().getAttribute('data-label-committed'));
+}
+
+/** Presses a label key and waits until its request is answered (the change is in the database). */
+async function pressLabel(key: string): Promise<void> {
+  const before = await committed();
+  await page.keyboard.press(key);
+  await expect.poll(committed, slow).toBe(before + 1);
+}
+
+/** The labels of a photo in the database, as `class:state:source`, sorted. */
+async function labelsOf(name: string): Promise<string[]> {
+  const image = await api.getImage({ imageId: ids.get(name)! });
+  return describeLabels(image.labels);
+}
+
+function describeLabels(labels: Label[]): string[] {
+  const nameOf = (id: number) => classes.find((item) => item.id === id)!.name;
+  return labels.map((label) => `${nameOf(label.classId)}:${label.state}:${label.source}`).sort();
+}
+
+/** Waits until the workspace shows the photo, drawn on the stage. */
+async function showing(name: string): Promise<void> {
+  await expect.poll(() => dialog().getByRole('heading', { level: 2 }).textContent(), slow).toBe(name);
+  await expect.poll(() => stage().getAttribute('data-image-id'), slow).toBe(String(ids.get(name)));
+}
+
+/** A class's row in the side panel: its state and source as the panel shows them. */
+async function rowState(name: string): Promise<string> {
+  const row = page.locator(`.label-panel .row[data-class-id="${classId(name)}"]`);
+  return `${await row.getAttribute('data-state')}:${await row.getAttribute('data-source')}`;
+}
+
+/** Presses a key that switches photo or class; resolves with the time the stage took to draw it. */
+async function timedSwitch(key: string, kind: 'photo' | 'class'): Promise<number> {
+  const before = Number(await stage().getAttribute('data-redraw-count'));
+  await page.keyboard.press(key);
+  await expect
+    .poll(async () => Number(await stage().getAttribute('data-redraw-count')), slow)
+    .toBe(before + 1);
+  expect(await stage().getAttribute('data-redraw-kind')).toBe(kind);
+  const ms = Number(await stage().getAttribute('data-redraw-ms'));
+  timings[kind].push(ms);
+  return ms;
+}
+
+describe('the labeling workspace', () => {
+  it('opens on the first photo without labels, with every class, its key, probability and state', async () => {
+    await page.getByRole('button', { name: 'Label photos' }).click();
+    await showing('000005.jpg');
+    expect(await dialog().locator('.position').textContent()).toMatch(/^1 of 10 · 500 × 375$/);
+
+    const image = await api.getImage({ imageId: ids.get('000005.jpg')! });
+    expect(image.predictions).toHaveLength(20);
+    const rows = await page.locator('.label-panel .row').all();
+    expect(rows).toHaveLength(20);
+    for (const [index, row] of rows.entries()) {
+      const item = classes[index]!;
+      expect(await row.locator('.name').textContent()).toBe(item.name);
+      expect(await row.locator('.hotkey').textContent()).toBe(item.hotkey!.toUpperCase());
+      const probability = image.predictions.find((p) => p.classId === item.id)!.probability;
+      expect(await row.locator('.value').textContent()).toBe(probability.toFixed(2));
+      expect(await row.getAttribute('data-state')).toBe('unknown');
+      // A pre-label (what 'a' accepts) is outlined: unknown, at the class's threshold or above.
+      expect(await row.evaluate((element) => element.classList.contains('pre-label'))).toBe(
+        probability >= item.threshold,
+      );
+    }
+    // The model sees a chair in 000005.jpg (VOC: chair): pre-labelled.
+    expect(
+      await page.locator(`.label-panel .row.pre-label[data-class-id="${classId('chair')}"]`).count(),
+    ).toBe(1);
+    // Positive rows are green, negative red: the colours come from the state (checked below).
+  });
+
+  it('toggles a class with its key, and undoes and redoes with Ctrl+Z and Ctrl+Shift+Z', async () => {
+    const key = hotkey('cow');
+    expect(key).toBe('0');
+    await pressLabel(key);
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
+    await expect.poll(() => rowState('cow')).toBe('positive:human');
+    const green = await page
+      .locator(`.label-panel .row[data-class-id="${classId('cow')}"] .toggle`)
+      .evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor);
+    expect(green).toBe('rgba(69, 192, 138, 0.14)');
+
+    await pressLabel(key);
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:negative:human']);
+    await expect.poll(() => rowState('cow')).toBe('negative:human');
+    const red = await page
+      .locator(`.label-panel .row[data-class-id="${classId('cow')}"] .toggle`)
+      .evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor);
+    expect(red).toBe('rgba(240, 113, 120, 0.09)');
+
+    await pressLabel(key);
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
+
+    await pressLabel('Control+z');
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:negative:human']);
+    await expect.poll(() => rowState('cow')).toBe('negative:human');
+    await pressLabel('Control+z');
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
+    await pressLabel('Control+Shift+Z');
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:negative:human']);
+    await expect.poll(() => rowState('cow')).toBe('negative:human');
+
+    // Clicking a class's row does what its key does.
+    const before = await committed();
+    await page.locator(`.label-panel .row[data-class-id="${classId('cow')}"] .toggle`).click();
+    await expect.poll(committed, slow).toBe(before + 1);
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
+    await pressLabel('Control+z');
+    expect(await labelsOf('000005.jpg')).toEqual(['cow:negative:human']);
+  });
+
+  it("accepts the pre-labels with 'a' and marks the rest negative with 'x', each undoable", async () => {
+    const image = await api.getImage({ imageId: ids.get('000005.jpg')! });
+    const known = new Set(image.labels.map((label) => label.classId));
+    const expectedAccepted = classes
+      .filter((item) => !known.has(item.id))
+      .filter((item) => image.predictions.find((p) => p.classId === item.id)!.probability >= item.threshold)
+      .map((item) => `${item.name}:positive:accepted`);
+    expect(expectedAccepted).toContain('chair:positive:accepted');
+
+    await pressLabel('a');
+    const afterAccept = [...expectedAccepted, 'cow:negative:human'].sort();
+    expect(await labelsOf('000005.jpg')).toEqual(afterAccept);
+    await expect.poll(() => rowState('chair')).toBe('positive:accepted');
+
+    await pressLabel('x');
+    const afterReject = await labelsOf('000005.jpg');
+    expect(afterReject).toHaveLength(20);
+    expect(afterReject.filter((label) => label.endsWith(':positive:accepted'))).toEqual(expectedAccepted);
+    expect(afterReject.filter((label) => label.endsWith(':negative:human'))).toHaveLength(
+      20 - expectedAccepted.length,
+    );
+    await expect.poll(() => page.locator('.label-panel .row[data-state="unknown"]').count()).toBe(0);
+
+    await pressLabel('Control+z');
+    expect(await labelsOf('000005.jpg')).toEqual(afterAccept);
+    await expect
+      .poll(() => page.locator('.label-panel .row[data-state="unknown"]').count())
+      .toBe(20 - afterAccept.length);
+    await pressLabel('Control+Shift+Z');
+    expect(await labelsOf('000005.jpg')).toEqual(afterReject);
+  });
+
+  it("moves with the arrows, and 'n' jumps to the next photo without labels", async () => {
+    await timedSwitch('ArrowRight', 'photo');
+    await showing('000009.jpg');
+    expect(await dialog().locator('.position').textContent()).toMatch(/^2 of 10/);
+    await timedSwitch('ArrowLeft', 'photo');
+    await showing('000005.jpg');
+    // The first photo has no previous one: ← stays.
+    await page.keyboard.press('ArrowLeft');
+    await showing('000005.jpg');
+
+    // Label the second photo, then come back: 'n' skips it for the third.
+    await page.keyboard.press('ArrowRight');
+    await showing('000009.jpg');
+    await pressLabel('x');
+    expect(await labelsOf('000009.jpg')).toHaveLength(20);
+    await page.keyboard.press('ArrowLeft');
+    await showing('000005.jpg');
+    await page.keyboard.press('n');
+    await showing('000012.jpg');
+    // From a photo without labels, 'n' goes on to the next one without labels.
+    await page.keyboard.press('n');
+    await showing('000026.jpg');
+    expect(await labelsOf('000012.jpg')).toEqual([]);
+  });
+
+  it('advances after accept when asked to, and remembers that choice', async () => {
+    const toggle = dialog().getByLabel('Auto-advance after accept');
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    expect(await page.evaluate(`localStorage.getItem('csra-studio.workspace.autoAdvance')`)).toBe('true');
+    await stage().focus();
+
+    const image = await api.getImage({ imageId: ids.get('000026.jpg')! });
+    const expected = classes
+      .filter((item) => image.predictions.find((p) => p.classId === item.id)!.probability >= item.threshold)
+      .map((item) => `${item.name}:positive:accepted`);
+    await pressLabel('a');
+    await showing('000033.jpg');
+    expect(await labelsOf('000026.jpg')).toEqual(expected);
+
+    // Remembered across a reload of the app.
+    await page.reload();
+    await page.getByRole('button', { name: 'Label photos' }).click();
+    await showing('000012.jpg');
+    expect(await dialog().getByLabel('Auto-advance after accept').isChecked()).toBe(true);
+    await dialog().getByLabel('Auto-advance after accept').uncheck();
+    expect(await page.evaluate(`localStorage.getItem('csra-studio.workspace.autoAdvance')`)).toBe('false');
+    await stage().focus();
+    // Undo reaches back to the accept on 000026.jpg and shows that photo.
+    await pressLabel('Control+z');
+    await showing('000026.jpg');
+    expect(await labelsOf('000026.jpg')).toEqual([]);
+  });
+
+  it("overlays the dog's class map so that it peaks inside the dog's box, on each photo with a dog", async () => {
+    const dog = classId('dog');
+    for (const [index, name] of dogPhotos.entries()) {
+      while ((await dialog().getByRole('heading', { level: 2 }).textContent()) !== name) {
+        await timedSwitch('ArrowRight', 'photo');
+      }
+      await showing(name);
+      // ↓ and ↑ move the overlay through the classes that have maps: until it shows the dog.
+      for (
+        let step = 0;
+        step < 4 && (await stage().getAttribute('data-overlay-class')) !== String(dog);
+        step += 1
+      ) {
+        await timedSwitch('ArrowDown', 'class');
+      }
+      expect(await stage().getAttribute('data-overlay-class')).toBe(String(dog));
+      const image = await api.getImage({ imageId: ids.get(name)! });
+      const { boxes, width, height } = await vocBoxes(name, 'dog');
+      expect([image.width, image.height]).toEqual([width, height]);
+      const peak = await overlayPeak(image);
+      await expectOverlayFollowsMap(ids.get(name)!, dog);
+      const slack = Math.max(width, height) / 64;
+      expect(
+        boxes.some(
+          (box) =>
+            peak.x >= box.xmin - slack &&
+            peak.x <= box.xmax + slack &&
+            peak.y >= box.ymin - slack &&
+            peak.y <= box.ymax + slack,
+        ),
+        `${name}: overlay peak (${peak.x.toFixed(0)}, ${peak.y.toFixed(0)}) outside ${JSON.stringify(boxes)}`,
+      ).toBe(true);
+      if (index === 0) await page.screenshot({ path: join(screenshots, 'workspace-stage.png') });
+    }
+    // Switching between classes that have maps: ↑ back and ↓ again, timed.
+    await timedSwitch('ArrowUp', 'class');
+    await timedSwitch('ArrowDown', 'class');
+    expect(await stage().getAttribute('data-overlay-class')).toBe(String(dog));
+  });
+
+  it("'m' marks each predicted class's peak with its name; 'v' turns the overlay off and on", async () => {
+    const name = dogPhotos.at(-1)!;
+    await showing(name);
+    await timedSwitch('m', 'class');
+    expect(await stage().getAttribute('data-mode')).toBe('all-classes');
+    const maps = await api.getClassMaps({ imageId: ids.get(name)! });
+    const peaks = page.getByRole('list', { name: 'Where the model sees each class' }).getByRole('listitem');
+    await expect.poll(() => peaks.count()).toBe(maps.maps.length);
+    const dogPeak = peaks.filter({ hasText: /^dog / });
+    expect(await dogPeak.count()).toBe(1);
+    const image = await api.getImage({ imageId: ids.get(name)! });
+    const x = Number(await dogPeak.getAttribute('data-x')) * image.width;
+    const y = Number(await dogPeak.getAttribute('data-y')) * image.height;
+    const { boxes } = await vocBoxes(name, 'dog');
+    expect(boxes.some((box) => x >= box.xmin && x <= box.xmax && y >= box.ymin && y <= box.ymax)).toBe(true);
+    // A marker is drawn there: the marker canvas is not empty at the peak, the overlay is hidden.
+    const marked = await page.evaluate(`(() => {
+      const canvas = document.querySelector('.photo-stage canvas[data-layer="markers"]');
+      const [rx, ry, rw, rh] = document.querySelector('.photo-stage').dataset.photoRect.split(',').map(Number);
+      const ratio = canvas.width / canvas.clientWidth;
+      const px = Math.round((rx + ${x / image.width} * rw) * ratio);
+      const py = Math.round((ry + ${y / image.height} * rh) * ratio);
+      return canvas.getContext('2d').getImageData(px, py, 1, 1).data[3];
+    })()`);
+    expect(marked).toBeGreaterThan(0);
+    expect(await page.locator('.photo-stage canvas[data-layer="overlay"]').isVisible()).toBe(false);
+    await page.screenshot({ path: join(screenshots, 'workspace-all-classes.png') });
+
+    await timedSwitch('m', 'class');
+    expect(await stage().getAttribute('data-mode')).toBe('overlay');
+    await timedSwitch('v', 'class');
+    expect(await stage().getAttribute('data-mode')).toBe('photo');
+    expect(await page.locator('.photo-stage canvas[data-layer="overlay"]').isVisible()).toBe(false);
+    await timedSwitch('v', 'class');
+    expect(await stage().getAttribute('data-mode')).toBe('overlay');
+    expect(await page.locator('.photo-stage canvas[data-layer="overlay"]').isVisible()).toBe(true);
+  });
+
+  it('zooms with + and - and the wheel, pans by dragging, and fits again with Ctrl+0', async () => {
+    const rect = async () => (await stage().getAttribute('data-photo-rect'))!.split(',').map(Number);
+    const fitted = await rect();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    const zoomed = await rect();
+    expect(zoomed[2]! / fitted[2]!).toBeCloseTo(1.5625, 3);
+    await page.keyboard.press('-');
+    expect((await rect())[2]! / fitted[2]!).toBeCloseTo(1.25, 3);
+
+    const box = (await stage().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -300);
+    await expect.poll(async () => (await rect())[2]! / fitted[2]!).toBeGreaterThan(1.5);
+    const beforeDrag = await rect();
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await rect();
+    expect(dragged[0]! - beforeDrag[0]!).toBeCloseTo(80, 0);
+    expect(dragged[1]! - beforeDrag[1]!).toBeCloseTo(40, 0);
+
+    await page.keyboard.press('Control+0');
+    expect(await rect()).toEqual(fitted);
+  });
+
+  it("'?' lists every shortcut of the keymap and every class key; Escape closes it, then the workspace", async () => {
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    for (const binding of keymap) {
+      const row = help.locator(`[data-binding="${binding.id}"]`);
+      expect(await row.locator('dd').textContent()).toBe(binding.description);
+      expect((await row.locator('kbd').allTextContents()).length).toBe(binding.chords.length);
+    }
+    expect(await help.locator('[data-binding="class"] dd').textContent()).toContain(classKeyDescription);
+    expect(await help.locator('[data-binding="undo"] kbd').textContent()).toBe('Ctrl+Z');
+    expect(await help.locator('[data-binding="redo"] kbd').allTextContents()).toEqual([
+      'Ctrl+Shift+Z',
+      'Ctrl+Y',
+    ]);
+    const classKeys = await help.locator('.classes li').allTextContents();
+    expect(classKeys.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual(
+      classes.map((item) => `${item.hotkey!.toUpperCase()} ${item.name}`),
+    );
+    await page.screenshot({ path: join(screenshots, 'workspace-help.png') });
+
+    // While the sheet is open, label keys do nothing.
+    const before = await committed();
+    await page.keyboard.press('a');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+    expect(await committed()).toBe(before);
+    expect(await dialog().isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'hidden' });
+  });
+
+  it('switches photo and class well under 100 ms, and times key press → committed label', async () => {
+    await page.getByRole('button', { name: 'Label photos' }).click();
+    await showing('000012.jpg');
+    for (let i = 0; i < 6; i += 1) await timedSwitch('ArrowRight', 'photo');
+    for (let i = 0; i < 6; i += 1) await timedSwitch('ArrowLeft', 'photo');
+    for (let i = 0; i < 6; i += 1) await timedSwitch(i % 2 ? 'ArrowUp' : 'ArrowDown', 'class');
+
+    // Key press → committed, for toggles of one class, taken back each time.
+    await page.evaluate('window.__keys = []; window.__commits = []');
+    const key = hotkey('bird');
+    for (let i = 0; i < 10; i += 1) await pressLabel(key);
+    const [keys, commits]: [number[], number[]] = await page.evaluate('[window.__keys, window.__commits]');
+    expect(commits).toHaveLength(10);
+    for (let i = 0; i < 10; i += 1) timings.commit.push(commits[i]! - keys[i]!);
+
+    expect(median(timings.photo)).toBeLessThan(100);
+    expect(median(timings.class)).toBeLessThan(100);
+    expect(Math.max(...timings.class)).toBeLessThan(100);
+  });
+
+  it('logged no console error and no Content Security Policy violation on the way', async () => {
+    expect(consoleErrors).toEqual([]);
+    expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+  });
+});
+
+/**
+ * The brightest pixel of the overlay canvas, in the photo's pixels: read from the canvas the stage
+ * draws the overlay on, placed through where the stage shows the photo.
+ */
+async function overlayPeak(image: ImageSummary): Promise<{ x: number; y: number }> {
+  const found: { x: number; y: number; opaque: number } = await page.evaluate(`(() => {
+    const canvas = document.querySelector('.photo-stage canvas[data-layer="overlay"]');
+    const [rx, ry, rw, rh] = document.querySelector('.photo-stage').dataset.photoRect.split(',').map(Number);
+    const ratio = canvas.width / canvas.clientWidth;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let best = -1, at = 0, opaque = 0;
+    for (let i = 0; i < canvas.width * canvas.height; i += 1) {
+      if (data[i * 4 + 3] === 0) continue;
+      opaque += 1;
+      const luma = 0.2126 * data[i * 4] + 0.7152 * data[i * 4 + 1] + 0.0722 * data[i * 4 + 2];
+      if (luma > best) { best = luma; at = i; }
+    }
+    const cx = ((at % canvas.width) + 0.5) / ratio, cy = (Math.floor(at / canvas.width) + 0.5) / ratio;
+    return { x: ((cx - rx) / rw) * ${image.width}, y: ((cy - ry) / rh) * ${image.height}, opaque };
+  })()`);
+  expect(found.opaque).toBeGreaterThan(0);
+  return found;
+}
+
+/**
+ * The overlay shows the class map faithfully: over the whole photo and nowhere else, at the
+ * slider's opacity, its brightness at each map cell's centre following the map's values.
+ */
+async function expectOverlayFollowsMap(imageId: number, classId: number): Promise<void> {
+  const answer = await api.getClassMaps({ imageId });
+  const map = answer.maps.find((candidate) => candidate.classId === classId)!;
+  const values = [...Buffer.from(map.values, 'base64')];
+  const drawn: { cellLuma: number[]; opaque: number; area: number; opacity: string } =
+    await page.evaluate(`(() => {
+    const size = ${answer.size};
+    const canvas = document.querySelector('.photo-stage canvas[data-layer="overlay"]');
+    const [rx, ry, rw, rh] = document.querySelector('.photo-stage').dataset.photoRect.split(',').map(Number);
+    const ratio = canvas.width / canvas.clientWidth;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const luma = (x, y) => {
+      const i = (Math.floor(y * ratio) * canvas.width + Math.floor(x * ratio)) * 4;
+      return 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+    };
+    let opaque = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) opaque += 1;
+    const cellLuma = [];
+    for (let y = 0; y < size; y += 1)
+      for (let x = 0; x < size; x += 1)
+        cellLuma.push(luma(rx + ((x + 0.5) / size) * rw, ry + ((y + 0.5) / size) * rh));
+    return { cellLuma, opaque, area: rw * rh * ratio * ratio, opacity: getComputedStyle(canvas).opacity };
+  })()`);
+  expect(correlation(drawn.cellLuma, values)).toBeGreaterThan(0.9);
+  expect(drawn.opaque / drawn.area).toBeGreaterThan(0.98);
+  expect(drawn.opaque / drawn.area).toBeLessThan(1.02);
+  expect(Number(drawn.opacity)).toBeCloseTo(0.55, 2);
+}
+
+/** Pearson's correlation of two equally long series. */
+function correlation(a: number[], b: number[]): number {
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const [ma, mb] = [mean(a), mean(b)];
+  let [ab, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i += 1) {
+    ab += (a[i]! - ma) * (b[i]! - mb);
+    aa += (a[i]! - ma) ** 2;
+    bb += (b[i]! - mb) ** 2;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+function summary(values: number[]): string {
+  if (values.length === 0) return 'none';
+  const sorted = [...values].sort((a, b) => a - b);
+  const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]!;
+  return `median ${median(values).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms (n = ${values.length})`;
+}
