@@ -292,6 +292,7 @@ describe('the labeling workspace', () => {
       20 - expectedAccepted.length,
     );
     await expect.poll(() => page.locator('.label-panel .row[data-state="unknown"]').count()).toBe(0);
+    await page.screenshot({ path: join(screenshots, 'workspace-labelled.png') });
 
     await pressLabel('Control+z');
     expect(await labelsOf('000005.jpg')).toEqual(afterAccept);

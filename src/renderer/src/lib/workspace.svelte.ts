@@ -173,8 +173,10 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
       } else if (event.type === 'classes') {
         if (this.isOpen) void this.#reloadClasses();
       } else if (event.type === 'labels') {
+        // The photo on show and those next to it are read again at once; others when they are shown.
+        const near = new Set(this.neighbours);
         for (const id of event.imageIds) {
-          if (id === this.imageId) void this.#refresh(id);
+          if (id === this.imageId || (near.has(id) && this.#images.has(id))) void this.#refresh(id);
           else this.#images.delete(id);
         }
       } else if (event.job.kind === 'prelabel') {
