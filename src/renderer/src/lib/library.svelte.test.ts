@@ -1,21 +1,38 @@
-// The library store against a real studio: real VOC photos and their labels from labels.csv.
+// The library store against a real studio: real VOC photos, their labels from labels.csv and the
+// default model's pre-labels. Pages are read on demand and cached; filters and sorts are the API's.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createTestStudio,
   makePhotoFolder,
   type TestStudio,
 } from '../../../../test/fixtures/renderer-studio';
-import type { ClassInfo, ImageSummary } from '../../../shared/contract';
+import type { ClassInfo, ImageSummary, OpInput } from '../../../shared/contract';
+import type { Api } from '../../../shared/rpc';
+import { noFilter } from './filter';
 import { LibraryStore } from './library.svelte';
 
 const patience = { timeout: 60_000, interval: 20 };
 
 let studio: TestStudio;
 let library: LibraryStore;
+/** Every listImages request the store made, in order. */
+let pageRequests: OpInput<'listImages'>[];
+
+/** The studio's client, counting the pages the store asks for. */
+function countingApi(api: Api): Api {
+  return {
+    ...api,
+    listImages: (input) => {
+      pageRequests.push(input);
+      return api.listImages(input);
+    },
+  };
+}
 
 beforeEach(async () => {
   studio = await createTestStudio();
-  library = new LibraryStore(studio.api, { pageSize: 10 });
+  pageRequests = [];
+  library = new LibraryStore(countingApi(studio.api), { pageSize: 10 });
 });
 
 afterEach(async () => {
@@ -24,11 +41,40 @@ afterEach(async () => {
 });
 
 /** Imports a labelled folder of `count` real photos and waits for the library to show them. */
-async function importPhotos(count: number) {
-  const photos = await makePhotoFolder(studio.dir, { count, withLabels: true });
+async function importPhotos(count: number, labelled = count) {
+  const photos = await makePhotoFolder(studio.dir, { count, withLabels: true, labelled });
   await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
   await vi.waitFor(() => expect(library.total).toBe(count), patience);
+  await vi.waitFor(() => expect(library.loading).toBe(false), patience);
   return photos;
+}
+
+/** Imports photos (labels.csv for the first `labelled`) and pre-labels them all on the CPU. */
+async function importAndPrelabel(count: number, labelled: number) {
+  const photos = await importPhotos(count, labelled);
+  await studio.api.startPrelabel({ provider: 'cpu' });
+  await vi.waitFor(async () => {
+    const { images } = await studio.api.listImages({ limit: 500 });
+    expect(images.every((image) => image.predictions.length > 0)).toBe(true);
+  }, patience);
+  const [{ images }, classes] = await Promise.all([
+    studio.api.listImages({ limit: 500 }),
+    studio.api.listClasses({}),
+  ]);
+  return { photos, images, classes };
+}
+
+const names = (images: readonly (ImageSummary | undefined)[]) => images.map((image) => image?.name);
+
+/** The loaded photos from index `start` to `end` (exclusive). */
+function shown(start: number, end: number) {
+  return Array.from({ length: end - start }, (_, i) => library.imageAt(start + i));
+}
+
+/** Every photo the store shows under its filter and order, read page by page as the grid would. */
+async function everyPhoto(): Promise<ImageSummary[]> {
+  await library.ensure(0, library.total);
+  return shown(0, library.total).map((image) => image!);
 }
 
 describe('the library store', () => {
@@ -38,54 +84,85 @@ describe('the library store', () => {
     expect(library.images).toEqual([]);
     expect(library.total).toBe(0);
     expect(library.classes).toEqual([]);
-    expect(library.hasMore).toBe(false);
+    expect(library.imageAt(0)).toBeUndefined();
   });
 
-  it('reloads by itself when an import finishes, starting with the first page', async () => {
+  it('reloads by itself when an import finishes, with the first page only', async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const photos = await importPhotos(24);
 
-    await vi.waitFor(() => expect(library.loading).toBe(false), patience);
-    expect(library.images.map((image) => image.name)).toEqual(photos.photos.slice(0, 10));
-    expect(library.hasMore).toBe(true);
+    expect(names(shown(0, 10))).toEqual(photos.photos.slice(0, 10));
+    expect(library.imageAt(10)).toBeUndefined();
+    expect(library.images).toHaveLength(10);
   });
 
-  it('pages through every photo in path order, without repeats, then stops', async () => {
+  it('reads the pages a range needs once each, caches them, and shares requests in flight', async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const photos = await importPhotos(24);
+    pageRequests = [];
 
-    await library.loadMore();
-    expect(library.images).toHaveLength(20);
-    await library.loadMore();
-    expect(library.images).toHaveLength(24);
-    expect(library.hasMore).toBe(false);
-    await library.loadMore();
+    // Photos 8 to 21 lie on pages 0 (cached), 1 and 2: two requests, made once however often asked.
+    await Promise.all([library.ensure(8, 22), library.ensure(8, 22), library.ensure(12, 20)]);
+    expect(pageRequests.map((request) => request.offset).sort()).toEqual([10, 20]);
+    expect(pageRequests.every((request) => request.limit === 10)).toBe(true);
+    expect(names(shown(0, 24))).toEqual(photos.photos);
     expect(library.images.map((image) => image.name)).toEqual(photos.photos);
-    expect(new Set(library.images.map((image) => image.id)).size).toBe(24);
+
+    await library.ensure(0, 24);
+    expect(pageRequests).toHaveLength(2);
+    // Past the end: nothing to ask for.
+    await library.ensure(24, 40);
+    expect(pageRequests).toHaveLength(2);
+
+    expect(library.indexOf(library.imageAt(17)!.id)).toBe(17);
+    expect(library.indexOf(999_999)).toBe(-1);
   });
 
-  it('shares one request between calls made while a page loads', async () => {
+  it('fetches the photo at any index, reading just its page', async () => {
     await studio.api.createProject({ path: studio.projectPath });
-    await importPhotos(24);
+    const photos = await importPhotos(24);
+    pageRequests = [];
 
-    await Promise.all([library.loadMore(), library.loadMore(), library.loadMore()]);
-    expect(library.images).toHaveLength(20);
+    expect((await library.fetchImageAt(21))?.name).toBe(photos.photos[21]);
+    expect(pageRequests.map((request) => request.offset)).toEqual([20]);
+    expect(library.imageAt(15)).toBeUndefined();
+    expect(await library.fetchImageAt(24)).toBeUndefined();
+    expect(await library.fetchImageAt(-1)).toBeUndefined();
+  });
+
+  it('keeps what it shows while a reload is in flight, then reads the pages in view again', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    const photos = await importPhotos(24);
+    await library.ensure(0, 24);
+    // The grid now looks at photos 12 to 17 (page 1).
+    await library.ensure(12, 18);
+    pageRequests = [];
+
+    const reload = library.reload();
+    expect(library.imageAt(0)?.name).toBe(photos.photos[0]);
+    expect(library.imageAt(23)?.name).toBe(photos.photos[23]);
+    await reload;
+    // Page 1 read again; the pages out of view were dropped, to be read when they come into view.
+    expect(pageRequests.map((request) => request.offset)).toEqual([10]);
+    expect(names(shown(10, 20))).toEqual(photos.photos.slice(10, 20));
+    expect(library.imageAt(0)).toBeUndefined();
+    expect(library.total).toBe(24);
   });
 
   it("names each photo's positive classes, with the class colours, as labels.csv gave them", async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const photos = await importPhotos(12);
-    await library.loadMore();
+    await library.ensure(0, 12);
 
     const vocClasses = new Set(Object.values(photos.labels).flat());
     expect(library.classes.map((item) => item.name).sort()).toEqual([...vocClasses].sort());
     for (const item of library.classes) expect(item.color).toMatch(/^#[0-9a-f]{6}$/i);
     for (const image of library.images) {
-      const shown = library.positiveClasses(image).map((item) => item.name);
-      expect(shown.sort()).toEqual([...photos.labels[image.name]!].sort());
+      const positive = library.positiveClasses(image).map((item) => item.name);
+      expect(positive.sort()).toEqual([...photos.labels[image.name]!].sort());
       // labels.csv labels a photo completely: every other class is a negative, and is not shown.
       expect(image.labels.filter((label) => label.state === 'negative')).toHaveLength(
-        vocClasses.size - shown.length,
+        vocClasses.size - positive.length,
       );
     }
   });
@@ -133,11 +210,126 @@ describe('the library store', () => {
     expect(library.preLabels({ ...image, predictions: [] })).toEqual([]);
   });
 
+  it('filters by class state, probability range, unlabelled and disagreement, as the API does', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    const { photos, images, classes } = await importAndPrelabel(12, 6);
+    const byName = new Map(classes.map((item) => [item.name, item]));
+    const person = byName.get('person')!;
+    const labelled = new Set(photos.photos.slice(0, 6));
+    const probability = (image: ImageSummary, classId: number) =>
+      image.predictions.find((p) => p.classId === classId)?.probability;
+    const expectShown = async (expected: ImageSummary[]) => {
+      expect(library.total).toBe(expected.length);
+      expect((await everyPhoto()).map((image) => image.name)).toEqual(expected.map((image) => image.name));
+    };
+
+    await library.setFilter({ ...noFilter, classId: person.id, state: 'positive' });
+    await expectShown(
+      images.filter((image) => photos.labels[image.name]!.includes('person') && labelled.has(image.name)),
+    );
+    expect(library.total).toBeGreaterThan(0);
+
+    await library.setFilter({ ...noFilter, classId: person.id, state: 'negative' });
+    await expectShown(
+      images.filter((image) => !photos.labels[image.name]!.includes('person') && labelled.has(image.name)),
+    );
+
+    await library.setFilter({ ...noFilter, classId: person.id, state: 'unknown' });
+    await expectShown(images.filter((image) => !labelled.has(image.name)));
+
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    await expectShown(images.filter((image) => !labelled.has(image.name)));
+
+    // The photos the model gives person at least 0.5, and those it gives at most 0.5.
+    await library.setFilter({ ...noFilter, classId: person.id, minProbability: 0.5 });
+    const likely = images.filter((image) => probability(image, person.id)! >= 0.5);
+    await expectShown(likely);
+    await library.setFilter({ ...noFilter, classId: person.id, maxProbability: 0.5 });
+    await expectShown(images.filter((image) => probability(image, person.id)! <= 0.5));
+    expect(likely.length).toBeGreaterThan(0);
+    expect(likely.length).toBeLessThan(images.length);
+
+    // Both at once: unknown for person, and likely to hold one.
+    await library.setFilter({ ...noFilter, classId: person.id, state: 'unknown', minProbability: 0.5 });
+    await expectShown(likely.filter((image) => !labelled.has(image.name)));
+
+    // A label that contradicts the model at its class's threshold.
+    const threshold = new Map(classes.map((item) => [item.id, item.threshold]));
+    const disagrees = (image: ImageSummary) =>
+      image.labels.some((label) => {
+        const p = probability(image, label.classId);
+        if (p === undefined) return false;
+        return label.state === 'positive'
+          ? p < threshold.get(label.classId)!
+          : p >= threshold.get(label.classId)!;
+      });
+    await library.setFilter({ ...noFilter, disagreement: true });
+    await expectShown(images.filter(disagrees));
+
+    await library.setFilter(noFilter);
+    await expectShown(images);
+  });
+
+  it('sorts by name, by date and by uncertainty (a coin toss first)', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    const { images } = await importAndPrelabel(12, 6);
+
+    const uncertainty = (image: ImageSummary) =>
+      1 - Math.min(...image.predictions.map((p) => Math.abs(2 * p.probability - 1)));
+    await library.setSort('uncertainty');
+    const byUncertainty = await everyPhoto();
+    expect(byUncertainty.map((image) => image.name)).toEqual(
+      [...images].sort((a, b) => uncertainty(b) - uncertainty(a)).map((image) => image.name),
+    );
+    expect(byUncertainty.map((image) => image.name)).not.toEqual(images.map((image) => image.name));
+
+    await library.setSort('date');
+    expect((await everyPhoto()).map((image) => image.name).sort()).toEqual(images.map((image) => image.name));
+
+    await library.setSort('name');
+    expect((await everyPhoto()).map((image) => image.name)).toEqual(images.map((image) => image.name));
+  });
+
+  it('starts from the top on a new filter, and tells its listeners', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    await importPhotos(24);
+    await library.ensure(0, 24);
+    library.scrollTop = 900;
+    const told = vi.fn();
+    library.onQueryChange(told);
+
+    const change = library.setSort('date');
+    expect(told).toHaveBeenCalledTimes(1);
+    expect(library.scrollTop).toBe(0);
+    expect(library.imageAt(15)).toBeUndefined();
+    await change;
+    expect(library.imageAt(0)).toBeDefined();
+    expect(library.sort).toBe('date');
+  });
+
+  it('reads a filtered view again when labels change, so photos join or leave it', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    const photos = await importPhotos(12);
+    const classes = await studio.api.listClasses({});
+    const car = classes.find((item) => item.name === 'car')!;
+    await library.setFilter({ ...noFilter, classId: car.id, state: 'positive' });
+    const before = library.total;
+    const other = (await studio.api.listImages({ limit: 50 })).images.find(
+      (image) => !photos.labels[image.name]!.includes('car'),
+    )!;
+
+    await studio.api.setLabels({ changes: [{ imageId: other.id, classId: car.id, state: 'positive' }] });
+    await vi.waitFor(() => expect(library.total).toBe(before + 1), patience);
+    await vi.waitFor(() => expect(library.images.map((image) => image.id)).toContain(other.id), patience);
+
+    await studio.api.undo({});
+    await vi.waitFor(() => expect(library.total).toBe(before), patience);
+  });
+
   it('reloads as pre-labeling runs, so pre-labels appear on photos nobody labelled', async () => {
     await studio.api.createProject({ path: studio.projectPath });
-    const photos = await makePhotoFolder(studio.dir, { count: 8, withLabels: true, labelled: 4 });
-    await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
-    await vi.waitFor(() => expect(library.total).toBe(8), patience);
+    const photos = await importPhotos(8, 4);
+    await library.ensure(0, 8);
     expect(library.images.every((image) => image.predictions.length === 0)).toBe(true);
 
     await studio.api.startPrelabel({ provider: 'cpu' });
@@ -162,10 +354,8 @@ describe('the library store', () => {
 
   it('reloads when labels or class thresholds change: a label replaces its pre-label', async () => {
     await studio.api.createProject({ path: studio.projectPath });
-    const photos = await makePhotoFolder(studio.dir, { count: 8, withLabels: true, labelled: 4 });
-    await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
-    await vi.waitFor(() => expect(library.total).toBe(8), patience);
-    await studio.api.startPrelabel({ provider: 'cpu' });
+    await importAndPrelabel(8, 4);
+    await library.ensure(0, 8);
     await vi.waitFor(
       () => expect(library.images.every((image) => image.predictions.length > 0)).toBe(true),
       patience,
@@ -178,14 +368,9 @@ describe('the library store', () => {
       .flatMap((candidate) => candidate.predictions.map((p) => [candidate, p] as const))
       .sort((a, b) => Math.abs(a[1].probability - 0.5) - Math.abs(b[1].probability - 0.5))[0]!;
     const item = library.classes.find((candidate) => candidate.id === best.classId)!;
-    const preLabelled = () =>
-      library
-        .preLabels(library.images.find((candidate) => candidate.id === image.id)!)
-        .map((p) => p.item.name);
-    const labelled = () =>
-      library
-        .positiveClasses(library.images.find((candidate) => candidate.id === image.id)!)
-        .map((c) => c.name);
+    const current = () => library.images.find((candidate) => candidate.id === image.id)!;
+    const preLabelled = () => library.preLabels(current()).map((p) => p.item.name);
+    const labelled = () => library.positiveClasses(current()).map((c) => c.name);
 
     const above = Math.min(0.999, best.probability + 0.0005);
     const below = Math.max(0.001, best.probability - 0.0005);
@@ -199,14 +384,18 @@ describe('the library store', () => {
     expect(preLabelled()).not.toContain(item.name);
   });
 
-  it('forgets the photos when the project closes, and loads the next project', async () => {
+  it('forgets the photos, filter and position when the project closes, and loads the next project', async () => {
     await studio.api.createProject({ path: studio.projectPath });
     await importPhotos(3);
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    library.scrollTop = 300;
 
     await studio.api.closeProject({});
     expect(library.images).toEqual([]);
     expect(library.total).toBe(0);
     expect(library.loaded).toBe(false);
+    expect(library.filter).toEqual(noFilter);
+    expect(library.scrollTop).toBe(0);
 
     await studio.api.openProject({ path: studio.projectPath });
     await vi.waitFor(() => expect(library.images).toHaveLength(3), patience);

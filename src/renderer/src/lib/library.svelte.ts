@@ -1,15 +1,21 @@
-// The photo library as the grid pages through it: photos in path order with their labels and the
-// model's probabilities, the total, and the classes (names, colours, thresholds) they refer to.
-// Reloads when an import stops, as pre-labeling goes on, when labels or classes change, and when the
-// project changes.
-import type { ClassInfo, ImageSummary } from '../../../shared/contract';
+// The photo library as the grid shows it: the photos the filter selects, in the chosen order, read
+// in pages of 200 as the grid scrolls to them and kept in a cache, with their labels and the model's
+// probabilities; the total; and the classes (names, colours, thresholds) they refer to.
+//
+// A reload reads the classes and the pages in view again and only then replaces them, so the grid
+// neither blanks nor jumps. It happens when an import stops, as pre-labeling goes on, when labels
+// or classes change, and when the project changes; a new filter or order starts from the top.
+import type { ClassInfo, ImageFilter, ImageSort, ImageSummary } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
+import { isFiltering, noFilter, toImageFilter, type GridFilter } from './filter';
 
 /** The most photos one listImages call may ask for (the contract's limit). */
 const maxPage = 500;
 /** While pre-labeling runs, the loaded photos are read again at most this often. */
 const prelabelReloadMs = 3_000;
+/** Pages kept beyond those in view: the ones read last. */
+const pagesKept = 24;
 
 /** A class the model predicts for a photo that nobody has labelled for it. */
 export interface PreLabel {
@@ -17,31 +23,51 @@ export interface PreLabel {
   probability: number;
 }
 
+interface Page {
+  images: ImageSummary[];
+  /** The reload it was read under: older pages are dropped when a reload answers. */
+  generation: number;
+}
+
 export class LibraryStore {
-  /** Photos loaded so far, in the library's order. */
-  images = $state<ImageSummary[]>([]);
-  /** Photos in the project, loaded or not. */
+  /** Photos the filter selects, loaded or not. */
   total = $state(0);
+  /** The project's classes, archived ones left out: what chips and menus show. */
   classes = $state<ClassInfo[]>([]);
-  /** A page or a reload is in flight. */
-  loading = $state(false);
-  /** True once the first page has answered. */
+  /** What the grid shows and in what order; change them with setFilter and setSort. */
+  filter = $state.raw<GridFilter>(noFilter);
+  sort = $state<ImageSort>('name');
+  /** True once the first answer for this project (and filter) came. */
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** Where the grid was scrolled to, kept here so that it comes back there when it is shown again. */
+  scrollTop = 0;
 
-  hasMore = $derived(this.images.length < this.total);
+  /** Loaded pages by page number; replaced (never changed in place) so that readers update. */
+  pages = $state.raw<ReadonlyMap<number, Page>>(new Map());
+  #inFlight = $state(0);
+  /** Requests are in flight. */
+  loading = $derived(this.#inFlight > 0);
+  /** Every loaded photo, in the library's order (those of pages not loaded are left out). */
+  images = $derived([...this.pages.keys()].sort((a, b) => a - b).flatMap((p) => this.pages.get(p)!.images));
 
   readonly pageSize: number;
   readonly #api: Api;
   readonly #unsubscribe: () => void;
-  /** Bumped by every reload and clear, so answers to older requests are dropped. */
+  /** Bumped by every reload, new filter and clear, so answers to older requests are dropped. */
   #generation = 0;
-  #pending: Promise<void> | null = null;
+  /** Pages asked for and not answered yet, by page number, for the current generation. */
+  #requested = new Map<number, Promise<void>>();
+  /** The photos the grid last asked for: what a reload reads again. */
+  #wanted = { start: 0, end: 0 };
+  /** The reload in flight, if any: the first calls before anything is loaded share it. */
+  #reloading: Promise<void> | null = null;
   #lastPrelabelReload = 0;
+  #queryListeners = new Set<() => void>();
 
   constructor(api: Api, options: { pageSize?: number } = {}) {
     this.#api = api;
-    this.pageSize = Math.min(maxPage, options.pageSize ?? 120);
+    this.pageSize = Math.min(maxPage, options.pageSize ?? 200);
     this.#unsubscribe = api.onEvent((event) => {
       if (event.type === 'project') {
         this.clear();
@@ -49,8 +75,10 @@ export class LibraryStore {
       } else if (event.type === 'classes') {
         void this.reload();
       } else if (event.type === 'labels') {
-        const shown = new Set(this.images.map((image) => image.id));
-        if (event.imageIds.some((id) => shown.has(id))) void this.reload();
+        // Under a filter a label can move photos in or out of it: read the view again.
+        const changed = new Set(event.imageIds);
+        if (isFiltering(this.filter) || this.images.some((image) => changed.has(image.id)))
+          void this.reload();
       } else if (event.job.status !== 'running') {
         void this.reload();
       } else if (event.job.kind === 'prelabel' && event.job.done > 0) {
@@ -63,49 +91,126 @@ export class LibraryStore {
     });
   }
 
-  /** Reads the classes and the first page again, keeping as many photos loaded as there were. */
-  reload(): Promise<void> {
-    const generation = ++this.#generation;
-    const limit = Math.min(maxPage, Math.max(this.pageSize, this.images.length));
-    return this.#request(
-      generation,
-      () => Promise.all([this.#api.listClasses({}), this.#api.listImages({ offset: 0, limit })]),
-      ([classes, page]) => {
-        this.classes = classes;
-        this.images = page.images;
-        this.total = page.total;
-        this.loaded = true;
-      },
-    );
+  /** The API's filter for what the grid shows; undefined for every photo. */
+  get imageFilter(): ImageFilter | undefined {
+    return toImageFilter(this.filter);
   }
 
-  /** Loads the next page, if there is one; calls while a page is loading share it. */
-  loadMore(): Promise<void> {
-    if (this.#pending) return this.#pending;
-    if (!this.loaded) return this.reload();
-    if (!this.hasMore) return Promise.resolve();
-    return this.#request(
-      this.#generation,
-      () => this.#api.listImages({ offset: this.images.length, limit: this.pageSize }),
-      (page) => {
-        // Photos imported meanwhile shift the pages: never show one twice.
-        const known = new Set(this.images.map((image) => image.id));
-        this.images = [...this.images, ...page.images.filter((image) => !known.has(image.id))];
-        this.total = page.total;
-      },
-    );
+  /** The photo at `index` in the library's order, if its page is loaded. */
+  imageAt(index: number): ImageSummary | undefined {
+    return this.pages.get(Math.floor(index / this.pageSize))?.images[index % this.pageSize];
+  }
+
+  /** Where a loaded photo is in the library's order; -1 when it is not loaded (or not there). */
+  indexOf(imageId: number): number {
+    for (const [number, page] of this.pages) {
+      const at = page.images.findIndex((image) => image.id === imageId);
+      if (at >= 0) return number * this.pageSize + at;
+    }
+    return -1;
+  }
+
+  /**
+   * Makes sure the photos from `start` to `end` (exclusive) are loaded or on their way, and
+   * resolves once they are. Pages already loaded or asked for are not asked for again.
+   */
+  ensure(start: number, end: number): Promise<void> {
+    this.#wanted = { start, end };
+    if (!this.loaded) return this.#reloading ?? this.reload();
+    const first = Math.floor(Math.max(0, start) / this.pageSize);
+    const last = Math.floor((Math.min(end, this.total) - 1) / this.pageSize);
+    const waits: Promise<void>[] = [];
+    for (let number = first; number <= last; number += 1) {
+      if (this.pages.get(number)?.generation === this.#generation) continue;
+      waits.push(this.#requested.get(number) ?? this.#loadPage(number));
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** The photo at `index`, loading its page if need be; undefined past the end. */
+  async fetchImageAt(index: number): Promise<ImageSummary | undefined> {
+    if (index < 0 || (this.loaded && index >= this.total)) return undefined;
+    const loaded = this.imageAt(index);
+    if (loaded) return loaded;
+    const number = Math.floor(index / this.pageSize);
+    await (this.#requested.get(number) ?? this.#loadPage(number));
+    return this.imageAt(index);
+  }
+
+  /** Shows the photos `filter` selects, from the top; the selection and scroll go with the old filter. */
+  setFilter(filter: GridFilter): Promise<void> {
+    this.filter = filter;
+    return this.#newQuery();
+  }
+
+  setSort(sort: ImageSort): Promise<void> {
+    this.sort = sort;
+    return this.#newQuery();
+  }
+
+  /** Called when the filter or order changes (the selection clears itself on it). */
+  onQueryChange(listener: () => void): () => void {
+    this.#queryListeners.add(listener);
+    return () => this.#queryListeners.delete(listener);
+  }
+
+  /**
+   * Reads the classes, the total and the photos in view again; pages out of view are dropped and
+   * read again when they come into view. What is shown stays until the answer replaces it.
+   */
+  reload(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#requested.clear();
+    const current = () => generation === this.#generation;
+    const { start, end } = this.#wanted;
+    const first = Math.floor(start / this.pageSize);
+    const last = Math.max(first, Math.floor((Math.max(start, end) - 1) / this.pageSize));
+    const numbers = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const query = this.#query();
+    const request = this.#track(async () => {
+      try {
+        const [classes, ...pages] = await Promise.all([
+          this.#api.listClasses({}),
+          ...numbers.map((number) =>
+            this.#api.listImages({ ...query, offset: number * this.pageSize, limit: this.pageSize }),
+          ),
+        ]);
+        if (!current()) return;
+        const next = new Map<number, Page>();
+        for (const [number, page] of this.pages) if (page.generation === generation) next.set(number, page);
+        numbers.forEach((number, i) => {
+          if (pages[i]!.images.length > 0) next.set(number, { images: pages[i]!.images, generation });
+        });
+        this.classes = classes;
+        this.total = pages[0]!.total;
+        this.pages = next;
+        this.loaded = true;
+        this.error = null;
+      } catch (error) {
+        if (current()) this.error = messageOf(error);
+      } finally {
+        if (current()) this.#reloading = null;
+      }
+    });
+    this.#reloading = request;
+    return request;
   }
 
   /** Forgets everything loaded (the project closed or changed). */
   clear(): void {
     this.#generation += 1;
-    this.#pending = null;
-    this.images = [];
+    this.#requested.clear();
+    this.#reloading = null;
+    this.#wanted = { start: 0, end: 0 };
+    this.pages = new Map();
     this.total = 0;
     this.classes = [];
-    this.loading = false;
+    this.filter = noFilter;
+    this.sort = 'name';
+    this.scrollTop = 0;
     this.loaded = false;
     this.error = null;
+    for (const listener of this.#queryListeners) listener();
   }
 
   /** The classes an image is labelled positive for, in class order. */
@@ -134,31 +239,63 @@ export class LibraryStore {
 
   dispose(): void {
     this.#unsubscribe();
+    this.#queryListeners.clear();
   }
 
-  /**
-   * Runs `load` as the pending request, `loading` while it is in flight. Its answer (`apply`) or
-   * failure is shown only if no reload or clear came since `generation`.
-   */
-  #request<T>(generation: number, load: () => Promise<T>, apply: (answer: T) => void): Promise<void> {
-    const current = () => generation === this.#generation;
-    this.loading = true;
-    const request = (async () => {
+  #query(): { filter?: ImageFilter; sort: ImageSort } {
+    const filter = this.imageFilter;
+    return filter ? { filter, sort: this.sort } : { sort: this.sort };
+  }
+
+  #newQuery(): Promise<void> {
+    this.#wanted = { start: 0, end: this.pageSize };
+    this.scrollTop = 0;
+    this.pages = new Map();
+    for (const listener of this.#queryListeners) listener();
+    return this.reload();
+  }
+
+  #loadPage(number: number): Promise<void> {
+    const generation = this.#generation;
+    const query = this.#query();
+    const request = this.#track(async () => {
       try {
-        const answer = await load();
-        if (!current()) return;
-        apply(answer);
+        const page = await this.#api.listImages({
+          ...query,
+          offset: number * this.pageSize,
+          limit: this.pageSize,
+        });
+        if (generation !== this.#generation) return;
+        const next = new Map(this.pages);
+        next.set(number, { images: page.images, generation });
+        this.#prune(next);
+        this.pages = next;
+        this.total = page.total;
         this.error = null;
       } catch (error) {
-        if (current()) this.error = messageOf(error);
+        if (generation === this.#generation) this.error = messageOf(error);
       } finally {
-        if (current()) {
-          this.loading = false;
-          this.#pending = null;
-        }
+        if (generation === this.#generation) this.#requested.delete(number);
       }
-    })();
-    this.#pending = request;
+    });
+    this.#requested.set(number, request);
     return request;
+  }
+
+  /** Drops the pages farthest from the ones in view, past `pagesKept` of them. */
+  #prune(pages: Map<number, Page>): void {
+    if (pages.size <= pagesKept) return;
+    const centre = (this.#wanted.start + this.#wanted.end) / 2 / this.pageSize;
+    const far = [...pages.keys()].sort((a, b) => Math.abs(b - centre) - Math.abs(a - centre));
+    for (const number of far.slice(0, pages.size - pagesKept)) pages.delete(number);
+  }
+
+  async #track(work: () => Promise<void>): Promise<void> {
+    this.#inFlight += 1;
+    try {
+      await work();
+    } finally {
+      this.#inFlight -= 1;
+    }
   }
 }

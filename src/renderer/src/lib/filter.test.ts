@@ -1,0 +1,74 @@
+// The filter bar's filter and the API filter it stands for.
+import { describe, expect, it } from 'vitest';
+import type { ClassInfo } from '../../../shared/contract';
+import {
+  describeFilter,
+  isFiltering,
+  noFilter,
+  parseProbability,
+  toImageFilter,
+  withClasses,
+} from './filter';
+
+const dog: ClassInfo = {
+  id: 4,
+  name: 'dog',
+  color: '#3cb44b',
+  hotkey: '1',
+  position: 0,
+  threshold: 0.5,
+  archived: false,
+};
+
+describe('the grid filter', () => {
+  it('is no API filter at all when it narrows nothing, a class alone included', () => {
+    expect(toImageFilter(noFilter)).toBeUndefined();
+    expect(toImageFilter({ ...noFilter, classId: 4 })).toBeUndefined();
+    expect(isFiltering({ ...noFilter, classId: 4 })).toBe(false);
+  });
+
+  it('sends a class’s state and bounds only with the class, and leaves empty bounds out', () => {
+    expect(toImageFilter({ ...noFilter, classId: 4, state: 'unknown', minProbability: 0.7 })).toEqual({
+      classId: 4,
+      state: 'unknown',
+      minProbability: 0.7,
+    });
+    expect(toImageFilter({ ...noFilter, state: 'positive', maxProbability: 0.2 })).toBeUndefined();
+    expect(toImageFilter({ ...noFilter, unlabelled: true, disagreement: true })).toEqual({
+      unlabelled: true,
+      disagreement: true,
+    });
+    expect(toImageFilter({ ...noFilter, classId: 4, minProbability: 0, maxProbability: 1 })).toEqual({
+      classId: 4,
+      minProbability: 0,
+      maxProbability: 1,
+    });
+  });
+
+  it('reads probabilities typed into a field, clamped to [0, 1]; empty or not a number is no bound', () => {
+    expect(parseProbability(' 0.25 ')).toBe(0.25);
+    expect(parseProbability('1.5')).toBe(1);
+    expect(parseProbability('-1')).toBe(0);
+    expect(parseProbability('')).toBeNull();
+    expect(parseProbability('high')).toBeNull();
+  });
+
+  it('drops the conditions of a class that is gone, and keeps the rest', () => {
+    const filter = { ...noFilter, classId: 9, state: 'positive' as const, unlabelled: true };
+    expect(withClasses(filter, [dog])).toEqual({ ...noFilter, unlabelled: true });
+    const kept = { ...filter, classId: 4 };
+    expect(withClasses(kept, [dog])).toBe(kept);
+  });
+
+  it('says what it selects in words', () => {
+    expect(describeFilter({ ...noFilter, classId: 4, state: 'negative', minProbability: 0.5 }, [dog])).toBe(
+      'dog negative, dog ≥ 0.50',
+    );
+    expect(describeFilter({ ...noFilter, classId: 4, minProbability: 0.2, maxProbability: 0.8 }, [dog])).toBe(
+      'dog 0.20–0.80',
+    );
+    expect(describeFilter({ ...noFilter, unlabelled: true, disagreement: true }, [dog])).toBe(
+      'unlabelled, disagreement',
+    );
+  });
+});

@@ -1,0 +1,86 @@
+// The grid's filter as the filter bar holds it, and the API's ImageFilter it stands for. A class's
+// state and probability range only mean something with a class chosen; bounds left empty are no
+// bound (a photo the model has not predicted has no probability, so "0 to 1" is not "any").
+import type { ClassInfo, ImageFilter, ImageSort } from '../../../shared/contract';
+
+export type StateChoice = 'any' | 'positive' | 'negative' | 'unknown';
+
+export interface GridFilter {
+  classId: number | null;
+  state: StateChoice;
+  /** Probability bounds for the chosen class, in [0, 1]; null for no bound. */
+  minProbability: number | null;
+  maxProbability: number | null;
+  unlabelled: boolean;
+  disagreement: boolean;
+}
+
+export const noFilter: GridFilter = {
+  classId: null,
+  state: 'any',
+  minProbability: null,
+  maxProbability: null,
+  unlabelled: false,
+  disagreement: false,
+};
+
+export const sortChoices: { value: ImageSort; label: string }[] = [
+  { value: 'name', label: 'Name' },
+  { value: 'date', label: 'Date' },
+  { value: 'uncertainty', label: 'Uncertainty' },
+];
+
+/** The ImageFilter the API takes for `filter`, or undefined when it selects every photo. */
+export function toImageFilter(filter: GridFilter): ImageFilter | undefined {
+  const result: ImageFilter = {};
+  if (filter.classId !== null) {
+    result.classId = filter.classId;
+    if (filter.state !== 'any') result.state = filter.state;
+    if (filter.minProbability !== null) result.minProbability = clamp01(filter.minProbability);
+    if (filter.maxProbability !== null) result.maxProbability = clamp01(filter.maxProbability);
+  }
+  if (filter.unlabelled) result.unlabelled = true;
+  if (filter.disagreement) result.disagreement = true;
+  // A class alone filters nothing: drop it.
+  const conditions = Object.keys(result).filter((key) => key !== 'classId');
+  return conditions.length > 0 ? result : undefined;
+}
+
+/** Whether the filter narrows the library at all. */
+export function isFiltering(filter: GridFilter): boolean {
+  return toImageFilter(filter) !== undefined;
+}
+
+/** The filter without the conditions a class no longer there (deleted, archived) held. */
+export function withClasses(filter: GridFilter, classes: readonly ClassInfo[]): GridFilter {
+  if (filter.classId === null || classes.some((item) => item.id === filter.classId)) return filter;
+  return { ...filter, classId: null, state: 'any', minProbability: null, maxProbability: null };
+}
+
+/** A probability typed into a field: a number in [0, 1], or null when the field is empty. */
+export function parseProbability(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? clamp01(value) : null;
+}
+
+function clamp01(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+/** The filter in words, for the grid's heading and the selection bar. */
+export function describeFilter(filter: GridFilter, classes: readonly ClassInfo[]): string {
+  const parts: string[] = [];
+  const item = classes.find((candidate) => candidate.id === filter.classId);
+  if (item) {
+    if (filter.state !== 'any') parts.push(`${item.name} ${filter.state}`);
+    const { minProbability: min, maxProbability: max } = filter;
+    if (min !== null && max !== null) parts.push(`${item.name} ${min.toFixed(2)}–${max.toFixed(2)}`);
+    else if (min !== null) parts.push(`${item.name} ≥ ${min.toFixed(2)}`);
+    else if (max !== null) parts.push(`${item.name} ≤ ${max.toFixed(2)}`);
+  }
+  if (filter.unlabelled) parts.push('unlabelled');
+  if (filter.disagreement) parts.push('disagreement');
+  return parts.join(', ');
+}

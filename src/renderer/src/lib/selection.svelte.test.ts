@@ -1,0 +1,174 @@
+// The grid's selection against a real studio and real VOC photos: click, Ctrl+click, Shift+click,
+// select all in a filter, and adding or removing a class over the selection as one undoable action.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createTestStudio,
+  makePhotoFolder,
+  type PhotoFolder,
+  type TestStudio,
+} from '../../../../test/fixtures/renderer-studio';
+import type { ClassInfo, ImageSummary } from '../../../shared/contract';
+import { noFilter } from './filter';
+import { LibraryStore } from './library.svelte';
+import { SelectionStore } from './selection.svelte';
+
+const patience = { timeout: 60_000, interval: 20 };
+
+let studio: TestStudio;
+let library: LibraryStore;
+let selection: SelectionStore;
+let photos: PhotoFolder;
+/** The photos in the grid's order (by name). */
+let images: ImageSummary[];
+let classes: ClassInfo[];
+
+beforeEach(async () => {
+  studio = await createTestStudio();
+  library = new LibraryStore(studio.api, { pageSize: 10 });
+  selection = new SelectionStore(studio.api, library);
+  await studio.api.createProject({ path: studio.projectPath });
+  // 24 photos, labels.csv for the first 16: the last 8 have no label at all.
+  photos = await makePhotoFolder(studio.dir, { count: 24, withLabels: true, labelled: 16 });
+  await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  await vi.waitFor(() => expect(library.total).toBe(24), patience);
+  await vi.waitFor(() => expect(library.loading).toBe(false), patience);
+  images = (await studio.api.listImages({ limit: 100 })).images;
+  classes = await studio.api.listClasses({});
+});
+
+afterEach(async () => {
+  selection.dispose();
+  library.dispose();
+  await studio.close();
+});
+
+const ids = (from: number, to: number) => images.slice(from, to + 1).map((image) => image.id);
+const selected = () => [...selection.ids].sort((a, b) => a - b);
+const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
+
+/** Clicks photo `index` of the grid. */
+const click = (index: number, modifiers = {}) => selection.click(index, images[index]!.id, modifiers);
+
+/** Each photo's state for `classId`: 'positive', 'negative' or null (unknown), by id. */
+async function statesOf(classId: number): Promise<Map<number, string | null>> {
+  const { images: now } = await studio.api.listImages({ limit: 100 });
+  return new Map(
+    now.map((image) => [image.id, image.labels.find((label) => label.classId === classId)?.state ?? null]),
+  );
+}
+
+describe('the selection', () => {
+  it('picks one photo on a click, adds and removes with Ctrl, and takes runs with Shift', async () => {
+    await library.ensure(0, 24);
+
+    await click(3);
+    expect(selected()).toEqual(ids(3, 3));
+    await click(5);
+    expect(selected()).toEqual(ids(5, 5));
+    await click(7, { toggle: true });
+    expect(selected()).toEqual(sorted([...ids(5, 5), ...ids(7, 7)]));
+    await click(5, { toggle: true });
+    expect(selected()).toEqual(ids(7, 7));
+    expect(selection.count).toBe(1);
+
+    // The run from the last photo clicked without Shift (5), either way, replacing what was picked.
+    expect(selection.anchor).toBe(5);
+    await click(12, { range: true });
+    expect(selected()).toEqual(sorted(ids(5, 12)));
+    await click(2, { range: true });
+    expect(selected()).toEqual(sorted(ids(2, 5)));
+    // Ctrl+Shift adds the run to what is picked.
+    await click(20, { toggle: true });
+    await click(22, { range: true, toggle: true });
+    expect(selected()).toEqual(sorted([...ids(2, 5), ...ids(20, 22)]));
+    expect(selection.has(images[21]!.id)).toBe(true);
+    expect(selection.has(images[10]!.id)).toBe(false);
+
+    selection.clear();
+    expect(selection.count).toBe(0);
+    expect(selection.anchor).toBeNull();
+  });
+
+  it('takes a Shift+click run across pages that are not loaded', async () => {
+    // Only the first page is loaded (as after opening the grid); photo 22 is two pages away.
+    expect(library.imageAt(15)).toBeUndefined();
+    await click(2);
+    await selection.click(22, images[22]!.id, { range: true });
+    expect(selected()).toEqual(sorted(ids(2, 22)));
+  });
+
+  it('selects every photo in the filter, in the filter’s terms, and clears on a new filter', async () => {
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    await selection.selectAll();
+    expect(selected()).toEqual(sorted(ids(16, 23)));
+
+    const car = classes.find((item) => item.name === 'car')!;
+    await library.setFilter({ ...noFilter, classId: car.id, state: 'positive' });
+    expect(selection.count).toBe(0);
+    await selection.selectAll();
+    const withCar = images.filter((image, index) => index < 16 && photos.labels[image.name]!.includes('car'));
+    expect(withCar.length).toBeGreaterThan(1);
+    expect(selected()).toEqual(sorted(withCar.map((image) => image.id)));
+
+    await library.setFilter(noFilter);
+    await selection.selectAll();
+    expect(selection.count).toBe(24);
+  });
+
+  it('adds a class to every selected photo as one action that one undo takes back', async () => {
+    const cat = classes.find((item) => item.name === 'cat')!;
+    const before = await statesOf(cat.id);
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    await selection.selectAll();
+    // Photo 16, the first in this filter, out of it again by Ctrl+click.
+    await selection.click(0, images[16]!.id, { toggle: true });
+    const chosen = [...selection.ids];
+    expect(chosen).toHaveLength(7);
+
+    expect(await selection.add(cat)).toBe(true);
+    expect(selection.done).toBe('Added cat to 7 photos');
+    let after = await statesOf(cat.id);
+    for (const [id, state] of after)
+      expect(state, String(id)).toBe(chosen.includes(id) ? 'positive' : before.get(id));
+    // The filter (unlabelled) loses them: the grid reads it again.
+    await vi.waitFor(() => expect(library.total).toBe(1), patience);
+
+    const undone = await selection.undo();
+    expect(undone?.imageIds.sort()).toEqual(sorted(chosen));
+    expect(undone?.description).toBe('add "cat" to 7 photos');
+    after = await statesOf(cat.id);
+    expect(after).toEqual(before);
+    expect(selection.done).toBeNull();
+  });
+
+  it('removes a class from every selected photo (unknown again), as one undoable action', async () => {
+    const car = classes.find((item) => item.name === 'car')!;
+    const before = await statesOf(car.id);
+    await library.ensure(0, 24);
+    await click(0);
+    await click(15, { range: true });
+    expect(selection.count).toBe(16);
+
+    expect(await selection.remove(car)).toBe(true);
+    expect(selection.done).toBe('Removed car from 16 photos');
+    const after = await statesOf(car.id);
+    for (const id of ids(0, 23)) expect(after.get(id)).toBeNull();
+
+    await studio.api.undo({});
+    expect(await statesOf(car.id)).toEqual(before);
+  });
+
+  it('says why a bulk action failed', async () => {
+    await click(0);
+    const gone: ClassInfo = { ...classes[0]!, id: 999_999, name: 'ghost' };
+    expect(await selection.add(gone)).toBe(false);
+    expect(selection.error).toBeTruthy();
+    expect(selection.busy).toBe(false);
+  });
+
+  it('clears when the project closes', async () => {
+    await click(1);
+    await studio.api.closeProject({});
+    expect(selection.count).toBe(0);
+  });
+});

@@ -1,0 +1,174 @@
+// The photos picked in the grid, and what can be done to all of them at once. A click picks one, a
+// Ctrl/Cmd+click adds or removes one, a Shift+click picks the run from the last photo clicked;
+// "select all" takes every photo the filter selects. Adding or removing a class over the selection
+// is one label action: one Ctrl+Z undoes all of it.
+import type { ClassInfo, LabelAction } from '../../../shared/contract';
+import type { Api } from '../../../shared/rpc';
+import { messageOf } from './errors';
+import { plural } from './format';
+import type { LibraryStore } from './library.svelte';
+
+export interface ClickModifiers {
+  /** Ctrl (or Cmd on a Mac): add or remove this photo. */
+  toggle?: boolean;
+  /** Shift: the run from the anchor to this photo. */
+  range?: boolean;
+}
+
+export class SelectionStore {
+  /** The photos picked, by id; replaced (never changed in place) so that readers update. */
+  ids = $state.raw<ReadonlySet<number>>(new Set());
+  /** Where the next Shift+click's run starts: the last photo clicked without Shift. */
+  anchor = $state<number | null>(null);
+  busy = $state(false);
+  error = $state<string | null>(null);
+  /** What the last bulk action did, in words, while it can still be undone from here. */
+  done = $state<string | null>(null);
+
+  count = $derived(this.ids.size);
+
+  readonly #api: Api;
+  readonly #library: LibraryStore;
+  readonly #stop: (() => void)[];
+  /** Bumped whenever the selection is replaced, so a slow "select all" never lands on a newer one. */
+  #version = 0;
+
+  constructor(api: Api, library: LibraryStore) {
+    this.#api = api;
+    this.#library = library;
+    this.#stop = [
+      library.onQueryChange(() => this.clear()),
+      api.onEvent((event) => {
+        if (event.type === 'project') this.clear();
+      }),
+    ];
+  }
+
+  has(imageId: number): boolean {
+    return this.ids.has(imageId);
+  }
+
+  /** A click on the photo at `index` (with its id), as the grid's modifiers say. */
+  async click(index: number, imageId: number, modifiers: ClickModifiers = {}): Promise<void> {
+    if (modifiers.range && this.anchor !== null) {
+      const run = await this.#idsBetween(this.anchor, index);
+      const base = modifiers.toggle ? this.ids : new Set<number>();
+      this.#replace(new Set([...base, ...run]));
+      return;
+    }
+    this.anchor = index;
+    if (modifiers.toggle) {
+      const next = new Set(this.ids);
+      if (next.has(imageId)) next.delete(imageId);
+      else next.add(imageId);
+      this.#replace(next);
+    } else {
+      this.#replace(new Set([imageId]));
+    }
+  }
+
+  /** Every photo the grid's filter selects. */
+  async selectAll(): Promise<void> {
+    const version = ++this.#version;
+    const filter = this.#library.imageFilter;
+    this.busy = true;
+    this.error = null;
+    try {
+      const { ids } = await this.#api.listImageIds({
+        ...(filter ? { filter } : {}),
+        sort: this.#library.sort,
+      });
+      if (version === this.#version) this.#replace(new Set(ids));
+    } catch (error) {
+      this.error = messageOf(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  clear(): void {
+    this.#replace(new Set());
+    this.anchor = null;
+    this.done = null;
+    this.error = null;
+  }
+
+  /** Labels every selected photo positive for `item`: one undoable action. */
+  add(item: ClassInfo): Promise<boolean> {
+    return this.#label(item, 'positive', (n) => `Added ${item.name} to ${plural(n, 'photo')}`);
+  }
+
+  /** Makes `item` unknown again on every selected photo: one undoable action. */
+  remove(item: ClassInfo): Promise<boolean> {
+    return this.#label(item, null, (n) => `Removed ${item.name} from ${plural(n, 'photo')}`);
+  }
+
+  /** Undoes the last label action (the bulk action just done, unless another came since). */
+  async undo(): Promise<LabelAction | null> {
+    this.busy = true;
+    this.error = null;
+    try {
+      const action = await this.#api.undo({});
+      this.done = null;
+      return action;
+    } catch (error) {
+      this.error = messageOf(error);
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  dispose(): void {
+    for (const stop of this.#stop) stop();
+  }
+
+  #replace(ids: Set<number>): void {
+    this.#version += 1;
+    this.ids = ids;
+  }
+
+  async #label(
+    item: ClassInfo,
+    state: 'positive' | null,
+    says: (photos: number) => string,
+  ): Promise<boolean> {
+    const ids = [...this.ids];
+    if (ids.length === 0) return false;
+    this.busy = true;
+    this.error = null;
+    this.done = null;
+    try {
+      await this.#api.setLabels({
+        changes: ids.map((imageId) => ({ imageId, classId: item.id, state })),
+        description: `${state ? 'add' : 'remove'} "${item.name}" ${state ? 'to' : 'from'} ${plural(ids.length, 'photo')}`,
+      });
+      this.done = says(ids.length);
+      return true;
+    } catch (error) {
+      this.error = messageOf(error);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The ids of the photos from index `a` to `b`, inclusive, in the grid's order. */
+  async #idsBetween(a: number, b: number): Promise<number[]> {
+    const [from, to] = a <= b ? [a, b] : [b, a];
+    const loaded: number[] = [];
+    for (let index = from; index <= to; index += 1) {
+      const image = this.#library.imageAt(index);
+      if (!image) break;
+      loaded.push(image.id);
+    }
+    if (loaded.length === to - from + 1) return loaded;
+    // Part of the run is not loaded (a long Shift+click across the library): ask for every id.
+    const filter = this.#library.imageFilter;
+    const { ids } = await this.#api.listImageIds({
+      ...(filter ? { filter } : {}),
+      sort: this.#library.sort,
+    });
+    return ids.slice(from, to + 1);
+  }
+}
