@@ -7,13 +7,14 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import type { ClassInfo } from '../src/shared/contract';
 import { createClient, type Api } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages } from '../test/fixtures/paths';
 import { vocPhotoNames, vocTruth } from '../test/fixtures/voc';
+import { launchChromium } from '../test/fixtures/browser';
 
 const photoCount = 100;
 const vocClasses = (await readFile(join(vocImages, '..', 'classes.txt'), 'utf8')).trim().split(/\r?\n/);
@@ -22,18 +23,7 @@ const dir = await mkdtemp(join(tmpdir(), 'csra-bench-ui-'));
 const studio = createStudio();
 const api = createClient(studio);
 const host = await startHost({ studio, rendererDir });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-});
+const browser = await launchChromium();
 const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 await page.addInitScript({
   content: `window.__keys = []; window.__commits = [];

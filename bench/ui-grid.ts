@@ -12,12 +12,13 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createClient, type Api } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages, vocLabels } from '../test/fixtures/paths';
+import { launchChromium } from '../test/fixtures/browser';
 
 const { values: options } = parseArgs({
   options: {
@@ -104,18 +105,7 @@ async function makeSyntheticPhotos(folder: string, count: number): Promise<void>
 
 async function benchGrid(): Promise<void> {
   const host = await startHost({ studio, rendererDir });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await (
       await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 })

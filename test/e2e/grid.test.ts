@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageFilter, ImageSort, ImageSummary } from '../../src/shared/contract';
 import { createStudio, type Studio } from '../../src/main/api';
@@ -17,6 +17,7 @@ import { createClient, type Api } from '../../src/shared/rpc';
 import { jobEnd } from '../fixtures/direct-api';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
+import { launchChromium } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -53,18 +54,7 @@ beforeAll(async () => {
   expect((await api.listImages({ limit: 1 })).total).toBe(total);
 
   host = await startHost({ studio, rendererDir });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   page.on('console', (message) => {

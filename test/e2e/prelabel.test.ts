@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassInfo, ClassMaps, ImageSummary } from '../../src/shared/contract';
 import { createStudio, type Studio } from '../../src/main/api';
@@ -13,6 +13,7 @@ import { startHost, type Host } from '../../src/main/host/server';
 import { createClient, type Api } from '../../src/shared/rpc';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { rendererDir, repoRoot } from '../fixtures/paths';
+import { launchChromium } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -38,18 +39,7 @@ beforeAll(async () => {
   studio = createStudio();
   api = createClient(studio);
   host = await startHost({ studio, rendererDir });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   page.on('console', (message) => {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
 import { createStudio, type Studio } from '../../src/main/api';
@@ -16,6 +16,7 @@ import { createClient, type Api } from '../../src/shared/rpc';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
 import { vocBoxes } from '../fixtures/workspace';
+import { launchChromium } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -77,18 +78,7 @@ beforeAll(async () => {
   studio = createStudio();
   api = createClient(studio);
   host = await startHost({ studio, rendererDir });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   page = await context.newPage();
   page.on('console', (message) => {
