@@ -8,6 +8,7 @@ import { ApiError, type ApiEvent, type Envelope, type Transport } from '../share
 import { createClass, listClasses, mergeClasses, reorderClasses, updateClass } from './db/classes';
 import { applyLabelChanges, redoLastAction, undoLastAction } from './db/labels';
 import { refreshUncertainty } from './db/predictions';
+import { unknownImageIds } from './db/images';
 import { listJobs } from './db/jobs';
 import { exportLabelsCsv } from './exchange/export';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
@@ -55,7 +56,11 @@ export function createStudio(): Studio {
           import: (config: ImportConfig, context) => runImport(next, config, context),
           prelabel: (config: PrelabelConfig, context) => runPrelabel(next, models, config, context),
         },
-        (job) => publish({ type: 'job', job }),
+        (job) => {
+          publish({ type: 'job', job });
+          // An import with labels.csv may have created classes.
+          if (job.kind === 'import' && job.status !== 'running') publish({ type: 'classes' });
+        },
       );
     publish({ type: 'project', project: next?.info() ?? null });
     return next?.info() ?? null;
@@ -111,6 +116,12 @@ export function createStudio(): Studio {
     getImage: async ({ imageId }) => gridImage(requireOpen().project, imageId),
     setLabels: async ({ changes, description }) => {
       const { db } = requireOpen().project;
+      // Only live classes (not deleted by a merge) and photos of this project take labels.
+      const live = new Set(listClasses(db, { includeArchived: true }).map((c) => c.id));
+      const badClass = changes.find((change) => !live.has(change.classId));
+      if (badClass) throw new ApiError('not_found', `no class ${badClass.classId} in this project`);
+      const [badImage] = unknownImageIds(db, [...new Set(changes.map((change) => change.imageId))]);
+      if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
       const text =
         description ?? (changes.length === 1 ? 'change a label' : `change ${changes.length} labels`);
       return labelsChanged({

@@ -221,3 +221,13 @@ export function imageIdsInSplit(db: Db, split: string): number[] {
     .pluck()
     .all(split, split) as number[];
 }
+
+/** The ids among `ids` that name no photo of the project. */
+export function unknownImageIds(db: Db, ids: readonly number[]): number[] {
+  return db
+    .prepare(
+      'SELECT ids.value FROM json_each(?) AS ids LEFT JOIN images i ON i.id = ids.value WHERE i.id IS NULL',
+    )
+    .pluck()
+    .all(JSON.stringify(ids)) as number[];
+}

@@ -176,5 +176,16 @@ describe('classes', () => {
       expect(label?.state).toBe(seated ? 'positive' : 'negative');
     }
     expect(await api.undo({})).toBeNull();
+    const photo = (await api.listImages({})).images[0]!.id;
+    await expect(
+      api.setLabels({ changes: [{ imageId: photo, classId: chair.id, state: 'positive' }] }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(
+      api.setLabels({ changes: [{ imageId: 999_999, classId: sofa.id, state: 'positive' }] }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });
