@@ -16,7 +16,7 @@ import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-in
 import { ModelHost } from './inference/model-host';
 import { prelabelReport, runPrelabel, type PrelabelConfig } from './inference/prelabel-job';
 import { gridIds, gridImage, gridPage, projectModel } from './library/grid';
-import { acceptPredictions, rejectUnlabelled } from './library/labeling';
+import { acceptPredictions, confirmPhotos, rejectUnlabelled } from './library/labeling';
 import { JobRunner } from './jobs';
 import { evaluateProject } from './training/evaluate';
 import { Project } from './project';
@@ -137,6 +137,7 @@ export function createStudio(): Studio {
       labelsChanged(acceptPredictions(requireOpen().project, imageIds)),
     rejectUnlabelled: async ({ imageIds }) =>
       labelsChanged(rejectUnlabelled(requireOpen().project, imageIds)),
+    confirmPhotos: async ({ imageIds }) => labelsChanged(confirmPhotos(requireOpen().project, imageIds)),
     undo: async () => replayed(undoLastAction(requireOpen().project.db)),
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => requireOpen().jobs.start('import', await prepareImport(input)),

@@ -255,6 +255,8 @@ export const operations = {
   acceptPredictions: op(z.object({ imageIds: Ids }).strict(), LabelAction),
   /** Every class still unknown on the photos, as negative. */
   rejectUnlabelled: op(z.object({ imageIds: Ids }).strict(), LabelAction),
+  /** Both at once, as one action: the photos are done. */
+  confirmPhotos: op(z.object({ imageIds: Ids }).strict(), LabelAction),
   undo: op(None, LabelAction.nullable()),
   redo: op(None, LabelAction.nullable()),
   startImport: op(z.object({ folder: Path, labelsCsv: Path.optional() }).strict(), JobInfo),

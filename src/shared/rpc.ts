@@ -19,6 +19,7 @@ export const opNames = [
   'setLabels',
   'acceptPredictions',
   'rejectUnlabelled',
+  'confirmPhotos',
   'undo',
   'redo',
   'startImport',

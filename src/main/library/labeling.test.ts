@@ -75,6 +75,38 @@ describe('labels a person sets', () => {
     expect((await api.listImages({})).images.flatMap((image) => image.labels)).toHaveLength(expected);
   });
 
+  it('confirming does both in one action, keeps what a person set, and one undo takes it back', async () => {
+    const { api } = await prelabelledWithoutLabels(4);
+    const classes = await api.listClasses({});
+    const before = (await api.listImages({})).images;
+    const [photo, other] = before;
+    // The person has already said something about one class: confirming leaves it as it is.
+    const predicted = photo!.predictions.find((p) => p.probability >= 0.5)!;
+    await api.setLabels({ changes: [{ imageId: photo!.id, classId: predicted.classId, state: 'negative' }] });
+
+    const confirmed = await api.confirmPhotos({ imageIds: [photo!.id, other!.id] });
+    expect(confirmed.changed).toBe(2 * classes.length - 1);
+    expect(confirmed.imageIds.sort()).toEqual([photo!.id, other!.id].sort());
+    for (const image of (await api.listImages({})).images.slice(0, 2)) {
+      expect(image.labels).toHaveLength(classes.length);
+      for (const label of image.labels) {
+        const probability = image.predictions.find((p) => p.classId === label.classId)!.probability;
+        if (image.id === photo!.id && label.classId === predicted.classId) {
+          expect(label).toMatchObject({ state: 'negative', source: 'human' });
+        } else if (probability >= 0.5) {
+          expect(label).toMatchObject({ state: 'positive', source: 'accepted' });
+        } else {
+          expect(label).toMatchObject({ state: 'negative', source: 'human' });
+        }
+      }
+    }
+
+    expect(await api.undo({})).toMatchObject({ description: 'confirm 2 photos' });
+    const undone = (await api.listImages({})).images;
+    expect(undone[0]!.labels).toEqual([{ classId: predicted.classId, state: 'negative', source: 'human' }]);
+    expect(undone[1]!.labels).toEqual([]);
+  });
+
   it('a class threshold decides which pre-labels accepting takes', async () => {
     const { api } = await prelabelledWithoutLabels(4);
     const person = (await api.listClasses({})).find((c) => c.name === 'person')!;

@@ -1,58 +1,78 @@
 // What the annotator's keys do to labels, beyond toggling one class: accepting the model's
-// pre-labels and rejecting what is left. Each is one undoable action.
+// pre-labels, rejecting what is left, or both at once (confirming the photo). Each is one
+// undoable action.
 import { listClasses } from '../db/classes';
 import { labelsForImages, applyLabelChanges, type ActionOutcome, type LabelChange } from '../db/labels';
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';
 
+type Outcome = ActionOutcome & { description: string };
+
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+const key = (imageId: number, classId: number) => `${imageId}:${classId}`;
 
 /** Labels already set on the photos, as "image:class" keys. */
 function knownLabels(project: Project, imageIds: readonly number[]): Set<string> {
   const known = new Set<string>();
   for (const [imageId, labels] of labelsForImages(project.db, imageIds)) {
-    for (const label of labels) known.add(`${imageId}:${label.classId}`);
+    for (const label of labels) known.add(key(imageId, label.classId));
   }
   return known;
 }
 
-/** Every pre-label at or above its class's threshold becomes positive (`accepted`) where the class is unknown. */
-export function acceptPredictions(
-  project: Project,
-  imageIds: readonly number[],
-): ActionOutcome & { description: string } {
+/** Unknown classes the model gives at least their threshold, as positive (`accepted`); adds them to `known`. */
+function preLabelChanges(project: Project, imageIds: readonly number[], known: Set<string>): LabelChange[] {
   const active = projectModel(project);
+  if (!active) return [];
+  const thresholds = new Map(listClasses(project.db).map((c) => [c.id, c.threshold]));
+  const scores = predictionScores(project.db, active.model.id, imageIds);
   const changes: LabelChange[] = [];
-  if (active) {
-    const thresholds = new Map(listClasses(project.db).map((c) => [c.id, c.threshold]));
-    const scores = predictionScores(project.db, active.model.id, imageIds);
-    const known = knownLabels(project, imageIds);
-    for (const imageId of imageIds) {
-      const row = scores.get(imageId);
-      if (!row) continue;
-      for (const { classId, modelIndex } of active.mapping) {
-        if (known.has(`${imageId}:${classId}`) || row[modelIndex]! < thresholds.get(classId)!) continue;
-        changes.push({ imageId, classId, state: 'positive', source: 'accepted' });
-      }
+  for (const imageId of imageIds) {
+    const row = scores.get(imageId);
+    if (!row) continue;
+    for (const { classId, modelIndex } of active.mapping) {
+      if (known.has(key(imageId, classId)) || row[modelIndex]! < thresholds.get(classId)!) continue;
+      changes.push({ imageId, classId, state: 'positive', source: 'accepted' });
+      known.add(key(imageId, classId));
     }
   }
-  const description = `accept pre-labels on ${plural(imageIds.length, 'photo')}`;
+  return changes;
+}
+
+/** Every class not in `known`, as negative: the person has seen them all. */
+function restChanges(project: Project, imageIds: readonly number[], known: Set<string>): LabelChange[] {
+  const classes = listClasses(project.db);
+  return imageIds.flatMap((imageId) =>
+    classes
+      .filter((c) => !known.has(key(imageId, c.id)))
+      .map((c) => ({ imageId, classId: c.id, state: 'negative' as const, source: 'human' as const })),
+  );
+}
+
+function apply(project: Project, description: string, changes: LabelChange[]): Outcome {
   return { ...applyLabelChanges(project.db, description, changes), description };
 }
 
-/** Every class still unknown on the photos becomes negative: the person has seen them all. */
-export function rejectUnlabelled(
-  project: Project,
-  imageIds: readonly number[],
-): ActionOutcome & { description: string } {
-  const classes = listClasses(project.db);
+/** Every pre-label at or above its class's threshold becomes positive (`accepted`) where the class is unknown. */
+export function acceptPredictions(project: Project, imageIds: readonly number[]): Outcome {
+  const changes = preLabelChanges(project, imageIds, knownLabels(project, imageIds));
+  return apply(project, `accept pre-labels on ${plural(imageIds.length, 'photo')}`, changes);
+}
+
+/** Every class still unknown on the photos becomes negative. */
+export function rejectUnlabelled(project: Project, imageIds: readonly number[]): Outcome {
+  const changes = restChanges(project, imageIds, knownLabels(project, imageIds));
+  return apply(project, `mark the rest negative on ${plural(imageIds.length, 'photo')}`, changes);
+}
+
+/**
+ * The photos are done: pre-labels are accepted and every other unknown class becomes negative, in
+ * one action, so one undo takes the whole confirmation back. Labels a person set stay as they are.
+ */
+export function confirmPhotos(project: Project, imageIds: readonly number[]): Outcome {
   const known = knownLabels(project, imageIds);
-  const changes: LabelChange[] = imageIds.flatMap((imageId) =>
-    classes
-      .filter((c) => !known.has(`${imageId}:${c.id}`))
-      .map((c) => ({ imageId, classId: c.id, state: 'negative' as const, source: 'human' as const })),
-  );
-  const description = `mark the rest negative on ${plural(imageIds.length, 'photo')}`;
-  return { ...applyLabelChanges(project.db, description, changes), description };
+  const accepted = preLabelChanges(project, imageIds, known);
+  const changes = [...accepted, ...restChanges(project, imageIds, known)];
+  return apply(project, `confirm ${plural(imageIds.length, 'photo')}`, changes);
 }
