@@ -18,7 +18,7 @@ import { createClient, type Api } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages, vocLabels } from '../test/fixtures/paths';
-import { launchChromium } from '../test/fixtures/browser';
+import { launchChromium, newPage } from '../test/fixtures/browser';
 
 const { values: options } = parseArgs({
   options: {
@@ -107,9 +107,7 @@ async function benchGrid(): Promise<void> {
   const host = await startHost({ studio, rendererDir });
   const browser = await launchChromium();
   try {
-    const page = await (
-      await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 })
-    ).newPage();
+    const page = await newPage(browser);
     // Marks, from the page's own clock (0 = navigation start): the first frame that paints grid
     // tiles with their photos' names, and the first one with every thumbnail in view decoded.
     await page.addInitScript({

@@ -4,7 +4,6 @@
 // (a few dozen tiles in the DOM), filters and sorts as the API does, selects with clicks, Ctrl, Shift
 // and "select all in filter", and adds or removes a class over a selection as one undoable action.
 // Everything the UI does is checked through the API.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { createClient, type Api } from '../../src/shared/rpc';
 import { jobEnd } from '../fixtures/direct-api';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
-import { launchChromium } from '../fixtures/browser';
+import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -32,12 +31,10 @@ let api: Api;
 let host: Host;
 let browser: Browser;
 let page: Page;
-const consoleErrors: string[] = [];
+let problems: () => Promise<PageProblems>;
 
 beforeAll(async () => {
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new Error(`no renderer build in ${rendererDir}: run "npx electron-vite build" (npm test does)`);
-  }
+  requireRenderer();
   dir = await mkdtemp(join(tmpdir(), 'csra-e2e-grid-'));
   studio = createStudio();
   api = createClient(studio);
@@ -55,18 +52,8 @@ beforeAll(async () => {
 
   host = await startHost({ studio, rendererDir });
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  await page.addInitScript({
-    content: `window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.__cspViolations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
-      });`,
-  });
+  page = await newPage(browser);
+  problems = await watchPage(page);
   await page.goto(host.openUrl);
   await page.getByRole('heading', { level: 1, name: 'grid' }).waitFor(slow);
 }, 300_000);
@@ -582,7 +569,6 @@ describe('the class panel', () => {
   });
 
   it('logged no console error and no Content Security Policy violation on the way', async () => {
-    expect(consoleErrors).toEqual([]);
-    expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+    expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
 });

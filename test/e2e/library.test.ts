@@ -1,18 +1,17 @@
 // End to end in Debian's Chromium: the browser host started here on a real studio, the built
 // renderer (out/renderer), real VOC photos. A person's path through the app: create a project,
 // import a folder with labels and some bad files, read the report, browse the grid.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio, type Studio } from '../../src/main/api';
 import { startHost, type Host } from '../../src/main/host/server';
 import { createClient } from '../../src/shared/rpc';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { rendererDir, repoRoot, vocRoot } from '../fixtures/paths';
-import { launchChromium } from '../fixtures/browser';
+import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -23,14 +22,11 @@ let vocClasses: Set<string>;
 let studio: Studio;
 let host: Host;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-const consoleErrors: string[] = [];
+let problems: () => Promise<PageProblems>;
 
 beforeAll(async () => {
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new Error(`no renderer build in ${rendererDir}: run "npx electron-vite build" (npm test does)`);
-  }
+  requireRenderer();
   dir = await mkdtemp(join(tmpdir(), 'csra-e2e-'));
   photos = await makePhotoFolder(dir, {
     count: 24,
@@ -42,19 +38,8 @@ beforeAll(async () => {
   studio = createStudio();
   host = await startHost({ studio, rendererDir });
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  // CSP violations also land in the console, but record them as events too, to be sure.
-  await page.addInitScript({
-    content: `window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.__cspViolations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
-      });`,
-  });
+  page = await newPage(browser);
+  problems = await watchPage(page);
 });
 
 afterAll(async () => {
@@ -235,8 +220,7 @@ describe('a first session in the app', () => {
   });
 
   it('logged no console error and no Content Security Policy violation on the way', async () => {
-    expect(consoleErrors).toEqual([]);
-    expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+    expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
 });
 

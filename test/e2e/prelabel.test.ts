@@ -1,7 +1,6 @@
 // End to end in Debian's Chromium: pre-labeling as a person meets it. Photos imported with labels for
 // some of them are pre-labelled without asking; the grid shows the model's pre-labels on the photos
 // nobody labelled, and the viewer draws where the model sees each class over the photo.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { startHost, type Host } from '../../src/main/host/server';
 import { createClient, type Api } from '../../src/shared/rpc';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { rendererDir, repoRoot } from '../fixtures/paths';
-import { launchChromium } from '../fixtures/browser';
+import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -28,32 +27,22 @@ let api: Api;
 let host: Host;
 let browser: Browser;
 let page: Page;
-const consoleErrors: string[] = [];
+let problems: () => Promise<PageProblems>;
 
 beforeAll(async () => {
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new Error(`no renderer build in ${rendererDir}: run "npx electron-vite build" (npm test does)`);
-  }
+  requireRenderer();
   dir = await mkdtemp(join(tmpdir(), 'csra-e2e-prelabel-'));
   photos = await makePhotoFolder(dir, { count: photoCount, withLabels: true, labelled: labelledCount });
   studio = createStudio();
   api = createClient(studio);
   host = await startHost({ studio, rendererDir });
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  // CSP violations, and every state the pre-label progress block showed (a run of ten photos is
-  // over in a few seconds: polling could miss it).
+  page = await newPage(browser);
+  problems = await watchPage(page);
+  // Every state the pre-label progress block showed (a run of ten photos is over in a few seconds:
+  // polling could miss it).
   await page.addInitScript({
-    content: `window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.__cspViolations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
-      });
-      window.__prelabelProgress = [];
+    content: `window.__prelabelProgress = [];
       new MutationObserver(() => {
         const bar = document.querySelector('progress[aria-label="Pre-label progress"]');
         const text = bar && bar.parentElement.textContent.replace(/\\s+/g, ' ').trim();
@@ -214,8 +203,7 @@ describe('pre-labeling in the app', () => {
   });
 
   it('logged no console error and no Content Security Policy violation on the way', async () => {
-    expect(consoleErrors).toEqual([]);
-    expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+    expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
 });
 

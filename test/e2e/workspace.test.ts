@@ -3,7 +3,6 @@
 // after the import; then labeling with the keyboard alone, checking the database through the API
 // after every key, the dog overlay's peak against the dog's box from the VOC XML, "all classes"
 // mode, zoom, the shortcut sheet, and the timings of switching photo or class.
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { createClient, type Api } from '../../src/shared/rpc';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
 import { vocBoxes } from '../fixtures/workspace';
-import { launchChromium } from '../fixtures/browser';
+import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -63,13 +62,11 @@ let page: Page;
 let classes: ClassInfo[];
 /** Photo ids by name. */
 const ids = new Map<string, number>();
-const consoleErrors: string[] = [];
+let problems: () => Promise<PageProblems>;
 const timings = { photo: [] as number[], class: [] as number[], commit: [] as number[] };
 
 beforeAll(async () => {
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new Error(`no renderer build in ${rendererDir}: run "npx electron-vite build" (npm test does)`);
-  }
+  requireRenderer();
   dir = await mkdtemp(join(tmpdir(), 'csra-e2e-workspace-'));
   const folder = join(dir, 'photos');
   await mkdir(folder);
@@ -79,20 +76,12 @@ beforeAll(async () => {
   api = createClient(studio);
   host = await startHost({ studio, rendererDir });
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-  // CSP violations, and the time of every key press and every committed label change (the
-  // stage's data-label-committed), for keypress → commit latencies.
+  page = await newPage(browser);
+  problems = await watchPage(page);
+  // The time of every key press and every committed label change (the stage's
+  // data-label-committed), for keypress → commit latencies.
   await page.addInitScript({
-    content: `window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.__cspViolations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
-      });
-      window.__keys = [];
+    content: `window.__keys = [];
       window.__commits = [];
       window.addEventListener('keydown', (event) => window.__keys.push(performance.now()), true);
       new MutationObserver((records) => {
@@ -504,8 +493,7 @@ describe('the labeling workspace', () => {
   });
 
   it('logged no console error and no Content Security Policy violation on the way', async () => {
-    expect(consoleErrors).toEqual([]);
-    expect(await page.evaluate('window.__cspViolations')).toEqual([]);
+    expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
 });
 
