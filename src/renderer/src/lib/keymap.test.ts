@@ -41,6 +41,7 @@ const command = (key: string, modifiers = {}) => {
 
 describe('the workspace keymap', () => {
   it('runs the commands of the shared command keys', () => {
+    expect(command('Enter')).toBe('confirm');
     expect(command(commandKeys.accept)).toBe('accept');
     expect(command(commandKeys.rejectRest)).toBe('rejectRest');
     expect(command(commandKeys.nextUnlabelled)).toBe('nextUnlabelled');
@@ -105,7 +106,7 @@ describe('the workspace keymap', () => {
     expect(calls).toEqual(['toggleHelp', 'escape']);
   });
 
-  it('leaves keys to text fields and a slider its arrows', () => {
+  it('leaves keys to text fields, a slider its arrows and a button its Enter', () => {
     const element = (selector: string, type?: string) => ({
       closest: (query: string) =>
         query.split(',').some((part) => part.trim() === selector) ? { type } : null,
@@ -115,6 +116,12 @@ describe('the workspace keymap', () => {
     expect(keyBelongsToControl(element('input', 'range'), 'ArrowLeft')).toBe(true);
     expect(keyBelongsToControl(element('input', 'range'), 'a')).toBe(false);
     expect(keyBelongsToControl(element('input', 'checkbox'), 'a')).toBe(false);
+    // Enter and Space press the focused button or tick the box instead of confirming the photo.
+    expect(keyBelongsToControl(element('button'), 'Enter')).toBe(true);
+    expect(keyBelongsToControl(element('button'), ' ')).toBe(true);
+    expect(keyBelongsToControl(element('button'), 'a')).toBe(false);
+    expect(keyBelongsToControl(element('input', 'checkbox'), ' ')).toBe(true);
+    expect(keyBelongsToControl(element('div'), 'Enter')).toBe(false);
     expect(keyBelongsToControl(element('div'), 'a')).toBe(false);
     expect(keyBelongsToControl(null, 'a')).toBe(false);
   });

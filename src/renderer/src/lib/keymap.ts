@@ -1,14 +1,16 @@
 // Every key of the labeling workspace, in one table: the workspace handles keys by looking them up
 // here, and the help sheet ('?') lists this same table. A key added here is both live and listed.
 //
-// Class hotkeys (digits and letters, one per class, see src/shared/hotkeys.ts) toggle their class
-// on the photo: unknown or negative → positive, positive → negative. One press says "this is in
-// the photo", a second "it is not"; undo takes back a press made by mistake.
+// Class hotkeys (digits and letters, one per class, see src/shared/hotkeys.ts) flip what the photo
+// shows for their class: a positive label or a pre-label becomes negative, anything else positive.
+// With Enter (confirm) a photo whose pre-labels are right takes one key, and each wrong pre-label
+// one more; undo takes back a press made by mistake.
 import { commandKeys } from '../../../shared/hotkeys';
 
 /** What the keys act on: the workspace store and the photo stage together. */
 export interface KeyTarget {
   toggleClass(classId: number): void;
+  confirm(): void;
   accept(): void;
   rejectRest(): void;
   undo(): void;
@@ -52,6 +54,14 @@ export interface Binding {
 }
 
 export const keymap: readonly Binding[] = [
+  {
+    id: 'confirm',
+    chords: [{ key: 'Enter' }],
+    description:
+      'Confirm the photo as shown: pre-labels positive, every other class negative; then the next photo',
+    group: 'Labels',
+    run: (target) => target.confirm(),
+  },
   {
     id: 'accept',
     chords: [{ key: commandKeys.accept }],
@@ -180,7 +190,8 @@ export const keymap: readonly Binding[] = [
 ];
 
 /** The help sheet's row for class hotkeys, which come from the classes themselves. */
-export const classKeyDescription = 'Toggle the class: unknown or negative → positive, positive → negative';
+export const classKeyDescription =
+  'Flip the class: positive or pre-labelled → negative, otherwise → positive';
 
 /** The fields of a KeyboardEvent the lookup reads (a plain object will do in tests). */
 export interface KeyPress {
@@ -247,9 +258,12 @@ export function keyBelongsToControl(element: unknown, key: string): boolean {
   const target = element as { closest?: (selector: string) => unknown; type?: string } | null;
   if (!target?.closest) return false;
   if (target.closest('textarea, select, [contenteditable=""], [contenteditable="true"]')) return true;
+  // Enter and Space press a focused button or tick a box, as they do everywhere else.
+  const pressable = key === 'Enter' || key === ' ';
+  if (pressable && target.closest('button, a[href], summary')) return true;
   const input = target.closest('input') as { type: string } | null;
   if (!input) return false;
-  if (['checkbox', 'radio', 'button'].includes(input.type)) return false;
+  if (['checkbox', 'radio', 'button'].includes(input.type)) return pressable;
   // A slider keeps its arrow keys and Home/End; letters still reach the workspace.
   if (input.type === 'range') return key.startsWith('Arrow') || key === 'Home' || key === 'End';
   return true;
@@ -263,6 +277,7 @@ export function chordLabel(chord: Chord, mac: boolean): string {
     ArrowUp: '↑',
     ArrowDown: '↓',
     Escape: 'Esc',
+    Enter: '↵ Enter',
   };
   const key = names[chord.key] ?? (chord.key.length === 1 ? chord.key.toUpperCase() : chord.key);
   if (!chord.mod) return key;

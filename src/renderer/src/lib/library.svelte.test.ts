@@ -326,6 +326,30 @@ describe('the library store', () => {
     await vi.waitFor(() => expect(library.total).toBe(before), patience);
   });
 
+  it('while hidden, reads nothing as labels change, and catches up once when shown again', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    const photos = await importPhotos(12);
+    const car = (await studio.api.listClasses({})).find((item) => item.name === 'car')!;
+    await library.setFilter({ ...noFilter, classId: car.id, state: 'positive' });
+    const before = library.total;
+    const others = (await studio.api.listImages({ limit: 50 })).images.filter(
+      (image) => !photos.labels[image.name]!.includes('car'),
+    );
+    pageRequests.length = 0;
+
+    library.setHidden(true);
+    for (const other of others.slice(0, 3)) {
+      await studio.api.setLabels({ changes: [{ imageId: other.id, classId: car.id, state: 'positive' }] });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pageRequests).toEqual([]);
+    expect(library.total).toBe(before);
+
+    library.setHidden(false);
+    await vi.waitFor(() => expect(library.total).toBe(before + 3), patience);
+    expect(pageRequests).toHaveLength(1);
+  });
+
   it('reloads as pre-labeling runs, so pre-labels appear on photos nobody labelled', async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const photos = await importPhotos(8, 4);

@@ -5,6 +5,8 @@
 // A reload reads the classes and the pages in view again and only then replaces them, so the grid
 // neither blanks nor jumps. It happens when an import stops, as pre-labeling goes on, when labels
 // or classes change, and when the project changes; a new filter or order starts from the top.
+// While the grid is hidden (the workspace covers it) those changes only mark it stale: the next
+// label key then never waits behind a page the person cannot see.
 import type { ClassInfo, ImageFilter, ImageSort, ImageSummary } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
@@ -63,6 +65,9 @@ export class LibraryStore {
   /** The reload in flight, if any: the first calls before anything is loaded share it. */
   #reloading: Promise<void> | null = null;
   #lastPrelabelReload = 0;
+  #hidden = false;
+  /** Something changed while hidden: read again when shown. */
+  #stale = false;
   #queryListeners = new Set<() => void>();
 
   constructor(api: Api, options: { pageSize?: number } = {}) {
@@ -73,20 +78,19 @@ export class LibraryStore {
         this.clear();
         if (event.project) void this.reload();
       } else if (event.type === 'classes') {
-        void this.reload();
+        this.#changed();
       } else if (event.type === 'labels') {
         // Under a filter a label can move photos in or out of it: read the view again.
         const changed = new Set(event.imageIds);
-        if (isFiltering(this.filter) || this.images.some((image) => changed.has(image.id)))
-          void this.reload();
+        if (isFiltering(this.filter) || this.images.some((image) => changed.has(image.id))) this.#changed();
       } else if (event.job.status !== 'running') {
-        void this.reload();
+        this.#changed();
       } else if (event.job.kind === 'prelabel' && event.job.done > 0) {
         // Pre-labels appear as they come, without a reload for every batch.
         const now = Date.now();
         if (now - this.#lastPrelabelReload < prelabelReloadMs) return;
         this.#lastPrelabelReload = now;
-        void this.reload();
+        this.#changed();
       }
     });
   }
@@ -146,6 +150,15 @@ export class LibraryStore {
   setSort(sort: ImageSort): Promise<void> {
     this.sort = sort;
     return this.#newQuery();
+  }
+
+  /** Whether the grid is out of sight; shown again, it reads what changed meanwhile. */
+  setHidden(hidden: boolean): void {
+    this.#hidden = hidden;
+    if (!hidden && this.#stale) {
+      this.#stale = false;
+      void this.reload();
+    }
   }
 
   /** Called when the filter or order changes (the selection clears itself on it). */
@@ -240,6 +253,11 @@ export class LibraryStore {
   dispose(): void {
     this.#unsubscribe();
     this.#queryListeners.clear();
+  }
+
+  #changed(): void {
+    if (this.#hidden) this.#stale = true;
+    else void this.reload();
   }
 
   #query(): { filter?: ImageFilter; sort: ImageSort } {

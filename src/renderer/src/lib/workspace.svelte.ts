@@ -279,14 +279,20 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     }
   }
 
-  /** The class hotkey: unknown or negative → positive, positive → negative. */
+  /**
+   * The class hotkey flips what the photo shows: a positive label or a pre-label becomes negative,
+   * anything else positive. So a wrong pre-label takes one key, and confirming keeps the rest.
+   */
   toggleClass(classId: number): Promise<void> {
     const imageId = this.imageId;
     if (imageId === null) return Promise.resolve();
     return this.#labelCommand(async () => {
       const image = await this.#summary(imageId);
-      const current = image.labels.find((label) => label.classId === classId)?.state;
-      await this.#set(imageId, classId, current === 'positive' ? 'negative' : 'positive');
+      await this.#set(
+        imageId,
+        classId,
+        shownState(image, this.classes, classId) === 'positive' ? 'negative' : 'positive',
+      );
     });
   }
 
@@ -310,6 +316,34 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
           : `Accepted ${answer.changed} pre-label${answer.changed === 1 ? '' : 's'}`;
       await this.#refresh(imageId);
       if (this.autoAdvance && this.imageId === imageId) this.next();
+    });
+  }
+
+  /**
+   * The photo is done as shown: its pre-labels become positive and every other unknown class
+   * negative (one undoable action); then the next photo.
+   */
+  confirm(): Promise<void> {
+    const imageId = this.imageId;
+    if (imageId === null) return Promise.resolve();
+    return this.#labelCommand(async () => {
+      const image = await this.#summary(imageId);
+      const positives = this.classes.filter(
+        (item) => shownState(image, this.classes, item.id) === 'positive',
+      );
+      await this.#api.confirmPhotos({ imageIds: [imageId] });
+      this.#committed();
+      // Read again when shown again; the next photo does not wait for it.
+      this.#bump(imageId);
+      this.#images.delete(imageId);
+      const names = positives.map((item) => item.name).join(', ') || 'no class';
+      this.message = `Confirmed ${image.name}: ${names}`;
+      if (this.imageId !== imageId) return;
+      if (this.hasNext) this.next();
+      else {
+        this.message += ' — the last photo';
+        void this.#refresh(imageId);
+      }
     });
   }
 
@@ -582,6 +616,19 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     this.mapsFor = null;
     this.ids = [];
   }
+}
+
+/** What a photo shows for a class: its label, else positive when the model pre-labels it, else unknown. */
+export function shownState(
+  image: Pick<ImageSummary, 'labels' | 'predictions'>,
+  classes: readonly Pick<ClassInfo, 'id' | 'threshold'>[],
+  classId: number,
+): LabelState | null {
+  const label = image.labels.find((candidate) => candidate.classId === classId);
+  if (label) return label.state;
+  const probability = image.predictions.find((p) => p.classId === classId)?.probability;
+  const threshold = classes.find((item) => item.id === classId)?.threshold;
+  return probability !== undefined && threshold !== undefined && probability >= threshold ? 'positive' : null;
 }
 
 /** The strongest cell of a class map: its centre, in fractions of the photo. */
