@@ -158,6 +158,25 @@ describe('the selection', () => {
     expect(await statesOf(car.id)).toEqual(before);
   });
 
+  it('confirms every selected photo as its tile shows it, as one undoable action', async () => {
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    await selection.selectAll();
+    const chosen = [...selection.ids];
+    expect(chosen).toEqual(ids(16, 23));
+
+    // Not pre-labelled: every class of these photos becomes negative.
+    expect(await selection.confirm()).toBe(true);
+    expect(selection.done).toBe(`Confirmed 8 photos (${8 * classes.length} labels set)`);
+    const { images: now } = await studio.api.listImages({ limit: 100 });
+    for (const image of now.filter((candidate) => chosen.includes(candidate.id))) {
+      expect(image.labels.map((label) => label.state)).toEqual(classes.map(() => 'negative'));
+    }
+    await vi.waitFor(() => expect(library.total).toBe(0), patience);
+
+    expect((await selection.undo())?.description).toBe('confirm 8 photos');
+    await vi.waitFor(() => expect(library.total).toBe(8), patience);
+  });
+
   it('says why a bulk action failed', async () => {
     await click(0);
     const gone: ClassInfo = { ...classes[0]!, id: 999_999, name: 'ghost' };

@@ -103,6 +103,19 @@ export class SelectionStore {
     return this.#label(item, null, (n) => `Removed ${item.name} from ${plural(n, 'photo')}`);
   }
 
+  /**
+   * Confirms every selected photo as its tile shows it: pre-labels positive, every other unknown
+   * class negative. One undoable action.
+   */
+  async confirm(): Promise<boolean> {
+    const ids = [...this.ids];
+    if (ids.length === 0) return false;
+    return this.#run(async () => {
+      const action = await this.#api.confirmPhotos({ imageIds: ids });
+      this.done = `Confirmed ${plural(ids.length, 'photo')} (${plural(action.changed, 'label')} set)`;
+    });
+  }
+
   /** Undoes the last label action (the bulk action just done, unless another came since). */
   async undo(): Promise<LabelAction | null> {
     this.busy = true;
@@ -135,15 +148,22 @@ export class SelectionStore {
   ): Promise<boolean> {
     const ids = [...this.ids];
     if (ids.length === 0) return false;
-    this.busy = true;
-    this.error = null;
-    this.done = null;
-    try {
+    return this.#run(async () => {
       await this.#api.setLabels({
         changes: ids.map((imageId) => ({ imageId, classId: item.id, state })),
         description: `${state ? 'add' : 'remove'} "${item.name}" ${state ? 'to' : 'from'} ${plural(ids.length, 'photo')}`,
       });
       this.done = says(ids.length);
+    });
+  }
+
+  /** Runs one bulk action: busy while it runs, its error kept; true when it went through. */
+  async #run(action: () => Promise<void>): Promise<boolean> {
+    this.busy = true;
+    this.error = null;
+    this.done = null;
+    try {
+      await action();
       return true;
     } catch (error) {
       this.error = messageOf(error);
