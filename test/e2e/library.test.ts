@@ -1,7 +1,7 @@
 // End to end in Debian's Chromium: the browser host started here on a real studio, the built
 // renderer (out/renderer), real VOC photos. A person's path through the app: create a project,
 // import a folder with labels and some bad files, read the report, browse the grid.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
@@ -10,7 +10,8 @@ import { createStudio, type Studio } from '../../src/main/api';
 import { startHost, type Host } from '../../src/main/host/server';
 import { createClient } from '../../src/shared/rpc';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { rendererDir, repoRoot, vocRoot } from '../fixtures/paths';
+import { rendererDir, repoRoot } from '../fixtures/paths';
+import { vocClasses } from '../fixtures/voc';
 import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
@@ -18,7 +19,7 @@ const slow = { timeout: 60_000 };
 
 let dir: string;
 let photos: PhotoFolder;
-let vocClasses: Set<string>;
+let knownClasses: Set<string>;
 let studio: Studio;
 let host: Host;
 let browser: Browser;
@@ -34,7 +35,7 @@ beforeAll(async () => {
     withBadFiles: true,
     withDuplicate: true,
   });
-  vocClasses = new Set((await readFile(join(vocRoot, 'classes.txt'), 'utf8')).split(/\s+/).filter(Boolean));
+  knownClasses = new Set(await vocClasses());
   studio = createStudio();
   host = await startHost({ studio, rendererDir });
   browser = await launchChromium();
@@ -167,7 +168,7 @@ describe('a first session in the app', () => {
     expect(tilesShown.map((tile) => tile.name)).toEqual(photos.photos);
     for (const { name, chips } of tilesShown) {
       for (const chip of chips) {
-        expect(vocClasses.has(chip.text), chip.text).toBe(true);
+        expect(knownClasses.has(chip.text), chip.text).toBe(true);
         // Solid in the class colour, set through CSSOM under the strict CSP.
         expect(chip.background, chip.text).toBe(colourOf.get(chip.text));
       }

@@ -14,33 +14,12 @@ import { startHost, type Host } from '../../src/main/host/server';
 import { createClient, type Api } from '../../src/shared/rpc';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
-import { vocBoxes } from '../fixtures/workspace';
+import { vocBoxes, vocClasses as readVocClasses } from '../fixtures/workspace';
 import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
-const vocClasses = [
-  'aeroplane',
-  'bicycle',
-  'bird',
-  'boat',
-  'bottle',
-  'bus',
-  'car',
-  'cat',
-  'chair',
-  'cow',
-  'diningtable',
-  'dog',
-  'horse',
-  'motorbike',
-  'person',
-  'pottedplant',
-  'sheep',
-  'sofa',
-  'train',
-  'tvmonitor',
-];
+const vocClasses = await readVocClasses();
 /** Six photos in file order, then four with dogs: ten, in the workspace's (name) order. */
 const dogPhotos = ['000171.jpg', '000537.jpg', '000656.jpg', '000919.jpg'];
 const photoNames = [

@@ -6,33 +6,13 @@ import { createClient, type Api } from '../../../shared/rpc';
 import {
   createTestStudio,
   makePhotoFolder,
+  vocClasses as readVocClasses,
   type TestStudio,
 } from '../../../../test/fixtures/renderer-studio';
 import { autoAdvanceKey, peakOf, WorkspaceStore } from './workspace.svelte';
 
 const patience = { timeout: 60_000, interval: 10 };
-const vocClasses = [
-  'aeroplane',
-  'bicycle',
-  'bird',
-  'boat',
-  'bottle',
-  'bus',
-  'car',
-  'cat',
-  'chair',
-  'cow',
-  'diningtable',
-  'dog',
-  'horse',
-  'motorbike',
-  'person',
-  'pottedplant',
-  'sheep',
-  'sofa',
-  'train',
-  'tvmonitor',
-];
+const vocClasses = await readVocClasses();
 
 let studio: TestStudio;
 let store: WorkspaceStore;
