@@ -18,6 +18,7 @@ import type {
   LabelAction,
   LabelState,
 } from '../../../shared/contract';
+import { shownState } from '../../../shared/labels';
 import { ApiError, type Api } from '../../../shared/rpc';
 import { decodeClassMaps, type ClassMap } from './class-map';
 import { messageOf } from './errors';
@@ -616,19 +617,6 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     this.mapsFor = null;
     this.ids = [];
   }
-}
-
-/** What a photo shows for a class: its label, else positive when the model pre-labels it, else unknown. */
-export function shownState(
-  image: Pick<ImageSummary, 'labels' | 'predictions'>,
-  classes: readonly Pick<ClassInfo, 'id' | 'threshold'>[],
-  classId: number,
-): LabelState | null {
-  const label = image.labels.find((candidate) => candidate.classId === classId);
-  if (label) return label.state;
-  const probability = image.predictions.find((p) => p.classId === classId)?.probability;
-  const threshold = classes.find((item) => item.id === classId)?.threshold;
-  return probability !== undefined && threshold !== undefined && probability >= threshold ? 'positive' : null;
 }
 
 /** The strongest cell of a class map: its centre, in fractions of the photo. */
