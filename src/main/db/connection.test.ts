@@ -51,6 +51,47 @@ describe('a project database', () => {
     db.close();
   });
 
+  it('brings an older project up to date and keeps its data: version 3 class maps move beside the scores', async () => {
+    const file = join(await tempDir(), 'old.sqlite');
+    const old = new Database(file);
+    for (const migration of migrations.slice(0, 3)) old.exec(migration.sql);
+    old.pragma('user_version = 3');
+    old
+      .prepare(
+        "INSERT INTO images (path, sha256, bytes, format, width, height, imported_at) VALUES ('/a.jpg', 'h', 1, 'jpeg', 1, 1, 'now')",
+      )
+      .run();
+    old
+      .prepare("INSERT INTO models (name, pack, classes, created_at) VALUES ('m', 'p', '[\"dog\"]', 'now')")
+      .run();
+    const scores = Buffer.from(new Float32Array([0.75]).buffer);
+    const maps = Buffer.from('deflated class maps');
+    old
+      .prepare(
+        "INSERT INTO predictions (image_id, model_id, scores, maps, uncertainty, created_at) VALUES (1, 1, ?, ?, 0.5, 'now')",
+      )
+      .run(scores, maps);
+    old.close();
+
+    const db = openDatabase(file, { create: false });
+    expect(readSchemaVersion(db)).toBe(schemaVersion);
+    expect(db.prepare('SELECT scores, uncertainty FROM predictions').get()).toEqual({
+      scores,
+      uncertainty: 0.5,
+    });
+    expect(db.prepare('SELECT image_id, model_id, maps FROM prediction_maps').get()).toEqual({
+      image_id: 1,
+      model_id: 1,
+      maps,
+    });
+    const columns = db.prepare("SELECT name FROM pragma_table_info('predictions')").pluck().all();
+    expect(columns).not.toContain('maps');
+    // Deleting the photo takes its maps with it.
+    db.prepare('DELETE FROM images').run();
+    expect(db.prepare('SELECT count(*) FROM prediction_maps').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('refuses to create over an existing file and to open a missing one', async () => {
     const dir = await tempDir();
     const file = join(dir, 'p.sqlite');
