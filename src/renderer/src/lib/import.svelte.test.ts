@@ -1,10 +1,10 @@
 // The import store against a real studio: real VOC photos copied into a temp folder, real jobs.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobInfo } from '../../../shared/contract';
 import { createClient } from '../../../shared/rpc';
 import {
   crashDuringImport,
-  createTestStudio,
+  eachTestStudio,
   makePhotoFolder,
   type TestStudio,
 } from '../../../../test/fixtures/renderer-studio';
@@ -17,14 +17,10 @@ const many = 160;
 let studio: TestStudio;
 let store: ImportStore;
 
-beforeEach(async () => {
-  studio = await createTestStudio();
+eachTestStudio((created) => {
+  studio = created;
   store = new ImportStore(studio.api);
-});
-
-afterEach(async () => {
-  store.dispose();
-  await studio.close();
+  return () => store.dispose();
 });
 
 /** Waits for the job on show to stop and its report to be loaded. */

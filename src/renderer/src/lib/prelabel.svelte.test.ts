@@ -1,13 +1,9 @@
 // The pre-label store against a real studio: real VOC photos, the default model pack run by
 // onnxruntime, real jobs and their events.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobInfo } from '../../../shared/contract';
 import { createClient } from '../../../shared/rpc';
-import {
-  createTestStudio,
-  makePhotoFolder,
-  type TestStudio,
-} from '../../../../test/fixtures/renderer-studio';
+import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { importNeedsPrelabel, PrelabelStore, prelabelAfterImport } from './prelabel.svelte';
 
 const patience = { timeout: 60_000, interval: 20 };
@@ -15,14 +11,10 @@ const patience = { timeout: 60_000, interval: 20 };
 let studio: TestStudio;
 let store: PrelabelStore;
 
-beforeEach(async () => {
-  studio = await createTestStudio();
+eachTestStudio((created) => {
+  studio = created;
   store = new PrelabelStore(studio.api);
-});
-
-afterEach(async () => {
-  store.dispose();
-  await studio.close();
+  return () => store.dispose();
 });
 
 /** Waits for the run on show to stop and its report to be loaded. */
