@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
+import { shownState } from '../../src/shared/labels';
 import { createStudio, type Studio } from '../../src/main/api';
 import { startHost, type Host } from '../../src/main/host/server';
 import { createClient, type Api } from '../../src/shared/rpc';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
-import { vocBoxes, vocClasses as readVocClasses } from '../fixtures/workspace';
+import { vocBoxes, vocClasses as readVocClasses, vocTruth } from '../fixtures/workspace';
 import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
@@ -313,6 +314,26 @@ describe('the labeling workspace', () => {
     await pressLabel('Control+z');
     await showing('000026.jpg');
     expect(await labelsOf('000026.jpg')).toEqual([]);
+  });
+
+  it('brings a photo to its VOC truth by flipping what the model got wrong, then Enter confirms and moves on', async () => {
+    await showing('000026.jpg');
+    const image = await api.getImage({ imageId: ids.get('000026.jpg')! });
+    const truth = new Set((await vocTruth()).get('000026.jpg'));
+    const wrong = classes.filter(
+      (item) => (shownState(image, classes, item.id) === 'positive') !== truth.has(item.name),
+    );
+    for (const item of wrong) await pressLabel(item.hotkey!);
+    await pressLabel('Enter');
+    await showing('000033.jpg');
+    const expected = classes.map((item) => {
+      if (wrong.includes(item)) return `${item.name}:${truth.has(item.name) ? 'positive' : 'negative'}:human`;
+      return truth.has(item.name) ? `${item.name}:positive:accepted` : `${item.name}:negative:human`;
+    });
+    expect(await labelsOf('000026.jpg')).toEqual(expected.sort());
+    await pressLabel('Control+z');
+    await showing('000026.jpg');
+    expect(await labelsOf('000026.jpg')).toHaveLength(wrong.length);
   });
 
   it("overlays the dog's class map so that it peaks inside the dog's box, on each photo with a dog", async () => {

@@ -253,6 +253,39 @@ describe('the workspace store', () => {
     expect(store.hasPrevious).toBe(false);
   });
 
+  it('flips a pre-label to negative with one key; Enter confirms the photo as shown and moves on', async () => {
+    await project(3, { prelabel: true });
+    open();
+    const image = images.find((candidate) => candidate.predictions.some((p) => p.probability >= 0.5))!;
+    const next = images[images.indexOf(image) + 1]!;
+    await store.open(image.id);
+    await showing(image.id);
+    const preLabelled = store.rows.filter((row) => row.preLabel).map((row) => row.item);
+    expect(preLabelled.length).toBeGreaterThan(0);
+    const [wrong, ...right] = preLabelled;
+
+    // The model says so, the person says no: one press.
+    await store.toggleClass(wrong!.id);
+    expect(await labelsInDb(image.id)).toEqual([`${wrong!.name}:negative:human`]);
+
+    await store.confirm();
+    await showing(next.id);
+    const expected = classes.map((item) => {
+      if (item.id === wrong!.id) return `${item.name}:negative:human`;
+      if (right.includes(item)) return `${item.name}:positive:accepted`;
+      return `${item.name}:negative:human`;
+    });
+    expect(await labelsInDb(image.id)).toEqual(expected.sort());
+    expect(store.message).toBe(
+      `Confirmed ${image.name}: ${right.map((item) => item.name).join(', ') || 'no class'}`,
+    );
+    expect(store.commits).toBe(2);
+
+    // One undo takes the whole confirmation back.
+    await store.undo();
+    expect(await labelsInDb(image.id)).toEqual([`${wrong!.name}:negative:human`]);
+  });
+
   it('advances after accept when asked to, and remembers the choice in its storage', async () => {
     await project(3, { prelabel: true });
     const saved = new Map<string, string>();
