@@ -9,7 +9,7 @@
 //
 // The projects are built beforehand by a studio of their own (import, and pre-labeling for one
 // of them), so that no job runs while keys are timed; the page then opens each project.
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
@@ -19,11 +19,11 @@ import { createClient, type Api } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages } from '../test/fixtures/paths';
-import { vocPhotoNames, vocTruth } from '../test/fixtures/voc';
-import { launchChromium } from '../test/fixtures/browser';
+import { vocClasses as readVocClasses, vocPhotoNames, vocTruth } from '../test/fixtures/voc';
+import { launchChromium, newPage, timeLabelKeys } from '../test/fixtures/browser';
 
 const photoCount = 100;
-const vocClasses = (await readFile(join(vocImages, '..', 'classes.txt'), 'utf8')).trim().split(/\r?\n/);
+const vocClasses = await readVocClasses();
 
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-ui-'));
 const folder = join(dir, 'photos');
@@ -39,14 +39,8 @@ const studio = createStudio();
 const api = createClient(studio);
 const host = await startHost({ studio, rendererDir });
 const browser = await launchChromium();
-const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-await page.addInitScript({
-  content: `window.__keys = []; window.__commits = [];
-    window.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
-    new MutationObserver((records) => {
-      for (const record of records) if (record.attributeName === 'data-label-committed') window.__commits.push(performance.now());
-    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-label-committed'] });`,
-});
+const page = await newPage(browser);
+const labelTimings = await timeLabelKeys(page);
 await page.goto(host.openUrl);
 
 try {
@@ -92,13 +86,8 @@ async function benchmark(label: string, path: string): Promise<{ perPhoto: numbe
   await page.getByRole('heading', { level: 1 }).waitFor();
   const classes = await api.listClasses({});
   const before = new Map((await api.listImages({ limit: 500 })).images.map((image) => [image.name, image]));
-  await page.evaluate(() => {
-    const w = globalThis as unknown as { __keys: number[]; __commits: number[] };
-    w.__keys.length = 0;
-    w.__commits.length = 0;
-  });
+  await labelTimings.reset();
   await page.getByRole('button', { name: 'Label photos' }).click();
-  const latencies: number[] = [];
   let keystrokes = 0;
   let wrongPhotos = 0;
   let flips = 0;
@@ -108,11 +97,9 @@ async function benchmark(label: string, path: string): Promise<{ perPhoto: numbe
     flips += keys.length - 1;
     if (keys.length > 1) wrongPhotos += 1;
     for (const key of keys) {
-      const started = await commits(page);
       await page.keyboard.press(key);
       keystrokes += 1;
-      await until(async () => (await commits(page)) > started);
-      latencies.push(await lastLatency(page));
+      await until(async () => (await labelTimings.commits()) === keystrokes);
     }
     if (index < photoCount - 1) await until(async () => (await currentPhoto(page)) !== name);
   }
@@ -138,6 +125,7 @@ async function benchmark(label: string, path: string): Promise<{ perPhoto: numbe
       `${perPhoto.toFixed(2)} per photo (${(flips / photoCount).toFixed(2)} class keys per photo; ` +
       `${photoCount - wrongPhotos} photos took Enter alone)`,
   );
+  const latencies = await labelTimings.latencies();
   await page.keyboard.press('Escape');
   return { perPhoto, latencies };
 }
@@ -161,17 +149,6 @@ async function currentPhoto(page: Page): Promise<string> {
       .getByRole('heading', { level: 2 })
       .textContent()) ?? ''
   );
-}
-
-async function commits(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { __commits: number[] }).__commits.length);
-}
-
-async function lastLatency(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const w = globalThis as unknown as { __keys: number[]; __commits: number[] };
-    return w.__commits.at(-1)! - w.__keys.at(-1)!;
-  });
 }
 
 async function until(condition: () => Promise<boolean>, timeout = 180_000): Promise<void> {

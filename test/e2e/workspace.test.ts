@@ -16,7 +16,15 @@ import { createClient, type Api } from '../../src/shared/rpc';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
 import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
 import { vocBoxes, vocClasses as readVocClasses, vocTruth } from '../fixtures/workspace';
-import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
+import {
+  launchChromium,
+  newPage,
+  requireRenderer,
+  timeLabelKeys,
+  watchPage,
+  type LabelTimings,
+  type PageProblems,
+} from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -39,6 +47,7 @@ let api: Api;
 let host: Host;
 let browser: Browser;
 let page: Page;
+let labelTimings: LabelTimings;
 let classes: ClassInfo[];
 /** Photo ids by name. */
 const ids = new Map<string, number>();
@@ -58,18 +67,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await newPage(browser);
   problems = await watchPage(page);
-  // The time of every key press and every committed label change (the stage's
-  // data-label-committed), for keypress → commit latencies.
-  await page.addInitScript({
-    content: `window.__keys = [];
-      window.__commits = [];
-      window.addEventListener('keydown', (event) => window.__keys.push(performance.now()), true);
-      new MutationObserver((records) => {
-        for (const record of records) {
-          if (record.attributeName === 'data-label-committed') window.__commits.push(performance.now());
-        }
-      }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-label-committed'] });`,
-  });
+  labelTimings = await timeLabelKeys(page);
 
   await page.goto(host.openUrl);
   await api.createProject({ path: join(dir, 'workspace.sqlite') });
@@ -480,12 +478,12 @@ describe('the labeling workspace', () => {
     for (let i = 0; i < 6; i += 1) await timedSwitch(i % 2 ? 'ArrowUp' : 'ArrowDown', 'class');
 
     // Key press → committed, for toggles of one class, taken back each time.
-    await page.evaluate('window.__keys = []; window.__commits = []');
+    await labelTimings.reset();
     const key = hotkey('bird');
     for (let i = 0; i < 10; i += 1) await pressLabel(key);
-    const [keys, commits]: [number[], number[]] = await page.evaluate('[window.__keys, window.__commits]');
-    expect(commits).toHaveLength(10);
-    for (let i = 0; i < 10; i += 1) timings.commit.push(commits[i]! - keys[i]!);
+    const latencies = await labelTimings.latencies();
+    expect(latencies).toHaveLength(10);
+    timings.commit.push(...latencies);
 
     expect(median(timings.photo)).toBeLessThan(100);
     expect(median(timings.class)).toBeLessThan(100);
