@@ -121,7 +121,7 @@ function compile(query: ImageQuery): {
   const order = {
     name: 'i.path',
     date: 'i.modified_at, i.path',
-    uncertainty: 'p.uncertainty IS NULL, p.uncertainty DESC, i.path',
+    uncertainty: 'p.uncertainty IS NULL, p.uncertainty DESC, i.id DESC',
   }[sort];
   return {
     from: 'images i LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @modelId',
@@ -131,8 +131,44 @@ function compile(query: ImageQuery): {
   };
 }
 
-const isPlain = (query: ImageQuery) =>
-  query.sort === 'name' && Object.values(query.filter ?? {}).every((value) => value === undefined);
+const unfiltered = (query: ImageQuery) =>
+  Object.values(query.filter ?? {}).every((value) => value === undefined);
+const isPlain = (query: ImageQuery) => query.sort === 'name' && unfiltered(query);
+const isPlainByUncertainty = (query: ImageQuery) =>
+  query.sort === 'uncertainty' && query.model !== undefined && unfiltered(query);
+
+/**
+ * Photo ids by uncertainty, walked on predictions_by_uncertainty (backwards) instead of sorting
+ * every photo: the predicted ones, most uncertain first, then those without a prediction. The
+ * order is the compiled query's (`limit` -1: all of them).
+ */
+function idsByUncertainty(db: Db, modelId: number, limit: number, offset: number): number[] {
+  const predicted = db
+    .prepare(
+      `SELECT image_id FROM predictions INDEXED BY predictions_by_uncertainty WHERE model_id = ?
+        ORDER BY uncertainty DESC, image_id DESC LIMIT ? OFFSET ?`,
+    )
+    .pluck()
+    .all(modelId, limit, offset) as number[];
+  if (limit >= 0 && predicted.length === limit) return predicted;
+  const predictedCount = db
+    .prepare('SELECT count(*) FROM predictions WHERE model_id = ?')
+    .pluck()
+    .get(modelId) as number;
+  const rest = db
+    .prepare(
+      `SELECT id FROM images i
+        WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)
+        ORDER BY id DESC LIMIT ? OFFSET ?`,
+    )
+    .pluck()
+    .all(
+      modelId,
+      limit < 0 ? -1 : limit - predicted.length,
+      Math.max(0, offset - predictedCount),
+    ) as number[];
+  return [...predicted, ...rest];
+}
 
 /** One page of the grid, with every photo's labels. */
 export function imagePage(
@@ -151,6 +187,10 @@ export function imagePage(
           ORDER BY path`,
       )
       .all(limit, offset) as Row[];
+  } else if (isPlainByUncertainty(query)) {
+    const ids = idsByUncertainty(db, query.model!.id, limit, offset);
+    const byId = new Map(rowsById(db, ids).map((row) => [row.id, row]));
+    rows = ids.map((id) => byId.get(id)!);
   } else {
     const { from, where, order, params } = compile(query);
     rows = db
@@ -163,12 +203,15 @@ export function imagePage(
 }
 
 export function imagesById(db: Db, ids: readonly number[]): Omit<ImageSummary, 'predictions'>[] {
-  const rows = db
+  return withLabels(db, rowsById(db, ids));
+}
+
+function rowsById(db: Db, ids: readonly number[]): Row[] {
+  return db
     .prepare(
       `SELECT i.id, i.path, i.width, i.height, i.split FROM json_each(?) AS ids JOIN images i ON i.id = ids.value`,
     )
     .all(JSON.stringify(ids)) as Row[];
-  return withLabels(db, rows);
 }
 
 function withLabels(db: Db, rows: Row[]): Omit<ImageSummary, 'predictions'>[] {
@@ -184,12 +227,13 @@ function withLabels(db: Db, rows: Row[]): Omit<ImageSummary, 'predictions'>[] {
 }
 
 export function countMatching(db: Db, query: ImageQuery): number {
-  if (isPlain(query)) return countImages(db);
+  if (unfiltered(query)) return countImages(db);
   const { from, where, params } = compile(query);
   return (db.prepare(`SELECT count(*) AS n FROM ${from} ${where}`).get(params) as { n: number }).n;
 }
 
 export function matchingIds(db: Db, query: ImageQuery): number[] {
+  if (isPlainByUncertainty(query)) return idsByUncertainty(db, query.model!.id, -1, 0);
   const { from, where, order, params } = compile(query);
   return db.prepare(`SELECT i.id FROM ${from} ${where} ORDER BY ${order}`).pluck().all(params) as number[];
 }

@@ -155,13 +155,32 @@ describe('the grid', () => {
     });
   });
 
-  it('sorts by how unsure the model is, most unsure first', async () => {
-    const { api } = await prelabelledWithoutLabels(8);
+  it('sorts by how unsure the model is, most unsure first and photos not predicted yet last, page by page', async () => {
+    const { api, dir } = await prelabelledWithoutLabels(8);
+    // Two photos more, imported after pre-labeling: no prediction yet.
+    await copyVocPhotos(join(dir, 'more'), 10);
+    await importAndWait(api, join(dir, 'more'));
     const { images } = await api.listImages({ sort: 'uncertainty' });
-    const uncertainty = images.map(
-      (image) => 1 - Math.min(...image.predictions.map((p) => Math.abs(2 * p.probability - 1))),
-    );
+    expect(images).toHaveLength(10);
+    expect(images.slice(8).map((image) => image.predictions)).toEqual([[], []]);
+    const uncertainty = images
+      .slice(0, 8)
+      .map((image) => 1 - Math.min(...image.predictions.map((p) => Math.abs(2 * p.probability - 1))));
     expect(uncertainty).toEqual([...uncertainty].sort((a, b) => b - a));
+
+    // The same order in pages, in the id list, and under a filter that keeps every photo.
+    const order = images.map((image) => image.id);
+    const pages = [];
+    for (let offset = 0; offset < 10; offset += 3) {
+      pages.push(
+        ...(await api.listImages({ sort: 'uncertainty', offset, limit: 3 })).images.map((i) => i.id),
+      );
+    }
+    expect(pages).toEqual(order);
+    expect((await api.listImageIds({ sort: 'uncertainty' })).ids).toEqual(order);
+    expect((await api.listImageIds({ sort: 'uncertainty', filter: { unlabelled: true } })).ids).toEqual(
+      order,
+    );
   });
 });
 
