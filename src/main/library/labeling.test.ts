@@ -1,7 +1,7 @@
 // The labeling API as the workspace drives it: real projects, real VOC photos, real pre-labels.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { crashAfterLabels, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos, vocTruth } from '../../../test/fixtures/workspace';
 
 /** A project of VOC photos with the VOC classes but no labels yet, pre-labelled. */
@@ -105,6 +105,37 @@ describe('labels a person sets', () => {
     const undone = (await api.listImages({})).images;
     expect(undone[0]!.labels).toEqual([{ classId: predicted.classId, state: 'negative', source: 'human' }]);
     expect(undone[1]!.labels).toEqual([]);
+  });
+
+  it('survive a crash right after the key: the labels, their events and the undo history are in the file', async () => {
+    const { api, projectPath } = await prelabelledWithoutLabels(3);
+    const dog = (await api.listClasses({})).find((c) => c.name === 'dog')!;
+    const [photo, other] = (await api.listImages({})).images;
+    await api.closeProject({});
+
+    const answers = await crashAfterLabels(projectPath, [
+      { op: 'setLabels', input: { changes: [{ imageId: photo!.id, classId: dog.id, state: 'positive' }] } },
+      { op: 'confirmPhotos', input: { imageIds: [photo!.id, other!.id] } },
+    ]);
+    expect(answers.map((answer) => answer.changed)).toEqual([1, expect.any(Number)]);
+
+    // The file opens clean (its integrity is checked on open) with everything the keys did.
+    await api.openProject({ path: projectPath });
+    const after = (await api.listImages({})).images;
+    const classCount = (await api.listClasses({})).length;
+    expect(after[0]!.labels).toHaveLength(classCount);
+    expect(after[0]!.labels.find((l) => l.classId === dog.id)).toEqual({
+      classId: dog.id,
+      state: 'positive',
+      source: 'human',
+    });
+    expect(after[1]!.labels).toHaveLength(classCount);
+    expect(after[1]!.labels.length + after[0]!.labels.length - 1).toBe(answers[1]!.changed);
+    // The undo history came through too: undo takes back the confirmation, then the key.
+    expect(await api.undo({})).toMatchObject({ description: 'confirm 2 photos' });
+    expect((await api.getImage({ imageId: photo!.id })).labels).toHaveLength(1);
+    await api.undo({});
+    expect((await api.getImage({ imageId: photo!.id })).labels).toEqual([]);
   });
 
   it('a class threshold decides which pre-labels accepting takes', async () => {
