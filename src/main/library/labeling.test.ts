@@ -175,6 +175,16 @@ describe('the grid', () => {
     expect(await ids({ classId: person.id, minProbability: 0.5 })).toEqual(likely.map((i) => i.id));
     const page = await api.listImages({ filter: { classId: person.id, minProbability: 0.5 }, limit: 2 });
     expect(page.total).toBe(likely.length);
+    // Bounds are exact: a range from one photo's probability to itself holds that photo alone, and
+    // the next number above it leaves the photo out.
+    const [one] = all;
+    const exactly = one!.predictions.find((x) => x.classId === person.id)!.probability;
+    const ranged = (min: number, max: number) =>
+      ids({ classId: person.id, minProbability: min, maxProbability: max });
+    expect(await ranged(exactly, exactly)).toEqual([one!.id]);
+    expect(await ranged(exactly + 1e-12, 1)).not.toContain(one!.id);
+    expect(await ranged(0, exactly - 1e-12)).not.toContain(one!.id);
+    expect(await ranged(0, 1)).toHaveLength(all.length);
 
     const p = (image: (typeof all)[number]) =>
       image.predictions.find((x) => x.classId === person.id)!.probability;
