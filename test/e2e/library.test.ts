@@ -225,9 +225,9 @@ describe('a first session in the app', () => {
   });
 });
 
-/** The number shown under one heading of the import report's counts. */
+/** The number shown under one heading of the import report's figures. */
 async function count(name: string): Promise<string | undefined> {
-  const item = page.locator('.count', { has: page.getByText(name, { exact: true }) });
+  const item = page.locator('.figure', { has: page.getByText(name, { exact: true }) });
   if ((await item.count()) === 0) return undefined;
   return (await item.locator('dd').textContent())?.trim();
 }
