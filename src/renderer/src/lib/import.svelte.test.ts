@@ -3,9 +3,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { JobInfo } from '../../../shared/contract';
 import { createClient } from '../../../shared/rpc';
 import {
+  cancelAtFirstProgress,
   crashDuringImport,
   eachTestStudio,
+  jobSettled,
   makePhotoFolder,
+  resumeShownJob,
   type TestStudio,
 } from '../../../../test/fixtures/renderer-studio';
 import { ImportStore } from './import.svelte';
@@ -23,13 +26,8 @@ eachTestStudio((created) => {
   return () => store.dispose();
 });
 
-/** Waits for the job on show to stop and its report to be loaded. */
-async function settled(): Promise<void> {
-  await vi.waitFor(() => {
-    expect(store.job?.status).not.toBe('running');
-    expect(store.report?.jobId).toBe(store.job?.id);
-  }, patience);
-}
+/** Waits for the import on show to stop and its report to be loaded. */
+const settled = () => jobSettled(store, 'import');
 
 describe('the import store', () => {
   it('imports a folder with labels and loads the report of what happened to every file', async () => {
@@ -93,33 +91,15 @@ describe('the import store', () => {
   it('cancels a running import, reports what it imported, and resumes it to the end', async () => {
     const photos = await makePhotoFolder(studio.dir, { count: many });
     await studio.api.createProject({ path: studio.projectPath });
-    let cancelledAt: number | null = null;
-    let cancellingShown = false;
-    studio.api.onEvent((event) => {
-      if (event.type === 'job' && event.job.done > 0 && event.job.status === 'running' && !cancelledAt) {
-        cancelledAt = event.job.done;
-        void store.cancel();
-        cancellingShown = store.cancelling;
-      }
-    });
 
-    await store.start({ folder: photos.folder });
-    await vi.waitFor(() => expect(cancelledAt).not.toBeNull(), patience);
-    expect(cancellingShown).toBe(true);
-    await settled();
-
-    expect(store.job?.status).toBe('cancelled');
-    expect(store.cancelling).toBe(false);
+    const cancelledAt = await cancelAtFirstProgress(studio.api, store, 'import', () =>
+      store.start({ folder: photos.folder }),
+    );
     const partial = store.report!;
-    expect(partial.status).toBe('cancelled');
-    expect(partial.added).toBeGreaterThanOrEqual(cancelledAt!);
+    expect(partial.added).toBeGreaterThanOrEqual(cancelledAt);
     expect(partial.added).toBeLessThan(many);
-    await vi.waitFor(() => expect(store.resumable.map((job) => job.id)).toEqual([store.job!.id]), patience);
 
-    expect(await store.resume(store.job!.id)).toBe(true);
-    expect(store.report).toBeNull();
-    expect(store.resumable).toEqual([]);
-    await settled();
+    await resumeShownJob(store);
     expect(store.report).toMatchObject({ status: 'done', found: many, added: many });
     expect((await studio.api.listImages({ limit: 500 })).total).toBe(many);
   });

@@ -3,7 +3,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { JobInfo } from '../../../shared/contract';
 import { createClient } from '../../../shared/rpc';
-import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
+import {
+  cancelAtFirstProgress,
+  eachTestStudio,
+  jobSettled,
+  makePhotoFolder,
+  resumeShownJob,
+  type TestStudio,
+} from '../../../../test/fixtures/renderer-studio';
 import { importNeedsPrelabel, PrelabelStore, prelabelAfterImport } from './prelabel.svelte';
 
 const patience = { timeout: 60_000, interval: 20 };
@@ -18,13 +25,7 @@ eachTestStudio((created) => {
 });
 
 /** Waits for the run on show to stop and its report to be loaded. */
-async function settled(): Promise<void> {
-  await vi.waitFor(() => {
-    expect(store.job?.kind).toBe('prelabel');
-    expect(store.job?.status).not.toBe('running');
-    expect(store.report?.jobId).toBe(store.job?.id);
-  }, patience);
-}
+const settled = () => jobSettled(store, 'prelabel');
 
 /** Imports a folder of `count` photos, labels.csv naming the first `labelled`, and waits for it. */
 async function importPhotos(count: number, labelled = count, name = 'photos') {
@@ -163,35 +164,15 @@ describe('the pre-label store', () => {
     store = new PrelabelStore(studio.api, { auto: false });
     await studio.api.createProject({ path: studio.projectPath });
     await importPhotos(24);
-    let cancelledAt: number | null = null;
-    let cancellingShown = false;
-    studio.api.onEvent((event) => {
-      const { job } = event.type === 'job' ? event : { job: null };
-      if (job?.kind === 'prelabel' && job.status === 'running' && job.done > 0 && !cancelledAt) {
-        cancelledAt = job.done;
-        void store.cancel();
-        cancellingShown = store.cancelling;
-      }
-    });
 
-    expect(await store.start('cpu')).toBe(true);
-    await vi.waitFor(() => expect(cancelledAt).not.toBeNull(), patience);
-    expect(cancellingShown).toBe(true);
-    await settled();
-
-    expect(store.job?.status).toBe('cancelled');
-    expect(store.cancelling).toBe(false);
+    const cancelledAt = await cancelAtFirstProgress(studio.api, store, 'prelabel', () => store.start('cpu'));
     const partial = store.report!;
-    expect(partial).toMatchObject({ status: 'cancelled', provider: 'cpu' });
-    expect(partial.predicted).toBeGreaterThanOrEqual(cancelledAt!);
+    expect(partial.provider).toBe('cpu');
+    expect(partial.predicted).toBeGreaterThanOrEqual(cancelledAt);
     expect(partial.predicted).toBeLessThan(24);
-    await vi.waitFor(() => expect(store.resumable.map((job) => job.id)).toEqual([store.job!.id]), patience);
     await vi.waitFor(() => expect(store.model?.predicted).toBe(partial.predicted), patience);
 
-    expect(await store.resume(store.job!.id)).toBe(true);
-    expect(store.report).toBeNull();
-    expect(store.resumable).toEqual([]);
-    await settled();
+    await resumeShownJob(store);
     expect(store.job).toMatchObject({ status: 'done', done: 24, total: 24 });
     expect(store.report).toMatchObject({ status: 'done', predicted: 24, skipped: [] });
     await vi.waitFor(() => expect(store.model?.predicted).toBe(24), patience);
