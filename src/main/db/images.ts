@@ -73,11 +73,11 @@ export interface ImageQuery {
 type Row = Omit<ImageSummary, 'name' | 'labels' | 'predictions'>;
 
 /**
- * The probability at byte `@offset` of p.scores (a little-endian float32) as 8 hex digits, most
+ * The probability at byte `@byte` of p.scores (a little-endian float32) as 8 hex digits, most
  * significant first. The bit patterns of numbers ≥ 0 sort as the numbers do, so a probability
  * range is a text comparison done in SQLite's C: ten times faster per photo than calling prob().
  */
-const probabilityHex = [4, 3, 2, 1].map((byte) => `hex(substr(p.scores, @offset + ${byte}, 1))`).join(' || ');
+const probabilityHex = [4, 3, 2, 1].map((byte) => `hex(substr(p.scores, @byte + ${byte}, 1))`).join(' || ');
 
 /**
  * The bit pattern, as probabilityHex writes it, of the float32 nearest `bound` on the side that
@@ -123,7 +123,7 @@ function compile(query: ImageQuery): {
     const index = model?.indexOf.get(filter.classId!);
     if (index === undefined) conditions.push('0');
     else {
-      params.offset = index * 4;
+      params.byte = index * 4;
       params.min = float32Hex(filter.minProbability ?? 0, 'up');
       params.max = float32Hex(filter.maxProbability ?? 1, 'down');
       conditions.push(`${probabilityHex} BETWEEN @min AND @max`);

@@ -175,6 +175,12 @@ describe('the grid', () => {
     expect(await ids({ classId: person.id, minProbability: 0.5 })).toEqual(likely.map((i) => i.id));
     const page = await api.listImages({ filter: { classId: person.id, minProbability: 0.5 }, limit: 2 });
     expect(page.total).toBe(likely.length);
+    const later = await api.listImages({
+      filter: { classId: person.id, minProbability: 0 },
+      offset: 3,
+      limit: 2,
+    });
+    expect(later.images.map((image) => image.id)).toEqual(all.slice(3, 5).map((image) => image.id));
     // Bounds are exact: a range from one photo's probability to itself holds that photo alone, and
     // the next number above it leaves the photo out.
     const [one] = all;
