@@ -5,7 +5,14 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { operations, type OpName, type Operations } from '../shared/contract';
 import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
-import { createClass, listClasses, mergeClasses, reorderClasses, updateClass } from './db/classes';
+import {
+  createClass,
+  ensureClasses,
+  listClasses,
+  mergeClasses,
+  reorderClasses,
+  updateClass,
+} from './db/classes';
 import { applyLabelChanges, redoLastAction, undoLastAction } from './db/labels';
 import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
@@ -98,6 +105,12 @@ export function createStudio(): Studio {
     getProject: async () => project?.info() ?? null,
     listClasses: async ({ includeArchived }) => listClasses(requireOpen().project.db, { includeArchived }),
     createClass: async (input) => classesChanged(createClass(requireOpen().project.db, input)),
+    addClasses: async ({ names }) => {
+      const { db } = requireOpen().project;
+      const { ids } = ensureClasses(db, names);
+      const wanted = new Set(ids.values());
+      return classesChanged(listClasses(db, { includeArchived: true }).filter((item) => wanted.has(item.id)));
+    },
     updateClass: async ({ classId, ...update }) =>
       classesChanged(updateClass(requireOpen().project.db, classId, update)),
     reorderClasses: async ({ classIds }) => {

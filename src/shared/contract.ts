@@ -206,6 +206,8 @@ export const operations = {
     z.object({ name: ClassName, color: Color.optional(), hotkey: Hotkey.nullable().optional() }).strict(),
     ClassInfo,
   ),
+  /** Classes by name, in one go (the model's class names, say): the missing ones are created. */
+  addClasses: op(z.object({ names: z.array(ClassName).min(1).max(1_000) }).strict(), z.array(ClassInfo)),
   updateClass: op(
     z
       .object({

@@ -10,6 +10,7 @@ export const opNames = [
   'getProject',
   'listClasses',
   'createClass',
+  'addClasses',
   'updateClass',
   'reorderClasses',
   'mergeClasses',

@@ -232,6 +232,28 @@ describe('the grid', () => {
 });
 
 describe('classes', () => {
+  it('are added by name in one go, existing ones kept, and new ones get the pre-labels the model has for them', async () => {
+    const { api } = await prelabelledWithoutLabels(2);
+    const before = await api.listClasses({});
+    const events: string[] = [];
+    api.onEvent((event) => events.push(event.type));
+
+    const added = await api.addClasses({ names: ['bird', 'tvmonitor', 'dog', 'bird'] });
+    expect(added.map((item) => item.name)).toEqual(['dog', 'bird', 'tvmonitor']);
+    expect(added.find((item) => item.name === 'dog')).toEqual(before.find((item) => item.name === 'dog'));
+    expect((await api.listClasses({})).map((item) => item.name)).toEqual([
+      ...before.map((item) => item.name),
+      'bird',
+      'tvmonitor',
+    ]);
+    expect(events).toContain('classes');
+    // The photos were predicted before these classes existed: the model's answers reach them now.
+    const [photo] = (await api.listImages({})).images;
+    const predicted = new Set(photo!.predictions.map((p) => p.classId));
+    for (const item of added) expect(predicted.has(item.id)).toBe(true);
+    await expect(api.addClasses({ names: [] })).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
   it('get the next free hotkey, refuse a taken name or key, and give the key back when archived', async () => {
     const { api } = await newStudio();
     const dog = await api.createClass({ name: 'dog' });
