@@ -4,40 +4,25 @@
 // (a few dozen tiles in the DOM), filters and sorts as the API does, selects with clicks, Ctrl, Shift
 // and "select all in filter", and adds or removes a class over a selection as one undoable action.
 // Everything the UI does is checked through the API.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageFilter, ImageSort, ImageSummary } from '../../src/shared/contract';
-import { createStudio, type Studio } from '../../src/main/api';
-import { startHost, type Host } from '../../src/main/host/server';
-import { createClient, type Api } from '../../src/shared/rpc';
 import { jobEnd } from '../fixtures/direct-api';
+import { startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
-import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
+import { repoRoot, vocImages } from '../fixtures/paths';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
 const firstCount = 40;
 const labelledCount = 20;
 
-let dir: string;
+const { dir, api, host, page, problems } = await startE2eApp('grid');
 let first: PhotoFolder;
 let total: number;
-let studio: Studio;
-let api: Api;
-let host: Host;
-let browser: Browser;
-let page: Page;
-let problems: () => Promise<PageProblems>;
 
 beforeAll(async () => {
-  requireRenderer();
-  dir = await mkdtemp(join(tmpdir(), 'csra-e2e-grid-'));
-  studio = createStudio();
-  api = createClient(studio);
   await api.createProject({ path: join(dir, 'grid.sqlite') });
   first = await makePhotoFolder(dir, { count: firstCount, withLabels: true, labelled: labelledCount });
   let job = await api.startImport({ folder: first.folder, labelsCsv: first.labelsCsv! });
@@ -50,20 +35,9 @@ beforeAll(async () => {
   total = (await readdir(vocImages)).filter((name) => name.endsWith('.jpg')).length;
   expect((await api.listImages({ limit: 1 })).total).toBe(total);
 
-  host = await startHost({ studio, rendererDir });
-  browser = await launchChromium();
-  page = await newPage(browser);
-  problems = await watchPage(page);
   await page.goto(host.openUrl);
   await page.getByRole('heading', { level: 1, name: 'grid' }).waitFor(slow);
 }, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await studio?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 const grid = () => page.getByRole('listbox', { name: 'Photos' });
 const tiles = () => page.locator('.grid .tile');

@@ -1,34 +1,23 @@
-// End to end in Debian's Chromium: the browser host started here on a real studio, the built
+// End to end in Debian's Chromium: the browser host on a real studio (test/fixtures/e2e.ts), the built
 // renderer (out/renderer), real VOC photos. A person's path through the app: create a project,
 // import a folder with labels and some bad files, read the report, browse the grid.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStudio, type Studio } from '../../src/main/api';
-import { startHost, type Host } from '../../src/main/host/server';
-import { createClient } from '../../src/shared/rpc';
+import { type Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { rendererDir, repoRoot } from '../fixtures/paths';
+import { repoRoot } from '../fixtures/paths';
 import { vocClasses } from '../fixtures/voc';
-import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
 
-let dir: string;
+const { dir, api, host, browser, page, problems } = await startE2eApp('library');
 let photos: PhotoFolder;
 let knownClasses: Set<string>;
-let studio: Studio;
-let host: Host;
-let browser: Browser;
-let page: Page;
-let problems: () => Promise<PageProblems>;
 
 beforeAll(async () => {
-  requireRenderer();
-  dir = await mkdtemp(join(tmpdir(), 'csra-e2e-'));
   photos = await makePhotoFolder(dir, {
     count: 24,
     withLabels: true,
@@ -36,18 +25,6 @@ beforeAll(async () => {
     withDuplicate: true,
   });
   knownClasses = new Set(await vocClasses());
-  studio = createStudio();
-  host = await startHost({ studio, rendererDir });
-  browser = await launchChromium();
-  page = await newPage(browser);
-  problems = await watchPage(page);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await studio?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Opens a WebSocket to /api from inside `target` and says how it ended: "open" or "closed <code>". */
@@ -154,7 +131,7 @@ describe('a first session in the app', () => {
       expect(Math.max(image.width, image.height)).toBeLessThanOrEqual(256);
     }
 
-    const classes = await createClient(studio).listClasses({});
+    const classes = await api.listClasses({});
     const colourOf = new Map(classes.map((item) => [item.name, hexToRgb(item.color)]));
     const tilesShown: { name: string; chips: { text: string; background: string }[] }[] = await page.evaluate(
       `[...document.querySelectorAll('.grid .tile')].map((tile) => ({
@@ -214,7 +191,7 @@ describe('a first session in the app', () => {
     await expect.poll(() => tiles.count(), slow).toBeGreaterThan(0);
     expect(await tiles.count()).toBeLessThan(150);
 
-    const { images } = await createClient(studio).listImages({ limit: 500 });
+    const { images } = await api.listImages({ limit: 500 });
     await page.evaluate(`document.querySelector('.library .viewport').scrollTop = 1e6`);
     await expect.poll(() => tiles.last().locator('.name').textContent(), slow).toBe(images.at(-1)!.name);
     expect(await tiles.count()).toBeLessThan(150);

@@ -1,18 +1,14 @@
 // End to end in Debian's Chromium: pre-labeling as a person meets it. Photos imported with labels for
 // some of them are pre-labelled without asking; the grid shows the model's pre-labels on the photos
 // nobody labelled, and the viewer draws where the model sees each class over the photo.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClassInfo, ClassMaps, ImageSummary } from '../../src/shared/contract';
-import { createStudio, type Studio } from '../../src/main/api';
-import { startHost, type Host } from '../../src/main/host/server';
-import { createClient, type Api } from '../../src/shared/rpc';
+import { startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { rendererDir, repoRoot } from '../fixtures/paths';
-import { launchChromium, newPage, requireRenderer, watchPage, type PageProblems } from '../fixtures/browser';
+import { repoRoot } from '../fixtures/paths';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -20,25 +16,11 @@ const slow = { timeout: 60_000 };
 const photoCount = 10;
 const labelledCount = 5;
 
-let dir: string;
+const { dir, api, host, page, problems } = await startE2eApp('prelabel');
 let photos: PhotoFolder;
-let studio: Studio;
-let api: Api;
-let host: Host;
-let browser: Browser;
-let page: Page;
-let problems: () => Promise<PageProblems>;
 
 beforeAll(async () => {
-  requireRenderer();
-  dir = await mkdtemp(join(tmpdir(), 'csra-e2e-prelabel-'));
   photos = await makePhotoFolder(dir, { count: photoCount, withLabels: true, labelled: labelledCount });
-  studio = createStudio();
-  api = createClient(studio);
-  host = await startHost({ studio, rendererDir });
-  browser = await launchChromium();
-  page = await newPage(browser);
-  problems = await watchPage(page);
   // Every state the pre-label progress block showed (a run of ten photos is over in a few seconds:
   // polling could miss it).
   await page.addInitScript({
@@ -49,13 +31,6 @@ beforeAll(async () => {
         if (text && window.__prelabelProgress.at(-1) !== text) window.__prelabelProgress.push(text);
       }).observe(document, { childList: true, subtree: true, characterData: true });`,
   });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await studio?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('pre-labeling in the app', () => {

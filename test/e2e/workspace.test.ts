@@ -3,28 +3,16 @@
 // after the import; then labeling with the keyboard alone, checking the database through the API
 // after every key, the dog overlay's peak against the dog's box from the VOC XML, "all classes"
 // mode, zoom, the shortcut sheet, and the timings of switching photo or class.
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
 import { shownState } from '../../src/shared/labels';
-import { createStudio, type Studio } from '../../src/main/api';
-import { startHost, type Host } from '../../src/main/host/server';
-import { createClient, type Api } from '../../src/shared/rpc';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
-import { rendererDir, repoRoot, vocImages } from '../fixtures/paths';
+import { repoRoot, vocImages } from '../fixtures/paths';
 import { vocBoxes, vocClasses as readVocClasses, vocTruth } from '../fixtures/workspace';
-import {
-  launchChromium,
-  newPage,
-  requireRenderer,
-  timeLabelKeys,
-  watchPage,
-  type LabelTimings,
-  type PageProblems,
-} from '../fixtures/browser';
+import { timeLabelKeys } from '../fixtures/browser';
+import { startE2eApp } from '../fixtures/e2e';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
@@ -41,33 +29,17 @@ const photoNames = [
   ...dogPhotos,
 ];
 
-let dir: string;
-let studio: Studio;
-let api: Api;
-let host: Host;
-let browser: Browser;
-let page: Page;
-let labelTimings: LabelTimings;
+const { dir, api, host, page, problems } = await startE2eApp('workspace');
+const labelTimings = await timeLabelKeys(page);
 let classes: ClassInfo[];
 /** Photo ids by name. */
 const ids = new Map<string, number>();
-let problems: () => Promise<PageProblems>;
 const timings = { photo: [] as number[], class: [] as number[], commit: [] as number[] };
 
 beforeAll(async () => {
-  requireRenderer();
-  dir = await mkdtemp(join(tmpdir(), 'csra-e2e-workspace-'));
   const folder = join(dir, 'photos');
   await mkdir(folder);
   await Promise.all(photoNames.map((name) => copyFile(join(vocImages, name), join(folder, name))));
-
-  studio = createStudio();
-  api = createClient(studio);
-  host = await startHost({ studio, rendererDir });
-  browser = await launchChromium();
-  page = await newPage(browser);
-  problems = await watchPage(page);
-  labelTimings = await timeLabelKeys(page);
 
   await page.goto(host.openUrl);
   await api.createProject({ path: join(dir, 'workspace.sqlite') });
@@ -100,10 +72,6 @@ afterAll(async () => {
       ].join('\n'),
     );
   }
-  await browser?.close();
-  await host?.close();
-  await studio?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const stage = () => page.locator('.photo-stage');
