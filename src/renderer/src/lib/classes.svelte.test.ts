@@ -45,6 +45,15 @@ describe('the class store', () => {
     expect(classes.error).toBeNull();
   });
 
+  it('adds classes by name in one go, keeping the ones already there', async () => {
+    await classes.create('dog');
+    expect(await classes.addMany(['person', 'dog', 'bicycle'])).toBe(true);
+    expect(classes.active.map((item) => item.name)).toEqual(['dog', 'person', 'bicycle']);
+    expect((await stored()).map((item) => item.name)).toEqual(['dog', 'person', 'bicycle']);
+    expect(await classes.addMany([])).toBe(false);
+    expect(classes.error).toBeNull();
+  });
+
   it('refuses a key a command uses, a capital, two characters, or one another class has', async () => {
     await classes.create('heron', undefined, 'h');
     const heron = named('heron');

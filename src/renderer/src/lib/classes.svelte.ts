@@ -74,6 +74,12 @@ export class ClassStore {
     );
   }
 
+  /** Adds classes by name in one go (picked from the model's classes); names already there stay as they are. */
+  addMany(names: string[]): Promise<boolean> {
+    if (names.length === 0) return Promise.resolve(false);
+    return this.#change(() => this.#api.addClasses({ names }));
+  }
+
   rename(classId: number, name: string): Promise<boolean> {
     return this.#change(() => this.#api.updateClass({ classId, name }));
   }
