@@ -13,18 +13,7 @@ import { Rect } from 'konva/lib/shapes/Rect';
 import { Text } from 'konva/lib/shapes/Text';
 import { colorize, type ClassMap } from './class-map';
 import { formatProbability } from './format';
-
-export interface StagePeak {
-  classId: number;
-  name: string;
-  color: string;
-  probability: number;
-  /** At or above the class's threshold: drawn full strength; below it, faded. */
-  predicted: boolean;
-  /** In fractions of the photo from its top-left corner. */
-  x: number;
-  y: number;
-}
+import type { Peak } from './workspace.svelte';
 
 export interface StageViewState {
   /** Screen pixels per photo pixel. */
@@ -126,7 +115,7 @@ export class StageView {
   }
 
   /** Marks each peak with a dot and its class's name (null or empty: no markers). */
-  setPeaks(peaks: readonly StagePeak[] | null): void {
+  setPeaks(peaks: readonly Peak[] | null): void {
     this.#markers.destroyChildren();
     for (const peak of peaks ?? []) {
       const marker = new Konva.Group({

@@ -48,7 +48,7 @@ export interface Peak {
   name: string;
   color: string;
   probability: number;
-  /** The probability reaches the class's threshold. */
+  /** The probability reaches the class's threshold: the stage draws it full strength, else faded. */
   predicted: boolean;
   x: number;
   y: number;
