@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startE2eApp } from '../fixtures/e2e';
+import { loadAllThumbnails, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { repoRoot } from '../fixtures/paths';
 import { vocClasses } from '../fixtures/voc';
@@ -107,16 +107,7 @@ describe('a first session in the app', () => {
     await expect.poll(() => tiles.count(), slow).toBe(24);
     expect(await page.locator('.library .head').textContent()).toMatch(/24 photos/);
 
-    // Lazy images load as they come near the viewport: bring each into view, then wait for it.
-    for (const tile of await tiles.all()) await tile.scrollIntoViewIfNeeded();
-    // Polled from here: waitForFunction would eval in the page, which its CSP rightly refuses.
-    await expect
-      .poll(
-        () =>
-          page.evaluate(`[...document.querySelectorAll('.grid img')].every((img) => img.naturalWidth > 0)`),
-        slow,
-      )
-      .toBe(true);
+    await loadAllThumbnails(page);
     const images: { src: string; lazy: string; width: number; height: number }[] = await page.evaluate(
       `[...document.querySelectorAll('.grid img')].map((img) => ({
         src: img.getAttribute('src'), lazy: img.loading, width: img.naturalWidth, height: img.naturalHeight,

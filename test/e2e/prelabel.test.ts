@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClassInfo, ClassMaps, ImageSummary } from '../../src/shared/contract';
-import { startE2eApp } from '../fixtures/e2e';
+import { loadAllThumbnails, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { repoRoot } from '../fixtures/paths';
 
@@ -88,14 +88,7 @@ describe('pre-labeling in the app', () => {
       .poll(() => page.locator('.grid .chip.outline').count(), slow)
       .toBe(images.reduce((sum, image) => sum + expectedPreLabels(image, classes).length, 0));
 
-    for (const tile of await tiles.all()) await tile.scrollIntoViewIfNeeded();
-    await expect
-      .poll(
-        () =>
-          page.evaluate(`[...document.querySelectorAll('.grid img')].every((img) => img.naturalWidth > 0)`),
-        slow,
-      )
-      .toBe(true);
+    await loadAllThumbnails(page);
 
     const shown: {
       name: string;
