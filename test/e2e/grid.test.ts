@@ -104,6 +104,13 @@ async function clearFilters() {
   if (await clear.isVisible()) await clear.click();
 }
 
+/** Adds or removes class `name` on the selection from the selection bar; waits for what it says it did. */
+async function bulkAction(action: 'Add class' | 'Remove class', name: string, done: RegExp) {
+  await selectionBar().getByLabel('Class for the selection').selectOption({ label: name });
+  await selectionBar().getByRole('button', { name: action }).click();
+  await expect.poll(() => selectionBar().getByRole('status').textContent()).toMatch(done);
+}
+
 /** Waits until the tiles in the DOM all show their photos (no page on its way). */
 async function settled(): Promise<void> {
   await expect
@@ -325,11 +332,7 @@ describe('the library grid at 765 photos', () => {
     await tile(2).click();
     await tile(6).click({ modifiers: ['Shift'] });
     expect(await selectedIds()).toEqual([...chosen].sort((a, b) => a - b));
-    await selectionBar().getByLabel('Class for the selection').selectOption({ label: 'dog' });
-    await selectionBar().getByRole('button', { name: 'Add class' }).click();
-    await expect
-      .poll(() => selectionBar().getByRole('status').textContent())
-      .toMatch(/Added dog to 5 photos/);
+    await bulkAction('Add class', 'dog', /Added dog to 5 photos/);
     for (const id of chosen) expect(await stateOf(id, 'dog')).toBe('positive');
     // They have a label now: the unlabelled filter lets them go.
     await expect
@@ -351,11 +354,7 @@ describe('the library grid at 765 photos', () => {
     await tile(25).click({ modifiers: ['Shift'] });
     await tile(28).click({ modifiers: ['ControlOrMeta'] });
     const picked = [...all.slice(21, 26), all[28]!].map((image) => image.id);
-    await selectionBar().getByLabel('Class for the selection').selectOption({ label: 'dog' });
-    await selectionBar().getByRole('button', { name: 'Add class' }).click();
-    await expect
-      .poll(() => selectionBar().getByRole('status').textContent())
-      .toMatch(/Added dog to 6 photos/);
+    await bulkAction('Add class', 'dog', /Added dog to 6 photos/);
     for (const id of picked) expect(await stateOf(id, 'dog')).toBe('positive');
     await expect
       .poll(
@@ -368,10 +367,7 @@ describe('the library grid at 765 photos', () => {
     await page.screenshot({ path: join(screenshots, 'grid-selection.png') });
 
     // "Remove class" makes it unknown again, on all of them at once, and is one action too.
-    await selectionBar().getByRole('button', { name: 'Remove class' }).click();
-    await expect
-      .poll(() => selectionBar().getByRole('status').textContent())
-      .toMatch(/Removed dog from 6 photos/);
+    await bulkAction('Remove class', 'dog', /Removed dog from 6 photos/);
     for (const id of picked) expect(await stateOf(id, 'dog')).toBeNull();
     const undone = await api.undo({});
     expect(undone!.imageIds.sort((a, b) => a - b)).toEqual([...picked].sort((a, b) => a - b));
