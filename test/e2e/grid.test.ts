@@ -538,6 +538,27 @@ describe('the class panel', () => {
       .toBe(1);
   });
 
+  it("adds classes from the model's list, and the model's answers reach them at once", async () => {
+    const picker = classPanel().locator('details.picker');
+    await picker.locator('summary', { hasText: "Add the model's classes" }).click();
+    // Model classes a project class reads already (by name, or as 'tvmonitor' reads 'tv') are left out.
+    const read = (await api.getModel({}))!.mapping.map((entry) => entry.modelClass);
+    expect(read).toContain('person');
+    for (const name of read) {
+      expect(await picker.getByRole('checkbox', { name, exact: true }).count()).toBe(0);
+    }
+    await picker.getByLabel("Filter the model's classes").fill('ben');
+    await picker.getByRole('checkbox', { name: 'bench' }).check();
+    await picker.getByRole('button', { name: 'Add 1 class' }).click();
+    await row('bench').waitFor();
+    const bench = (await api.listClasses({})).find((item) => item.name === 'bench')!;
+    const predicted = (await api.listImages({ limit: firstCount })).images.filter((image) =>
+      image.predictions.some((p) => p.classId === bench.id),
+    );
+    expect(predicted).toHaveLength(firstCount);
+    expect(await picker.getByRole('checkbox', { name: 'bench' }).count()).toBe(0);
+  });
+
   it('logged no console error and no Content Security Policy violation on the way', async () => {
     expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
