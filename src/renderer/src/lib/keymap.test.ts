@@ -116,11 +116,12 @@ describe('the workspace keymap', () => {
     expect(keyBelongsToControl(element('input', 'range'), 'ArrowLeft')).toBe(true);
     expect(keyBelongsToControl(element('input', 'range'), 'a')).toBe(false);
     expect(keyBelongsToControl(element('input', 'checkbox'), 'a')).toBe(false);
-    // Enter and Space press the focused button or tick the box instead of confirming the photo.
+    // Enter and Space press the focused button, Space ticks the box, instead of confirming the photo.
     expect(keyBelongsToControl(element('button'), 'Enter')).toBe(true);
     expect(keyBelongsToControl(element('button'), ' ')).toBe(true);
     expect(keyBelongsToControl(element('button'), 'a')).toBe(false);
     expect(keyBelongsToControl(element('input', 'checkbox'), ' ')).toBe(true);
+    expect(keyBelongsToControl(element('input', 'checkbox'), 'Enter')).toBe(false);
     expect(keyBelongsToControl(element('div'), 'Enter')).toBe(false);
     expect(keyBelongsToControl(element('div'), 'a')).toBe(false);
     expect(keyBelongsToControl(null, 'a')).toBe(false);

@@ -258,12 +258,13 @@ export function keyBelongsToControl(element: unknown, key: string): boolean {
   const target = element as { closest?: (selector: string) => unknown; type?: string } | null;
   if (!target?.closest) return false;
   if (target.closest('textarea, select, [contenteditable=""], [contenteditable="true"]')) return true;
-  // Enter and Space press a focused button or tick a box, as they do everywhere else.
+  // Enter and Space press a focused button, Space ticks a box, as everywhere else.
   const pressable = key === 'Enter' || key === ' ';
   if (pressable && target.closest('button, a[href], summary')) return true;
   const input = target.closest('input') as { type: string } | null;
   if (!input) return false;
-  if (['checkbox', 'radio', 'button'].includes(input.type)) return pressable;
+  if (input.type === 'button') return pressable;
+  if (input.type === 'checkbox' || input.type === 'radio') return key === ' ';
   // A slider keeps its arrow keys and Home/End; letters still reach the workspace.
   if (input.type === 'range') return key.startsWith('Arrow') || key === 'Home' || key === 'End';
   return true;
