@@ -549,6 +549,7 @@ describe('the class panel', () => {
     }
     await picker.getByLabel("Filter the model's classes").fill('ben');
     await picker.getByRole('checkbox', { name: 'bench' }).check();
+    await page.screenshot({ path: join(screenshots, 'grid-model-classes.png') });
     await picker.getByRole('button', { name: 'Add 1 class' }).click();
     await row('bench').waitFor();
     const bench = (await api.listClasses({})).find((item) => item.name === 'bench')!;
