@@ -4,7 +4,7 @@
 // is one label action: one Ctrl+Z undoes all of it.
 import type { ClassInfo, LabelAction } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
-import { messageOf } from './errors';
+import { attempt } from './errors';
 import { plural } from './format';
 import type { LibraryStore } from './library.svelte';
 
@@ -71,19 +71,13 @@ export class SelectionStore {
   async selectAll(): Promise<void> {
     const version = ++this.#version;
     const filter = this.#library.imageFilter;
-    this.busy = true;
-    this.error = null;
-    try {
+    await attempt(this, async () => {
       const { ids } = await this.#api.listImageIds({
         ...(filter ? { filter } : {}),
         sort: this.#library.sort,
       });
       if (version === this.#version) this.#replace(new Set(ids));
-    } catch (error) {
-      this.error = messageOf(error);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   clear(): void {
@@ -118,18 +112,12 @@ export class SelectionStore {
 
   /** Undoes the last label action (the bulk action just done, unless another came since). */
   async undo(): Promise<LabelAction | null> {
-    this.busy = true;
-    this.error = null;
-    try {
-      const action = await this.#api.undo({});
+    let action: LabelAction | null = null;
+    await attempt(this, async () => {
+      action = await this.#api.undo({});
       this.done = null;
-      return action;
-    } catch (error) {
-      this.error = messageOf(error);
-      return null;
-    } finally {
-      this.busy = false;
-    }
+    });
+    return action;
   }
 
   dispose(): void {
@@ -158,19 +146,9 @@ export class SelectionStore {
   }
 
   /** Runs one bulk action: busy while it runs, its error kept; true when it went through. */
-  async #run(action: () => Promise<void>): Promise<boolean> {
-    this.busy = true;
-    this.error = null;
+  #run(action: () => Promise<void>): Promise<boolean> {
     this.done = null;
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      this.error = messageOf(error);
-      return false;
-    } finally {
-      this.busy = false;
-    }
+    return attempt(this, action);
   }
 
   /** The ids of the photos from index `a` to `b`, inclusive, in the grid's order. */
