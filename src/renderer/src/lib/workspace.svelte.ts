@@ -22,6 +22,7 @@ import { shownState } from '../../../shared/labels';
 import { ApiError, type Api } from '../../../shared/rpc';
 import { decodeClassMaps, type ClassMap } from './class-map';
 import { messageOf } from './errors';
+import { plural } from './format';
 import type { KeyTarget } from './keymap';
 
 /** Which photos the workspace moves through, and in what order (as listImageIds takes them). */
@@ -285,9 +286,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
    * anything else positive. So a wrong pre-label takes one key, and confirming keeps the rest.
    */
   toggleClass(classId: number): Promise<void> {
-    const imageId = this.imageId;
-    if (imageId === null) return Promise.resolve();
-    return this.#labelCommand(async () => {
+    return this.#labelPhoto(async (imageId) => {
       const image = await this.#summary(imageId);
       await this.#set(
         imageId,
@@ -299,22 +298,16 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
 
   /** Sets one class on the current photo (null: unknown again). */
   setLabel(classId: number, state: LabelState | null): Promise<void> {
-    const imageId = this.imageId;
-    if (imageId === null) return Promise.resolve();
-    return this.#labelCommand(() => this.#set(imageId, classId, state));
+    return this.#labelPhoto((imageId) => this.#set(imageId, classId, state));
   }
 
   /** Labels every pre-label of the photo positive; then moves on when auto-advance is on. */
   accept(): Promise<void> {
-    const imageId = this.imageId;
-    if (imageId === null) return Promise.resolve();
-    return this.#labelCommand(async () => {
+    return this.#labelPhoto(async (imageId) => {
       const answer = await this.#api.acceptPredictions({ imageIds: [imageId] });
       this.#committed();
       this.message =
-        answer.changed === 0
-          ? 'No pre-labels to accept'
-          : `Accepted ${answer.changed} pre-label${answer.changed === 1 ? '' : 's'}`;
+        answer.changed === 0 ? 'No pre-labels to accept' : `Accepted ${plural(answer.changed, 'pre-label')}`;
       await this.#refresh(imageId);
       if (this.autoAdvance && this.imageId === imageId) this.next();
     });
@@ -325,9 +318,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
    * negative (one undoable action); then the next photo.
    */
   confirm(): Promise<void> {
-    const imageId = this.imageId;
-    if (imageId === null) return Promise.resolve();
-    return this.#labelCommand(async () => {
+    return this.#labelPhoto(async (imageId) => {
       const image = await this.#summary(imageId);
       const positives = this.classes.filter(
         (item) => shownState(image, this.classes, item.id) === 'positive',
@@ -350,15 +341,13 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
 
   /** Marks every class still unknown on the photo negative. */
   rejectRest(): Promise<void> {
-    const imageId = this.imageId;
-    if (imageId === null) return Promise.resolve();
-    return this.#labelCommand(async () => {
+    return this.#labelPhoto(async (imageId) => {
       const answer = await this.#api.rejectUnlabelled({ imageIds: [imageId] });
       this.#committed();
       this.message =
         answer.changed === 0
           ? 'No class left unknown'
-          : `Marked ${answer.changed} class${answer.changed === 1 ? '' : 'es'} negative`;
+          : `Marked ${plural(answer.changed, 'class', 'classes')} negative`;
       await this.#refresh(imageId);
     });
   }
@@ -553,6 +542,12 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
       // A change to another photo: show it, so the person sees what came back.
       this.goTo(answer.imageIds[0]!);
     }
+  }
+
+  /** Queues a label command on the photo on show when the key was pressed (none: nothing to do). */
+  #labelPhoto(command: (imageId: number) => Promise<void>): Promise<void> {
+    const imageId = this.imageId;
+    return imageId === null ? Promise.resolve() : this.#labelCommand(() => command(imageId));
   }
 
   #labelCommand(command: () => Promise<void>): Promise<void> {
