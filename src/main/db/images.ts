@@ -160,35 +160,33 @@ const isPlainByUncertainty = (query: ImageQuery) =>
 
 /**
  * Photo ids by uncertainty, walked on predictions_by_uncertainty (backwards) instead of sorting
- * every photo: the predicted ones, most uncertain first, then those without a prediction. The
- * order is the compiled query's (`limit` -1: all of them).
+ * every photo: those with an uncertainty, most uncertain first, then the others (not predicted
+ * yet, or for none of the project's classes). The order is the compiled query's (`limit` -1: all).
  */
 function idsByUncertainty(db: Db, modelId: number, limit: number, offset: number): number[] {
-  const predicted = db
+  const measured = db
     .prepare(
-      `SELECT image_id FROM predictions INDEXED BY predictions_by_uncertainty WHERE model_id = ?
+      `SELECT image_id FROM predictions INDEXED BY predictions_by_uncertainty
+        WHERE model_id = ? AND uncertainty IS NOT NULL
         ORDER BY uncertainty DESC, image_id DESC LIMIT ? OFFSET ?`,
     )
     .pluck()
     .all(modelId, limit, offset) as number[];
-  if (limit >= 0 && predicted.length === limit) return predicted;
-  const predictedCount = db
-    .prepare('SELECT count(*) FROM predictions WHERE model_id = ?')
+  if (limit >= 0 && measured.length === limit) return measured;
+  const measuredCount = db
+    .prepare('SELECT count(*) FROM predictions WHERE model_id = ? AND uncertainty IS NOT NULL')
     .pluck()
     .get(modelId) as number;
   const rest = db
     .prepare(
       `SELECT id FROM images i
-        WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)
+        WHERE NOT EXISTS (SELECT 1 FROM predictions p
+                           WHERE p.image_id = i.id AND p.model_id = ? AND p.uncertainty IS NOT NULL)
         ORDER BY id DESC LIMIT ? OFFSET ?`,
     )
     .pluck()
-    .all(
-      modelId,
-      limit < 0 ? -1 : limit - predicted.length,
-      Math.max(0, offset - predictedCount),
-    ) as number[];
-  return [...predicted, ...rest];
+    .all(modelId, limit < 0 ? -1 : limit - measured.length, Math.max(0, offset - measuredCount)) as number[];
+  return [...measured, ...rest];
 }
 
 /** One page of the grid, with every photo's labels. */
