@@ -46,6 +46,9 @@ const head = () => page.locator('.library .head');
 const filters = () => page.getByRole('form', { name: 'Filters' });
 const selectionBar = () => page.getByRole('toolbar', { name: 'Selection' });
 const classPanel = () => page.getByRole('region', { name: 'Classes' });
+/** How many options of the grid's class menu are named exactly `name`. */
+const classOptions = (name: string) =>
+  filters().getByLabel('Filter class').getByRole('option', { name, exact: true }).count();
 
 /** The grid's scroll container. */
 const viewportScript = `document.querySelector('.library .viewport')`;
@@ -421,9 +424,7 @@ describe('the class panel', () => {
     const heron = (await api.listClasses({})).find((item) => item.name === 'heron')!;
     expect(heron).toMatchObject({ color: '#123456', hotkey: 'k' });
     // The grid's menus have it too.
-    await expect
-      .poll(() => filters().getByLabel('Filter class').locator('option', { hasText: 'heron' }).count())
-      .toBe(1);
+    await expect.poll(() => classOptions('heron')).toBe(1);
   });
 
   it('renames, recolours, sets a key and a threshold; shows what the API refuses', async () => {
@@ -512,14 +513,7 @@ describe('the class panel', () => {
       )
       .toBe(true);
     // Out of the grid's menus.
-    await expect
-      .poll(() =>
-        filters()
-          .getByLabel('Filter class')
-          .locator('option', { hasText: /^train$/ })
-          .count(),
-      )
-      .toBe(0);
+    await expect.poll(() => classOptions('train')).toBe(0);
     await classPanel()
       .getByRole('button', { name: /Show archived \(1\)/ })
       .click();
@@ -528,14 +522,7 @@ describe('the class panel', () => {
       .getByRole('button', { name: 'Unarchive' })
       .click();
     await expect.poll(async () => (await api.listClasses({})).map((c) => c.name)).toContain('train');
-    await expect
-      .poll(() =>
-        filters()
-          .getByLabel('Filter class')
-          .locator('option', { hasText: /^train$/ })
-          .count(),
-      )
-      .toBe(1);
+    await expect.poll(() => classOptions('train')).toBe(1);
   });
 
   it("adds classes from the model's list, and the model's answers reach them at once", async () => {
