@@ -1,11 +1,7 @@
 // The class panel's store against a real studio: every class operation goes through the API and is
 // checked there, hotkeys are validated before they are sent, and refusals show as messages.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createTestStudio,
-  makePhotoFolder,
-  type TestStudio,
-} from '../../../../test/fixtures/renderer-studio';
+import { describe, expect, it, vi } from 'vitest';
+import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { commandKeys } from '../../../shared/hotkeys';
 import { createClient } from '../../../shared/rpc';
 import { ClassStore, hotkeyProblem } from './classes.svelte';
@@ -16,16 +12,12 @@ const patience = { timeout: 60_000, interval: 20 };
 let studio: TestStudio;
 let classes: ClassStore;
 
-beforeEach(async () => {
-  studio = await createTestStudio();
+eachTestStudio(async (created) => {
+  studio = created;
   classes = new ClassStore(studio.api);
   await studio.api.createProject({ path: studio.projectPath });
   await vi.waitFor(() => expect(classes.loaded).toBe(true), patience);
-});
-
-afterEach(async () => {
-  classes.dispose();
-  await studio.close();
+  return () => classes.dispose();
 });
 
 const stored = async () => studio.api.listClasses({ includeArchived: true });

@@ -1,11 +1,7 @@
 // The library store against a real studio: real VOC photos, their labels from labels.csv and the
 // default model's pre-labels. Pages are read on demand and cached; filters and sorts are the API's.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createTestStudio,
-  makePhotoFolder,
-  type TestStudio,
-} from '../../../../test/fixtures/renderer-studio';
+import { describe, expect, it, vi } from 'vitest';
+import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import type { ClassInfo, ImageSummary, OpInput } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { noFilter } from './filter';
@@ -29,15 +25,11 @@ function countingApi(api: Api): Api {
   };
 }
 
-beforeEach(async () => {
-  studio = await createTestStudio();
+eachTestStudio((created) => {
+  studio = created;
   pageRequests = [];
   library = new LibraryStore(countingApi(studio.api), { pageSize: 10 });
-});
-
-afterEach(async () => {
-  library.dispose();
-  await studio.close();
+  return () => library.dispose();
 });
 
 /** Imports a labelled folder of `count` real photos and waits for the library to show them. */

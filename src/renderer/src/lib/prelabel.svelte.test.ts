@@ -6,6 +6,7 @@ import { createClient } from '../../../shared/rpc';
 import {
   cancelAtFirstProgress,
   eachTestStudio,
+  jobEnd,
   jobSettled,
   makePhotoFolder,
   resumeShownJob,
@@ -31,10 +32,7 @@ const settled = () => jobSettled(store, 'prelabel');
 async function importPhotos(count: number, labelled = count, name = 'photos') {
   const photos = await makePhotoFolder(studio.dir, { count, withLabels: true, labelled, name });
   const job = await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
-  await vi.waitFor(async () => {
-    const jobs = await studio.api.listJobs({});
-    expect(jobs.find((candidate) => candidate.id === job.id)?.status).toBe('done');
-  }, patience);
+  expect((await jobEnd(studio.api, job.id)).status).toBe('done');
   return photos;
 }
 
@@ -123,10 +121,7 @@ describe('the pre-label store', () => {
     await settled();
 
     const again = await studio.api.startImport({ folder: photos.folder });
-    await vi.waitFor(async () => {
-      const jobs = await studio.api.listJobs({});
-      expect(jobs.find((job) => job.id === again.id)?.status).toBe('done');
-    }, patience);
+    expect((await jobEnd(studio.api, again.id)).status).toBe('done');
     expect(importNeedsPrelabel(await studio.api.getImportReport({ jobId: again.id }))).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await prelabelJobs()).toHaveLength(1);

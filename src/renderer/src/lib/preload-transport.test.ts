@@ -1,23 +1,15 @@
 // Electron's transport, driven through a bridge shaped exactly as src/preload/index.ts builds
 // window.api (one function per operation returning main's envelope, plus onEvent), here carried
 // by direct calls into a real studio instead of IPC.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError, createClient, opNames, type ApiEvent, type Envelope } from '../../../shared/rpc';
-import {
-  createTestStudio,
-  makePhotoFolder,
-  type TestStudio,
-} from '../../../../test/fixtures/renderer-studio';
+import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { createPreloadTransport, type PreloadBridge } from './preload-transport';
 
 let studio: TestStudio;
 
-beforeEach(async () => {
-  studio = await createTestStudio();
-});
-
-afterEach(async () => {
-  await studio.close();
+eachTestStudio((created) => {
+  studio = created;
 });
 
 function bridgeTo(studio: TestStudio): PreloadBridge {

@@ -1,24 +1,16 @@
 // The project store against a real studio: real SQLite project files in a temp folder.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../../shared/rpc';
-import {
-  createTestStudio,
-  makePhotoFolder,
-  type TestStudio,
-} from '../../../../test/fixtures/renderer-studio';
+import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { ProjectStore } from './project.svelte';
 
 let studio: TestStudio;
 let store: ProjectStore;
 
-beforeEach(async () => {
-  studio = await createTestStudio();
+eachTestStudio((created) => {
+  studio = created;
   store = new ProjectStore(studio.api);
-});
-
-afterEach(async () => {
-  store.dispose();
-  await studio.close();
+  return () => store.dispose();
 });
 
 describe('the project store', () => {

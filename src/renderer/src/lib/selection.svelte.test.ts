@@ -1,8 +1,8 @@
 // The grid's selection against a real studio and real VOC photos: click, Ctrl+click, Shift+click,
 // select all in a filter, and adding or removing a class over the selection as one undoable action.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
-  createTestStudio,
+  eachTestStudio,
   makePhotoFolder,
   type PhotoFolder,
   type TestStudio,
@@ -22,8 +22,8 @@ let photos: PhotoFolder;
 let images: ImageSummary[];
 let classes: ClassInfo[];
 
-beforeEach(async () => {
-  studio = await createTestStudio();
+eachTestStudio(async (created) => {
+  studio = created;
   library = new LibraryStore(studio.api, { pageSize: 10 });
   selection = new SelectionStore(studio.api, library);
   await studio.api.createProject({ path: studio.projectPath });
@@ -34,12 +34,10 @@ beforeEach(async () => {
   await vi.waitFor(() => expect(library.loading).toBe(false), patience);
   images = (await studio.api.listImages({ limit: 100 })).images;
   classes = await studio.api.listClasses({});
-});
-
-afterEach(async () => {
-  selection.dispose();
-  library.dispose();
-  await studio.close();
+  return () => {
+    selection.dispose();
+    library.dispose();
+  };
 });
 
 const ids = (from: number, to: number) => images.slice(from, to + 1).map((image) => image.id);

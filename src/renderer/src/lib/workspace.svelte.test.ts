@@ -1,10 +1,11 @@
 // The workspace store against a real studio: real VOC photos, the twenty VOC classes, pre-labels
 // and class maps from the default model pack, and every label command checked in the database.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClassInfo, ImageSummary, Label } from '../../../shared/contract';
-import { createClient, type Api } from '../../../shared/rpc';
+import { createClient } from '../../../shared/rpc';
 import {
-  createTestStudio,
+  eachTestStudio,
+  jobEnd,
   makePhotoFolder,
   vocClasses as readVocClasses,
   type TestStudio,
@@ -20,13 +21,9 @@ let classes: ClassInfo[];
 /** Photos in the workspace's order (by name). */
 let images: ImageSummary[];
 
-beforeEach(async () => {
-  studio = await createTestStudio();
-});
-
-afterEach(async () => {
-  store?.dispose();
-  await studio.close();
+eachTestStudio((created) => {
+  studio = created;
+  return () => store?.dispose();
 });
 
 /** A project with the VOC classes and `count` real photos, pre-labelled when asked. */
@@ -37,19 +34,12 @@ async function project(count: number, { prelabel = false } = {}): Promise<void> 
   classes = await api.listClasses({});
   const photos = await makePhotoFolder(studio.dir, { count });
   const job = await api.startImport({ folder: photos.folder });
-  await waitForJob(api, job.id);
+  expect((await jobEnd(api, job.id)).status).toBe('done');
   if (prelabel) {
     const run = await api.startPrelabel({ provider: 'cpu' });
-    await waitForJob(api, run.id);
+    expect((await jobEnd(api, run.id)).status).toBe('done');
   }
   images = (await api.listImages({})).images;
-}
-
-async function waitForJob(api: Api, jobId: number): Promise<void> {
-  await vi.waitFor(async () => {
-    const job = (await api.listJobs({})).find((candidate) => candidate.id === jobId);
-    expect(job?.status).toBe('done');
-  }, patience);
 }
 
 function open(options: ConstructorParameters<typeof WorkspaceStore>[1] = {}): WorkspaceStore {
