@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { UnreadablePhoto } from '../library/photo';
+import { UnreadablePhoto, uprightSize } from '../library/photo';
 
 export interface ModelInput {
   side: number;
@@ -30,8 +30,8 @@ export async function photoPixels(
     const image = sharp(path, { failOn: 'error' }).rotate();
     let frame = wholeFrame;
     if (resize === 'letterbox') {
-      const { width = side, height = side, orientation = 1 } = await image.metadata();
-      const [w, h] = orientation >= 5 ? [height, width] : [width, height];
+      const { width = side, height = side, orientation } = await image.metadata();
+      const { width: w, height: h } = uprightSize({ width, height, orientation });
       const scale = Math.min(side / w, side / h);
       const [fw, fh] = [Math.round(w * scale) / side, Math.round(h * scale) / side];
       frame = { left: (1 - fw) / 2, top: (1 - fh) / 2, width: fw, height: fh };

@@ -61,14 +61,24 @@ export async function decodePhoto(bytes: Buffer): Promise<DecodedPhoto> {
   } catch (error) {
     throw new UnreadablePhoto(`damaged image data: ${cleanSharpMessage(error)}`);
   }
+  return {
+    format: metadata.format,
+    ...uprightSize(metadata),
+    orientation: metadata.orientation ?? 1,
+    thumbnail,
+  };
+}
+
+/** A photo's size as it is seen: EXIF orientations 5 to 8 turn it a quarter, swapping the sides. */
+export function uprightSize<T>(metadata: { width: T; height: T; orientation?: number }): {
+  width: T;
+  height: T;
+} {
   const orientation = metadata.orientation ?? 1;
   const swapped = orientation >= 5 && orientation <= 8;
   return {
-    format: metadata.format,
     width: swapped ? metadata.height : metadata.width,
     height: swapped ? metadata.width : metadata.height,
-    orientation,
-    thumbnail,
   };
 }
 
