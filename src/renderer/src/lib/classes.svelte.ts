@@ -36,8 +36,7 @@ export class ClassStore {
   constructor(api: Api) {
     this.#api = api;
     this.#stop = api.onEvent((event) => {
-      // An import with a labels CSV creates the classes it names without a classes event.
-      if (event.type === 'classes' || (event.type === 'job' && event.job.status !== 'running')) {
+      if (event.type === 'classes') {
         void this.load();
       } else if (event.type === 'project') {
         this.#reads += 1;
