@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorize, decodeClassMaps, overlaySize, viridis } from './class-map';
+import { colorize, decodeClassMaps, viridis } from './class-map';
 
 /** base64 of `bytes`, as main writes a map's values. */
 function base64(bytes: number[]): string {
@@ -58,11 +58,5 @@ describe('class maps for the viewer', () => {
     expect(pixels).toHaveLength(16);
     expect([...pixels.slice(0, 4)]).toEqual([0x44, 0x01, 0x54, 255]);
     expect([...pixels.slice(4, 8)]).toEqual([0xfd, 0xe7, 0x25, 255]);
-  });
-
-  it('sizes the overlay canvas like the photo, at most 1024 px a side', () => {
-    expect(overlaySize(500, 375)).toEqual({ width: 500, height: 375 });
-    expect(overlaySize(4000, 3000)).toEqual({ width: 1024, height: 768 });
-    expect(overlaySize(1000, 3000)).toEqual({ width: 341, height: 1024 });
   });
 });

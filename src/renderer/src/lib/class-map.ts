@@ -74,31 +74,3 @@ export function colorize(map: ClassMap, table: Uint8Array = viridis): Uint8Clamp
   }
   return pixels;
 }
-
-/**
- * Draws `map` over the whole of `canvas`: coloured at its own size, then scaled up with the
- * browser's image smoothing, so the cells blend instead of showing as blocks. Bilinear ('medium'):
- * each cell's centre keeps its colour and nothing is brighter than the map's peak, which a cubic
- * filter ('high') would blur away from a single strongest cell.
- */
-export function drawClassMap(canvas: HTMLCanvasElement, map: ClassMap): void {
-  const cells = document.createElement('canvas');
-  cells.width = map.size;
-  cells.height = map.size;
-  cells.getContext('2d')!.putImageData(new ImageData(colorize(map), map.size, map.size), 0, 0);
-  const context = canvas.getContext('2d')!;
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  context.imageSmoothingEnabled = true;
-  context.imageSmoothingQuality = 'medium';
-  context.drawImage(cells, 0, 0, canvas.width, canvas.height);
-}
-
-/** A canvas for an overlay on a photo of `width` × `height`: its shape, at most `longest` px a side. */
-export function overlaySize(
-  width: number,
-  height: number,
-  longest = 1024,
-): { width: number; height: number } {
-  const scale = Math.min(1, longest / Math.max(width, height, 1));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
-}
