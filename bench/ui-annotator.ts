@@ -11,7 +11,7 @@
 //
 // The projects are built beforehand by a studio of their own (import, and pre-labeling for one
 // of them), so that no job runs while keys are timed; the page then opens each project.
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
@@ -20,8 +20,13 @@ import { shownState } from '../src/shared/labels';
 import { createClient, type Api } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
-import { rendererDir, vocImages } from '../test/fixtures/paths';
-import { vocClasses as readVocClasses, vocPhotoNames, vocTruth } from '../test/fixtures/voc';
+import { rendererDir } from '../test/fixtures/paths';
+import {
+  copyVocPhotoFiles,
+  vocClasses as readVocClasses,
+  vocPhotoNames,
+  vocTruth,
+} from '../test/fixtures/voc';
 import { launchChromium, newPage, timeLabelKeys } from '../test/fixtures/browser';
 
 const photoCount = 100;
@@ -31,9 +36,7 @@ const vocClasses = await readVocClasses();
 
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-ui-'));
 const folder = join(dir, 'photos');
-await mkdir(folder);
-const names = await vocPhotoNames(photoCount);
-await Promise.all(names.map((name) => copyFile(join(vocImages, name), join(folder, name))));
+await copyVocPhotoFiles(folder, await vocPhotoNames(photoCount));
 const truth = await vocTruth();
 const projects = { with: join(dir, 'with.sqlite'), without: join(dir, 'without.sqlite') };
 await buildProject(projects.with, true);

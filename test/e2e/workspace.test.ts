@@ -3,30 +3,28 @@
 // after the import; then labeling with the keyboard alone, checking the database through the API
 // after every key, the dog overlay's peak against the dog's box from the VOC XML, "all classes"
 // mode, zoom, and the shortcut sheet. (The times of switching photo or class: npm run bench:ui.)
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
 import { shownState } from '../../src/shared/labels';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
-import { repoRoot, vocImages } from '../fixtures/paths';
-import { vocBoxes, vocClasses as readVocClasses, vocTruth } from '../fixtures/workspace';
+import { repoRoot } from '../fixtures/paths';
+import {
+  copyVocPhotoFiles,
+  vocBoxes,
+  vocClasses as readVocClasses,
+  vocDogPhotos,
+  vocPhotoNames,
+  vocTruth,
+} from '../fixtures/voc';
 import { startE2eApp } from '../fixtures/e2e';
 
 const screenshots = join(repoRoot, 'test-results', 'e2e');
 const slow = { timeout: 60_000 };
 const vocClasses = await readVocClasses();
-/** Six photos in file order, then four with dogs: ten, in the workspace's (name) order. */
-const dogPhotos = ['000171.jpg', '000537.jpg', '000656.jpg', '000919.jpg'];
-const photoNames = [
-  '000005.jpg',
-  '000009.jpg',
-  '000012.jpg',
-  '000026.jpg',
-  '000033.jpg',
-  '000044.jpg',
-  ...dogPhotos,
-];
+/** The first six photos in file order, then four with dogs: ten, in the workspace's (name) order. */
+const photoNames = [...(await vocPhotoNames(6)), ...vocDogPhotos];
 
 const { dir, api, host, page, problems } = await startE2eApp('workspace');
 let classes: ClassInfo[];
@@ -35,8 +33,7 @@ const ids = new Map<string, number>();
 
 beforeAll(async () => {
   const folder = join(dir, 'photos');
-  await mkdir(folder);
-  await Promise.all(photoNames.map((name) => copyFile(join(vocImages, name), join(folder, name))));
+  await copyVocPhotoFiles(folder, photoNames);
 
   await page.goto(host.openUrl);
   await api.createProject({ path: join(dir, 'workspace.sqlite') });
@@ -293,7 +290,7 @@ describe('the labeling workspace', () => {
 
   it("overlays the dog's class map so that it peaks inside the dog's box, on each photo with a dog", async () => {
     const dog = classId('dog');
-    for (const [index, name] of dogPhotos.entries()) {
+    for (const [index, name] of vocDogPhotos.entries()) {
       while ((await dialog().getByRole('heading', { level: 2 }).textContent()) !== name) {
         await switched('ArrowRight', 'photo');
       }
@@ -332,7 +329,7 @@ describe('the labeling workspace', () => {
   });
 
   it("'m' marks each predicted class's peak with its name; 'v' turns the overlay off and on", async () => {
-    const name = dogPhotos.at(-1)!;
+    const name = vocDogPhotos.at(-1)!;
     await showing(name);
     await switched('m', 'class');
     expect(await stage().getAttribute('data-mode')).toBe('all-classes');

@@ -2,8 +2,14 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
-import { vocImages } from '../../../test/fixtures/paths';
-import { copyVocPhotos, tempDir, vocBoxes, vocTruth } from '../../../test/fixtures/workspace';
+import {
+  copyVocPhotoFiles,
+  copyVocPhotos,
+  tempDir,
+  vocBoxes,
+  vocDogPhotos,
+  vocTruth,
+} from '../../../test/fixtures/workspace';
 import { defaultPackDir } from '../models/default-pack';
 
 async function prelabelled(count: number) {
@@ -149,9 +155,7 @@ describe('a stored class map', () => {
   it('peaks inside the object’s box from the VOC annotation, letterbox border cut away', async () => {
     const context = await newStudio();
     const folder = join(context.dir, 'dogs');
-    await mkdir(folder);
-    const photos = ['000171.jpg', '000537.jpg', '000656.jpg', '000919.jpg'];
-    for (const photo of photos) await copyFile(join(vocImages, photo), join(folder, photo));
+    await copyVocPhotoFiles(folder, vocDogPhotos);
     await importAndWait(context.api, folder);
     const dog = await context.api.createClass({ name: 'dog' });
     await prelabelAndWait(context.api);
