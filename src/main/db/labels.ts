@@ -52,29 +52,17 @@ export function writeImportedLabels(
   labels: readonly ImportedLabel[],
   jobId: number,
 ): ImportedLabelsOutcome {
-  const existing = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
-  const upsert = db.prepare(
-    `INSERT INTO labels (image_id, class_id, state, source, at) VALUES (@imageId, @classId, @state, 'imported', @at)
-     ON CONFLICT (image_id, class_id) DO UPDATE SET state = excluded.state, source = excluded.source, at = excluded.at`,
-  );
-  const event = db.prepare(
-    `INSERT INTO label_events (image_id, class_id, old_state, old_source, new_state, source, job_id, at)
-     VALUES (@imageId, @classId, @old, @oldSource, @state, 'imported', @jobId, @at)`,
-  );
+  const labelsOf = labelWriter(db);
   const outcome: ImportedLabelsOutcome = { written: 0, humanKept: 0 };
   db.transaction(() => {
     const at = now();
     for (const label of labels) {
-      const current = existing.get(label.imageId, label.classId) as
-        { state: LabelState; source: LabelSource } | undefined;
+      const current = labelsOf.read(label.imageId, label.classId);
       if (current && humanSources.includes(current.source)) {
         if (current.state !== label.state) outcome.humanKept += 1;
         continue;
       }
-      if (current?.state === label.state) continue;
-      upsert.run({ ...label, at });
-      event.run({ ...label, old: current?.state ?? null, oldSource: current?.source ?? null, jobId, at });
-      outcome.written += 1;
+      if (labelsOf.write({ ...label, source: 'imported' }, { jobId }, at, current)) outcome.written += 1;
     }
   })();
   return outcome;
@@ -112,6 +100,7 @@ export interface LabelChange {
 }
 
 export interface ActionOutcome {
+  description: string;
   /** The undoable action recorded, or null when nothing changed. */
   actionId: number | null;
   changed: number;
@@ -127,6 +116,9 @@ interface EventRow {
   source: LabelSource;
 }
 
+type StoredLabel = { state: LabelState; source: LabelSource };
+
+/** Reads and sets single labels; every change gets its label_events row, made by an action or a job. */
 function labelWriter(db: Db) {
   const current = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
   const upsert = db.prepare(
@@ -135,13 +127,17 @@ function labelWriter(db: Db) {
   );
   const remove = db.prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?');
   const event = db.prepare(
-    `INSERT INTO label_events (image_id, class_id, old_state, old_source, new_state, source, action_id, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO label_events (image_id, class_id, old_state, old_source, new_state, source, action_id, job_id, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  /** Sets one label, with its event; false when it already was so. */
-  return (change: LabelChange, actionId: number | null, at: string): boolean => {
-    const before = current.get(change.imageId, change.classId) as
-      { state: LabelState; source: LabelSource } | undefined;
+  const read = (imageId: number, classId: number) => current.get(imageId, classId) as StoredLabel | undefined;
+  /** Sets one label, with its event; false when it already was so. `before`: the label as read. */
+  const write = (
+    change: LabelChange,
+    by: { actionId?: number | null; jobId?: number },
+    at: string,
+    before = read(change.imageId, change.classId),
+  ): boolean => {
     if (before?.state === change.state && before.source === change.source) return false;
     if (!before && change.state === null) return false;
     if (change.state === null) remove.run(change.imageId, change.classId);
@@ -153,11 +149,13 @@ function labelWriter(db: Db) {
       before?.source ?? null,
       change.state,
       change.source,
-      actionId,
+      by.actionId ?? null,
+      by.jobId ?? null,
       at,
     );
     return true;
   };
+  return { read, write };
 }
 
 /**
@@ -170,7 +168,7 @@ export function applyLabelChanges(
   changes: readonly LabelChange[],
   { undoable = true } = {},
 ): ActionOutcome {
-  const write = labelWriter(db);
+  const labelsOf = labelWriter(db);
   return db.transaction((): ActionOutcome => {
     const at = now();
     const actionId = undoable
@@ -182,18 +180,18 @@ export function applyLabelChanges(
     const imageIds = new Set<number>();
     let changed = 0;
     for (const change of changes) {
-      if (!write(change, actionId, at)) continue;
+      if (!labelsOf.write(change, { actionId }, at)) continue;
       imageIds.add(change.imageId);
       changed += 1;
     }
     if (actionId !== null && changed === 0) db.prepare('DELETE FROM actions WHERE id = ?').run(actionId);
     else if (actionId !== null)
       db.prepare(`UPDATE actions SET state = 'discarded' WHERE state = 'undone'`).run();
-    return { actionId: changed > 0 ? actionId : null, changed, imageIds: [...imageIds] };
+    return { description, actionId: changed > 0 ? actionId : null, changed, imageIds: [...imageIds] };
   })();
 }
 
-export interface UndoOutcome {
+interface UndoOutcome {
   description: string;
   imageIds: number[];
 }
@@ -209,7 +207,7 @@ export function redoLastAction(db: Db): UndoOutcome | null {
 }
 
 function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
-  const write = labelWriter(db);
+  const labelsOf = labelWriter(db);
   return db.transaction((): UndoOutcome | null => {
     const action = db
       .prepare(
@@ -228,7 +226,7 @@ function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
     const at = now();
     for (const event of events) {
       const back = direction === 'undo';
-      write(
+      labelsOf.write(
         {
           imageId: event.image_id,
           classId: event.class_id,
@@ -236,7 +234,7 @@ function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
           // A label going back to unknown has no source; its event records who made it so.
           source: back ? (event.old_source ?? event.source) : event.source,
         },
-        null,
+        {},
         at,
       );
     }
