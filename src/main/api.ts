@@ -13,7 +13,7 @@ import {
   reorderClasses,
   updateClass,
 } from './db/classes';
-import { applyLabelChanges, redoLastAction, undoLastAction } from './db/labels';
+import { applyLabelChanges, redoLastAction, undoLastAction, type ActionOutcome } from './db/labels';
 import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
 import { listJobs } from './db/jobs';
@@ -73,11 +73,9 @@ export function createStudio(): Studio {
     return next?.info() ?? null;
   };
 
-  const labelsChanged = <T extends { imageIds: number[]; changed: number; description: string }>(
-    outcome: T,
-  ) => {
-    if (outcome.imageIds.length > 0) publish({ type: 'labels', imageIds: outcome.imageIds });
-    return { description: outcome.description, changed: outcome.changed, imageIds: outcome.imageIds };
+  const labelsChanged = ({ description, changed, imageIds }: Omit<ActionOutcome, 'actionId'>) => {
+    if (imageIds.length > 0) publish({ type: 'labels', imageIds });
+    return { description, changed, imageIds };
   };
   const replayed = (outcome: { description: string; imageIds: number[] } | null) =>
     outcome && labelsChanged({ ...outcome, changed: outcome.imageIds.length });
@@ -137,14 +135,13 @@ export function createStudio(): Studio {
       if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
       const text =
         description ?? (changes.length === 1 ? 'change a label' : `change ${changes.length} labels`);
-      return labelsChanged({
-        ...applyLabelChanges(
+      return labelsChanged(
+        applyLabelChanges(
           db,
           text,
           changes.map((change) => ({ ...change, source: 'human' as const })),
         ),
-        description: text,
-      });
+      );
     },
     acceptPredictions: async ({ imageIds }) =>
       labelsChanged(acceptPredictions(requireOpen().project, imageIds)),

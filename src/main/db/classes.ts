@@ -47,7 +47,7 @@ export function listClasses(db: Db, { includeArchived = false } = {}): ClassInfo
   return rows.map(fromRow);
 }
 
-export function getClass(db: Db, id: number): ClassInfo {
+function getClass(db: Db, id: number): ClassInfo {
   const row = db.prepare(`SELECT ${columns} FROM classes WHERE id = ? AND deleted_at IS NULL`).get(id) as
     ClassRow | undefined;
   if (!row) throw new ApiError('not_found', `no class ${id}`);
@@ -133,7 +133,7 @@ export function createClass(
   })();
 }
 
-export interface ClassUpdate {
+interface ClassUpdate {
   name?: string;
   color?: string;
   hotkey?: string | null;
@@ -183,7 +183,7 @@ export function reorderClasses(db: Db, order: readonly number[]): void {
  * `into` keeps its label, or takes `from`'s. `from` is then deleted (its id is never reused). A
  * class operation, confirmed before it runs, so not one that Ctrl+Z undoes; its label_events stay.
  */
-export function mergeClasses(db: Db, from: number, into: number): ActionOutcome & { description: string } {
+export function mergeClasses(db: Db, from: number, into: number): ActionOutcome {
   if (from === into) throw new ApiError('bad_input', 'a class cannot be merged into itself');
   return db.transaction(() => {
     const source = getClass(db, from);
@@ -215,6 +215,6 @@ export function mergeClasses(db: Db, from: number, into: number): ActionOutcome 
     const description = `merge "${source.name}" into "${target.name}"`;
     const outcome = applyLabelChanges(db, description, changes, { undoable: false });
     db.prepare('UPDATE classes SET deleted_at = ?, hotkey = NULL WHERE id = ?').run(now(), from);
-    return { ...outcome, description };
+    return outcome;
   })();
 }

@@ -1,4 +1,4 @@
-import type { ImageFilter, ImageSort, ImageSummary, OpOutput } from '../../shared/contract';
+import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, OpOutput } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { listClasses } from '../db/classes';
 import { countMatching, imagePage, imagesById, matchingIds, type ImageQuery } from '../db/images';
@@ -8,9 +8,12 @@ import { projectClassMapping, type ClassMappingEntry } from '../inference/class-
 import type { Project } from '../project';
 
 /** The active model and the project classes it predicts, if the project has a model yet. */
-export function projectModel(project: Project): { model: ModelRecord; mapping: ClassMappingEntry[] } | null {
+export function projectModel(
+  project: Project,
+  classes: readonly ClassInfo[] = listClasses(project.db),
+): { model: ModelRecord; mapping: ClassMappingEntry[] } | null {
   const model = activeModel(project.db);
-  return model ? { model, mapping: projectClassMapping(listClasses(project.db), model.classes) } : null;
+  return model ? { model, mapping: projectClassMapping(classes, model.classes) } : null;
 }
 
 type ActiveModel = ReturnType<typeof projectModel>;

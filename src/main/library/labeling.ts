@@ -1,13 +1,12 @@
 // What the annotator's keys do to labels, beyond toggling one class: accepting the model's
 // pre-labels, rejecting what is left, or both at once (confirming the photo). Each is one
 // undoable action.
+import type { ClassInfo } from '../../shared/contract';
 import { listClasses } from '../db/classes';
 import { labelsForImages, applyLabelChanges, type ActionOutcome, type LabelChange } from '../db/labels';
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';
-
-type Outcome = ActionOutcome & { description: string };
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 const key = (imageId: number, classId: number) => `${imageId}:${classId}`;
@@ -22,10 +21,15 @@ function knownLabels(project: Project, imageIds: readonly number[]): Set<string>
 }
 
 /** Unknown classes the model gives at least their threshold, as positive (`accepted`); adds them to `known`. */
-function preLabelChanges(project: Project, imageIds: readonly number[], known: Set<string>): LabelChange[] {
-  const active = projectModel(project);
+function preLabelChanges(
+  project: Project,
+  classes: readonly ClassInfo[],
+  imageIds: readonly number[],
+  known: Set<string>,
+): LabelChange[] {
+  const active = projectModel(project, classes);
   if (!active) return [];
-  const thresholds = new Map(listClasses(project.db).map((c) => [c.id, c.threshold]));
+  const thresholds = new Map(classes.map((c) => [c.id, c.threshold]));
   const scores = predictionScores(project.db, active.model.id, imageIds);
   const changes: LabelChange[] = [];
   for (const imageId of imageIds) {
@@ -41,8 +45,11 @@ function preLabelChanges(project: Project, imageIds: readonly number[], known: S
 }
 
 /** Every class not in `known`, as negative: the person has seen them all. */
-function restChanges(project: Project, imageIds: readonly number[], known: Set<string>): LabelChange[] {
-  const classes = listClasses(project.db);
+function restChanges(
+  classes: readonly ClassInfo[],
+  imageIds: readonly number[],
+  known: Set<string>,
+): LabelChange[] {
   return imageIds.flatMap((imageId) =>
     classes
       .filter((c) => !known.has(key(imageId, c.id)))
@@ -50,29 +57,31 @@ function restChanges(project: Project, imageIds: readonly number[], known: Set<s
   );
 }
 
-function apply(project: Project, description: string, changes: LabelChange[]): Outcome {
-  return { ...applyLabelChanges(project.db, description, changes), description };
-}
-
 /** Every pre-label at or above its class's threshold becomes positive (`accepted`) where the class is unknown. */
-export function acceptPredictions(project: Project, imageIds: readonly number[]): Outcome {
-  const changes = preLabelChanges(project, imageIds, knownLabels(project, imageIds));
-  return apply(project, `accept pre-labels on ${plural(imageIds.length, 'photo')}`, changes);
+export function acceptPredictions(project: Project, imageIds: readonly number[]): ActionOutcome {
+  const known = knownLabels(project, imageIds);
+  const changes = preLabelChanges(project, listClasses(project.db), imageIds, known);
+  return applyLabelChanges(project.db, `accept pre-labels on ${plural(imageIds.length, 'photo')}`, changes);
 }
 
 /** Every class still unknown on the photos becomes negative. */
-export function rejectUnlabelled(project: Project, imageIds: readonly number[]): Outcome {
-  const changes = restChanges(project, imageIds, knownLabels(project, imageIds));
-  return apply(project, `mark the rest negative on ${plural(imageIds.length, 'photo')}`, changes);
+export function rejectUnlabelled(project: Project, imageIds: readonly number[]): ActionOutcome {
+  const changes = restChanges(listClasses(project.db), imageIds, knownLabels(project, imageIds));
+  return applyLabelChanges(
+    project.db,
+    `mark the rest negative on ${plural(imageIds.length, 'photo')}`,
+    changes,
+  );
 }
 
 /**
  * The photos are done: pre-labels are accepted and every other unknown class becomes negative, in
  * one action, so one undo takes the whole confirmation back. Labels a person set stay as they are.
  */
-export function confirmPhotos(project: Project, imageIds: readonly number[]): Outcome {
+export function confirmPhotos(project: Project, imageIds: readonly number[]): ActionOutcome {
+  const classes = listClasses(project.db);
   const known = knownLabels(project, imageIds);
-  const accepted = preLabelChanges(project, imageIds, known);
-  const changes = [...accepted, ...restChanges(project, imageIds, known)];
-  return apply(project, `confirm ${plural(imageIds.length, 'photo')}`, changes);
+  const accepted = preLabelChanges(project, classes, imageIds, known);
+  const changes = [...accepted, ...restChanges(classes, imageIds, known)];
+  return applyLabelChanges(project.db, `confirm ${plural(imageIds.length, 'photo')}`, changes);
 }
