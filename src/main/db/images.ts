@@ -83,7 +83,7 @@ const probabilityHex = [4, 3, 2, 1].map((byte) => `hex(substr(p.scores, @byte + 
  * The bit pattern, as probabilityHex writes it, of the float32 nearest `bound` on the side that
  * keeps the comparison exact: the smallest float32 ≥ bound ('up'), the largest ≤ it ('down').
  */
-export function float32Hex(bound: number, side: 'up' | 'down'): string {
+function float32Hex(bound: number, side: 'up' | 'down'): string {
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, bound);
   let bits = view.getUint32(0);
