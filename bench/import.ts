@@ -18,6 +18,7 @@ import { insertPredictions, type NewPrediction } from '../src/main/db/prediction
 import { defaultPackInfo } from '../src/main/inference/model-host';
 import type { ImageFilter, ImageSort } from '../src/shared/contract';
 import { vocImages, vocLabels } from '../test/fixtures/paths';
+import { jobDone } from '../test/fixtures/wait';
 
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-'));
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -37,12 +38,7 @@ async function benchImport() {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   const started = performance.now();
   const job = await api.startImport({ folder: vocImages, labelsCsv: vocLabels });
-  await new Promise<void>((resolve) =>
-    api.onEvent(
-      (event) =>
-        event.type === 'job' && event.job.id === job.id && event.job.status !== 'running' && resolve(),
-    ),
-  );
+  await jobDone(api, job.id);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const report = await api.getImportReport({ jobId: job.id });

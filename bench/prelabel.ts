@@ -20,6 +20,7 @@ import { scanFolder } from '../src/main/library/scan';
 import { centernetTensors } from '../src/main/models/default-pack';
 import { vocImages, vocLabels } from '../test/fixtures/paths';
 import { loadCenternetInTfjs } from '../test/fixtures/tfjs';
+import { jobDone } from '../test/fixtures/wait';
 
 const { values } = parseArgs({
   options: { ep: { type: 'string', default: 'cpu' }, 'tfjs-photos': { type: 'string', default: '24' } },
@@ -53,10 +54,10 @@ async function benchEndToEnd(): Promise<number> {
   const api = createClient(studio);
   await api.createProject({ path: join(dir, 'voc.sqlite') });
   const imported = await api.startImport({ folder: vocImages, labelsCsv: vocLabels });
-  await ended(api, imported.id);
+  await jobDone(api, imported.id);
   const started = performance.now();
   const job = await api.startPrelabel({ provider });
-  await ended(api, job.id);
+  await jobDone(api, job.id);
   const seconds = (performance.now() - started) / 1000;
   const report = await api.getPrelabelReport({ jobId: job.id });
   const evaluation = await api.evaluate({ split: 'all' });
@@ -119,15 +120,4 @@ async function benchTfjs(pixels: Uint8Array[]): Promise<number> {
     `tfjs ${tf.version.tfjs} on ${tf.getBackend()} (same model, ${pixels.length} photos): ${rate.toFixed(2)} photos/s`,
   );
   return rate;
-}
-
-function ended(api: ReturnType<typeof createClient>, jobId: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stop = api.onEvent((event) => {
-      if (event.type !== 'job' || event.job.id !== jobId || event.job.status === 'running') return;
-      stop();
-      if (event.job.status === 'done') resolve();
-      else reject(new Error(`job ${jobId} ${event.job.status}: ${event.job.error}`));
-    });
-  });
 }

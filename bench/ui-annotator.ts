@@ -15,9 +15,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
-import type { ClassInfo, ImageSummary, JobInfo } from '../src/shared/contract';
+import type { ClassInfo, ImageSummary } from '../src/shared/contract';
 import { shownState } from '../src/shared/labels';
-import { createClient, type Api } from '../src/shared/rpc';
+import { createClient } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir } from '../test/fixtures/paths';
@@ -28,6 +28,7 @@ import {
   vocTruth,
 } from '../test/fixtures/voc';
 import { launchChromium, newPage, timeLabelKeys } from '../test/fixtures/browser';
+import { jobDone, until } from '../test/fixtures/wait';
 
 const photoCount = 100;
 /** How many times the switch timings press →. */
@@ -87,15 +88,11 @@ async function buildProject(path: string, prelabel: boolean): Promise<void> {
   try {
     await direct.createProject({ path });
     for (const name of vocClasses) await direct.createClass({ name });
-    await finished(direct, await direct.startImport({ folder }));
-    if (prelabel) await finished(direct, await direct.startPrelabel({ provider: 'auto' }));
+    await jobDone(direct, (await direct.startImport({ folder })).id);
+    if (prelabel) await jobDone(direct, (await direct.startPrelabel({ provider: 'auto' })).id);
   } finally {
     await builder.close();
   }
-}
-
-async function finished(direct: Api, job: JobInfo): Promise<void> {
-  await until(async () => (await direct.listJobs({})).some((j) => j.id === job.id && j.status === 'done'));
 }
 
 /**
@@ -212,12 +209,4 @@ function spread(values: number[]): string {
 function quantile(values: number[], q: number): string {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
-}
-
-async function until(condition: () => Promise<boolean>, timeout = 180_000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -14,11 +14,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createClient, type Api } from '../src/shared/rpc';
+import { createClient } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages, vocLabels } from '../test/fixtures/paths';
 import { launchChromium, newPage } from '../test/fixtures/browser';
+import { jobDone, until } from '../test/fixtures/wait';
 
 const { values: options } = parseArgs({
   options: {
@@ -45,12 +46,12 @@ try {
 async function buildProject(): Promise<void> {
   await api.createProject({ path: join(dir, 'grid.sqlite') });
   let started = performance.now();
-  await runJob(api, await api.startImport({ folder: vocImages, labelsCsv: vocLabels }));
+  await jobDone(api, (await api.startImport({ folder: vocImages, labelsCsv: vocLabels })).id);
   const voc = (await api.listImages({ limit: 1 })).total;
   console.log(`project: ${voc} VOC photos with labels.csv imported in ${seconds(started)} s`);
   if (options.prelabel) {
     started = performance.now();
-    await runJob(api, await api.startPrelabel({ provider: 'auto' }));
+    await jobDone(api, (await api.startPrelabel({ provider: 'auto' })).id);
     console.log(`project: VOC photos pre-labelled in ${seconds(started)} s`);
   }
 
@@ -61,7 +62,7 @@ async function buildProject(): Promise<void> {
   console.log(`project: ${count} synthetic JPEGs written in ${seconds(started)} s`);
   started = performance.now();
   const job = await api.startImport({ folder });
-  await runJob(api, job);
+  await jobDone(api, job.id);
   const report = await api.getImportReport({ jobId: job.id });
   const total = (await api.listImages({ limit: 1 })).total;
   console.log(
@@ -228,22 +229,4 @@ function report(label: string, run: ScrollRun): void {
       `${frames.filter((f) => f > 17.5).length} frames over 16.7 ms, ${frames.filter((f) => f > 34).length} over 33 ms; ` +
       `at most ${run.maxTiles} tiles in the DOM; ${run.blankFrames} frames with a tile waiting for its page`,
   );
-}
-
-async function runJob(client: Api, job: { id: number }): Promise<void> {
-  await until(async () => {
-    const found = (await client.listJobs({})).find((candidate) => candidate.id === job.id);
-    if (found && found.status !== 'running' && found.status !== 'done') {
-      throw new Error(`job ${job.id} ${found.status}: ${found.error}`);
-    }
-    return found?.status === 'done';
-  }, 1_800_000);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
