@@ -1,6 +1,7 @@
 // A photo's class maps as the viewer draws them: decoded from the contract's base64 bytes, coloured
 // with viridis (perceptually uniform, lighter where the model sees more of the class).
 import type { ClassMaps } from '../../../shared/contract';
+import type { Api } from '../../../shared/rpc';
 
 export interface ClassMap {
   classId: number;
@@ -21,6 +22,44 @@ export function decodeClassMaps(answer: ClassMaps): ClassMap[] {
     }
     return { classId: map.classId, probability: map.probability, peak: map.peak, size: answer.size, values };
   });
+}
+
+/**
+ * The decoded class maps of the photos viewed last, at most `size` of them, read as they are asked
+ * for. A failed read is not kept: the photo may be predicted by the next run.
+ */
+export class ClassMapCache {
+  readonly #api: Pick<Api, 'getClassMaps'>;
+  readonly #size: number;
+  /** By photo id, the one asked for last at the end. */
+  readonly #maps = new Map<number, Promise<ClassMap[]>>();
+
+  constructor(api: Pick<Api, 'getClassMaps'>, size: number) {
+    this.#api = api;
+    this.#size = size;
+  }
+
+  /** The photo's maps, strongest class first; fails when the photo has no prediction. */
+  get(imageId: number): Promise<ClassMap[]> {
+    let maps = this.#maps.get(imageId);
+    if (maps) {
+      this.#maps.delete(imageId);
+    } else {
+      maps = this.#api.getClassMaps({ imageId }).then(decodeClassMaps);
+      const asked = maps;
+      asked.catch(() => {
+        if (this.#maps.get(imageId) === asked) this.#maps.delete(imageId);
+      });
+      if (this.#maps.size >= this.#size) this.#maps.delete(this.#maps.keys().next().value!);
+    }
+    this.#maps.set(imageId, maps);
+    return maps;
+  }
+
+  /** Forgets every map: photos predicted again, by a newer model, may have others. */
+  clear(): void {
+    this.#maps.clear();
+  }
 }
 
 function fromBase64(text: string): Uint8Array {

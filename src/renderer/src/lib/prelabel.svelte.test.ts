@@ -223,7 +223,7 @@ describe('the pre-label store', () => {
     const mapped = new Set(model.mapping.map((entry) => entry.classId));
     const page = await studio.api.listImages({});
     for (const image of page.images) {
-      const maps = await store.classMaps(image.id);
+      const maps = await store.classMaps.get(image.id);
       expect(maps.length).toBeGreaterThan(0);
       for (const map of maps) {
         expect(mapped.has(map.classId)).toBe(true);
@@ -241,7 +241,7 @@ describe('the pre-label store', () => {
     }
     // Asked again, the same decoded maps come back without another request.
     const first = page.images[0]!.id;
-    expect(await store.classMaps(first)).toBe(await store.classMaps(first));
+    expect(await store.classMaps.get(first)).toBe(await store.classMaps.get(first));
   });
 
   it('says why a photo not pre-labelled yet has no class maps', async () => {
@@ -251,7 +251,7 @@ describe('the pre-label store', () => {
     await importPhotos(1);
     const [image] = (await studio.api.listImages({})).images;
 
-    await expect(store.classMaps(image!.id)).rejects.toThrow(/has no prediction from the active model/);
+    await expect(store.classMaps.get(image!.id)).rejects.toThrow(/has no prediction from the active model/);
   });
 
   it('forgets the run and the model when the project closes', async () => {

@@ -14,7 +14,7 @@ import type {
   ProviderChoice,
 } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
-import { decodeClassMaps, type ClassMap } from './class-map';
+import { ClassMapCache } from './class-map';
 import { messageOf } from './errors';
 import { JobStore } from './job.svelte';
 
@@ -34,13 +34,14 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
   model = $state<ModelInfo | null>(null);
   /** The execution provider the next run asks for. */
   provider = $state<ProviderChoice>('auto');
+  /** The class maps of the photos viewed last, for the viewer. */
+  readonly classMaps = new ClassMapCache(this.api, mapCacheSize);
 
   /** Whether imports start pre-labeling by themselves (`prelabelAfterImport` unless told). */
   readonly auto: boolean;
   readonly #stopEvents: () => void;
   /** Imports already acted on, by id, status and time: each stop counts once. */
   readonly #importsSeen = new Set<string>();
-  readonly #maps = new Map<number, Promise<ClassMap[]>>();
   /** Photos came while a run was going: run again once it is done. */
   #again = false;
   /** Bumped by every model read, so an older answer never replaces a newer one. */
@@ -59,7 +60,7 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
         this.#modelReads += 1;
         this.model = null;
         this.#again = false;
-        this.#maps.clear();
+        this.classMaps.clear();
         this.#importsSeen.clear();
         if (event.project) void this.loadModel();
       } else if (event.type === 'classes') {
@@ -88,24 +89,6 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
     return this.launch(() => this.api.startPrelabel({ provider }));
   }
 
-  /** The class maps of a photo's strongest classes; fails when the photo has no prediction. */
-  classMaps(imageId: number): Promise<ClassMap[]> {
-    let maps = this.#maps.get(imageId);
-    if (!maps) {
-      maps = this.api.getClassMaps({ imageId }).then(decodeClassMaps);
-      // A failure is not kept: the photo may be predicted by the next run.
-      const asked = maps;
-      asked.catch(() => {
-        if (this.#maps.get(imageId) === asked) this.#maps.delete(imageId);
-      });
-      if (this.#maps.size >= mapCacheSize) this.#maps.delete(this.#maps.keys().next().value!);
-    } else {
-      this.#maps.delete(imageId);
-    }
-    this.#maps.set(imageId, maps);
-    return maps;
-  }
-
   override dispose(): void {
     this.#stopEvents();
     super.dispose();
@@ -118,7 +101,7 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
 
   protected override async stopped(job: JobInfo): Promise<void> {
     // Maps of photos predicted again, by a newer model, may differ.
-    this.#maps.clear();
+    this.classMaps.clear();
     await this.loadModel();
     const again = this.#again;
     this.#again = false;

@@ -20,7 +20,7 @@ import type {
 } from '../../../shared/contract';
 import { shownState } from '../../../shared/labels';
 import { ApiError, type Api } from '../../../shared/rpc';
-import { decodeClassMaps, type ClassMap } from './class-map';
+import { ClassMapCache, type ClassMap } from './class-map';
 import { messageOf } from './errors';
 import { plural } from './format';
 import type { KeyTarget } from './keymap';
@@ -62,8 +62,8 @@ export interface SwitchMark {
 }
 
 export interface WorkspaceOptions {
-  /** A photo's decoded class maps; the store keeps its own cache unless given one. */
-  classMaps?: (imageId: number) => Promise<ClassMap[]>;
+  /** Where the photos' class maps are kept (the pre-label store's); the store keeps its own unless given one. */
+  classMaps?: ClassMapCache;
   /** Where the auto-advance choice is remembered; localStorage unless given (null: nowhere). */
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
 }
@@ -149,14 +149,13 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
 
   readonly #api: Api;
   readonly #storage: Pick<Storage, 'getItem' | 'setItem'> | null;
-  readonly #classMaps: (imageId: number) => Promise<ClassMap[]>;
+  readonly #classMaps: ClassMapCache;
   readonly #stopEvents: () => void;
   #order: WorkspaceOrder = {};
   /** Photo summaries read, by id, most recently used last. */
   readonly #images = new Map<number, ImageSummary>();
   /** Bumped by every read and change of a photo's summary, so an older answer never wins. */
   readonly #versions = new Map<number, number>();
-  readonly #ownMaps = new Map<number, Promise<ClassMap[]>>();
   /** Label requests run one after the other, in the order of the keys. */
   #queue: Promise<void> = Promise.resolve();
   /** Bumped by every open and close: answers to an older one are dropped. */
@@ -165,7 +164,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
   constructor(api: Api, options: WorkspaceOptions = {}) {
     this.#api = api;
     this.#storage = options.storage === undefined ? defaultStorage() : options.storage;
-    this.#classMaps = options.classMaps ?? ((imageId) => this.#cachedMaps(imageId));
+    this.#classMaps = options.classMaps ?? new ClassMapCache(api, cacheSize);
     this.autoAdvance = this.#storage?.getItem(autoAdvanceKey) === 'true';
     this.#stopEvents = api.onEvent((event) => {
       if (event.type === 'project') {
@@ -184,7 +183,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
       } else if (event.job.kind === 'prelabel') {
         if (event.job.status !== 'running') {
           // A run that stopped may have predicted photos again: read them again as they come.
-          this.#ownMaps.clear();
+          this.#classMaps.clear();
           this.#images.clear();
           if (this.isOpen && this.imageId !== null) this.#show(this.imageId, false);
         } else if (this.isOpen && this.imageId !== null && this.image?.predictions.length === 0) {
@@ -431,14 +430,14 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
   #prefetch(): void {
     for (const id of this.neighbours) {
       if (!this.#images.has(id)) void this.#refresh(id);
-      this.#classMaps(id).catch(() => {});
+      this.#classMaps.get(id).catch(() => {});
     }
   }
 
   async #loadMaps(imageId: number): Promise<void> {
     let maps: ClassMap[] = [];
     try {
-      maps = await this.#classMaps(imageId);
+      maps = await this.#classMaps.get(imageId);
     } catch (error) {
       // Not predicted yet: no maps to show. Anything else is worth saying.
       if (!(error instanceof ApiError && error.code === 'not_found') && this.imageId === imageId) {
@@ -448,22 +447,6 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     if (this.imageId !== imageId) return;
     this.maps = maps;
     this.mapsFor = imageId;
-  }
-
-  #cachedMaps(imageId: number): Promise<ClassMap[]> {
-    let maps = this.#ownMaps.get(imageId);
-    if (maps) {
-      this.#ownMaps.delete(imageId);
-    } else {
-      maps = this.#api.getClassMaps({ imageId }).then(decodeClassMaps);
-      const asked = maps;
-      asked.catch(() => {
-        if (this.#ownMaps.get(imageId) === asked) this.#ownMaps.delete(imageId);
-      });
-      if (this.#ownMaps.size >= cacheSize) this.#ownMaps.delete(this.#ownMaps.keys().next().value!);
-    }
-    this.#ownMaps.set(imageId, maps);
-    return maps;
   }
 
   /** Reads a photo's summary; the answer counts only if nothing changed the photo since. */
@@ -605,7 +588,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
 
   #forget(): void {
     this.#images.clear();
-    this.#ownMaps.clear();
+    this.#classMaps.clear();
     this.imageId = null;
     this.image = null;
     this.maps = [];
