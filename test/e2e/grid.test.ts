@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageFilter, ImageSort, ImageSummary } from '../../src/shared/contract';
 import { jobEnd } from '../fixtures/direct-api';
-import { startE2eApp } from '../fixtures/e2e';
+import { screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { repoRoot, vocImages } from '../fixtures/paths';
+import { vocImages } from '../fixtures/paths';
 
-const screenshots = join(repoRoot, 'test-results', 'e2e');
-const slow = { timeout: 60_000 };
 const firstCount = 40;
 const labelledCount = 20;
 

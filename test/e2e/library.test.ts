@@ -5,13 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadAllThumbnails, startE2eApp } from '../fixtures/e2e';
+import { hexToRgb, loadAllThumbnails, reportFigure, screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { repoRoot } from '../fixtures/paths';
 import { vocClasses } from '../fixtures/voc';
-
-const screenshots = join(repoRoot, 'test-results', 'e2e');
-const slow = { timeout: 60_000 };
 
 const { dir, api, host, browser, page, problems } = await startE2eApp('library');
 let photos: PhotoFolder;
@@ -86,10 +82,10 @@ describe('a first session in the app', () => {
     await page.getByRole('button', { name: 'Start import' }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor(slow);
 
-    expect(await count('New')).toBe('24');
-    expect(await count('Already there')).toBe('0');
-    expect(await count('Duplicates')).toBe('1');
-    expect(await count('Skipped')).toBe('2');
+    expect(await reportFigure(page, 'New')).toBe('24');
+    expect(await reportFigure(page, 'Already there')).toBe('0');
+    expect(await reportFigure(page, 'Duplicates')).toBe('1');
+    expect(await reportFigure(page, 'Skipped')).toBe('2');
 
     const skipped = await tableRows(page, 'Skipped files');
     expect(skipped.map(([file]) => file).sort()).toEqual(photos.badFiles.map((bad) => bad.name).sort());
@@ -172,8 +168,8 @@ describe('a first session in the app', () => {
     await page.getByLabel(/Labels CSV/).fill('');
     await page.getByRole('button', { name: 'Start import' }).click();
     // Its first 24 photos are byte-for-byte the ones imported above: duplicates, not new photos.
-    await expect.poll(() => count('New'), slow).toBe('126');
-    expect(await count('Duplicates')).toBe('24');
+    await expect.poll(() => reportFigure(page, 'New'), slow).toBe('126');
+    expect(await reportFigure(page, 'Duplicates')).toBe('24');
     await expect
       .poll(() => page.locator('.library .head').textContent(), slow)
       .toMatch(/^\s*Library\s*150 photos\s*$/);
@@ -193,13 +189,6 @@ describe('a first session in the app', () => {
   });
 });
 
-/** The number shown under one heading of the import report's figures. */
-async function count(name: string): Promise<string | undefined> {
-  const item = page.locator('.figure', { has: page.getByText(name, { exact: true }) });
-  if ((await item.count()) === 0) return undefined;
-  return (await item.locator('dd').textContent())?.trim();
-}
-
 async function tableRows(target: Page, caption: string | RegExp): Promise<string[][]> {
   const rows = target.getByRole('table', { name: caption }).locator('tbody tr');
   return Promise.all(
@@ -207,9 +196,4 @@ async function tableRows(target: Page, caption: string | RegExp): Promise<string
       (await row.locator('td').allTextContents()).map((text) => text.trim()),
     ),
   );
-}
-
-function hexToRgb(hex: string): string {
-  const [r, g, b] = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
-  return `rgb(${r}, ${g}, ${b})`;
 }

@@ -3,15 +3,11 @@
 // nobody labelled, and the viewer draws where the model sees each class over the photo.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClassInfo, ClassMaps, ImageSummary } from '../../src/shared/contract';
-import { loadAllThumbnails, startE2eApp } from '../fixtures/e2e';
+import { hexToRgb, loadAllThumbnails, reportFigure, screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
-import { repoRoot } from '../fixtures/paths';
 
-const screenshots = join(repoRoot, 'test-results', 'e2e');
-const slow = { timeout: 60_000 };
 /** Ten photos, labels.csv naming the first five: the other five are left to the model. */
 const photoCount = 10;
 const labelledCount = 5;
@@ -56,9 +52,9 @@ describe('pre-labeling in the app', () => {
     expect(progress.some((text) => /(Loading the model|Pre-labeling photos)…/.test(text))).toBe(true);
     expect(progress.every((text) => /\d+ \/ \d+/.test(text) && /Cancel/.test(text))).toBe(true);
 
-    expect(await figure(panel, 'Predicted')).toBe(String(photoCount));
-    expect(await figure(panel, 'Photos/s')).toMatch(/^\d+(\.\d)?$/);
-    expect(await figure(panel, 'Not read')).toBe('0');
+    expect(await reportFigure(panel, 'Predicted')).toBe(String(photoCount));
+    expect(await reportFigure(panel, 'Photos/s')).toMatch(/^\d+(\.\d)?$/);
+    expect(await reportFigure(panel, 'Not read')).toBe('0');
     // No GPU here: "auto" runs the model on the CPU, and the panel says so.
     await expect.poll(() => panel.locator('.runs-on').textContent(), slow).toBe('CPU');
     expect(await panel.locator('.title-row .provider').textContent()).toBe('CPU');
@@ -184,15 +180,4 @@ function expectedPreLabels(image: ImageSummary, classes: ClassInfo[]) {
       ? [{ item, probability }]
       : [];
   });
-}
-
-/** The number shown under one heading of a report's figures. */
-async function figure(panel: ReturnType<Page['getByRole']>, name: string): Promise<string | undefined> {
-  const item = panel.locator('.figure', { has: page.getByText(name, { exact: true }) });
-  return (await item.locator('dd').textContent())?.trim();
-}
-
-function hexToRgb(hex: string): string {
-  const [r, g, b] = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
-  return `rgb(${r}, ${g}, ${b})`;
 }

@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
 import { shownState } from '../../src/shared/labels';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
-import { repoRoot } from '../fixtures/paths';
 import {
   copyVocPhotoFiles,
   vocBoxes,
@@ -18,10 +17,8 @@ import {
   vocPhotoNames,
   vocTruth,
 } from '../fixtures/voc';
-import { startE2eApp } from '../fixtures/e2e';
+import { screenshots, slow, startE2eApp } from '../fixtures/e2e';
 
-const screenshots = join(repoRoot, 'test-results', 'e2e');
-const slow = { timeout: 60_000 };
 const vocClasses = await readVocClasses();
 /** The first six photos in file order, then four with dogs: ten, in the workspace's (name) order. */
 const photoNames = [...(await vocPhotoNames(6)), ...vocDogPhotos];
@@ -88,10 +85,19 @@ async function showing(name: string): Promise<void> {
   await expect.poll(() => stage().getAttribute('data-image-id'), slow).toBe(String(ids.get(name)));
 }
 
+/** A class's row in the side panel. */
+const row = (name: string) => page.locator(`.label-panel .row[data-class-id="${classId(name)}"]`);
+
 /** A class's row in the side panel: its state and source as the panel shows them. */
 async function rowState(name: string): Promise<string> {
-  const row = page.locator(`.label-panel .row[data-class-id="${classId(name)}"]`);
-  return `${await row.getAttribute('data-state')}:${await row.getAttribute('data-source')}`;
+  return `${await row(name).getAttribute('data-state')}:${await row(name).getAttribute('data-source')}`;
+}
+
+/** The background of a class's toggle in the side panel: green when positive, red when negative. */
+function toggleColour(name: string): Promise<string> {
+  return row(name)
+    .locator('.toggle')
+    .evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor);
 }
 
 /** Presses a key that switches photo or class, and waits until the stage has drawn that switch. */
@@ -139,18 +145,12 @@ describe('the labeling workspace', () => {
     await pressLabel(key);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
     await expect.poll(() => rowState('cow')).toBe('positive:human');
-    const green = await page
-      .locator(`.label-panel .row[data-class-id="${classId('cow')}"] .toggle`)
-      .evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor);
-    expect(green).toBe('rgba(69, 192, 138, 0.14)');
+    expect(await toggleColour('cow')).toBe('rgba(69, 192, 138, 0.14)');
 
     await pressLabel(key);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:negative:human']);
     await expect.poll(() => rowState('cow')).toBe('negative:human');
-    const red = await page
-      .locator(`.label-panel .row[data-class-id="${classId('cow')}"] .toggle`)
-      .evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor);
-    expect(red).toBe('rgba(240, 113, 120, 0.09)');
+    expect(await toggleColour('cow')).toBe('rgba(240, 113, 120, 0.09)');
 
     await pressLabel(key);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
@@ -166,7 +166,7 @@ describe('the labeling workspace', () => {
 
     // Clicking a class's row does what its key does.
     const before = await committed();
-    await page.locator(`.label-panel .row[data-class-id="${classId('cow')}"] .toggle`).click();
+    await row('cow').locator('.toggle').click();
     await expect.poll(committed, slow).toBe(before + 1);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
     await pressLabel('Control+z');
@@ -272,7 +272,7 @@ describe('the labeling workspace', () => {
     const untouched = classes.find((item) => !wrong.includes(item) && !truth.has(item.name))!;
     for (let i = 0; i < 2; i += 1) {
       const before = await committed();
-      await page.locator(`.label-panel .row[data-class-id="${untouched.id}"] .toggle`).click();
+      await row(untouched.name).locator('.toggle').click();
       await expect.poll(committed, slow).toBe(before + 1);
     }
     for (const item of wrong) await pressLabel(item.hotkey!);
