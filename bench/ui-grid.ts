@@ -7,7 +7,7 @@
 // them (each a VOC photo shrunk, with its own number written into a corner: photos are
 // deduplicated by content) up to 10,000 photos. `--prelabel` pre-labels the VOC photos first (CPU,
 // a few minutes here), so their tiles carry pre-label chips; `--photos N` sets the total.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,7 @@ import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages, vocLabels } from '../test/fixtures/paths';
 import { launchChromium, newPage } from '../test/fixtures/browser';
+import { vocPhotoNames } from '../test/fixtures/voc';
 import { jobDone, until } from '../test/fixtures/wait';
 
 const { values: options } = parseArgs({
@@ -74,7 +75,7 @@ async function buildProject(): Promise<void> {
 /** `count` small distinct JPEGs: VOC photos shrunk to 160 × 120, each with its number in a corner. */
 async function makeSyntheticPhotos(folder: string, count: number): Promise<void> {
   await mkdir(folder, { recursive: true });
-  const names = (await readdir(vocImages)).filter((name) => name.endsWith('.jpg')).sort();
+  const names = await vocPhotoNames();
   const [width, height] = [160, 120];
   const bases = await Promise.all(
     names.map((name) =>

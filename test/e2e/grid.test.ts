@@ -1,10 +1,12 @@
 // End to end in Debian's Chromium: the library grid and the class panel on all 765 real VOC photos.
-// Forty of them come first (a folder of their own): labels.csv names the first twenty, and the model
-// pre-labels all forty; the other 725 follow unlabelled and unpredicted. The grid is virtualized
-// (a few dozen tiles in the DOM), filters and sorts as the API does, selects with clicks, Ctrl, Shift
-// and "select all in filter", and adds or removes a class over a selection as one undoable action.
+// Forty of them are imported first, from a folder of their own: labels.csv names the first twenty,
+// and the model pre-labels all forty; then the VOC folder itself adds the other 725, unlabelled and
+// unpredicted. (The name sort is path order: whether the forty come before or after the others
+// depends on where the temp folder sorts against ../shared.) The grid is virtualized (a few dozen
+// tiles in the DOM), filters and sorts as the API does, selects with clicks, Ctrl, Shift and
+// "select all in filter", and adds or removes a class over a selection as one undoable action.
 // Everything the UI does is checked through the API.
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageFilter, ImageSort, ImageSummary } from '../../src/shared/contract';
@@ -12,6 +14,7 @@ import { jobEnd } from '../fixtures/direct-api';
 import { screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { vocImages } from '../fixtures/paths';
+import { vocPhotoNames } from '../fixtures/voc';
 
 const firstCount = 40;
 const labelledCount = 20;
@@ -30,7 +33,7 @@ beforeAll(async () => {
   // Then every VOC photo: the forty above are duplicates, the rest new (about 6 s).
   job = await api.startImport({ folder: vocImages });
   expect((await jobEnd(api, job.id)).status).toBe('done');
-  total = (await readdir(vocImages)).filter((name) => name.endsWith('.jpg')).length;
+  total = (await vocPhotoNames()).length;
   expect((await api.listImages({ limit: 1 })).total).toBe(total);
 
   await page.goto(host.openUrl);
