@@ -100,6 +100,12 @@ export class LibraryStore {
     return toImageFilter(this.filter);
   }
 
+  /** What the grid shows, in its order, as listImages and listImageIds take it. */
+  get query(): { filter?: ImageFilter; sort: ImageSort } {
+    const filter = this.imageFilter;
+    return filter ? { filter, sort: this.sort } : { sort: this.sort };
+  }
+
   /** The photo at `index` in the library's order, if its page is loaded. */
   imageAt(index: number): ImageSummary | undefined {
     return this.pages.get(Math.floor(index / this.pageSize))?.images[index % this.pageSize];
@@ -179,7 +185,7 @@ export class LibraryStore {
     const first = Math.floor(start / this.pageSize);
     const last = Math.max(first, Math.floor((Math.max(start, end) - 1) / this.pageSize));
     const numbers = Array.from({ length: last - first + 1 }, (_, i) => first + i);
-    const query = this.#query();
+    const query = this.query;
     const request = this.#track(async () => {
       try {
         const [classes, ...pages] = await Promise.all([
@@ -260,11 +266,6 @@ export class LibraryStore {
     else void this.reload();
   }
 
-  #query(): { filter?: ImageFilter; sort: ImageSort } {
-    const filter = this.imageFilter;
-    return filter ? { filter, sort: this.sort } : { sort: this.sort };
-  }
-
   #newQuery(): Promise<void> {
     this.#wanted = { start: 0, end: this.pageSize };
     this.scrollTop = 0;
@@ -275,7 +276,7 @@ export class LibraryStore {
 
   #loadPage(number: number): Promise<void> {
     const generation = this.#generation;
-    const query = this.#query();
+    const query = this.query;
     const request = this.#track(async () => {
       try {
         const page = await this.#api.listImages({

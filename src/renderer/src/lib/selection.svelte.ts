@@ -70,12 +70,9 @@ export class SelectionStore {
   /** Every photo the grid's filter selects. */
   async selectAll(): Promise<void> {
     const version = ++this.#version;
-    const filter = this.#library.imageFilter;
+    const query = this.#library.query;
     await attempt(this, async () => {
-      const { ids } = await this.#api.listImageIds({
-        ...(filter ? { filter } : {}),
-        sort: this.#library.sort,
-      });
+      const { ids } = await this.#api.listImageIds(query);
       if (version === this.#version) this.#replace(new Set(ids));
     });
   }
@@ -162,11 +159,7 @@ export class SelectionStore {
     }
     if (loaded.length === to - from + 1) return loaded;
     // Part of the run is not loaded (a long Shift+click across the library): ask for every id.
-    const filter = this.#library.imageFilter;
-    const { ids } = await this.#api.listImageIds({
-      ...(filter ? { filter } : {}),
-      sort: this.#library.sort,
-    });
+    const { ids } = await this.#api.listImageIds(this.#library.query);
     return ids.slice(from, to + 1);
   }
 }
