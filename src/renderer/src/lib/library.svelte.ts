@@ -132,7 +132,7 @@ export class LibraryStore {
     const waits: Promise<void>[] = [];
     for (let number = first; number <= last; number += 1) {
       if (this.pages.get(number)?.generation === this.#generation) continue;
-      waits.push(this.#requested.get(number) ?? this.#loadPage(number));
+      waits.push(this.#loadPage(number));
     }
     return Promise.all(waits).then(() => undefined);
   }
@@ -143,7 +143,7 @@ export class LibraryStore {
     const loaded = this.imageAt(index);
     if (loaded) return loaded;
     const number = Math.floor(index / this.pageSize);
-    await (this.#requested.get(number) ?? this.#loadPage(number));
+    await this.#loadPage(number);
     return this.imageAt(index);
   }
 
@@ -274,7 +274,10 @@ export class LibraryStore {
     return this.reload();
   }
 
+  /** Reads page `number`; while it is being read, asking again shares that request. */
   #loadPage(number: number): Promise<void> {
+    const asked = this.#requested.get(number);
+    if (asked) return asked;
     const generation = this.#generation;
     const query = this.query;
     const request = this.#track(async () => {
