@@ -51,10 +51,27 @@ export function createStudio(): Studio {
     return { project, jobs };
   };
 
+  /**
+   * Uncertainty is measured over the model classes the project reads. Each class change asks again,
+   * but only a change of that list (a class named, renamed, archived or merged, or created by an
+   * import's labels.csv) rewrites every prediction row; a colour, key or threshold does not.
+   */
+  let measuredOver: string | null = null;
+  const measureUncertainty = (open: Project) => {
+    const active = projectModel(open);
+    if (!active) return;
+    const indices = active.mapping.map((entry) => entry.modelIndex);
+    const over = `${active.model.id}:${indices.join(',')}`;
+    if (over === measuredOver) return;
+    refreshUncertainty(open.db, active.model.id, indices);
+    measuredOver = over;
+  };
+
   const swap = async (next: Project | null) => {
     await jobs?.stopAll();
     project?.close();
     project = next;
+    measuredOver = null;
     jobs =
       next &&
       new JobRunner(
@@ -66,7 +83,10 @@ export function createStudio(): Studio {
         (job) => {
           publish({ type: 'job', job });
           // An import with labels.csv may have created classes.
-          if (job.kind === 'import' && job.status !== 'running') publish({ type: 'classes' });
+          if (job.kind === 'import' && job.status !== 'running') {
+            if (project === next) measureUncertainty(next);
+            publish({ type: 'classes' });
+          }
         },
       );
     publish({ type: 'project', project: next?.info() ?? null });
@@ -81,14 +101,7 @@ export function createStudio(): Studio {
     outcome && labelsChanged({ ...outcome, changed: outcome.imageIds.length });
   /** After the class list changed: which classes the model predicts may have changed too. */
   const classesChanged = <T>(result: T): T => {
-    const { project: open } = requireOpen();
-    const active = projectModel(open);
-    if (active)
-      refreshUncertainty(
-        open.db,
-        active.model.id,
-        active.mapping.map((entry) => entry.modelIndex),
-      );
+    measureUncertainty(requireOpen().project);
     publish({ type: 'classes' });
     return result;
   };

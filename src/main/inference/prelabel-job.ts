@@ -53,7 +53,10 @@ export async function runPrelabel(
     predicted: previous?.predicted ?? 0,
     seconds: previous?.seconds ?? 0,
   };
-  const classIndices = projectClassMapping(listClasses(db), record.classes).map((entry) => entry.modelIndex);
+  // Read for each batch: a class named while the run goes on is measured from the next batch on, as
+  // the rows already written are measured again by the class change itself.
+  const classIndices = () =>
+    projectClassMapping(listClasses(db), record.classes).map((entry) => entry.modelIndex);
   const todo = imagesToPredict(db, record.id);
   const total = countImages(db);
   let done = total - todo.length;
@@ -85,7 +88,7 @@ export async function runPrelabel(
     result.seconds += (at - started) / 1000;
     started = at;
     db.transaction(() => {
-      insertPredictions(db, record.id, predictions, classIndices);
+      insertPredictions(db, record.id, predictions, classIndices());
       for (const outcome of batch) {
         if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
       }

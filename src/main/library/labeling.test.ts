@@ -1,4 +1,5 @@
 // The labeling API as the workspace drives it: real projects, real VOC photos, real pre-labels.
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crashAfterLabels, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
@@ -228,6 +229,37 @@ describe('the grid', () => {
     expect((await api.listImageIds({ sort: 'uncertainty', filter: { unlabelled: true } })).ids).toEqual(
       order,
     );
+  });
+
+  it('measures uncertainty over the classes the project reads, those a labels.csv brings included', async () => {
+    const { api, dir, projectPath } = await newStudio();
+    const folder = join(dir, 'photos');
+    const { labelsCsv } = await copyVocPhotos(folder, 6);
+    await importAndWait(api, folder);
+    await api.createClass({ name: 'person' });
+    await jobEnd(api, (await api.startPrelabel({ provider: 'cpu' })).id);
+    const project = new Database(projectPath, { readonly: true });
+    const stored = () =>
+      new Map(
+        project.prepare('SELECT image_id, uncertainty FROM predictions').raw().all() as [number, number][],
+      );
+    const measured = async () =>
+      new Map(
+        (await api.listImages({})).images.map((image) => [
+          image.id,
+          1 - Math.min(...image.predictions.map((p) => Math.abs(2 * p.probability - 1))),
+        ]),
+      );
+    const before = stored();
+    for (const [imageId, u] of await measured()) expect(before.get(imageId)).toBeCloseTo(u, 6);
+
+    // The same folder again with its labels.csv: the VOC classes it names now count too.
+    await importAndWait(api, folder, labelsCsv);
+    expect((await api.listClasses({})).length).toBeGreaterThan(1);
+    const after = stored();
+    for (const [imageId, u] of await measured()) expect(after.get(imageId)).toBeCloseTo(u, 6);
+    expect([...after].some(([imageId, u]) => u !== before.get(imageId))).toBe(true);
+    project.close();
   });
 });
 
