@@ -77,9 +77,12 @@ function registerFunctions(db: Db): void {
       ? prob(scores, index)
       : null,
   );
+  // One statement passes the same index list for every row: parse it once, not per row.
+  let listed = '';
+  let list: number[] = [];
   db.function('uncertainty', { deterministic: true }, (scores: unknown, indices: unknown) => {
     if (!Buffer.isBuffer(scores) || typeof indices !== 'string') return null;
-    const list = JSON.parse(indices) as number[];
+    if (indices !== listed) [listed, list] = [indices, JSON.parse(indices) as number[]];
     if (list.length === 0) return null;
     let certainty = 1;
     for (const index of list) certainty = Math.min(certainty, Math.abs(2 * prob(scores, index) - 1));
