@@ -2,6 +2,7 @@
 // state and probability range only mean something with a class chosen; bounds left empty are no
 // bound (a photo the model has not predicted has no probability, so "0 to 1" is not "any").
 import type { ClassInfo, ImageFilter, ImageSort } from '../../../shared/contract';
+import { formatProbability } from './format';
 
 export type StateChoice = 'any' | 'positive' | 'negative' | 'unknown';
 
@@ -76,9 +77,13 @@ export function describeFilter(filter: GridFilter, classes: readonly ClassInfo[]
   if (item) {
     if (filter.state !== 'any') parts.push(`${item.name} ${filter.state}`);
     const { minProbability: min, maxProbability: max } = filter;
-    if (min !== null && max !== null) parts.push(`${item.name} ${min.toFixed(2)}–${max.toFixed(2)}`);
-    else if (min !== null) parts.push(`${item.name} ≥ ${min.toFixed(2)}`);
-    else if (max !== null) parts.push(`${item.name} ≤ ${max.toFixed(2)}`);
+    if (min !== null && max !== null) {
+      parts.push(`${item.name} ${formatProbability(min)}–${formatProbability(max)}`);
+    } else if (min !== null) {
+      parts.push(`${item.name} ≥ ${formatProbability(min)}`);
+    } else if (max !== null) {
+      parts.push(`${item.name} ≤ ${formatProbability(max)}`);
+    }
   }
   if (filter.unlabelled) parts.push('unlabelled');
   if (filter.disagreement) parts.push('disagreement');

@@ -39,7 +39,10 @@ export interface Chord {
   shift?: boolean;
 }
 
-export type KeyGroup = 'Labels' | 'Photos' | 'View' | 'Help';
+/** The help sheet's sections, in the order it shows them. */
+export const keyGroups = ['Labels', 'Photos', 'View', 'Help'] as const;
+
+export type KeyGroup = (typeof keyGroups)[number];
 
 export interface Binding {
   id: string;
@@ -285,8 +288,6 @@ export function chordLabel(chord: Chord, mac: boolean): string {
   if (mac) return `⌘${chord.shift ? '⇧' : ''}${key}`;
   return `Ctrl+${chord.shift ? 'Shift+' : ''}${key}`;
 }
-
-export const keyGroups: readonly KeyGroup[] = ['Labels', 'Photos', 'View', 'Help'];
 
 export function isMac(): boolean {
   // Read through globalThis: the end-to-end tests import this table in Node, without the DOM's types.
