@@ -22,16 +22,21 @@ export interface RequestState {
 
 /**
  * Runs `request` for `store`: busy while it is in flight, the last error cleared first and, if it
- * fails, its failure put there as a sentence. Resolves with whether it succeeded; never rejects.
+ * fails, its failure put there as a sentence, unless `expected` says the caller handles it.
+ * Resolves with whether it succeeded; never rejects.
  */
-export async function attempt(store: RequestState, request: () => Promise<void>): Promise<boolean> {
+export async function attempt(
+  store: RequestState,
+  request: () => Promise<void>,
+  expected?: (error: ApiError) => boolean,
+): Promise<boolean> {
   store.busy = true;
   store.error = null;
   try {
     await request();
     return true;
   } catch (error) {
-    store.error = messageOf(error);
+    if (!(error instanceof ApiError && expected?.(error))) store.error = messageOf(error);
     return false;
   } finally {
     store.busy = false;

@@ -2,7 +2,7 @@
 // job through its events (progress, photos per second, time left), cancel it, resume one that
 // stopped early, and load its report once it has stopped. Each kind's store adds how it starts.
 import type { JobInfo } from '../../../shared/contract';
-import { ApiError, type Api } from '../../../shared/rpc';
+import type { Api, ApiError } from '../../../shared/rpc';
 import { attempt, messageOf } from './errors';
 
 /** Statuses a job can be resumed from: main picks up where it stopped. */
@@ -116,16 +116,9 @@ export class JobStore<Report> {
     expected?: (error: ApiError) => boolean,
   ): Promise<boolean> {
     this.#starting = true;
-    this.busy = true;
-    this.error = null;
     try {
-      this.#follow(this.#remember(await request()));
-      return true;
-    } catch (error) {
-      if (!(error instanceof ApiError && expected?.(error))) this.error = messageOf(error);
-      return false;
+      return await attempt(this, async () => this.#follow(this.#remember(await request())), expected);
     } finally {
-      this.busy = false;
       this.#starting = false;
     }
   }
