@@ -72,14 +72,19 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
     });
   }
 
-  /** Reads the active model (a project without one gets the default pack). */
-  async loadModel(): Promise<void> {
+  /**
+   * Reads the active model (a project without one gets the default pack); resolves with it, or
+   * null when there is none or it could not be read.
+   */
+  async loadModel(): Promise<ModelInfo | null> {
     const read = ++this.#modelReads;
     try {
       const model = await this.api.getModel({});
       if (read === this.#modelReads) this.model = model;
+      return model;
     } catch (error) {
       if (read === this.#modelReads) this.error = messageOf(error);
+      return null;
     }
   }
 
@@ -102,10 +107,12 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
   protected override async stopped(job: JobInfo): Promise<void> {
     // Maps of photos predicted again, by a newer model, may differ.
     this.classMaps.clear();
-    await this.loadModel();
+    const model = await this.loadModel();
     const again = this.#again;
     this.#again = false;
-    if (again && job.status === 'done' && this.auto && (await this.#unpredicted())) await this.start();
+    if (again && job.status === 'done' && this.auto && model && (await this.#unpredicted(model))) {
+      await this.start();
+    }
   }
 
   async #afterImport(job: JobInfo): Promise<void> {
@@ -132,9 +139,9 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
     if (!started && this.error === null) this.#again = true;
   }
 
-  /** Whether some photo of the project has no prediction from the active model. */
-  async #unpredicted(): Promise<boolean> {
-    const [model, page] = await Promise.all([this.api.getModel({}), this.api.listImages({ limit: 1 })]);
-    return model !== null && model.predicted < page.total;
+  /** Whether some photo of the project has no prediction from `model`, the active one. */
+  async #unpredicted(model: ModelInfo): Promise<boolean> {
+    const page = await this.api.listImages({ limit: 1 });
+    return model.predicted < page.total;
   }
 }
