@@ -2,6 +2,16 @@
 // label when someone set one, else a pre-label when the model gives the class its threshold.
 import type { ClassInfo, ImageSummary, LabelState } from './contract';
 
+/** The model's probability for the class when it pre-labels the photo (nobody labelled it), else null. */
+export function preLabelProbability(
+  image: Pick<ImageSummary, 'labels' | 'predictions'>,
+  item: Pick<ClassInfo, 'id' | 'threshold'>,
+): number | null {
+  if (image.labels.some((label) => label.classId === item.id)) return null;
+  const probability = image.predictions.find((p) => p.classId === item.id)?.probability;
+  return probability !== undefined && probability >= item.threshold ? probability : null;
+}
+
 /** The photo's label for the class, else positive when the model pre-labels it, else null (unknown). */
 export function shownState(
   image: Pick<ImageSummary, 'labels' | 'predictions'>,
@@ -10,7 +20,6 @@ export function shownState(
 ): LabelState | null {
   const label = image.labels.find((candidate) => candidate.classId === classId);
   if (label) return label.state;
-  const probability = image.predictions.find((p) => p.classId === classId)?.probability;
-  const threshold = classes.find((item) => item.id === classId)?.threshold;
-  return probability !== undefined && threshold !== undefined && probability >= threshold ? 'positive' : null;
+  const item = classes.find((candidate) => candidate.id === classId);
+  return item && preLabelProbability(image, item) !== null ? 'positive' : null;
 }

@@ -8,6 +8,7 @@
 // While the grid is hidden (the workspace covers it) those changes only mark it stale: the next
 // label key then never waits behind a page the person cannot see.
 import type { ClassInfo, ImageFilter, ImageSort, ImageSummary } from '../../../shared/contract';
+import { preLabelProbability } from '../../../shared/labels';
 import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
 import { isFiltering, noFilter, toImageFilter, type GridFilter } from './filter';
@@ -245,14 +246,9 @@ export class LibraryStore {
    * from anyone) that the model gives at least the class's threshold (0.5 unless a person set it).
    */
   preLabels(image: ImageSummary): PreLabel[] {
-    if (image.predictions.length === 0) return [];
-    const labelled = new Set(image.labels.map((label) => label.classId));
-    const probability = new Map(image.predictions.map((p) => [p.classId, p.probability]));
     return this.classes.flatMap((item) => {
-      const p = probability.get(item.id);
-      return p !== undefined && p >= item.threshold && !labelled.has(item.id)
-        ? [{ item, probability: p }]
-        : [];
+      const probability = preLabelProbability(image, item);
+      return probability === null ? [] : [{ item, probability }];
     });
   }
 

@@ -18,7 +18,7 @@ import type {
   LabelAction,
   LabelState,
 } from '../../../shared/contract';
-import { shownState } from '../../../shared/labels';
+import { preLabelProbability, shownState } from '../../../shared/labels';
 import { ApiError, type Api } from '../../../shared/rpc';
 import { ClassMapCache, type ClassMap } from './class-map';
 import { messageOf } from './errors';
@@ -110,20 +110,17 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
   /** The map on show: the chosen class's, or the strongest class's when the photo has none for it. */
   selectedMap = $derived(this.maps.find((map) => map.classId === this.chosenClassId) ?? this.maps[0] ?? null);
   rows = $derived.by((): ClassRow[] => {
-    const labels = new Map((this.image?.labels ?? []).map((label) => [label.classId, label]));
-    const probabilities = new Map((this.image?.predictions ?? []).map((p) => [p.classId, p.probability]));
+    const image = this.image;
+    const labels = new Map((image?.labels ?? []).map((label) => [label.classId, label]));
+    const probabilities = new Map((image?.predictions ?? []).map((p) => [p.classId, p.probability]));
     const mapped = new Set(this.maps.map((map) => map.classId));
-    return this.classes.map((item) => {
-      const label = labels.get(item.id) ?? null;
-      const probability = probabilities.get(item.id) ?? null;
-      return {
-        item,
-        label,
-        probability,
-        preLabel: label === null && probability !== null && probability >= item.threshold,
-        hasMap: mapped.has(item.id),
-      };
-    });
+    return this.classes.map((item) => ({
+      item,
+      label: labels.get(item.id) ?? null,
+      probability: probabilities.get(item.id) ?? null,
+      preLabel: image !== null && preLabelProbability(image, item) !== null,
+      hasMap: mapped.has(item.id),
+    }));
   });
   peaks = $derived.by((): Peak[] => {
     const byId = new Map(this.classes.map((item) => [item.id, item]));
