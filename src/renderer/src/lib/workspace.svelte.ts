@@ -194,8 +194,11 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     });
   }
 
-  /** Opens the workspace on a photo, moving through the photos `order` selects. */
-  async open(imageId: number, order: WorkspaceOrder = {}): Promise<void> {
+  /**
+   * Opens the workspace on a photo, moving through the photos `order` selects: `ids` when the
+   * caller has just read them, else read here.
+   */
+  async open(imageId: number, order: WorkspaceOrder = {}, ids?: number[]): Promise<void> {
     const session = ++this.#session;
     this.#order = order;
     this.isOpen = true;
@@ -203,7 +206,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     this.message = null;
     this.ids = [imageId];
     this.#show(imageId);
-    await Promise.all([this.#reloadClasses(session), this.#reloadIds(session)]);
+    await Promise.all([this.#reloadClasses(session), this.#reloadIds(session, ids)]);
   }
 
   /**
@@ -221,7 +224,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
         this.error = 'No photos to label: import a folder first.';
         return false;
       }
-      await this.open(first, order);
+      await this.open(first, order, all.ids);
       return true;
     } catch (error) {
       this.error = messageOf(error);
@@ -570,9 +573,11 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
     }
   }
 
-  async #reloadIds(session = this.#session): Promise<void> {
+  /** Reads the order's photos again; `known` is the list when the caller has just read it. */
+  async #reloadIds(session = this.#session, known?: number[]): Promise<void> {
     try {
-      const { ids } = await this.#api.listImageIds({ filter: this.#order.filter, sort: this.#order.sort });
+      const ids =
+        known ?? (await this.#api.listImageIds({ filter: this.#order.filter, sort: this.#order.sort })).ids;
       if (session !== this.#session) return;
       // The photo opened stays in the order even when the filter no longer selects it.
       const current = this.imageId;
