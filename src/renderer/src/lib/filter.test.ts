@@ -7,6 +7,7 @@ import {
   noFilter,
   parseProbability,
   toImageFilter,
+  withClass,
   withClasses,
 } from './filter';
 
@@ -51,6 +52,14 @@ describe('the grid filter', () => {
     expect(parseProbability('-1')).toBe(0);
     expect(parseProbability('')).toBeNull();
     expect(parseProbability('high')).toBeNull();
+  });
+
+  it('chooses a class: a first one shows its positives, another keeps the state and bounds', () => {
+    const chosen = withClass({ ...noFilter, unlabelled: true }, 4);
+    expect(chosen).toEqual({ ...noFilter, unlabelled: true, classId: 4, state: 'positive' });
+    const narrowed = { ...chosen, state: 'unknown' as const, minProbability: 0.3 };
+    expect(withClass(narrowed, 7)).toEqual({ ...narrowed, classId: 7 });
+    expect(withClass(narrowed, null)).toEqual({ ...noFilter, unlabelled: true });
   });
 
   it('drops the conditions of a class that is gone, and keeps the rest', () => {

@@ -52,10 +52,20 @@ export function isFiltering(filter: GridFilter): boolean {
   return toImageFilter(filter) !== undefined;
 }
 
+/**
+ * The filter on class `classId`: a first class shows its positives, another keeps the state and
+ * bounds; no class (null) takes them away.
+ */
+export function withClass(filter: GridFilter, classId: number | null): GridFilter {
+  return classId === null
+    ? { ...filter, classId, state: 'any', minProbability: null, maxProbability: null }
+    : { ...filter, classId, state: filter.classId === null ? 'positive' : filter.state };
+}
+
 /** The filter without the conditions a class no longer there (deleted, archived) held. */
 export function withClasses(filter: GridFilter, classes: readonly ClassInfo[]): GridFilter {
   if (filter.classId === null || classes.some((item) => item.id === filter.classId)) return filter;
-  return { ...filter, classId: null, state: 'any', minProbability: null, maxProbability: null };
+  return withClass(filter, null);
 }
 
 /** A probability typed into a field: a number in [0, 1], or null when the field is empty. */

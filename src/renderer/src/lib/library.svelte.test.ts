@@ -318,6 +318,22 @@ describe('the library store', () => {
     await vi.waitFor(() => expect(library.total).toBe(before), patience);
   });
 
+  it('drops the conditions of a class archived away, and shows the photos without them', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    await importPhotos(12);
+    const car = (await studio.api.listClasses({})).find((item) => item.name === 'car')!;
+    await library.setFilter({ ...noFilter, classId: car.id, state: 'positive', minProbability: 0.2 });
+    expect(library.total).toBeLessThan(12);
+    const told = vi.fn();
+    library.onQueryChange(told);
+
+    await studio.api.updateClass({ classId: car.id, archived: true });
+    await vi.waitFor(() => expect(library.filter).toEqual(noFilter), patience);
+    await vi.waitFor(() => expect(library.total).toBe(12), patience);
+    expect(library.classes.map((item) => item.id)).not.toContain(car.id);
+    expect(told).toHaveBeenCalledTimes(1);
+  });
+
   it('while hidden, reads nothing as labels change, and catches up once when shown again', async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const photos = await importPhotos(12);

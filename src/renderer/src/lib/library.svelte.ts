@@ -11,7 +11,7 @@ import type { ClassInfo, ImageFilter, ImageSort, ImageSummary } from '../../../s
 import { preLabelProbability } from '../../../shared/labels';
 import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
-import { isFiltering, noFilter, toImageFilter, type GridFilter } from './filter';
+import { isFiltering, noFilter, toImageFilter, withClasses, type GridFilter } from './filter';
 
 /** The most photos one listImages call may ask for (the contract's limit). */
 const maxPage = 500;
@@ -196,6 +196,12 @@ export class LibraryStore {
           ),
         ]);
         if (!current()) return;
+        // A class archived or merged away takes its conditions with it: read again without them.
+        const filter = withClasses(this.filter, classes);
+        if (filter !== this.filter) {
+          await this.setFilter(filter);
+          return;
+        }
         const next = new Map<number, Page>();
         for (const [number, page] of this.pages) if (page.generation === generation) next.set(number, page);
         numbers.forEach((number, i) => {
