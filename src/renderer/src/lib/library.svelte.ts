@@ -96,14 +96,9 @@ export class LibraryStore {
     });
   }
 
-  /** The API's filter for what the grid shows; undefined for every photo. */
-  get imageFilter(): ImageFilter | undefined {
-    return toImageFilter(this.filter);
-  }
-
   /** What the grid shows, in its order, as listImages and listImageIds take it. */
   get query(): { filter?: ImageFilter; sort: ImageSort } {
-    const filter = this.imageFilter;
+    const filter = toImageFilter(this.filter);
     return filter ? { filter, sort: this.sort } : { sort: this.sort };
   }
 
