@@ -1,7 +1,12 @@
 // The library store against a real studio: real VOC photos, their labels from labels.csv and the
 // default model's pre-labels. Pages are read on demand and cached; filters and sorts are the API's.
 import { describe, expect, it, vi } from 'vitest';
-import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
+import {
+  eachTestStudio,
+  jobEnd,
+  makePhotoFolder,
+  type TestStudio,
+} from '../../../../test/fixtures/renderer-studio';
 import type { ClassInfo, ImageSummary, OpInput } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { noFilter } from './filter';
@@ -44,11 +49,8 @@ async function importPhotos(count: number, labelled = count) {
 /** Imports photos (labels.csv for the first `labelled`) and pre-labels them all on the CPU. */
 async function importAndPrelabel(count: number, labelled: number) {
   const photos = await importPhotos(count, labelled);
-  await studio.api.startPrelabel({ provider: 'cpu' });
-  await vi.waitFor(async () => {
-    const { images } = await studio.api.listImages({ limit: 500 });
-    expect(images.every((image) => image.predictions.length > 0)).toBe(true);
-  }, patience);
+  const run = await studio.api.startPrelabel({ provider: 'cpu' });
+  expect((await jobEnd(studio.api, run.id)).status).toBe('done');
   const [{ images }, classes] = await Promise.all([
     studio.api.listImages({ limit: 500 }),
     studio.api.listClasses({}),
@@ -276,7 +278,9 @@ describe('the library store', () => {
     expect(byUncertainty.map((image) => image.name)).not.toEqual(images.map((image) => image.name));
 
     await library.setSort('date');
-    expect((await everyPhoto()).map((image) => image.name).sort()).toEqual(images.map((image) => image.name));
+    const byDate = (await studio.api.listImages({ sort: 'date', limit: 500 })).images;
+    expect(names(await everyPhoto())).toEqual(names(byDate));
+    expect(names(byDate).sort()).toEqual(names(images));
 
     await library.setSort('name');
     expect((await everyPhoto()).map((image) => image.name)).toEqual(images.map((image) => image.name));
