@@ -84,6 +84,11 @@ export class LibraryStore {
         // Under a filter a label can move photos in or out of it: read the view again.
         const changed = new Set(event.imageIds);
         if (isFiltering(this.filter) || this.images.some((image) => changed.has(image.id))) this.#changed();
+      } else if (event.type === 'models') {
+        // Another version is active: the tiles show its pre-labels.
+        this.#changed();
+      } else if (event.type !== 'job') {
+        return;
       } else if (event.job.status !== 'running') {
         this.#changed();
       } else if (event.job.kind === 'prelabel' && event.job.done > 0) {

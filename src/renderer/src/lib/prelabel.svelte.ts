@@ -66,6 +66,10 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
       } else if (event.type === 'classes') {
         // Which project classes the model predicts follows their names.
         void this.loadModel();
+      } else if (event.type === 'models') {
+        // Another version is active: its name, the classes it predicts and its maps.
+        this.classMaps.clear();
+        void this.loadModel();
       } else if (event.type === 'job' && event.job.kind === 'import' && event.job.status !== 'running') {
         if (this.auto) void this.#afterImport(event.job);
       }

@@ -177,6 +177,13 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
           if (id === this.imageId || (near.has(id) && this.#images.has(id))) void this.#refresh(id);
           else this.#images.delete(id);
         }
+      } else if (event.type === 'models') {
+        // Another version is active: its predictions and maps are the ones to show.
+        this.#classMaps.clear();
+        this.#images.clear();
+        if (this.isOpen && this.imageId !== null) this.#show(this.imageId, false);
+      } else if (event.type !== 'job') {
+        return;
       } else if (event.job.kind === 'prelabel') {
         if (event.job.status !== 'running') {
           // A run that stopped may have predicted photos again: read them again as they come.
