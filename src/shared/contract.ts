@@ -10,7 +10,8 @@ const Path = z.string().trim().min(1, 'a path is required').max(4096);
 export const LabelState = z.enum(['positive', 'negative']);
 export const LabelSource = z.enum(['human', 'accepted', 'imported']);
 export const Split = z.enum(['train', 'val', 'test', 'none']);
-export const JobKind = z.enum(['import', 'prelabel']);
+export const JobKind = z.enum(['import', 'prelabel', 'train']);
+export const ActivateRule = z.enum(['better', 'always', 'never']);
 export const ProviderChoice = z.enum(['auto', 'cpu', 'webgpu', 'cuda']);
 export const JobStatus = z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']);
 
@@ -58,6 +59,8 @@ export const ImageFilter = z
     unlabelled: z.boolean().optional(),
     /** Photos where a label contradicts the model at the class's threshold. */
     disagreement: z.boolean().optional(),
+    /** Photos of one split. */
+    split: Split.optional(),
   })
   .strict()
   .refine(
@@ -193,6 +196,95 @@ export const EvalReport = z.object({
   ),
 });
 
+export const SplitCounts = z.object({
+  train: z.number().int(),
+  val: z.number().int(),
+  test: z.number().int(),
+  none: z.number().int(),
+});
+
+/** Labelled photos per split, for every class: what a training run would learn from. */
+export const TrainPreflight = z.object({
+  /** Photos with at least one label, in train and val. */
+  labelled: z.object({ train: z.number().int(), val: z.number().int() }),
+  /** Labelled photos without a split yet: they join train/val by the same rule when a run starts. */
+  unassigned: z.number().int(),
+  classes: z.array(
+    z.object({
+      classId: Id,
+      name: z.string(),
+      /** The default pack's class this one reads zero-shot, or null (trained head only). */
+      modelClass: z.string().nullable(),
+      train: z.object({ positive: z.number().int(), negative: z.number().int() }),
+      val: z.object({ positive: z.number().int(), negative: z.number().int() }),
+      /** Why this class cannot be trained well, or null. */
+      warning: z.string().nullable(),
+    }),
+  ),
+  /** Empty when a run can start; otherwise every reason it cannot. */
+  blockers: z.array(z.string()),
+});
+
+export const ModelMetrics = z.object({
+  /** On the version's val split; fractions in [0, 1]. */
+  valMAP: z.number().nullable(),
+  valImages: z.number().int(),
+  perClass: z.array(z.object({ class: z.string(), ap: z.number().nullable() })),
+});
+
+export const ModelVersion = z.object({
+  id: Id,
+  parentId: Id.nullable(),
+  name: z.string(),
+  pack: z.string(),
+  classes: z.array(z.string()),
+  active: z.boolean(),
+  createdAt: z.string(),
+  /** null for a pack as shipped (no trained head). */
+  trained: z
+    .object({
+      backend: z.string(),
+      trainSeconds: z.number(),
+      epochs: z.number().int(),
+      config: z.object({ heads: z.number().int(), lambda: z.number(), learningRate: z.number() }),
+      counts: z.object({ train: z.number().int(), val: z.number().int() }),
+    })
+    .nullable(),
+  metrics: ModelMetrics.nullable(),
+  /** Why the version cannot be used (its files are missing or altered), or null. */
+  problem: z.string().nullable(),
+});
+
+export const TrainEpoch = z.object({
+  /** Which search trial this epoch belongs to ('final' for the run that is kept). */
+  trial: z.string(),
+  epoch: z.number().int(),
+  loss: z.number(),
+  valMAP: z.number().nullable(),
+});
+
+export const TrainReport = z.object({
+  jobId: Id,
+  status: JobStatus,
+  backend: z.string().nullable(),
+  epochs: z.array(TrainEpoch),
+  featureSeconds: z.number().nullable(),
+  trainSeconds: z.number().nullable(),
+  /** Labels changed since the run read them: the run used the labels as they were. */
+  labelsChangedSince: z.number().int(),
+  version: ModelVersion.nullable(),
+  /** The new version against the version that was active when the run started, on the same val photos. */
+  comparison: z
+    .object({
+      baseline: z.string(),
+      before: z.number().nullable(),
+      after: z.number().nullable(),
+      perClass: z.array(z.object({ class: z.string(), before: z.number().nullable(), after: z.number().nullable() })),
+    })
+    .nullable(),
+  activated: z.boolean(),
+});
+
 const op = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 const None = z.object({}).strict();
 
@@ -271,6 +363,30 @@ export const operations = {
   getPrelabelReport: op(z.object({ jobId: Id }).strict(), PrelabelReport),
   getClassMaps: op(z.object({ imageId: Id }).strict(), ClassMaps),
   evaluate: op(z.object({ split: EvalSplit.default('all') }).strict(), EvalReport),
+  /** Moves photos to a split by hand. */
+  setSplit: op(z.object({ imageIds: Ids, split: Split }).strict(), z.object({ changed: z.number().int() })),
+  /**
+   * Gives labelled photos without a split one, by iterative stratification over the classes
+   * (seeded); `reassign` redoes every labelled photo's split instead.
+   */
+  assignSplits: op(
+    z
+      .object({
+        val: z.number().min(0).max(0.9).default(0.2),
+        test: z.number().min(0).max(0.9).default(0),
+        seed: z.number().int().min(0).default(1),
+        reassign: z.boolean().default(false),
+      })
+      .strict()
+      .refine((input) => input.val + input.test < 1, 'val and test together must leave photos for train'),
+    SplitCounts,
+  ),
+  getTrainPreflight: op(None, TrainPreflight),
+  startTrain: op(z.object({ activate: ActivateRule.default('better') }).strict(), JobInfo),
+  getTrainReport: op(z.object({ jobId: Id }).strict(), TrainReport),
+  listModels: op(None, z.array(ModelVersion)),
+  /** Makes a version the active one and pre-labels the photos with it in the background. */
+  activateModel: op(z.object({ modelId: Id }).strict(), ModelVersion),
   exportLabels: op(
     z.object({ format: z.enum(['csv']), out: Path }).strict(),
     z.object({ path: z.string(), rows: z.number().int() }),
@@ -300,3 +416,11 @@ export type LabelAction = z.infer<typeof LabelAction>;
 export type ProviderChoice = z.infer<typeof ProviderChoice>;
 export type EvalReport = z.infer<typeof EvalReport>;
 export type EvalSplit = z.infer<typeof EvalSplit>;
+export type Split = z.infer<typeof Split>;
+export type SplitCounts = z.infer<typeof SplitCounts>;
+export type ActivateRule = z.infer<typeof ActivateRule>;
+export type TrainPreflight = z.infer<typeof TrainPreflight>;
+export type ModelVersion = z.infer<typeof ModelVersion>;
+export type ModelMetrics = z.infer<typeof ModelMetrics>;
+export type TrainEpoch = z.infer<typeof TrainEpoch>;
+export type TrainReport = z.infer<typeof TrainReport>;

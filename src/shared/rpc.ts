@@ -33,6 +33,13 @@ export const opNames = [
   'getPrelabelReport',
   'getClassMaps',
   'evaluate',
+  'setSplit',
+  'assignSplits',
+  'getTrainPreflight',
+  'startTrain',
+  'getTrainReport',
+  'listModels',
+  'activateModel',
   'exportLabels',
 ] as const satisfies readonly OpName[];
 
@@ -47,7 +54,11 @@ export type ApiEvent =
   /** Labels of these photos changed (by any client): views showing them reload them. */
   | { type: 'labels'; imageIds: number[] }
   /** The class list changed. */
-  | { type: 'classes' };
+  | { type: 'classes' }
+  /** A model version was made or activated. */
+  | { type: 'models' }
+  /** Photos moved between splits. */
+  | { type: 'splits' };
 
 export type ErrorCode =
   | 'invalid_request'

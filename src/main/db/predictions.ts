@@ -12,14 +12,14 @@ const fromBlob = (blob: Buffer) =>
   new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 
 /** Photos the model has not predicted yet, in id order. */
-export function imagesToPredict(db: Db, modelId: number): { id: number; path: string }[] {
+export function imagesToPredict(db: Db, modelId: number): { id: number; path: string; sha256: string }[] {
   return db
     .prepare(
-      `SELECT id, path FROM images i
+      `SELECT id, path, sha256 FROM images i
         WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)
         ORDER BY id`,
     )
-    .all(modelId) as { id: number; path: string }[];
+    .all(modelId) as { id: number; path: string; sha256: string }[];
 }
 
 export function countImagesToPredict(db: Db, modelId: number): number {

@@ -19,11 +19,17 @@ export function packFolder(name: string): string {
   return join(modelsDir(), name);
 }
 
-/** The manifest of the pack a model version was made from, checked to be that very version. */
-export function packOf(record: Pick<ModelRecord, 'pack'>): { folder: string; name: string; version: string } {
+/**
+ * What a model version loads: a pack as shipped (resources/models/<name>), or a trained version's
+ * own pack folder beside the project (`folder`, resolved from its head_file by the caller).
+ */
+export type ModelSource = Pick<ModelRecord, 'pack' | 'headFile'> & { folder?: string };
+
+/** The folder and version of the pack a model version was made from. */
+export function packOf(record: ModelSource): { folder: string; name: string; version: string } {
   const at = record.pack.lastIndexOf('@');
   const name = record.pack.slice(0, at);
-  return { folder: packFolder(name), name, version: record.pack.slice(at + 1) };
+  return { folder: record.folder ?? packFolder(name), name, version: record.pack.slice(at + 1) };
 }
 
 /** The default pack's name, version and classes, without opening its model. */
@@ -37,8 +43,8 @@ export class ModelHost {
   /** The provider the last model loaded runs on, for the UI and the CLI. */
   lastProvider: Provider | null = null;
 
-  async load(record: Pick<ModelRecord, 'pack' | 'headFile'>, choice: ProviderChoice): Promise<LoadedModel> {
-    const key = `${record.pack}|${record.headFile ?? ''}|${choice}`;
+  async load(record: ModelSource, choice: ProviderChoice): Promise<LoadedModel> {
+    const key = `${record.pack}|${record.folder ?? ''}|${choice}`;
     let loading = this.sessions.get(key);
     if (!loading) {
       loading = open(record, choice);
@@ -61,10 +67,7 @@ export class ModelHost {
   }
 }
 
-async function open(
-  record: Pick<ModelRecord, 'pack' | 'headFile'>,
-  choice: ProviderChoice,
-): Promise<LoadedModel> {
+async function open(record: ModelSource, choice: ProviderChoice): Promise<LoadedModel> {
   const { folder, version } = packOf(record);
   const { manifest, modelPath } = await loadPack(folder);
   if (manifest.version !== version) {
@@ -76,7 +79,20 @@ async function open(
   const { session, provider } = await createSession(modelPath, choice);
   checkSession(session, manifest);
   const [height] = manifest.input.size;
+  const { features, featuresMirror, pooledClassMap, zeroShot } = manifest.outputs;
   return {
+    cacheOutputs:
+      pooledClassMap && zeroShot
+        ? {
+            features: features.name,
+            featuresMirror: featuresMirror?.name,
+            pooledClassMap: pooledClassMap.name,
+            zeroShot: zeroShot.name,
+            dim: Number(features.shape[1]),
+            locations: Number(features.shape[2]) * Number(features.shape[3]),
+            zeroShotClasses: Number(zeroShot.shape.at(-1)),
+          }
+        : undefined,
     session,
     provider,
     manifest,

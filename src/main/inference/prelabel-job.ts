@@ -11,6 +11,10 @@ import { projectClassMapping } from './class-mapping';
 import { encodeClassMaps } from './class-maps';
 import type { ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
+import { labelledHashes } from '../db/training';
+import { FeatureCache, featureEntry } from '../training/feature-cache';
+import { backboneOf } from '../models/manifest';
+import { modelSource } from '../models/versions';
 
 export interface PrelabelConfig {
   modelId: number;
@@ -44,7 +48,13 @@ export async function runPrelabel(
   const record = getModel(db, config.modelId);
   if (!record) throw new ApiError('not_found', `no model version ${config.modelId} in this project`);
   context.progress('loading model', 0, 0);
-  const model = await models.load(record, config.provider);
+  const model = await models.load(modelSource(project, record), config.provider);
+  // Labelled photos' features go to the cache on the way, so training needs no second inference.
+  const labelled = labelledHashes(db);
+  const cache =
+    model.cacheOutputs &&
+    FeatureCache.forProject(project.path, backboneOf(model.manifest), (sha) => labelled.has(sha));
+  let cacheProblem: string | null = null;
 
   const previous = jobResult<PrelabelResult>(db, jobId);
   const result: PrelabelResult = {
@@ -58,6 +68,7 @@ export async function runPrelabel(
   const classIndices = () =>
     projectClassMapping(listClasses(db), record.classes).map((entry) => entry.modelIndex);
   const todo = imagesToPredict(db, record.id);
+  const hashes = new Map(todo.map((photo) => [photo.id, photo.sha256]));
   const total = countImages(db);
   let done = total - todo.length;
   db.transaction(() => {
@@ -66,7 +77,25 @@ export async function runPrelabel(
   })();
 
   let started = performance.now();
-  for await (const batch of predictPhotos(model, todo, { batchSize: prelabelBatchSize, signal })) {
+  for await (const batch of predictPhotos(model, todo, {
+    batchSize: prelabelBatchSize,
+    signal,
+    features: cache !== undefined,
+  })) {
+    if (cache && !cacheProblem) {
+      for (const outcome of batch) {
+        const sha = hashes.get(outcome.id)!;
+        if (!outcome.ok || !outcome.features || !labelled.has(sha)) continue;
+        try {
+          await cache.write(sha, featureEntry({ ...outcome.features, dim: model.cacheOutputs!.dim, locations: model.cacheOutputs!.locations }));
+        } catch (error) {
+          // Pre-labeling goes on; training computes what is missing, or says why it cannot.
+          cacheProblem = (error as Error).message;
+          db.transaction(() => recordJobItem(db, jobId, cache.folder, 'skipped', cacheProblem!))();
+          break;
+        }
+      }
+    }
     const predictions = batch.flatMap((outcome) =>
       outcome.ok
         ? [

@@ -77,6 +77,12 @@ export interface CsraHeadOptions {
   classScale?: Float32Array;
   /** Name of the logits tensor (e.g. a graph output); a fresh name when absent. */
   outputName?: string;
+  /**
+   * Also emit, under this name, each class's map over the feature grid [N, C, grid[0], grid[1]]:
+   * sigmoid(classScale · (1 + λ) · Σ_h score_h[j] + classBias), the probability the head would give
+   * a photo in which every location looked like location j (what the attention overlay shows).
+   */
+  map?: { name: string; grid: [number, number] };
 }
 
 /**
@@ -113,6 +119,7 @@ export function appendCsraHead(graph: OnnxGraph, features: string, options: Csra
     { name: 'max', heads: temperatures.flatMap((t, h) => (isInfiniteTemperature(t) ? [h] : [])) },
   ];
   let logits: string | undefined;
+  let locationScores: string | undefined;
   for (const { name, heads } of groups) {
     if (heads.length === 0) continue;
     const g = `${p}/${name}`;
@@ -122,6 +129,17 @@ export function appendCsraHead(graph: OnnxGraph, features: string, options: Csra
     const flat = graph.op('MatMul', [w, x], {}, `${g}/matmul`); // [N, G·C, HW]
     const shape = graph.int64s(`${g}/shape`, [0, heads.length, classes, -1]);
     const scores = graph.op('Reshape', [flat, shape], {}, `${g}/scores`); // [N, G, C, HW]
+    if (options.map) {
+      const summed = graph.op(
+        'ReduceSum',
+        [scores, graph.int64s(`${g}/map_axis`, [1])],
+        { keepdims: 0 },
+        `${g}/location_scores`,
+      ); // [N, C, HW]
+      locationScores = locationScores
+        ? graph.op('Add', [locationScores, summed], {}, `${p}/location_scores`)
+        : summed;
+    }
     let pooled = graph.op('ReduceMean', [scores], { axes: [3], keepdims: 0 }, `${g}/mean`); // [N, G, C]
     if (lambda !== 0) {
       const temps = heads.map((h) => temperatures[h]!);
@@ -149,6 +167,15 @@ export function appendCsraHead(graph: OnnxGraph, features: string, options: Csra
     logits = graph.op('Mul', [logits!, graph.floats(`${p}/class_scale`, classScale)], {}, `${p}/scaled`);
   if (classBias)
     logits = graph.op('Add', [logits!, graph.floats(`${p}/class_bias`, classBias)], {}, `${p}/biased`);
+  if (options.map) {
+    const scale = Float32Array.from({ length: classes }, (_, c) => (classScale?.[c] ?? 1) * (1 + lambda));
+    let map = graph.op('Mul', [locationScores!, graph.floats(`${p}/map_scale`, scale, [classes, 1])]);
+    if (classBias) map = graph.op('Add', [map, graph.floats(`${p}/map_bias`, classBias, [classes, 1])]);
+    map = graph.op('Sigmoid', [map], {}, `${p}/map_probability`);
+    graph.node('Reshape', [map, graph.int64s(`${p}/map_shape`, [0, classes, ...options.map.grid])], {}, {
+      outputNames: [options.map.name],
+    });
+  }
   return finish(graph, logits!, options.outputName);
 }
 

@@ -8,6 +8,10 @@
 //                                         averaged with the mirror image's ('hflip')
 //   features   float32 [N, 480, 16, 16]   backbone feature (tower_0/extern1/hard_swish/mul_1)
 //   class_map_pooled  [N, 80, 64, 64]     class_map max-pooled 2×2, what overlays store
+//   features_mirror   [N, 480, 16, 16]    the backbone feature of the mirror image (fine-tuning's
+//                                         flip augmentation: a CSRA head pools over locations, so
+//                                         flipping a cached map would change nothing)
+//   class_map_16      [N, 80, 16, 16]     class_map average-pooled 8×8, onto the feature's grid
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -57,7 +61,7 @@ export const defaultPackOptions: PackOptions = {
 };
 
 /** Bump when the conversion or the pack's layout changes: it is part of the pack's version. */
-const packFormat = 2;
+const packFormat = 3;
 
 const sourcePackage = '@vladmandic/human';
 const sourceFiles = ['models/centernet.json', 'models/centernet.bin'];
@@ -74,13 +78,13 @@ export const centernetTensors = {
 
 export const defaultPackDir = (): string => join(modelsDir(), defaultPackName);
 
-interface SourceInfo {
+export interface SourceInfo {
   dir: string;
   version: string;
   license: string;
 }
 
-function sourceInfo(): SourceInfo {
+export function sourceInfo(): SourceInfo {
   // The package's exports map hides package.json: walk up from its entry point instead.
   let dir = dirname(createRequire(import.meta.url).resolve(sourcePackage));
   for (;;) {
@@ -122,6 +126,11 @@ function expectedManifest(source: SourceInfo, options: PackOptions): Omit<PackMa
       classMap: { name: 'class_map', shape: ['N', classes.length, side / 4, side / 4] },
       features: { name: 'features', shape: ['N', 480, side / 32, side / 32] },
       overlay: { name: 'class_map_pooled', shape: ['N', classes.length, side / 8, side / 8] },
+      ...(options.augmentation === 'hflip'
+        ? { featuresMirror: { name: 'features_mirror', shape: ['N', 480, side / 32, side / 32] } }
+        : {}),
+      pooledClassMap: { name: 'class_map_16', shape: ['N', classes.length, side / 32, side / 32] },
+      zeroShot: { name: 'logits', shape: ['N', classes.length] },
     },
     readout: options.readout,
   };
@@ -134,6 +143,55 @@ function expectedManifest(source: SourceInfo, options: PackOptions): Omit<PackMa
   return { ...content, version: `${packFormat}.${digest}` };
 }
 
+/** The default pack's network in a graph: what its outputs and a trained version's are computed from. */
+export interface DefaultNetwork {
+  /** [N, 80, 128, 128] class scores per location (mirror-averaged with 'hflip') */
+  classMap: string;
+  /** [N, 480, 16, 16] backbone feature of the photo */
+  features: string;
+  /** [N, 480, 16, 16] backbone feature of its mirror image, with 'hflip' */
+  featuresMirror?: string;
+  /** [N, 80] the CSRA readout's calibrated logits over classMap */
+  zeroShot: string;
+}
+
+/** Converts CenterNet into `graph` (whose input `input.name` exists) and appends the readout. */
+export async function appendDefaultNetwork(
+  graph: OnnxGraph,
+  inputName: string,
+  options: PackOptions = defaultPackOptions,
+  source: SourceInfo = sourceInfo(),
+): Promise<DefaultNetwork> {
+  const model = await readTfjsGraphModel(join(source.dir, sourceFiles[0]!));
+  const flip = options.augmentation === 'hflip';
+  // With 'hflip' the network sees 2N images: the batch, then its mirror images.
+  const networkInput = flip
+    ? graph.op('Concat', [inputName, mirror(graph, inputName, 2)], { axis: 0 })
+    : inputName;
+  const [keypoints, features] = convertTfjsGraph(graph, model, {
+    inputs: { [centernetTensors.input]: networkInput },
+    outputs: [centernetTensors.keypoints, centernetTensors.features],
+  });
+  let network: Omit<DefaultNetwork, 'zeroShot'> = { classMap: keypoints!, features: features! };
+  if (flip) {
+    const [direct, mirrored] = graph.node('Split', [keypoints!], { axis: 0 }, { outputs: 2 }) as [
+      string,
+      string,
+    ];
+    const sum = graph.op('Add', [direct, mirror(graph, mirrored, 3)]);
+    const [photo, mirrorImage] = graph.node('Split', [features!], { axis: 0 }, { outputs: 2 }) as [
+      string,
+      string,
+    ];
+    network = {
+      classMap: graph.op('Mul', [sum, graph.floats('half', [0.5], [])]),
+      features: photo,
+      featuresMirror: mirrorImage,
+    };
+  }
+  return { ...network, zeroShot: appendReadout(graph, network.classMap, options.readout) };
+}
+
 /** Converts CenterNet and appends the readout: the ONNX model's bytes. */
 export async function buildDefaultModel(
   options: PackOptions = defaultPackOptions,
@@ -141,47 +199,37 @@ export async function buildDefaultModel(
 ): Promise<Uint8Array> {
   const manifest = expectedManifest(source, options);
   const { input, outputs } = manifest;
-  const model = await readTfjsGraphModel(join(source.dir, sourceFiles[0]!));
   const graph = new OnnxGraph(defaultPackName);
   graph.input(input.name, ['N', ...input.size, input.channels]);
-  const flip = options.augmentation === 'hflip';
-  // With 'hflip' the network sees 2N images: the batch, then its mirror images.
-  const networkInput = flip
-    ? graph.op('Concat', [input.name, mirror(graph, input.name, 2)], { axis: 0 })
-    : input.name;
-  const [keypoints, features] = convertTfjsGraph(graph, model, {
-    inputs: { [centernetTensors.input]: networkInput },
-    outputs: [centernetTensors.keypoints, centernetTensors.features],
-  });
-  let scores = keypoints!;
-  let backbone = features!;
-  if (flip) {
-    const [direct, mirrored] = graph.node('Split', [keypoints!], { axis: 0 }, { outputs: 2 }) as [
-      string,
-      string,
-    ];
-    const sum = graph.op('Add', [direct, mirror(graph, mirrored, 3)]);
-    scores = graph.op('Mul', [sum, graph.floats('half', [0.5], [])]);
-    // Fine-tuning reads the photo as it is: the first half.
-    backbone = graph.node('Split', [features!], { axis: 0 }, { outputs: 2 })[0]!;
-  }
-  const classMap = graph.node('Identity', [scores], {}, { outputNames: [outputs.classMap.name] })[0]!;
-  graph.node('Identity', [backbone], {}, { outputNames: [outputs.features.name] });
-  // What overlays store: the class map max-pooled 2×2, a quarter of the bytes to copy out per photo.
-  graph.node(
-    'MaxPool',
-    [classMap],
-    { kernel_shape: [2, 2], strides: [2, 2] },
-    { outputNames: [outputs.overlay.name] },
-  );
-  appendReadout(graph, classMap, { ...options.readout, outputName: outputs.logits.name });
-  for (const output of [outputs.logits, outputs.classMap, outputs.features, outputs.overlay])
-    graph.output(output.name, output.shape);
+  const network = await appendDefaultNetwork(graph, input.name, options, source);
+  const named = (tensor: string, output: { name: string }) =>
+    graph.node('Identity', [tensor], {}, { outputNames: [output.name] })[0]!;
+  const classMap = named(network.classMap, outputs.classMap);
+  named(network.features, outputs.features);
+  named(network.zeroShot, outputs.logits);
+  if (network.featuresMirror && outputs.featuresMirror) named(network.featuresMirror, outputs.featuresMirror);
+  appendMapOutputs(graph, classMap, outputs);
+  for (const output of Object.values(outputs)) if (output !== outputs.zeroShot) graph.output(output!.name, output!.shape);
   return graph.encode({
     source: `${sourcePackage}@${source.version} ${sourceFiles.join(' ')}`,
     license: source.license,
     pack: `${manifest.name}@${manifest.version}`,
   });
+}
+
+/**
+ * What overlays store, the class map max-pooled 2×2 (a quarter of the bytes to copy out per photo),
+ * and what the feature cache keeps, the class map average-pooled onto the feature's 16×16 grid.
+ */
+function appendMapOutputs(graph: OnnxGraph, classMap: string, outputs: PackManifest['outputs']): void {
+  graph.node('MaxPool', [classMap], { kernel_shape: [2, 2], strides: [2, 2] }, { outputNames: [outputs.overlay.name] });
+  if (outputs.pooledClassMap)
+    graph.node(
+      'AveragePool',
+      [classMap],
+      { kernel_shape: [8, 8], strides: [8, 8] },
+      { outputNames: [outputs.pooledClassMap.name] },
+    );
 }
 
 /** A tensor reversed along one axis. */

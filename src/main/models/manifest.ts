@@ -51,8 +51,28 @@ export const packManifestSchema = z
     classes: z.array(z.string().min(1)).min(1),
     /** 'hflip': the model averages its class maps over the photo and its mirror image. */
     augmentation: z.enum(['none', 'hflip']),
-    /** overlay: the class map pooled to the size stored for attention overlays. */
-    outputs: z.object({ logits: tensor, classMap: tensor, features: tensor, overlay: tensor }),
+    /**
+     * overlay: the class map pooled to the size stored for attention overlays. What fine-tuning
+     * caches, where the model gives it: featuresMirror, the backbone feature of the mirror image;
+     * pooledClassMap, the class map pooled to the feature's grid; zeroShot, the default pack's
+     * readout logits (its `logits`; a trained version blends them into its own).
+     */
+    outputs: z.object({
+      logits: tensor,
+      classMap: tensor,
+      features: tensor,
+      overlay: tensor,
+      featuresMirror: tensor.optional(),
+      pooledClassMap: tensor.optional(),
+      zeroShot: tensor.optional(),
+    }),
+    /** `<name>@<version>` of the pack whose backbone computes `features`: the feature cache's key. */
+    backbone: z.string().min(1).optional(),
+    /**
+     * A trained version's provenance: parent version, training configuration, backend, data
+     * counts per split and class, per-class val AP, training time (see models/versions.ts).
+     */
+    training: z.record(z.string(), z.unknown()).optional(),
     readout: readoutSchema,
     modelSha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
   })
@@ -126,6 +146,11 @@ export function parseManifest(json: unknown, source = manifestFile): PackManifes
   throw badInput(`${source}: field ${field} is missing or invalid: ${issue.message}`);
 }
 
+/** The backbone whose features the pack computes: the feature cache's key. */
+export function backboneOf(manifest: Pick<PackManifest, 'name' | 'version' | 'backbone'>): string {
+  return manifest.backbone ?? `${manifest.name}@${manifest.version}`;
+}
+
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -165,5 +190,5 @@ export function checkSession(
   if (!session.inputNames.includes(manifest.input.name))
     throw missing('input', manifest.input.name, session.inputNames);
   for (const output of Object.values(manifest.outputs))
-    if (!session.outputNames.includes(output.name)) throw missing('output', output.name, session.outputNames);
+    if (output && !session.outputNames.includes(output.name)) throw missing('output', output.name, session.outputNames);
 }

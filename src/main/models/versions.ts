@@ -1,0 +1,182 @@
+// A trained model version is a model pack of its own, in a folder beside the project
+// (<project>.models/<name>): one ONNX model holding the default pack's backbone and readout, the
+// trained CSRA head on the photo's and its mirror image's features, and the blend of the two, so
+// pre-labeling, predict and the overlays run one model; and a manifest that records where the
+// version came from. A version's files are never rewritten: the folder is written under a
+// temporary name and renamed into place, so a failed write (a full disk) leaves no version.
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ApiError } from '../../shared/rpc';
+import type { ModelRecord } from '../db/models';
+import type { ModelSource } from '../inference/model-host';
+import type { Project } from '../project';
+import { appendCsraHead } from './csra-head';
+import { appendDefaultNetwork, defaultPackOptions } from './default-pack';
+import { loadPack, manifestFile, modelFile, parseManifest, type PackManifest } from './manifest';
+import { OnnxGraph } from './onnx-graph';
+
+export interface TrainedHead {
+  /** The project's class names, in the order of the head's rows. */
+  classes: string[];
+  temperatures: number[];
+  lambda: number;
+  /** Raw per-head C×d classifiers. */
+  weights: Float32Array[];
+  classScale: Float32Array;
+  classBias: Float32Array;
+  /** Feature standardisation, from the train split. */
+  standardise: { mean: Float32Array; std: Float32Array };
+  /**
+   * Per class: the zero-shot readout's class it blends with (-1: none, the head alone) and the
+   * head's weight in the blend, w · head + (1 − w) · zero-shot, in logits.
+   */
+  zeroShotIndex: number[];
+  headWeight: number[];
+}
+
+export const versionsFolder = (projectPath: string): string =>
+  projectPath.replace(/\.sqlite$/i, '') + '.models';
+
+/** What ModelHost loads for a version: a trained version's folder is resolved beside the project. */
+export function modelSource(project: Project, record: Pick<ModelRecord, 'pack' | 'headFile'>): ModelSource {
+  return record.headFile === null
+    ? record
+    : { ...record, folder: resolve(dirname(project.path), record.headFile) };
+}
+
+/**
+ * Why a version cannot be loaded (its folder is missing, its files do not match its manifest, or
+ * the manifest names another version), or null when it can.
+ */
+export async function versionProblem(project: Project, record: ModelRecord): Promise<string | null> {
+  if (record.headFile === null) return null;
+  const { folder } = modelSource(project, record) as { folder: string };
+  try {
+    const { manifest } = await loadPack(folder);
+    if (`${manifest.name}@${manifest.version}` !== record.pack)
+      return `${folder} holds ${manifest.name}@${manifest.version}, not ${record.pack}`;
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The version's ONNX model; its outputs are those of the default pack, for the project's classes. */
+export async function buildVersionModel(
+  head: TrainedHead,
+  defaultManifest: PackManifest,
+): Promise<{ bytes: Uint8Array; outputs: PackManifest['outputs'] }> {
+  const C = head.classes.length;
+  const { input } = defaultManifest;
+  const graph = new OnnxGraph('csra-version');
+  graph.input(input.name, ['N', ...input.size, input.channels]);
+  const network = await appendDefaultNetwork(graph, input.name, defaultPackOptions);
+  if (!network.featuresMirror) throw new Error('the default pack has no mirror-image features');
+  const [dim, height, width] = defaultManifest.outputs.features.shape.slice(1).map(Number) as [number, number, number];
+  const outputs: PackManifest['outputs'] = {
+    logits: { name: 'logits', shape: ['N', C] },
+    classMap: { name: 'class_map', shape: ['N', C, height, width] },
+    features: { name: 'features', shape: ['N', dim, height, width] },
+    overlay: { name: 'class_map', shape: ['N', C, height, width] },
+    featuresMirror: { name: 'features_mirror', shape: ['N', dim, height, width] },
+    pooledClassMap: { name: 'class_map_16', shape: ['N', defaultManifest.classes.length, height, width] },
+    zeroShot: { name: 'zero_shot_logits', shape: ['N', defaultManifest.classes.length] },
+  };
+
+  // The head reads the photo and its mirror image as one batch of 2N; its logits are their mean,
+  // as the zero-shot readout averages the class maps of both.
+  const both = graph.op('Concat', [network.features, network.featuresMirror], { axis: 0 });
+  const headLogits = appendCsraHead(graph, both, {
+    weights: head.weights,
+    classes: C,
+    dim,
+    temperatures: head.temperatures,
+    lambda: head.lambda,
+    standardise: head.standardise,
+    classScale: head.classScale,
+    classBias: head.classBias,
+  });
+  const [direct, mirrored] = graph.node('Split', [headLogits], { axis: 0 }, { outputs: 2 }) as [string, string];
+  const meanLogits = graph.op('Mul', [graph.op('Add', [direct, mirrored]), graph.floats('half', [0.5], [])]);
+  const zeroShot = graph.op(
+    'Gather',
+    [network.zeroShot, graph.int64s('zero_shot_index', head.zeroShotIndex.map((i) => Math.max(0, i)))],
+    { axis: 1 },
+  );
+  const weight = head.zeroShotIndex.map((index, c) => (index < 0 ? 1 : head.headWeight[c]!));
+  graph.node(
+    'Add',
+    [
+      graph.op('Mul', [meanLogits, graph.floats('head_weight', weight)]),
+      graph.op('Mul', [zeroShot, graph.floats('zero_shot_weight', weight.map((w) => 1 - w))]),
+    ],
+    {},
+    { outputNames: [outputs.logits.name] },
+  );
+  // The overlay: the head's map on the photo itself (the first N of the 2N).
+  const photoFeatures = graph.node('Split', [both], { axis: 0 }, { outputs: 2 })[0]!;
+  appendCsraHead(graph, photoFeatures, {
+    weights: head.weights,
+    classes: C,
+    dim,
+    temperatures: head.temperatures,
+    lambda: head.lambda,
+    standardise: head.standardise,
+    classScale: head.classScale,
+    classBias: head.classBias,
+    map: { name: outputs.classMap.name, grid: [height, width] },
+  });
+  const named = (tensor: string, name: string) => graph.node('Identity', [tensor], {}, { outputNames: [name] });
+  named(network.features, outputs.features.name);
+  named(network.featuresMirror, outputs.featuresMirror!.name);
+  named(network.zeroShot, outputs.zeroShot!.name);
+  graph.node(
+    'AveragePool',
+    [network.classMap],
+    { kernel_shape: [8, 8], strides: [8, 8] },
+    { outputNames: [outputs.pooledClassMap!.name] },
+  );
+  for (const output of new Map(Object.values(outputs).map((o) => [o!.name, o!])).values())
+    graph.output(output.name, output.shape);
+  return { bytes: graph.encode({ backbone: `${defaultManifest.name}@${defaultManifest.version}` }), outputs };
+}
+
+/**
+ * Builds and writes a version's pack; returns its manifest and its folder relative to the project's
+ * folder (what models.head_file holds). `name` is a fresh lowercase name (v<N>).
+ */
+export async function writeVersion(
+  project: Project,
+  name: string,
+  head: TrainedHead,
+  defaultManifest: PackManifest,
+  training: Record<string, unknown>,
+): Promise<{ manifest: PackManifest; headFile: string }> {
+  const { bytes, outputs } = await buildVersionModel(head, defaultManifest);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const manifest = parseManifest({
+    ...defaultManifest,
+    name,
+    version: sha.slice(0, 12),
+    classes: head.classes,
+    outputs,
+    backbone: `${defaultManifest.name}@${defaultManifest.version}`,
+    training,
+    modelSha256: sha,
+  });
+  const folder = join(versionsFolder(project.path), name);
+  const partial = `${folder}.${process.pid}.partial`;
+  try {
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    await writeFile(join(partial, modelFile), bytes);
+    await writeFile(join(partial, manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(partial, folder);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
+    throw new ApiError('io_error', `the new model version was not created: ${reason}`);
+  }
+  return { manifest, headFile: relative(dirname(project.path), folder) };
+}

@@ -1,0 +1,262 @@
+// What fine-tuning reads of a photo, kept beside the project so the backbone runs once per photo:
+// its backbone features (the photo's and its mirror image's), its class maps pooled onto the same
+// grid, and the default readout's logits. One file per photo, named by the photo's content hash,
+// in a folder per backbone version, float16, with a CRC over the whole file: an entry that is
+// truncated, corrupt or of another shape is deleted and computed again, never trusted.
+//
+// The cache is bounded (2 GiB by default; CSRA_FEATURE_CACHE_GB): past the limit the least
+// recently used entries go, photos without labels before labelled ones, and never the entries the
+// current training run needs.
+import { crc32 } from 'node:zlib';
+import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError } from '../../shared/rpc';
+import { fromFloat16, toFloat16 } from './float16';
+
+export interface FeatureEntry {
+  /** 1 (the photo) or 2 (the photo, then its mirror image). */
+  views: number;
+  dim: number;
+  locations: number;
+  /** [views, dim, locations] float16 bits */
+  features: Uint16Array;
+  /** [classes, locations] float16 bits: the class map on the feature's grid */
+  pooledClassMap: Uint16Array;
+  /** the default readout's logits, one per class of the backbone's pack */
+  zeroShot: Float32Array;
+}
+
+const magic = Buffer.from('CSRAFC01');
+const headerBytes = magic.length + 5 * 4;
+const defaultLimitBytes = 2 * 1024 ** 3;
+/** Room left on the disk beyond what an entry takes, so the cache never fills it. */
+const diskMargin = 256 * 1024 ** 2;
+
+export function featureCacheLimit(): number {
+  const gib = Number(process.env.CSRA_FEATURE_CACHE_GB);
+  return Number.isFinite(gib) && gib > 0 ? gib * 1024 ** 3 : defaultLimitBytes;
+}
+
+export function featureCacheFolder(projectPath: string): string {
+  return projectPath.replace(/\.sqlite$/i, '') + '.features';
+}
+
+/** Converts a model's float32 outputs for one photo into an entry. */
+export function featureEntry(parts: {
+  views: Float32Array[];
+  dim: number;
+  locations: number;
+  pooledClassMap: Float32Array;
+  zeroShot: Float32Array;
+}): FeatureEntry {
+  const { views, dim, locations } = parts;
+  const features = new Uint16Array(views.length * dim * locations);
+  views.forEach((view, v) => toFloat16(view, features.subarray(v * dim * locations, (v + 1) * dim * locations)));
+  return {
+    views: views.length,
+    dim,
+    locations,
+    features,
+    pooledClassMap: toFloat16(parts.pooledClassMap),
+    zeroShot: parts.zeroShot.slice(),
+  };
+}
+
+/** One view's features as float32, [dim, locations]. */
+export function viewFeatures(entry: FeatureEntry, view: number, out?: Float32Array): Float32Array {
+  const size = entry.dim * entry.locations;
+  return fromFloat16(entry.features.subarray(view * size, (view + 1) * size), out);
+}
+
+function encode(entry: FeatureEntry): Buffer {
+  const classes = entry.pooledClassMap.length / entry.locations;
+  const body = Buffer.alloc(
+    headerBytes + entry.features.byteLength + entry.pooledClassMap.byteLength + entry.zeroShot.byteLength + 4,
+  );
+  magic.copy(body, 0);
+  [entry.views, entry.dim, entry.locations, classes, entry.zeroShot.length].forEach((value, i) =>
+    body.writeUInt32LE(value, magic.length + i * 4),
+  );
+  let at = headerBytes;
+  for (const part of [entry.features, entry.pooledClassMap, entry.zeroShot]) {
+    Buffer.from(part.buffer, part.byteOffset, part.byteLength).copy(body, at);
+    at += part.byteLength;
+  }
+  body.writeUInt32LE(crc32(body.subarray(0, at)), at);
+  return body;
+}
+
+/** The entry, or undefined when the bytes are not a whole, intact entry. */
+function decode(bytes: Buffer): FeatureEntry | undefined {
+  if (bytes.length < headerBytes + 4 || !bytes.subarray(0, magic.length).equals(magic)) return undefined;
+  const [views, dim, locations, classes, zeroShot] = [0, 1, 2, 3, 4].map((i) =>
+    bytes.readUInt32LE(magic.length + i * 4),
+  ) as [number, number, number, number, number];
+  const featureBytes = views * dim * locations * 2;
+  const mapBytes = classes * locations * 2;
+  const end = headerBytes + featureBytes + mapBytes + zeroShot * 4;
+  if (bytes.length !== end + 4 || bytes.readUInt32LE(end) !== crc32(bytes.subarray(0, end))) return undefined;
+  // Copies: the buffer's offset may not be aligned for typed arrays.
+  const copy = <T>(from: number, length: number, make: (b: ArrayBuffer) => T) =>
+    make(Uint8Array.prototype.slice.call(bytes, from, from + length).buffer as ArrayBuffer);
+  return {
+    views,
+    dim,
+    locations,
+    features: copy(headerBytes, featureBytes, (b) => new Uint16Array(b)),
+    pooledClassMap: copy(headerBytes + featureBytes, mapBytes, (b) => new Uint16Array(b)),
+    zeroShot: copy(headerBytes + featureBytes + mapBytes, zeroShot * 4, (b) => new Float32Array(b)),
+  };
+}
+
+interface Slot {
+  bytes: number;
+  usedAt: number;
+}
+
+export class FeatureCache {
+  private index: Map<string, Slot> | null = null;
+  private readonly pinned = new Set<string>();
+
+  /**
+   * `folder` holds the entries of one backbone; `isLabelled` says whether a photo (by hash) has a
+   * label, so unlabelled photos leave first.
+   */
+  constructor(
+    readonly folder: string,
+    private readonly isLabelled: (sha256: string) => boolean,
+    readonly limitBytes = featureCacheLimit(),
+  ) {}
+
+  static forProject(projectPath: string, backbone: string, isLabelled: (sha256: string) => boolean): FeatureCache {
+    return new FeatureCache(join(featureCacheFolder(projectPath), backbone.replace(/[^\w.@-]/g, '_')), isLabelled);
+  }
+
+  private path(sha256: string): string {
+    return join(this.folder, `${sha256}.f16`);
+  }
+
+  private async slots(): Promise<Map<string, Slot>> {
+    if (this.index) return this.index;
+    const index = new Map<string, Slot>();
+    let names: string[] = [];
+    try {
+      names = await readdir(this.folder);
+    } catch {
+      // no cache yet
+    }
+    for (const name of names) {
+      if (!name.endsWith('.f16')) continue;
+      try {
+        const info = await stat(join(this.folder, name));
+        index.set(name.slice(0, -4), { bytes: info.size, usedAt: info.mtimeMs });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    this.index ??= index;
+    return this.index;
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.slots()).has(sha256);
+  }
+
+  /** Bytes the cache holds. */
+  async size(): Promise<number> {
+    let total = 0;
+    for (const slot of (await this.slots()).values()) total += slot.bytes;
+    return total;
+  }
+
+  /** The entry, or undefined when there is none or it was damaged (then it is removed). */
+  async read(sha256: string): Promise<FeatureEntry | undefined> {
+    const slots = await this.slots();
+    if (!slots.has(sha256)) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.path(sha256));
+    } catch {
+      slots.delete(sha256);
+      return undefined;
+    }
+    const entry = decode(bytes);
+    if (!entry) {
+      await this.remove(sha256);
+      return undefined;
+    }
+    const at = Date.now();
+    slots.set(sha256, { bytes: bytes.length, usedAt: at });
+    // The file's time is the LRU order across runs; failing to touch it only blurs that order.
+    await utimes(this.path(sha256), at / 1000, at / 1000).catch(() => undefined);
+    return entry;
+  }
+
+  /** Keeps these entries through evictions until `unpin` (the photos a training run reads). */
+  pin(sha256s: Iterable<string>): void {
+    for (const sha of sha256s) this.pinned.add(sha);
+  }
+
+  unpin(): void {
+    this.pinned.clear();
+  }
+
+  /**
+   * Stores an entry, evicting others to stay under the limit. Throws an io_error saying what is
+   * short when neither the limit nor the disk leaves room; nothing is half-written.
+   */
+  async write(sha256: string, entry: FeatureEntry): Promise<void> {
+    const bytes = encode(entry);
+    const slots = await this.slots();
+    await this.makeRoom(bytes.length - (slots.get(sha256)?.bytes ?? 0), sha256);
+    await mkdir(this.folder, { recursive: true });
+    const free = await statfs(this.folder).then((s) => s.bavail * s.bsize).catch(() => Infinity);
+    if (free < bytes.length + diskMargin)
+      throw new ApiError(
+        'io_error',
+        `the disk holding the feature cache (${this.folder}) has ${megabytes(free)} free; ` +
+          `it needs ${megabytes(bytes.length + diskMargin)} to store another photo's features`,
+      );
+    const partial = `${this.path(sha256)}.${process.pid}.partial`;
+    try {
+      await writeFile(partial, bytes);
+      await rename(partial, this.path(sha256));
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw new ApiError('io_error', `cannot write the feature cache in ${this.folder}: ${(error as Error).message}`);
+    }
+    slots.set(sha256, { bytes: bytes.length, usedAt: Date.now() });
+  }
+
+  private async makeRoom(needed: number, keep: string): Promise<void> {
+    const slots = await this.slots();
+    let total = 0;
+    for (const slot of slots.values()) total += slot.bytes;
+    if (total + needed <= this.limitBytes) return;
+    const candidates = [...slots.entries()]
+      .filter(([sha]) => sha !== keep && !this.pinned.has(sha))
+      .map(([sha, slot]) => ({ sha, slot, labelled: this.isLabelled(sha) }))
+      .sort((a, b) => Number(a.labelled) - Number(b.labelled) || a.slot.usedAt - b.slot.usedAt);
+    for (const { sha, slot } of candidates) {
+      if (total + needed <= this.limitBytes) break;
+      await this.remove(sha);
+      total -= slot.bytes;
+    }
+    if (total + needed > this.limitBytes)
+      throw new ApiError(
+        'io_error',
+        `the feature cache is full: its limit of ${megabytes(this.limitBytes)} holds the features of ` +
+          `${this.pinned.size} photos this run needs and no more; raise it with CSRA_FEATURE_CACHE_GB ` +
+          `(each photo takes ${megabytes(needed)})`,
+      );
+  }
+
+  private async remove(sha256: string): Promise<void> {
+    await rm(this.path(sha256), { force: true });
+    this.index?.delete(sha256);
+  }
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.ceil(bytes / 1024 ** 2)} MiB`;
+}

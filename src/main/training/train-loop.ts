@@ -1,0 +1,329 @@
+// The training loop of the CSRA head, engine-agnostic: standardise the features with the train
+// split's statistics, start each class's classifier at the difference of its positive and
+// negative means, train with SGD (warm-up, then the rate cut when val mAP stops improving, early
+// stopping, best epoch kept), and choose heads and λ on val with short trials within a time
+// budget; the winning trial goes on to the end. Runs inside the training worker.
+import { csraTemperatures } from '../../shared/csra';
+import { averagePrecision, type Truth } from '../../shared/metrics';
+import type { Batch, HeadParams, HeadShape, StepEngine } from './head/engine';
+import { fromFloat16 } from './float16';
+
+export interface SampleSet {
+  count: number;
+  /** Views per photo: the photo, then its mirror image. */
+  views: number;
+  /** [count, views, dim, locations] float16 bits */
+  features: Uint16Array;
+  /** [count, classes]: 1 positive, 0 otherwise */
+  y: Float32Array;
+  /** [count, classes]: 1 where the label is known */
+  mask: Float32Array;
+}
+
+export interface HeadConfig {
+  heads: number;
+  lambda: number;
+  learningRate: number;
+}
+
+export interface TrainInput {
+  dim: number;
+  locations: number;
+  classes: number;
+  train: SampleSet;
+  val: SampleSet;
+  seed: number;
+  /** Seconds the search and the final run may take together. */
+  budgetSeconds: number;
+  /** Candidates tried on val; the first alone skips the search. */
+  candidates: HeadConfig[];
+  batchSize: number;
+  maxEpochs: number;
+}
+
+export interface EpochRecord {
+  trial: string;
+  epoch: number;
+  loss: number;
+  valMAP: number | null;
+}
+
+export interface TrainOutput {
+  backend: string;
+  config: HeadConfig;
+  temperatures: number[];
+  params: HeadParams;
+  standardise: { mean: Float32Array; std: Float32Array };
+  /** [val count, classes]: the kept parameters' logits, mean over the views */
+  valLogits: Float32Array;
+  valMAP: number | null;
+  epochs: number;
+  seconds: number;
+}
+
+export type EngineFactory = (shape: HeadShape, init: HeadParams) => Promise<StepEngine>;
+
+export const optimiser = { momentum: 0.9, weightDecay: 1e-4 };
+
+/** Small, seeded, good enough for shuffling and initial noise (mulberry32). */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Per-channel mean and standard deviation over every train photo, view and location. */
+export function featureStatistics(set: SampleSet, dim: number, locations: number) {
+  const sum = new Float64Array(dim);
+  const squares = new Float64Array(dim);
+  const view = new Float32Array(dim * locations);
+  for (let i = 0; i < set.count * set.views; i++) {
+    fromFloat16(set.features.subarray(i * dim * locations, (i + 1) * dim * locations), view);
+    for (let k = 0; k < dim; k++)
+      for (let j = 0; j < locations; j++) {
+        const v = view[k * locations + j]!;
+        sum[k]! += v;
+        squares[k]! += v * v;
+      }
+  }
+  const n = set.count * set.views * locations;
+  const mean = new Float32Array(dim);
+  const std = new Float32Array(dim);
+  for (let k = 0; k < dim; k++) {
+    mean[k] = sum[k]! / n;
+    // A channel that never varies would divide by zero: it carries nothing, so any scale will do.
+    std[k] = Math.sqrt(Math.max(squares[k]! / n - mean[k]! ** 2, 0)) || 1;
+  }
+  return { mean, std };
+}
+
+/** Standardised features of (photo, view) pairs, [B, dim, locations]. */
+function gather(
+  set: SampleSet,
+  picks: readonly { photo: number; view: number }[],
+  standardise: { mean: Float32Array; std: Float32Array },
+  dim: number,
+  locations: number,
+): Float32Array {
+  const size = dim * locations;
+  const x = new Float32Array(picks.length * size);
+  picks.forEach(({ photo, view }, b) => {
+    const out = x.subarray(b * size, (b + 1) * size);
+    const at = (photo * set.views + view) * size;
+    fromFloat16(set.features.subarray(at, at + size), out);
+    for (let k = 0; k < dim; k++) {
+      const m = standardise.mean[k]!;
+      const s = standardise.std[k]!;
+      for (let j = 0; j < locations; j++) out[k * locations + j] = (out[k * locations + j]! - m) / s;
+    }
+  });
+  return x;
+}
+
+/**
+ * Each class's classifier starts at the difference of its standardised positive and negative mean
+ * features (plus a little seeded noise, so heads differ), its bias at the class's prior log-odds.
+ */
+export function initialParams(
+  input: Pick<TrainInput, 'dim' | 'locations' | 'classes' | 'train'>,
+  standardise: { mean: Float32Array; std: Float32Array },
+  config: HeadConfig,
+  seed: number,
+): HeadParams {
+  const { dim, locations, classes: C, train } = input;
+  const positive = new Float64Array(C * dim);
+  const negative = new Float64Array(C * dim);
+  const counts = { positive: new Float64Array(C), negative: new Float64Array(C) };
+  const view = new Float32Array(dim * locations);
+  const pooled = new Float64Array(dim);
+  for (let i = 0; i < train.count; i++) {
+    fromFloat16(train.features.subarray(i * train.views * dim * locations, (i * train.views + 1) * dim * locations), view);
+    for (let k = 0; k < dim; k++) {
+      let s = 0;
+      for (let j = 0; j < locations; j++) s += view[k * locations + j]!;
+      pooled[k] = (s / locations - standardise.mean[k]!) / standardise.std[k]!;
+    }
+    for (let c = 0; c < C; c++) {
+      if (train.mask[i * C + c] === 0) continue;
+      const target = train.y[i * C + c] === 1 ? positive : negative;
+      (train.y[i * C + c] === 1 ? counts.positive : counts.negative)[c]! += 1;
+      for (let k = 0; k < dim; k++) target[c * dim + k]! += pooled[k]!;
+    }
+  }
+  const next = random(seed);
+  const temperatures = csraTemperatures(config.heads);
+  const weights = temperatures.map(() => {
+    const w = new Float32Array(C * dim);
+    for (let c = 0; c < C; c++)
+      for (let k = 0; k < dim; k++)
+        w[c * dim + k] =
+          positive[c * dim + k]! / Math.max(1, counts.positive[c]!) -
+          negative[c * dim + k]! / Math.max(1, counts.negative[c]!) +
+          (next() - 0.5) * 0.02;
+    return w;
+  });
+  const classBias = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const p = (counts.positive[c]! + 0.5) / (counts.positive[c]! + counts.negative[c]! + 1);
+    classBias[c] = Math.log(p / (1 - p));
+  }
+  return { weights, classScale: new Float32Array(C).fill(1 / temperatures.length), classBias };
+}
+
+/** Mean AP over the classes with a positive and a negative among the known entries. */
+export function meanAveragePrecision(logits: Float32Array, set: SampleSet, classes: number): number | null {
+  const aps: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const scores = new Float64Array(set.count);
+    const truth: Truth[] = [];
+    let negatives = 0;
+    for (let i = 0; i < set.count; i++) {
+      scores[i] = logits[i * classes + c]!;
+      const known = set.mask[i * classes + c] === 1;
+      truth.push(known ? (set.y[i * classes + c] as 0 | 1) : null);
+      if (known && set.y[i * classes + c] === 0) negatives++;
+    }
+    const ap = negatives > 0 ? averagePrecision(scores, truth) : null;
+    if (ap !== null) aps.push(ap);
+  }
+  return aps.length ? aps.reduce((a, b) => a + b, 0) / aps.length : null;
+}
+
+interface Trial {
+  name: string;
+  config: HeadConfig;
+  engine: StepEngine;
+  epoch: number;
+  rate: number;
+  best: { valMAP: number; params: HeadParams; logits: Float32Array; epoch: number } | null;
+  sinceBest: number;
+  cuts: number;
+}
+
+/** How a trial's rate moves: linear warm-up over the first epoch, then cut ×0.2 on a plateau. */
+const plateauEpochs = 3;
+const maxCuts = 2;
+
+export async function trainHead(
+  input: TrainInput,
+  createEngine: EngineFactory,
+  onEpoch: (record: EpochRecord) => void,
+): Promise<TrainOutput> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const { dim, locations, classes: C, train, val, batchSize } = input;
+  const standardise = featureStatistics(train, dim, locations);
+  const next = random(input.seed);
+  // Val is read once per epoch, standardised once.
+  const valPicks = Array.from({ length: val.count * val.views }, (_, i) => ({
+    photo: Math.floor(i / val.views),
+    view: i % val.views,
+  }));
+  const valX = gather(val, valPicks, standardise, dim, locations);
+
+  const valLogits = async (engine: StepEngine) => {
+    const size = dim * locations;
+    const out = new Float32Array(val.count * C);
+    for (let start = 0; start < valPicks.length; start += batchSize) {
+      const end = Math.min(valPicks.length, start + batchSize);
+      const logits = await engine.logits(valX.subarray(start * size, end * size), end - start);
+      for (let i = start; i < end; i++)
+        for (let c = 0; c < C; c++) out[valPicks[i]!.photo * C + c]! += logits[(i - start) * C + c]! / val.views;
+    }
+    return out;
+  };
+
+  const runEpoch = async (trial: Trial) => {
+    const order = Array.from({ length: train.count }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const steps = Math.ceil(order.length / batchSize);
+    let lossSum = 0;
+    for (let s = 0; s < steps; s++) {
+      const photos = order.slice(s * batchSize, (s + 1) * batchSize);
+      // Each photo is read as itself or as its mirror image, at random: the flip augmentation.
+      const picks = photos.map((photo) => ({ photo, view: Math.floor(next() * train.views) }));
+      const batch: Batch = {
+        x: gather(train, picks, standardise, dim, locations),
+        y: new Float32Array(photos.length * C),
+        mask: new Float32Array(photos.length * C),
+        size: photos.length,
+      };
+      photos.forEach((photo, b) => {
+        batch.y.set(train.y.subarray(photo * C, (photo + 1) * C), b * C);
+        batch.mask.set(train.mask.subarray(photo * C, (photo + 1) * C), b * C);
+      });
+      const warm = trial.epoch === 0 ? (s + 1) / steps : 1;
+      lossSum += await trial.engine.step(batch, trial.rate * warm);
+    }
+    trial.epoch += 1;
+    const logits = await valLogits(trial.engine);
+    const valMAP = meanAveragePrecision(logits, val, C);
+    onEpoch({ trial: trial.name, epoch: trial.epoch, loss: lossSum / steps, valMAP });
+    if (valMAP !== null && (!trial.best || valMAP > trial.best.valMAP)) {
+      trial.best = { valMAP, params: await trial.engine.params(), logits, epoch: trial.epoch };
+      trial.sinceBest = 0;
+    } else {
+      trial.sinceBest += 1;
+      if (trial.sinceBest >= plateauEpochs) {
+        trial.rate *= 0.2;
+        trial.cuts += 1;
+        trial.sinceBest = 0;
+      }
+    }
+  };
+  const finished = (trial: Trial) => trial.cuts > maxCuts || trial.epoch >= input.maxEpochs;
+
+  const start = async (config: HeadConfig, name: string): Promise<Trial> => {
+    const temperatures = csraTemperatures(config.heads);
+    const init = initialParams(input, standardise, config, input.seed);
+    const engine = await createEngine({ classes: C, dim, locations, temperatures, lambda: config.lambda }, init);
+    return { name, config, engine, epoch: 0, rate: config.learningRate, best: null, sinceBest: 0, cuts: 0 };
+  };
+
+  // The search: every candidate for a few epochs, as long as the budget allows each a fair share;
+  // the best on val trains on, the others stop.
+  const searchEpochs = 4;
+  let winner = await start(input.candidates[0]!, 'trial 1');
+  if (input.candidates.length > 1) {
+    const trials = [winner];
+    for (let e = 0; e < searchEpochs; e++) await runEpoch(winner);
+    const epochSeconds = elapsed() / searchEpochs;
+    for (const [i, config] of input.candidates.slice(1).entries()) {
+      // Heads cost in proportion to their number; stop when the rest could not also be finished.
+      const cost = (epochSeconds * searchEpochs * config.heads) / winner.config.heads;
+      if (elapsed() + cost > input.budgetSeconds * 0.5) break;
+      const trial = await start(config, `trial ${i + 2}`);
+      trials.push(trial);
+      for (let e = 0; e < searchEpochs; e++) await runEpoch(trial);
+    }
+    const score = (t: Trial) => t.best?.valMAP ?? -1;
+    winner = trials.reduce((a, b) => (score(b) > score(a) ? b : a));
+    for (const trial of trials) if (trial !== winner) trial.engine.dispose();
+  }
+  winner.name = 'final';
+  const perEpoch = () => elapsed() / Math.max(1, winner.epoch);
+  while (!finished(winner) && elapsed() + perEpoch() <= input.budgetSeconds) await runEpoch(winner);
+
+  const best = winner.best ?? { valMAP: null, params: await winner.engine.params(), logits: await valLogits(winner.engine), epoch: winner.epoch };
+  const backend = winner.engine.backend;
+  winner.engine.dispose();
+  return {
+    backend,
+    config: winner.config,
+    temperatures: csraTemperatures(winner.config.heads),
+    params: best.params,
+    standardise,
+    valLogits: best.logits,
+    valMAP: best.valMAP,
+    epochs: winner.epoch,
+    seconds: elapsed(),
+  };
+}
