@@ -16,6 +16,7 @@ import {
 import { applyLabelChanges, redoLastAction, undoLastAction, type ActionOutcome } from './db/labels';
 import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
+import { setSplit } from './db/splits';
 import { listJobs } from './db/jobs';
 import { exportLabelsCsv } from './exchange/export';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
@@ -26,6 +27,7 @@ import { gridIds, gridImage, gridPage, projectModel } from './library/grid';
 import { acceptPredictions, confirmPhotos, rejectUnlabelled } from './library/labeling';
 import { JobRunner } from './jobs';
 import { evaluateProject } from './training/evaluate';
+import { assignSplitsReport } from './training/splits';
 import { Project } from './project';
 
 type Implementation = {
@@ -180,6 +182,19 @@ export function createStudio(): Studio {
     getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),
     getClassMaps: async ({ imageId }) => classMapsOf(requireOpen().project, imageId),
     evaluate: async ({ split }) => evaluateProject(requireOpen().project, split),
+    setSplit: async ({ imageIds, split }) => {
+      const { db } = requireOpen().project;
+      const [badImage] = unknownImageIds(db, [...new Set(imageIds)]);
+      if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
+      const changed = setSplit(db, imageIds, split);
+      if (changed > 0) publish({ type: 'splits' });
+      return { changed };
+    },
+    assignSplits: async (input) => {
+      const { counts, changed } = assignSplitsReport(requireOpen().project.db, input);
+      if (changed > 0) publish({ type: 'splits' });
+      return counts;
+    },
     exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, resolve(out)),
   };
 

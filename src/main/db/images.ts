@@ -130,6 +130,10 @@ function compile(query: ImageQuery): {
     }
   }
   if (filter.unlabelled) conditions.push('NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)');
+  if (filter.split) {
+    params.split = filter.split;
+    conditions.push('i.split = @split');
+  }
   if (filter.disagreement) {
     conditions.push(`EXISTS (
       SELECT 1 FROM labels l JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL
