@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
 import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
-import { copyVocPhotos, tempDir } from './fixtures/workspace';
+import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocPhotoNames } from './fixtures/workspace';
 
 const bin = join(repoRoot, 'bin', 'csra-studio.js');
 
@@ -221,5 +221,53 @@ describe('csra-studio predict, prelabel and eval', () => {
       code: 2,
       stderr: expect.stringMatching(/--ep must be one of auto, cpu, webgpu, cuda/),
     });
+  });
+});
+
+describe('csra-studio split', () => {
+  it('splits the labelled photos 80/20 by default, keeps the splits on a second run, and redoes them with --reassign', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const { labelsCsv } = await copyVocPhotos(folder, 12);
+    await copyVocPhotoFiles(join(dir, 'unlabelled'), (await vocPhotoNames(15)).slice(12));
+    const project = join(dir, 'p.sqlite');
+    await cli(['import', project, folder, '--labels', labelsCsv]);
+    await cli(['import', project, join(dir, 'unlabelled')]);
+
+    const first = await cli(['split', project]);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toBe(
+      [
+        '12 of 15 photos in a split',
+        '  train  10  83.3 %',
+        '  val     2  16.7 %',
+        '  test    0  0.0 %',
+        '  none    3  no split (photos without labels)',
+        '',
+      ].join('\n'),
+    );
+    // Photos with a split keep it, whatever the shares asked for now.
+    const again = await cli(['split', project, '--val', '0.25', '--seed', '7', '--json']);
+    expect(JSON.parse(again.stdout)).toEqual({ train: 10, val: 2, test: 0, none: 3 });
+    const redone = await cli(['split', project, '--val', '0.25', '--test', '0.25', '--reassign', '--json']);
+    expect(JSON.parse(redone.stdout)).toEqual({ train: 6, val: 3, test: 3, none: 3 });
+  });
+
+  it('exits 2 with a one-line reason on bad shares, seeds and projects', async () => {
+    const dir = await tempDir();
+    const project = join(dir, 'p.sqlite');
+    const cases: [string[], RegExp][] = [
+      [['split', project, '--val', 'lots'], /--val must be a number from 0 to 0\.9, got "lots"/],
+      [['split', project, '--test', '0.95'], /--test must be a number from 0 to 0\.9/],
+      [['split', project, '--val', '0.6', '--test', '0.4'], /together must leave photos for train/],
+      [['split', project, '--seed=1.5'], /--seed must be a whole number/],
+      [['split', join(dir, 'missing.sqlite')], /no project at/],
+      [['split'], /expected 1 argument\(s\), got 0/],
+    ];
+    for (const [args, reason] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0]).toMatch(reason);
+    }
   });
 });

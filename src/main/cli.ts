@@ -7,6 +7,7 @@ import {
   type EvalReport,
   type ImportReport,
   type JobInfo,
+  type SplitCounts,
 } from '../shared/contract';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
@@ -23,6 +24,7 @@ const usage = `usage:
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
   csra-studio eval     <project.sqlite> [--split val|test|train|all] [--json]
+  csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio export   <project.sqlite> --format csv --out PATH`;
 
 const providerOption = { ep: { type: 'string', default: 'auto' } } as const;
@@ -32,6 +34,14 @@ function providerChoice(value: string): ProviderChoice {
   if (!parsed.success)
     throw new UsageError(`--ep must be one of ${ProviderChoice.options.join(', ')}, got "${value}"`);
   return parsed.data;
+}
+
+/** A share of the photos given on the command line: a number from 0 to 0.9. */
+function fraction(option: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 0.9)
+    throw new UsageError(`${option} must be a number from 0 to 0.9, got "${value}"`);
+  return number;
 }
 
 /** Exit codes: 0 done, 1 the work failed, 2 the command line or its input is wrong. */
@@ -118,6 +128,31 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     await withProject(positionals[0]!, false, async (api) => {
       const report = await api.evaluate({ split: split.data });
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : describeEval(report));
+    });
+  },
+
+  async split(args) {
+    const { values, positionals } = parse(
+      args,
+      {
+        val: { type: 'string', default: '0.2' },
+        test: { type: 'string', default: '0' },
+        seed: { type: 'string', default: '1' },
+        reassign: { type: 'boolean', default: false },
+        json: { type: 'boolean' },
+      },
+      1,
+    );
+    const val = fraction('--val', values.val);
+    const test = fraction('--test', values.test);
+    if (val + test >= 1) throw new UsageError('--val and --test together must leave photos for train');
+    const seed = Number(values.seed);
+    if (!/^\d+$/.test(values.seed.trim()) || !Number.isSafeInteger(seed))
+      throw new UsageError(`--seed must be a whole number ≥ 0, got "${values.seed}"`);
+    await withProject(positionals[0]!, false, async (api) => {
+      const counts = await api.assignSplits({ val, test, seed, reassign: values.reassign });
+      if (values.json) process.stdout.write(JSON.stringify(counts, null, 2) + '\n');
+      else process.stdout.write(describeSplits(counts));
     });
   },
 
@@ -222,6 +257,24 @@ function describeEval(report: EvalReport): string {
           (entry.unknown ? `, ${entry.unknown} unknown` : '') +
           ')',
       ),
+    ].join('\n') + '\n'
+  );
+}
+
+/** Photos per split; train, val and test also as shares of the photos in a split. */
+function describeSplits(counts: SplitCounts): string {
+  const placed = counts.train + counts.val + counts.test;
+  const width = String(placed + counts.none).length;
+  const line = (split: keyof SplitCounts, note: string) =>
+    `  ${split.padEnd(5)}  ${String(counts[split]).padStart(width)}  ${note}`.trimEnd();
+  const share = (n: number) => (placed === 0 ? '' : `${((100 * n) / placed).toFixed(1)} %`);
+  return (
+    [
+      `${placed} of ${placed + counts.none} photos in a split`,
+      line('train', share(counts.train)),
+      line('val', share(counts.val)),
+      line('test', share(counts.test)),
+      line('none', 'no split (photos without labels)'),
     ].join('\n') + '\n'
   );
 }
