@@ -1,5 +1,5 @@
-// What every long job (import, pre-label) looks like to the UI, in one place: follow one kind of
-// job through its events (progress, photos per second, time left), cancel it, resume one that
+// What every long job (import, pre-label, train) looks like to the UI, in one place: follow one kind
+// of job through its events (progress, its rate per phase, time left), cancel it, resume one that
 // stopped early, and load its report once it has stopped. Each kind's store adds how it starts.
 import type { JobInfo } from '../../../shared/contract';
 import type { Api, ApiError } from '../../../shared/rpc';
@@ -16,6 +16,8 @@ export interface JobKindOptions<Report> {
   report: (jobId: number) => Promise<Report>;
   /** Phases whose progress is not photos being processed: no rate is measured from them. */
   unmeasuredPhases?: readonly string[];
+  /** Whether a job of this kind that stopped early can be resumed (listed in `resumable`); true unless told. */
+  resumable?: boolean;
 }
 
 export class JobStore<Report> {
@@ -25,7 +27,7 @@ export class JobStore<Report> {
   report = $state<Report | null>(null);
   /** Jobs of this kind that stopped part-way and can be resumed, newest first. */
   resumable = $state<JobInfo[]>([]);
-  /** Photos per second over the last few seconds of progress, once measurable. */
+  /** Photos (or whatever the phase counts) per second over the last few seconds of the phase, once measurable. */
   rate = $state<number | null>(null);
   /** Estimated seconds left, once the rate is known. */
   eta = $state<number | null>(null);
@@ -42,10 +44,13 @@ export class JobStore<Report> {
   readonly #kind: JobInfo['kind'];
   readonly #loadReport: (jobId: number) => Promise<Report>;
   readonly #unmeasured: ReadonlySet<string>;
+  readonly #resumes: boolean;
   readonly #unsubscribe: () => void;
   /** The latest state seen of every job, events and answers merged. */
   readonly #seen = new Map<number, JobInfo>();
   #samples: { at: number; done: number }[] = [];
+  /** The phase the samples were taken in: each phase counts its own things, at its own rate. */
+  #phase: string | null = null;
   #reportKey: string | null = null;
   #starting = false;
 
@@ -54,6 +59,7 @@ export class JobStore<Report> {
     this.#kind = options.kind;
     this.#loadReport = options.report;
     this.#unmeasured = new Set(options.unmeasuredPhases ?? []);
+    this.#resumes = options.resumable ?? true;
     this.#unsubscribe = api.onEvent((event) => {
       if (event.type === 'project') {
         this.#reset();
@@ -73,7 +79,7 @@ export class JobStore<Report> {
   async loadJobs(): Promise<void> {
     try {
       const jobs = (await this.api.listJobs({})).filter((job) => job.kind === this.#kind);
-      this.resumable = jobs.filter((job) => resumableStatuses.has(job.status));
+      this.resumable = this.#resumes ? jobs.filter((job) => resumableStatuses.has(job.status)) : [];
       const running = jobs.find((job) => job.status === 'running');
       if (running && !this.running) this.#follow(this.#remember(running));
     } catch (error) {
@@ -101,6 +107,12 @@ export class JobStore<Report> {
       this.resumable = this.resumable.filter((candidate) => candidate.id !== jobId);
       this.#follow(this.#remember(job));
     });
+  }
+
+  /** Whether the running job's phase counts something a rate can be measured from. */
+  get measurable(): boolean {
+    const job = this.job;
+    return job?.status === 'running' && job.total > 0 && !this.#unmeasured.has(job.phase);
   }
 
   dispose(): void {
@@ -141,6 +153,7 @@ export class JobStore<Report> {
     if (this.job?.id !== job.id || (this.job.status !== 'running' && job.status === 'running')) {
       // Another job, or this one resumed: measure afresh.
       this.#samples = [];
+      this.#phase = null;
       this.rate = null;
       this.eta = null;
       this.report = null;
@@ -158,6 +171,12 @@ export class JobStore<Report> {
 
   /** Photos per second from the job's own timestamps, so delivery delays do not skew it. */
   #measure(job: JobInfo): void {
+    if (job.phase !== this.#phase) {
+      this.#phase = job.phase;
+      this.#samples = [];
+      this.rate = null;
+      this.eta = null;
+    }
     if (job.total === 0 || this.#unmeasured.has(job.phase)) return;
     const at = Date.parse(job.updatedAt);
     const last = this.#samples.at(-1);
@@ -197,6 +216,7 @@ export class JobStore<Report> {
     this.error = null;
     this.cancelling = false;
     this.#samples = [];
+    this.#phase = null;
     this.#reportKey = null;
     this.#seen.clear();
   }
