@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   commonFolder,
+  formatAp,
+  formatApDelta,
   formatDuration,
   formatProbability,
   formatRate,
   formatSpeed,
+  formatWhen,
   plural,
   providerName,
   textOn,
@@ -60,5 +63,29 @@ describe('formatting for the UI', () => {
     expect(providerName('cuda')).toBe('CUDA');
     expect(providerName('auto')).toBe('Auto');
     expect(providerName('coreml')).toBe('coreml');
+  });
+
+  it('gives average precision in points with one decimal, and its change with a sign', () => {
+    expect(formatAp(0.8814)).toBe('88.1');
+    expect(formatAp(1)).toBe('100.0');
+    expect(formatAp(null)).toBe('–');
+    expect(formatApDelta(0.88, 0.893)).toBe('+1.3');
+    expect(formatApDelta(0.9, 0.896)).toBe('−0.4');
+    expect(formatApDelta(0.9, 0.9004)).toBe('±0.0');
+    expect(formatApDelta(0.9, 0.8996)).toBe('±0.0');
+    expect(formatApDelta(null, 0.9)).toBe('–');
+    expect(formatApDelta(0.9, null)).toBe('–');
+  });
+
+  it('gives a moment as a date and a time, and what it cannot read as it is', () => {
+    const shown = formatWhen('2026-03-04T05:06:07.000Z');
+    expect(shown).toMatch(/2026/);
+    expect(shown).toBe(
+      new Date('2026-03-04T05:06:07.000Z').toLocaleString(undefined, {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+      }),
+    );
+    expect(formatWhen('yesterday')).toBe('yesterday');
   });
 });

@@ -67,3 +67,24 @@ const providerNames: Record<string, string> = { cpu: 'CPU', webgpu: 'WebGPU', cu
 export function providerName(provider: string): string {
   return providerNames[provider] ?? provider;
 }
+
+/** An average precision or mAP (a fraction) in points, as the paper writes it: "88.1"; "–" when unknown. */
+export function formatAp(fraction: number | null): string {
+  return fraction === null ? '–' : (fraction * 100).toFixed(1);
+}
+
+/** How far `after` is from `before`, in points of formatAp: "+1.3", "−0.4", "±0.0"; "–" when unknown. */
+export function formatApDelta(before: number | null, after: number | null): string {
+  if (before === null || after === null) return '–';
+  const points = Math.round((after - before) * 1000) / 10;
+  if (points === 0) return '±0.0';
+  return `${points > 0 ? '+' : '−'}${Math.abs(points).toFixed(1)}`;
+}
+
+/** A moment as lists show it: the date and the time of day, in the person's locale. */
+export function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
