@@ -1,0 +1,57 @@
+// Charts, drawn by Chart.js on a canvas: `<canvas use:chart={config}>` creates one, draws it again
+// without animation whenever the config changes, and destroys it with the canvas. Only what the
+// app's line charts use is registered, so the rest of Chart.js stays out of the bundle. Chart.js
+// sizes its canvas through the CSSOM (never a style attribute), which the app's CSP allows; the
+// canvas's parent sets its size.
+import {
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from 'chart.js';
+import type { Action } from 'svelte/action';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+
+export type LineChartConfig = ChartConfiguration<'line', { x: number; y: number }[]>;
+
+/** The theme's colours, from its custom properties, for what a canvas draws. */
+export interface ChartColours {
+  text: string;
+  faint: string;
+  grid: string;
+  accent: string;
+  ok: string;
+  warn: string;
+}
+
+export function chartColours(element: Element = document.documentElement): ChartColours {
+  const style = getComputedStyle(element);
+  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return {
+    text: read('--text-muted', '#9aa3b2'),
+    faint: read('--text-faint', '#6d7585'),
+    grid: read('--border', '#2a303c'),
+    accent: read('--accent', '#5b8cff'),
+    ok: read('--ok', '#45c08a'),
+    warn: read('--warn', '#e5b454'),
+  };
+}
+
+export const chart: Action<HTMLCanvasElement, LineChartConfig> = (canvas, config) => {
+  const instance = new Chart(canvas, config);
+  return {
+    update(next) {
+      instance.data = next.data;
+      if (next.options) instance.options = next.options;
+      instance.update('none');
+    },
+    destroy() {
+      instance.destroy();
+    },
+  };
+};
