@@ -46,6 +46,25 @@ describe('the grid filter', () => {
     });
   });
 
+  it('sends a split, alone or with the rest, and says it in words', () => {
+    expect(toImageFilter({ ...noFilter, split: 'val' })).toEqual({ split: 'val' });
+    expect(isFiltering({ ...noFilter, split: 'none' })).toBe(true);
+    expect(toImageFilter({ ...noFilter, classId: 4, state: 'positive', split: 'train' })).toEqual({
+      classId: 4,
+      state: 'positive',
+      split: 'train',
+    });
+    expect(describeFilter({ ...noFilter, classId: 4, state: 'positive', split: 'test' }, [dog])).toBe(
+      'dog positive, test split',
+    );
+    expect(describeFilter({ ...noFilter, split: 'none' }, [dog])).toBe('no split');
+    // A class that is gone takes its conditions, not the split.
+    expect(withClasses({ ...noFilter, classId: 9, state: 'negative', split: 'val' }, [dog])).toEqual({
+      ...noFilter,
+      split: 'val',
+    });
+  });
+
   it('reads probabilities typed into a field, clamped to [0, 1]; empty or not a number is no bound', () => {
     expect(parseProbability(' 0.25 ')).toBe(0.25);
     expect(parseProbability('1.5')).toBe(1);

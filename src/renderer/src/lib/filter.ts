@@ -1,7 +1,7 @@
 // The grid's filter as the filter bar holds it, and the API's ImageFilter it stands for. A class's
 // state and probability range only mean something with a class chosen; bounds left empty are no
 // bound (a photo the model has not predicted has no probability, so "0 to 1" is not "any").
-import type { ClassInfo, ImageFilter, ImageSort } from '../../../shared/contract';
+import type { ClassInfo, ImageFilter, ImageSort, Split } from '../../../shared/contract';
 import { formatProbability } from './format';
 
 export type StateChoice = 'any' | 'positive' | 'negative' | 'unknown';
@@ -14,6 +14,8 @@ export interface GridFilter {
   maxProbability: number | null;
   unlabelled: boolean;
   disagreement: boolean;
+  /** Photos of one split only; null for any split. */
+  split: Split | null;
 }
 
 export const noFilter: GridFilter = {
@@ -23,7 +25,15 @@ export const noFilter: GridFilter = {
   maxProbability: null,
   unlabelled: false,
   disagreement: false,
+  split: null,
 };
+
+export const splitChoices: { value: Split; label: string }[] = [
+  { value: 'train', label: 'Train' },
+  { value: 'val', label: 'Val' },
+  { value: 'test', label: 'Test' },
+  { value: 'none', label: 'No split' },
+];
 
 export const sortChoices: { value: ImageSort; label: string }[] = [
   { value: 'name', label: 'Name' },
@@ -42,6 +52,7 @@ export function toImageFilter(filter: GridFilter): ImageFilter | undefined {
   }
   if (filter.unlabelled) result.unlabelled = true;
   if (filter.disagreement) result.disagreement = true;
+  if (filter.split !== null) result.split = filter.split;
   // A class alone filters nothing: drop it.
   const conditions = Object.keys(result).filter((key) => key !== 'classId');
   return conditions.length > 0 ? result : undefined;
@@ -97,5 +108,6 @@ export function describeFilter(filter: GridFilter, classes: readonly ClassInfo[]
   }
   if (filter.unlabelled) parts.push('unlabelled');
   if (filter.disagreement) parts.push('disagreement');
+  if (filter.split !== null) parts.push(filter.split === 'none' ? 'no split' : `${filter.split} split`);
   return parts.join(', ');
 }

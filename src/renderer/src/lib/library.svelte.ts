@@ -84,6 +84,9 @@ export class LibraryStore {
         // Under a filter a label can move photos in or out of it: read the view again.
         const changed = new Set(event.imageIds);
         if (isFiltering(this.filter) || this.images.some((image) => changed.has(image.id))) this.#changed();
+      } else if (event.type === 'splits') {
+        // Photos moved between splits: in or out of a split filter, and the tiles show the split.
+        this.#changed();
       } else if (event.type === 'models') {
         // Another version is active: the tiles show its pre-labels.
         this.#changed();
