@@ -4,7 +4,8 @@
 // unpredicted. (The name sort is path order: whether the forty come before or after the others
 // depends on where the temp folder sorts against ../shared.) The grid is virtualized (a few dozen
 // tiles in the DOM), filters and sorts as the API does, selects with clicks, Ctrl, Shift and
-// "select all in filter", and adds or removes a class over a selection as one undoable action.
+// "select all in filter", adds or removes a class over a selection as one undoable action, and
+// filters by split and moves a selection to a split.
 // Everything the UI does is checked through the API.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -379,6 +380,44 @@ describe('the library grid at 765 photos', () => {
     await api.undo({});
     for (const id of picked) expect(await stateOf(id, 'dog')).toBeNull();
     await page.keyboard.press('Escape');
+  });
+
+  it('filters by split, shows each photo’s split on its tile, and moves the selection to a split', async () => {
+    // The labelled photos get a split, 80/20; the others have none. (The Train panel's preflight
+    // may have given photos that earlier tests labelled for a while one already: start afresh.)
+    const all = await api.listImageIds({ sort: 'name' });
+    await api.setSplit({ imageIds: all.ids, split: 'none' });
+    const labelled = total - (await listed({ unlabelled: true })).total;
+    const counts = await api.assignSplits({});
+    expect(counts).toMatchObject({ train: labelled - counts.val, test: 0, none: total - labelled });
+    expect(Math.abs(counts.val - 0.2 * labelled)).toBeLessThan(1);
+    await filters().getByLabel('Filter split').selectOption('val');
+    await expectGridShows(await listed({ split: 'val' }));
+    await expect
+      .poll(() => page.locator('.grid .tile .split', { hasText: 'val' }).count(), slow)
+      .toBe(counts.val);
+    await filters().getByLabel('Filter split').selectOption('');
+    await expectGridShows(await listed(undefined));
+
+    const { images } = await listed(undefined);
+    await tile(0).click();
+    await tile(2).click({ modifiers: ['Shift'] });
+    await selectionBar().getByLabel('Move the selection to a split').selectOption('test');
+    await expect
+      .poll(() => selectionBar().getByRole('status').textContent())
+      .toMatch(/Moved 3 photos to test/);
+    // Not a label action: nothing to undo from the bar.
+    expect(await selectionBar().getByRole('button', { name: 'Undo' }).count()).toBe(0);
+    const moved = images.slice(0, 3).map((image) => image.id);
+    for (const id of moved) expect((await api.getImage({ imageId: id })).split).toBe('test');
+    await expect.poll(() => page.locator('.grid .tile .split', { hasText: 'test' }).count(), slow).toBe(3);
+    await filters().getByLabel('Filter split').selectOption('test');
+    await expectGridShows(await listed({ split: 'test' }));
+    expect((await listed({ split: 'test' })).total).toBe(3);
+    await page.screenshot({ path: join(screenshots, 'grid-splits.png') });
+
+    await api.setSplit({ imageIds: all.ids, split: 'none' });
+    await expect.poll(() => head().textContent(), slow).toMatch(/Library\s*0 photos/);
   });
 
   it('opens a photo in the labeling workspace on a double-click or Enter', async () => {

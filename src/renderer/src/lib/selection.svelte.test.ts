@@ -175,12 +175,51 @@ describe('the selection', () => {
     await vi.waitFor(() => expect(library.total).toBe(8), patience);
   });
 
+  it('moves the selection to a split, which the split filter then shows; no undo, moving back is the same', async () => {
+    await library.ensure(0, 24);
+    await click(0);
+    await click(3, { range: true });
+    expect(await selection.moveToSplit('val')).toBe(true);
+    expect(selection.done).toBe('Moved 4 photos to val');
+    expect(selection.undoable).toBe(false);
+    const inVal = await studio.api.listImageIds({ filter: { split: 'val' }, sort: 'name' });
+    expect(inVal.ids).toEqual(ids(0, 3));
+    // The tiles show it once the grid reads them again.
+    await vi.waitFor(() => expect(library.imageAt(2)?.split).toBe('val'), patience);
+    expect(library.imageAt(4)?.split).toBe('none');
+
+    await library.setFilter({ ...noFilter, split: 'val' });
+    expect(library.total).toBe(4);
+    await selection.selectAll();
+    await click(1, { toggle: true });
+    expect(await selection.moveToSplit('train')).toBe(true);
+    expect(selection.done).toBe('Moved 3 photos to train');
+    // Out of the filter: the grid reads it again.
+    await vi.waitFor(() => expect(library.total).toBe(1), patience);
+    expect(await selection.moveToSplit('train')).toBe(true);
+    expect(selection.done).toBe('Moved 0 photos to train (3 already there)');
+    expect(await selection.moveToSplit('none')).toBe(true);
+    expect(selection.done).toBe('Moved 3 photos out of their splits');
+
+    // A label action can be undone from the bar again.
+    await library.setFilter(noFilter);
+    await click(5);
+    expect(await selection.add(classes[0]!)).toBe(true);
+    expect(selection.undoable).toBe(true);
+  });
+
   it('says why a bulk action failed', async () => {
     await click(0);
     const gone: ClassInfo = { ...classes[0]!, id: 999_999, name: 'ghost' };
     expect(await selection.add(gone)).toBe(false);
     expect(selection.error).toBeTruthy();
     expect(selection.busy).toBe(false);
+    // A photo that is not in the project (any more): nothing moves, and the bar says why.
+    await click(3, { toggle: true });
+    await selection.click(4, 999_999, { toggle: true });
+    expect(await selection.moveToSplit('test')).toBe(false);
+    expect(selection.error).toMatch(/no photo 999999/);
+    expect((await studio.api.listImageIds({ filter: { split: 'test' }, sort: 'name' })).ids).toEqual([]);
   });
 
   it('clears when the project closes', async () => {

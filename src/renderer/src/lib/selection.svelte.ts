@@ -1,12 +1,16 @@
 // The photos picked in the grid, and what can be done to all of them at once. A click picks one, a
 // Ctrl/Cmd+click adds or removes one, a Shift+click picks the run from the last photo clicked;
 // "select all" takes every photo the filter selects. Adding or removing a class over the selection
-// is one label action: one Ctrl+Z undoes all of it.
-import type { ClassInfo, LabelAction } from '../../../shared/contract';
+// is one label action: one Ctrl+Z undoes all of it. Moving the selection to a split is not a label
+// action (no undo: moving the photos back is the same action).
+import type { ClassInfo, LabelAction, Split } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { attempt } from './errors';
-import { plural } from './format';
+import { formatCount, plural } from './format';
 import type { LibraryStore } from './library.svelte';
+
+/** The most photo ids one call takes (the contract's limit). */
+const maxIdsPerCall = 100_000;
 
 export interface ClickModifiers {
   /** Ctrl (or Cmd on a Mac): add or remove this photo. */
@@ -22,8 +26,10 @@ export class SelectionStore {
   anchor = $state<number | null>(null);
   busy = $state(false);
   error = $state<string | null>(null);
-  /** What the last bulk action did, in words, while it can still be undone from here. */
+  /** What the last bulk action did, in words. */
   done = $state<string | null>(null);
+  /** Whether that action can be undone from here: label actions can, a move between splits not. */
+  undoable = $state(false);
 
   count = $derived(this.ids.size);
 
@@ -104,6 +110,26 @@ export class SelectionStore {
     return this.#run(async () => {
       const action = await this.#api.confirmPhotos({ imageIds: ids });
       this.done = `Confirmed ${plural(ids.length, 'photo')} (${plural(action.changed, 'label')} set)`;
+      this.undoable = true;
+    });
+  }
+
+  /** Moves every selected photo to `split` ('none': out of any split). */
+  async moveToSplit(split: Split): Promise<boolean> {
+    const ids = [...this.ids];
+    if (ids.length === 0) return false;
+    return this.#run(async () => {
+      let changed = 0;
+      for (let start = 0; start < ids.length; start += maxIdsPerCall) {
+        const imageIds = ids.slice(start, start + maxIdsPerCall);
+        changed += (await this.#api.setSplit({ imageIds, split })).changed;
+      }
+      const where = split === 'none' ? 'out of their splits' : `to ${split}`;
+      const already = ids.length - changed;
+      this.done =
+        `Moved ${plural(changed, 'photo')} ${where}` +
+        (already > 0 ? ` (${formatCount(already)} already there)` : '');
+      this.undoable = false;
     });
   }
 
@@ -139,6 +165,7 @@ export class SelectionStore {
         description: `${state ? 'add' : 'remove'} "${item.name}" ${state ? 'to' : 'from'} ${plural(ids.length, 'photo')}`,
       });
       this.done = says(ids.length);
+      this.undoable = true;
     });
   }
 
