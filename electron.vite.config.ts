@@ -12,6 +12,8 @@ export default defineConfig({
           electron: resolve('src/main/electron/main.ts'),
           host: resolve('src/main/host/start.ts'),
           cli: resolve('src/main/cli.ts'),
+          // Training runs in a worker thread (src/main/training/worker-client.ts starts it).
+          'train-worker': resolve('src/main/training/train-worker.ts'),
         },
       },
     },

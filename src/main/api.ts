@@ -27,6 +27,11 @@ import { gridIds, gridImage, gridPage, projectModel } from './library/grid';
 import { acceptPredictions, confirmPhotos, rejectUnlabelled } from './library/labeling';
 import { JobRunner } from './jobs';
 import { evaluateProject } from './training/evaluate';
+import { trainPreflight } from './training/preflight';
+import { defaultTrainConfig, runTrain, trainReport, type TrainConfig } from './training/train-job';
+import { listVersions, modelSource, versionInfo, versionProblem } from './models/versions';
+import { jobResult } from './db/jobs';
+import { getModel, setActiveModel } from './db/models';
 import { assignSplitsReport } from './training/splits';
 import { Project } from './project';
 
@@ -81,9 +86,14 @@ export function createStudio(): Studio {
         {
           import: (config: ImportConfig, context) => runImport(next, config, context),
           prelabel: (config: PrelabelConfig, context) => runPrelabel(next, models, config, context),
+          train: (config: TrainConfig, context) => runTrain(next, models, config, context),
         },
         (job) => {
           publish({ type: 'job', job });
+          if (job.kind === 'train' && job.status === 'done' && project === next) {
+            publish({ type: 'models' });
+            if (jobResult<{ activated: boolean }>(next.db, job.id)?.activated) void activated(next);
+          }
           // An import with labels.csv may have created classes.
           if (job.kind === 'import' && job.status !== 'running') {
             if (project === next) measureUncertainty(next);
@@ -93,6 +103,24 @@ export function createStudio(): Studio {
       );
     publish({ type: 'project', project: next?.info() ?? null });
     return next?.info() ?? null;
+  };
+
+  /**
+   * After a version became active: uncertainty follows it, and the photos are pre-labelled with it
+   * in the background (a pre-label run already going on finishes with the model it started with).
+   */
+  const activated = async (open: Project) => {
+    measureUncertainty(open);
+    publish({ type: 'models' });
+    const model = await ensureDefaultModel(open);
+    try {
+      await models.load(modelSource(open, model), 'auto');
+      open.db.open && jobs?.start('prelabel', { modelId: model.id, provider: 'auto' } satisfies PrelabelConfig);
+    } catch (error) {
+      // A run already going on (started by a client meanwhile) is as good.
+      if (!(error instanceof ApiError && error.code === 'conflict'))
+        console.error(`csra-studio: pre-labeling with ${model.name} did not start: ${(error as Error).message}`);
+    }
   };
 
   const labelsChanged = ({ description, changed, imageIds }: Omit<ActionOutcome, 'actionId'>) => {
@@ -176,7 +204,7 @@ export function createStudio(): Studio {
       const model = await ensureDefaultModel(open.project);
       // Loaded before the job starts, so a missing or broken model, or a provider that cannot run,
       // fails the request itself with the reason.
-      await models.load(model, provider);
+      await models.load(modelSource(open.project, model), provider);
       return open.jobs.start('prelabel', { modelId: model.id, provider } satisfies PrelabelConfig);
     },
     getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),
@@ -194,6 +222,25 @@ export function createStudio(): Studio {
       const { counts, changed } = assignSplitsReport(requireOpen().project.db, input);
       if (changed > 0) publish({ type: 'splits' });
       return counts;
+    },
+    getTrainPreflight: async () => trainPreflight(requireOpen().project, defaultTrainConfig.seed),
+    startTrain: async ({ activate }) =>
+      requireOpen().jobs.start('train', { ...defaultTrainConfig, activate } satisfies TrainConfig),
+    getTrainReport: async ({ jobId }) => trainReport(requireOpen().project, jobId),
+    listModels: async () => {
+      const { project } = requireOpen();
+      await ensureDefaultModel(project);
+      return listVersions(project);
+    },
+    activateModel: async ({ modelId }) => {
+      const { project } = requireOpen();
+      const record = getModel(project.db, modelId);
+      if (!record) throw new ApiError('not_found', `no model version ${modelId} in this project`);
+      const problem = await versionProblem(project, record);
+      if (problem) throw new ApiError('conflict', `version ${record.name} cannot be activated: ${problem}`);
+      setActiveModel(project.db, modelId);
+      await activated(project);
+      return versionInfo(project, modelId);
     },
     exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, resolve(out)),
   };

@@ -8,6 +8,9 @@ import {
   type ImportReport,
   type JobInfo,
   type SplitCounts,
+  ActivateRule,
+  type ModelVersion,
+  type TrainReport,
 } from '../shared/contract';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
@@ -18,6 +21,7 @@ import { defaultPackModel, ensureDefaultModel } from './inference/model-info';
 import { predictFolder } from './inference/predict-folder';
 import { readableFolder } from './library/scan';
 import { Project } from './project';
+import { modelSource } from './models/versions';
 
 const usage = `usage:
   csra-studio import   <project.sqlite> <folder> [--labels labels.csv] [--json]
@@ -25,6 +29,8 @@ const usage = `usage:
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
   csra-studio eval     <project.sqlite> [--split val|test|train|all] [--json]
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
+  csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
+  csra-studio models   <project.sqlite> [--activate N] [--json]
   csra-studio export   <project.sqlite> --format csv --out PATH`;
 
 const providerOption = { ep: { type: 'string', default: 'auto' } } as const;
@@ -93,14 +99,20 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     const project = values.project ? Project.open(values.project) : null;
     try {
       const record = project ? await ensureDefaultModel(project) : await defaultPackModel();
-      const model = await models.load(record, provider);
+      const model = await models.load(project ? modelSource(project, record) : record, provider);
+      // Every project class has a column; one the model does not predict has empty cells.
       const columns = project
-        ? projectClassMapping(listClasses(project.db), record.classes).map((entry) => ({
-            name: entry.className,
-            modelIndex: entry.modelIndex,
-          }))
+        ? (() => {
+            const mapping = new Map(
+              projectClassMapping(listClasses(project.db), record.classes).map((e) => [e.classId, e.modelIndex]),
+            );
+            return listClasses(project.db).map((entry) => ({
+              name: entry.name,
+              modelIndex: mapping.get(entry.id) ?? null,
+            }));
+          })()
         : record.classes.map((name, modelIndex) => ({ name, modelIndex }));
-      if (columns.length === 0)
+      if (columns.every((column) => column.modelIndex === null))
         throw new ApiError('conflict', `no class of the project matches a class of ${record.pack}`);
       process.stderr.write(`predicting with ${record.pack} on ${model.provider}\n`);
       const rows = await predictFolder(
@@ -115,6 +127,53 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       project?.close();
       await models.close();
     }
+  },
+
+  async train(args) {
+    const { values, positionals } = parse(
+      args,
+      { activate: { type: 'string', default: 'better' }, json: { type: 'boolean' } },
+      1,
+    );
+    const activate = ActivateRule.safeParse(values.activate);
+    if (!activate.success)
+      throw new UsageError(`--activate must be one of ${ActivateRule.options.join(', ')}, got "${values.activate}"`);
+    await withProject(positionals[0]!, false, async (api) => {
+      const preflight = await api.getTrainPreflight({});
+      if (preflight.blockers.length > 0) throw new ApiError('conflict', `cannot train: ${preflight.blockers.join('; ')}`);
+      for (const entry of preflight.classes)
+        if (entry.warning) process.stderr.write(`  ${entry.name}: ${entry.warning}\n`);
+      const job = await api.startTrain({ activate: activate.data });
+      let shown = 0;
+      const finished = await followJob(api, job, async () => {
+        const report = await api.getTrainReport({ jobId: job.id });
+        for (const epoch of report.epochs.slice(shown))
+          process.stderr.write(
+            `  ${epoch.trial} epoch ${epoch.epoch}: loss ${epoch.loss.toFixed(4)}, val mAP ${percent(epoch.valMAP)}\n`,
+          );
+        shown = report.epochs.length;
+      });
+      const report = await api.getTrainReport({ jobId: job.id });
+      if (finished.status !== 'done') throw new Error(finished.error ?? `training ${finished.status}`);
+      if (report.activated) await prelabelWithActive(api);
+      if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else process.stdout.write(describeTraining(report));
+    });
+  },
+
+  async models(args) {
+    const { values, positionals } = parse(args, { activate: { type: 'string' }, json: { type: 'boolean' } }, 1);
+    await withProject(positionals[0]!, false, async (api) => {
+      if (values.activate !== undefined) {
+        const id = Number(values.activate);
+        if (!Number.isInteger(id) || id < 1) throw new UsageError(`--activate takes a version id, got "${values.activate}"`);
+        await api.activateModel({ modelId: id });
+        await prelabelWithActive(api);
+      }
+      const versions = await api.listModels({});
+      if (values.json) process.stdout.write(JSON.stringify(versions, null, 2) + '\n');
+      else process.stdout.write(describeVersions(versions));
+    });
   },
 
   async eval(args) {
@@ -208,7 +267,18 @@ async function withProject(
 }
 
 /** Waits for a job to end, drawing its progress on stderr; Ctrl+C cancels it at a safe point. */
-function followJob(api: Api, job: JobInfo): Promise<JobInfo> {
+/**
+ * Pre-labels the photos with the version just activated (main starts that run itself; this joins
+ * it, or starts it), so the project is ready when the command ends.
+ */
+async function prelabelWithActive(api: Api): Promise<void> {
+  const running = (await api.listJobs({})).find((job) => job.kind === 'prelabel' && job.status === 'running');
+  const job = running ?? (await api.startPrelabel({}).catch(() => null));
+  if (job) await followJob(api, job);
+}
+
+/** Follows a job to its end, printing progress; `onProgress` runs on each of its progress events. */
+function followJob(api: Api, job: JobInfo, onProgress?: () => Promise<void>): Promise<JobInfo> {
   return new Promise((resolve) => {
     const started = Date.now();
     // On a terminal one line is redrawn; in a log, a line at most every two seconds.
@@ -220,6 +290,7 @@ function followJob(api: Api, job: JobInfo): Promise<JobInfo> {
       if (event.type !== 'job' || event.job.id !== job.id) return;
       const { status, phase, done, total } = event.job;
       if (status === 'running') {
+        void onProgress?.().catch(() => undefined);
         if (!tty && Date.now() - lastLine < 2000) return;
         lastLine = Date.now();
         const rate = done / Math.max((Date.now() - started) / 1000, 0.001);
@@ -258,6 +329,41 @@ function describeEval(report: EvalReport): string {
           ')',
       ),
     ].join('\n') + '\n'
+  );
+}
+
+const percent = (value: number | null | undefined) => (value == null ? '–' : `${(100 * value).toFixed(1)}`);
+
+function describeTraining(report: TrainReport): string {
+  const { comparison, version } = report;
+  const lines = [
+    `trained on ${report.backend ?? '?'} in ${report.trainSeconds?.toFixed(1) ?? '?'} s ` +
+      `(features ${report.featureSeconds?.toFixed(1) ?? '?'} s), ${version?.trained?.epochs ?? 0} epochs, ` +
+      `${version?.trained ? `${version.trained.config.heads} heads, λ ${version.trained.config.lambda}` : ''}`,
+  ];
+  if (comparison)
+    lines.push(
+      `val mAP ${percent(comparison.before)} (${comparison.baseline}) → ${percent(comparison.after)} (${version?.name ?? 'new'})`,
+      ...comparison.perClass.map(
+        (entry) => `  ${entry.class.padEnd(16)} ${percent(entry.before).padStart(5)} → ${percent(entry.after).padStart(5)}`,
+      ),
+    );
+  if (version) lines.push(`version ${version.id} (${version.name}) ${report.activated ? 'is now active' : 'made, not activated'}`);
+  if (report.labelsChangedSince > 0)
+    lines.push(`${report.labelsChangedSince} labels changed while it trained; the run used them as they were when it started`);
+  return lines.join('\n') + '\n';
+}
+
+function describeVersions(versions: ModelVersion[]): string {
+  return (
+    versions
+      .map(
+        (v) =>
+          `${v.active ? '*' : ' '} ${String(v.id).padStart(3)}  ${v.name.padEnd(18)} ${v.createdAt}  ` +
+          (v.trained ? `val mAP ${percent(v.metrics?.valMAP)} on ${v.trained.backend}` : 'pack as shipped') +
+          (v.problem ? `  (${v.problem})` : ''),
+      )
+      .join('\n') + '\n'
   );
 }
 

@@ -10,6 +10,8 @@ export interface ModelRecord {
   headFile: string | null;
   active: boolean;
   createdAt: string;
+  /** A trained version's val metrics and training facts (ModelVersion's metrics and trained). */
+  metrics: unknown;
 }
 
 interface ModelRow {
@@ -21,6 +23,7 @@ interface ModelRow {
   head_file: string | null;
   active: number;
   created_at: string;
+  metrics: string | null;
 }
 
 const fromRow = (row: ModelRow): ModelRecord => ({
@@ -32,7 +35,26 @@ const fromRow = (row: ModelRow): ModelRecord => ({
   headFile: row.head_file,
   active: row.active === 1,
   createdAt: row.created_at,
+  metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as unknown),
 });
+
+export function listModels(db: Db): ModelRecord[] {
+  return (db.prepare('SELECT * FROM models ORDER BY id').all() as ModelRow[]).map(fromRow);
+}
+
+/** A trained version's row, not active; the caller activates it in the same transaction if it should. */
+export function insertTrainedModel(
+  db: Db,
+  model: { parentId: number | null; name: string; pack: string; classes: string[]; headFile: string; metrics: unknown },
+): ModelRecord {
+  const result = db
+    .prepare(
+      `INSERT INTO models (parent_id, name, pack, classes, head_file, metrics, active, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
+    )
+    .run(model.parentId, model.name, model.pack, JSON.stringify(model.classes), model.headFile, JSON.stringify(model.metrics), now());
+  return getModel(db, Number(result.lastInsertRowid))!;
+}
 
 export function activeModel(db: Db): ModelRecord | undefined {
   const row = db.prepare('SELECT * FROM models WHERE active = 1').get() as ModelRow | undefined;

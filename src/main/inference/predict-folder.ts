@@ -9,8 +9,8 @@ import { predictPhotos } from './predictor';
 
 export interface PredictColumn {
   name: string;
-  /** Index of the class in the model's outputs. */
-  modelIndex: number;
+  /** Index of the class in the model's outputs; null: the model does not predict it (empty cells). */
+  modelIndex: number | null;
 }
 
 /**
@@ -36,7 +36,9 @@ export async function predictFolder(
         continue;
       }
       const name = relative(folder, outcome.path).split(sep).join('/');
-      const values = columns.map((column) => outcome.probabilities[column.modelIndex]!.toFixed(6));
+      const values = columns.map((column) =>
+        column.modelIndex === null ? '' : outcome.probabilities[column.modelIndex]!.toFixed(6),
+      );
       write([csvField(name), ...values].join(','));
       rows += 1;
     }

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../shared/rpc';
-import type { ModelRecord } from '../db/models';
+import type { ModelVersion } from '../../shared/contract';
+import { getModel, listModels, type ModelRecord } from '../db/models';
 import type { ModelSource } from '../inference/model-host';
 import type { Project } from '../project';
 import { appendCsraHead } from './csra-head';
@@ -179,4 +180,31 @@ export async function writeVersion(
     throw new ApiError('io_error', `the new model version was not created: ${reason}`);
   }
   return { manifest, headFile: relative(dirname(project.path), folder) };
+}
+
+/** What the UI and the CLI show of a version, with why it cannot be used if it cannot. */
+export async function versionInfo(project: Project, modelId: number): Promise<ModelVersion> {
+  const record = getModel(project.db, modelId);
+  if (!record) throw new ApiError('not_found', `no model version ${modelId} in this project`);
+  return describe(project, record);
+}
+
+export async function listVersions(project: Project): Promise<ModelVersion[]> {
+  return Promise.all(listModels(project.db).map((record) => describe(project, record)));
+}
+
+async function describe(project: Project, record: ModelRecord): Promise<ModelVersion> {
+  const stored = record.metrics as (ModelVersion['metrics'] & { trained?: ModelVersion['trained'] }) | null;
+  return {
+    id: record.id,
+    parentId: record.parentId,
+    name: record.name,
+    pack: record.pack,
+    classes: record.classes,
+    active: record.active,
+    createdAt: record.createdAt,
+    trained: stored?.trained ?? null,
+    metrics: stored ? { valMAP: stored.valMAP, valImages: stored.valImages, perClass: stored.perClass } : null,
+    problem: await versionProblem(project, record),
+  };
 }

@@ -12,7 +12,8 @@ import type { Project } from '../project';
 /**
  * The active model against the project's labels: every project class the model predicts, the
  * photos of the split it has predicted, and the labels people (or imported files) gave them as
- * ground truth. A class without a label on a photo is unknown there and left out.
+ * ground truth. A class without a label on a photo is unknown there and left out. For a trained
+ * version, 'all' leaves the train split out.
  */
 export function evaluateProject(project: Project, split: EvalSplit): EvalReport {
   const { db } = project;
@@ -21,9 +22,13 @@ export function evaluateProject(project: Project, split: EvalSplit): EvalReport 
   const mapping = projectClassMapping(listClasses(db), model.classes);
   if (mapping.length === 0)
     throw new ApiError('conflict', `no project class matches a class of ${model.pack}`);
+  // A trained version is never measured on the photos it learned from.
+  if (model.headFile !== null && split === 'train')
+    throw new ApiError('conflict', `${model.name} was trained on the train split; evaluate it on val, test or all`);
   const predictions = allPredictionScores(db, model.id);
   const labels = labelStatesInSplit(db, split);
-  const imageIds = imageIdsInSplit(db, split);
+  const trainPhotos = model.headFile !== null ? new Set(imageIdsInSplit(db, 'train')) : new Set<number>();
+  const imageIds = imageIdsInSplit(db, split).filter((id) => !trainPhotos.has(id));
   const predicted = imageIds.filter((id) => predictions.has(id));
   if (predicted.length === 0)
     throw new ApiError('conflict', `no photo of split "${split}" has been pre-labelled yet`);

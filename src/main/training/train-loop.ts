@@ -7,6 +7,7 @@ import { csraTemperatures } from '../../shared/csra';
 import { averagePrecision, type Truth } from '../../shared/metrics';
 import type { Batch, HeadParams, HeadShape, StepEngine } from './head/engine';
 import { fromFloat16 } from './float16';
+import { seededRandom } from './splits';
 
 export interface SampleSet {
   count: number;
@@ -64,18 +65,6 @@ export interface TrainOutput {
 export type EngineFactory = (shape: HeadShape, init: HeadParams) => Promise<StepEngine>;
 
 export const optimiser = { momentum: 0.9, weightDecay: 1e-4 };
-
-/** Small, seeded, good enough for shuffling and initial noise (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Per-channel mean and standard deviation over every train photo, view and location. */
 export function featureStatistics(set: SampleSet, dim: number, locations: number) {
@@ -155,16 +144,24 @@ export function initialParams(
       for (let k = 0; k < dim; k++) target[c * dim + k]! += pooled[k]!;
     }
   }
-  const next = random(seed);
+  const next = seededRandom(seed);
   const temperatures = csraTemperatures(config.heads);
+  // Unit rows: the head divides by the norm, so a step moves a row's direction by lr / ||W||²; rows
+  // as long as the mean difference (~7 here) would barely move.
   const weights = temperatures.map(() => {
     const w = new Float32Array(C * dim);
-    for (let c = 0; c < C; c++)
-      for (let k = 0; k < dim; k++)
-        w[c * dim + k] =
+    for (let c = 0; c < C; c++) {
+      let norm = 0;
+      for (let k = 0; k < dim; k++) {
+        const v =
           positive[c * dim + k]! / Math.max(1, counts.positive[c]!) -
           negative[c * dim + k]! / Math.max(1, counts.negative[c]!) +
           (next() - 0.5) * 0.02;
+        w[c * dim + k] = v;
+        norm += v * v;
+      }
+      for (let k = 0; k < dim; k++) w[c * dim + k]! /= Math.sqrt(norm) || 1;
+    }
     return w;
   });
   const classBias = new Float32Array(C);
@@ -183,7 +180,8 @@ export function meanAveragePrecision(logits: Float32Array, set: SampleSet, class
     const truth: Truth[] = [];
     let negatives = 0;
     for (let i = 0; i < set.count; i++) {
-      scores[i] = logits[i * classes + c]!;
+      // AP depends on the order alone; the metrics take probabilities.
+      scores[i] = 1 / (1 + Math.exp(-logits[i * classes + c]!));
       const known = set.mask[i * classes + c] === 1;
       truth.push(known ? (set.y[i * classes + c] as 0 | 1) : null);
       if (known && set.y[i * classes + c] === 0) negatives++;
@@ -218,7 +216,7 @@ export async function trainHead(
   const elapsed = () => (performance.now() - started) / 1000;
   const { dim, locations, classes: C, train, val, batchSize } = input;
   const standardise = featureStatistics(train, dim, locations);
-  const next = random(input.seed);
+  const next = seededRandom(input.seed);
   // Val is read once per epoch, standardised once.
   const valPicks = Array.from({ length: val.count * val.views }, (_, i) => ({
     photo: Math.floor(i / val.views),

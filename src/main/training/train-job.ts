@@ -1,0 +1,394 @@
+// The train job: one action from labels to a better pre-labeling model. It assigns splits to new
+// labelled photos, reads the labels as they are at that instant, computes the features the cache
+// lacks with the default pack, trains the CSRA head in a worker, blends it with the zero-shot
+// readout at the weight val prefers, compares the result with the active version on the same val
+// photos, writes the version (immutable files beside the project) and activates it when asked.
+// The active version is touched only by that last step, in one transaction with the new row.
+import { readdir, rm } from 'node:fs/promises';
+import type { ActivateRule, ModelVersion, TrainReport } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
+import { evaluate } from '../../shared/metrics';
+import { getJob, jobResult, recordJobItem, setJobResult } from '../db/jobs';
+import { insertTrainedModel, setActiveModel, type ModelRecord } from '../db/models';
+import { predictionScores } from '../db/predictions';
+import { labelChangesSince, labelledPhotos, labelSnapshot, type LabelledPhoto } from '../db/training';
+import type { ModelHost } from '../inference/model-host';
+import { defaultPackModel, ensureDefaultModel } from '../inference/model-info';
+import { predictPhotos } from '../inference/predictor';
+import { prelabelBatchSize } from '../inference/prelabel-job';
+import type { JobContext } from '../jobs';
+import { defaultPackDir } from '../models/default-pack';
+import { backboneOf, readManifest } from '../models/manifest';
+import { modelSource, versionInfo, versionsFolder, writeVersion, type TrainedHead } from '../models/versions';
+import { modelClassFor } from '../models/coco';
+import type { Project } from '../project';
+import { FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
+import type { EngineChoice } from './head/choose';
+import { isTrainable, trainPreflight } from './preflight';
+import { assignSplits } from './splits';
+import type { EpochRecord, HeadConfig, SampleSet } from './train-loop';
+import { trainInWorker } from './worker-client';
+
+export interface TrainConfig {
+  activate: ActivateRule;
+  /** Seeds the splits of new photos, the shuffles and the initial noise. */
+  seed: number;
+  engine: EngineChoice;
+  /** Seconds the search and the final run may take together. */
+  budgetSeconds: number;
+}
+
+export const defaultTrainConfig = { seed: 1, engine: 'auto', budgetSeconds: 45 } as const;
+
+/**
+ * Tried on val in this order while the budget allows (train-loop.ts). Measured on the VOC photos
+ * (612 train / 153 val, head alone): 1 head, λ 0.1 reached 86.5 val mAP at lr 0.5 in 23 epochs and
+ * 86.4 at lr 0.1 in 40; 2 heads (with the max head), λ 0.5 only 62 in 27 epochs — on frozen
+ * features the max-pooled head learns slowly, so it is tried only with a small λ.
+ */
+export const headCandidates: HeadConfig[] = [
+  { heads: 1, lambda: 0.1, learningRate: 0.5 },
+  { heads: 1, lambda: 0.5, learningRate: 0.5 },
+  { heads: 2, lambda: 0.1, learningRate: 0.5 },
+];
+
+interface TrainResult {
+  backend: string | null;
+  engineTimings: unknown;
+  epochs: EpochRecord[];
+  featureSeconds: number | null;
+  trainSeconds: number | null;
+  /** The last label event the run read: later ones came after it. */
+  lastEvent: number;
+  modelId: number | null;
+  comparison: TrainReport['comparison'];
+  activated: boolean;
+}
+
+const blendWeights = Array.from({ length: 11 }, (_, i) => i / 10);
+
+export async function runTrain(project: Project, models: ModelHost, config: TrainConfig, context: JobContext) {
+  const { db } = project;
+  const { jobId, signal } = context;
+  // A run cut off earlier starts clean: the features it cached are all it keeps.
+  await removePartialVersions(project);
+  context.progress('assigning splits', 0, 0);
+  assignSplits(db, { val: 0.2, test: 0, seed: config.seed, reassign: false });
+  const preflight = trainPreflight(project, config.seed);
+  if (preflight.blockers.length > 0) throw new ApiError('conflict', `cannot train: ${preflight.blockers.join('; ')}`);
+
+  const snapshot = labelSnapshot(db);
+  // What the new version must beat: the active version (the default pack when none was made yet).
+  const baseline = await ensureDefaultModel(project);
+  const photos = labelledPhotos(db).filter((photo) => photo.split === 'train' || photo.split === 'val');
+  const classes = preflight.classes.filter((entry) => isTrainable(entry) || entry.modelClass !== null);
+  const result: TrainResult = {
+    backend: null,
+    engineTimings: null,
+    epochs: [],
+    featureSeconds: null,
+    trainSeconds: null,
+    lastEvent: snapshot.lastEvent,
+    modelId: null,
+    comparison: null,
+    activated: false,
+  };
+  const save = () => setJobResult(db, jobId, result);
+  save();
+
+  // Features: from the cache, the rest computed now with the default pack.
+  const featureStarted = performance.now();
+  const defaultManifest = await readManifest(defaultPackDir());
+  const labelled = new Set(labelledPhotos(db).map((photo) => photo.sha256));
+  const cache = FeatureCache.forProject(project.path, backboneOf(defaultManifest), (sha) => labelled.has(sha));
+  cache.pin(photos.map((photo) => photo.sha256));
+  const entries = new Map<number, FeatureEntry>();
+  try {
+    const missing: LabelledPhoto[] = [];
+    for (const photo of photos) {
+      const entry = await cache.read(photo.sha256);
+      if (entry && entry.views === 2) entries.set(photo.id, entry);
+      else missing.push(photo);
+    }
+    let done = entries.size;
+    context.progress('features', done, photos.length);
+    if (missing.length > 0) {
+      const model = await models.load(await defaultPackModel(), 'auto');
+      const hashes = new Map(missing.map((photo) => [photo.id, photo.sha256]));
+      for await (const batch of predictPhotos(model, missing, { batchSize: prelabelBatchSize, signal, features: true })) {
+        for (const outcome of batch) {
+          if (!outcome.ok || !outcome.features) {
+            if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
+            continue;
+          }
+          const entry = featureEntry({ ...outcome.features, dim: model.cacheOutputs!.dim, locations: model.cacheOutputs!.locations });
+          await cache.write(hashes.get(outcome.id)!, entry);
+          entries.set(outcome.id, entry);
+        }
+        done += batch.length;
+        context.progress('features', done, photos.length);
+        if (signal.aborted) return;
+      }
+    }
+  } finally {
+    cache.unpin();
+  }
+  result.featureSeconds = (performance.now() - featureStarted) / 1000;
+  save();
+
+  const sets = {
+    train: sampleSet(photos.filter((p) => p.split === 'train' && entries.has(p.id)), entries, classes, snapshot.states),
+    val: sampleSet(photos.filter((p) => p.split === 'val' && entries.has(p.id)), entries, classes, snapshot.states),
+  };
+  const { dim, locations } = [...entries.values()][0]!;
+  const maxEpochs = 40;
+  context.progress('training', 0, maxEpochs);
+  const output = await trainInWorker(
+    {
+      dim,
+      locations,
+      classes: classes.length,
+      train: sets.train.set,
+      val: sets.val.set,
+      seed: config.seed,
+      budgetSeconds: config.budgetSeconds,
+      candidates: headCandidates,
+      batchSize: 64,
+      maxEpochs,
+      engine: config.engine,
+    },
+    {
+      onEngine: (backend, timings) => {
+        result.backend = backend;
+        result.engineTimings = timings;
+        save();
+      },
+      onEpoch: (record) => {
+        result.epochs.push(record);
+        db.transaction(() => {
+          save();
+          context.progress('training', record.trial === 'final' ? record.epoch : 0, maxEpochs);
+        })();
+      },
+    },
+    signal,
+  );
+  if (!output) return;
+  result.backend = output.backend;
+  result.trainSeconds = output.seconds;
+  save();
+
+  // The blend: one weight for every class COCO knows, the one val prefers; others use the head.
+  context.progress('evaluating', 0, 0);
+  const C = classes.length;
+  const zeroShotIndex = classes.map((entry) => (entry.modelClass ? defaultManifest.classes.indexOf(entry.modelClass) : -1));
+  const zeroShotVal = new Float32Array(sets.val.photos.length * C);
+  sets.val.photos.forEach((photo, i) => {
+    const entry = entries.get(photo.id)!;
+    zeroShotIndex.forEach((index, c) => (zeroShotVal[i * C + c] = index < 0 ? 0 : entry.zeroShot[index]!));
+  });
+  const trainable = classes.map((entry) => isTrainable(entry));
+  const blended = (w: number) => {
+    const out = new Float32Array(output.valLogits.length);
+    for (let i = 0; i < sets.val.photos.length; i++)
+      for (let c = 0; c < C; c++) {
+        const weight = zeroShotIndex[c]! < 0 ? 1 : trainable[c] ? w : 0;
+        out[i * C + c] = weight * output.valLogits[i * C + c]! + (1 - weight) * zeroShotVal[i * C + c]!;
+      }
+    return out;
+  };
+  const truth = sets.val.truth;
+  const names = classes.map((entry) => entry.name);
+  const scoreOf = (logits: Float32Array) => evaluate({ classes: names, scores: rows(logits, C), truth });
+  const mapped = classes.flatMap((entry, c) => (entry.modelClass ? [c] : []));
+  const mappedMAP = (logits: Float32Array) => meanOver(scoreOf(logits).perClass.map((r) => r.ap), mapped);
+  const headWeight = blendWeights.reduce((best, w) => ((mappedMAP(blended(w)) ?? -1) > (mappedMAP(blended(best)) ?? -1) ? w : best), 1);
+  const versionLogits = blended(headWeight);
+  const after = scoreOf(versionLogits);
+
+  // The version that was active, on the same val photos.
+  const before = await baselineScores(project, models, baseline, sets.val.photos, entries, classes.map((e) => e.name), defaultManifest.classes);
+  const beforeResult = before && evaluate({ classes: names, scores: before.scores, truth });
+  beforeResult?.perClass.forEach((entry, c) => {
+    if (!before!.predicts[c]) entry.ap = null;
+  });
+  const common = after.perClass.flatMap((r, c) => (beforeResult?.perClass[c]!.ap != null && r.ap !== null ? [c] : []));
+  const comparison: NonNullable<TrainReport['comparison']> = {
+    baseline: baseline?.name ?? 'none',
+    before: beforeResult ? meanOver(beforeResult.perClass.map((r) => r.ap), common) : null,
+    after: meanOver(after.perClass.map((r) => r.ap), beforeResult ? common : after.perClass.map((_, c) => c)),
+    perClass: after.perClass.map((r, c) => ({ class: r.class, before: beforeResult?.perClass[c]!.ap ?? null, after: r.ap })),
+  };
+  result.comparison = comparison;
+  save();
+  if (signal.aborted) return;
+
+  context.progress('building version', 0, 0);
+  const head: TrainedHead = {
+    classes: names,
+    temperatures: output.temperatures,
+    lambda: output.config.lambda,
+    weights: output.params.weights,
+    classScale: output.params.classScale,
+    classBias: output.params.classBias,
+    standardise: output.standardise,
+    zeroShotIndex,
+    headWeight: classes.map((_, c) => (zeroShotIndex[c]! < 0 ? 1 : trainable[c] ? headWeight : 0)),
+  };
+  const metrics = {
+    valMAP: after.mAP,
+    valImages: sets.val.photos.length,
+    perClass: after.perClass.map((r) => ({ class: r.class, ap: r.ap })),
+  };
+  const trained = {
+    backend: output.backend,
+    trainSeconds: output.seconds,
+    epochs: output.epochs,
+    config: output.config,
+    counts: { train: sets.train.photos.length, val: sets.val.photos.length },
+  };
+  // Per class, on val: the zero-shot readout, the trained head alone, and the version (their blend).
+  const zeroShotAP = scoreOf(zeroShotVal).perClass.map((r, c) => (zeroShotIndex[c]! < 0 ? null : r.ap));
+  const headAP = scoreOf(output.valLogits).perClass.map((r) => r.ap);
+  const valAP = after.perClass.map((r, c) => ({ class: r.class, zeroShot: zeroShotAP[c]!, head: headAP[c]!, version: r.ap }));
+  const name = `v${nextVersionNumber(db)}`;
+  const { manifest, headFile } = await writeVersion(project, name, head, defaultManifest, {
+    parent: baseline?.pack ?? null,
+    ...trained,
+    temperatures: output.temperatures,
+    headWeight,
+    valAP,
+    perClassCounts: preflight.classes.filter((entry) => names.includes(entry.name)),
+    metrics,
+    labelsReadAtEvent: snapshot.lastEvent,
+  });
+  const activate =
+    config.activate === 'always' ||
+    (config.activate === 'better' && (comparison.before === null || (comparison.after ?? 0) > comparison.before));
+  db.transaction(() => {
+    const record = insertTrainedModel(db, {
+      parentId: baseline?.id ?? null,
+      name,
+      pack: `${manifest.name}@${manifest.version}`,
+      classes: names,
+      headFile,
+      metrics: { ...metrics, trained },
+    });
+    result.modelId = record.id;
+    if (activate) setActiveModel(db, record.id);
+    result.activated = activate;
+    save();
+  })();
+}
+
+function nextVersionNumber(db: Project['db']): number {
+  const { n } = db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM models').get() as { n: number };
+  return n;
+}
+
+/** A version folder left half-written by a run that was killed. */
+async function removePartialVersions(project: Project): Promise<void> {
+  const folder = versionsFolder(project.path);
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names)
+    if (name.endsWith('.partial')) await rm(`${folder}/${name}`, { recursive: true, force: true });
+}
+
+function sampleSet(
+  photos: LabelledPhoto[],
+  entries: Map<number, FeatureEntry>,
+  classes: { classId: number }[],
+  states: Map<number, Map<number, 'positive' | 'negative'>>,
+): { photos: LabelledPhoto[]; set: SampleSet; truth: (0 | 1 | null)[][] } {
+  const C = classes.length;
+  const first = entries.get(photos[0]?.id ?? -1);
+  const size = first ? first.features.length : 0;
+  const set: SampleSet = {
+    count: photos.length,
+    views: first?.views ?? 2,
+    features: new Uint16Array(photos.length * size),
+    y: new Float32Array(photos.length * C),
+    mask: new Float32Array(photos.length * C),
+  };
+  const truth = photos.map((photo, i) => {
+    set.features.set(entries.get(photo.id)!.features, i * size);
+    return classes.map(({ classId }, c) => {
+      const state = states.get(photo.id)?.get(classId);
+      if (!state) return null;
+      set.mask[i * C + c] = 1;
+      set.y[i * C + c] = state === 'positive' ? 1 : 0;
+      return state === 'positive' ? 1 : 0;
+    });
+  });
+  return { photos, set, truth };
+}
+
+const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
+
+/** Logits [N·C] as rows of probabilities, what the metrics take. */
+const rows = (flat: Float32Array, C: number) =>
+  Array.from({ length: flat.length / C }, (_, i) => Array.from(flat.subarray(i * C, (i + 1) * C), sigmoid));
+
+function meanOver(values: (number | null)[], indices: number[]): number | null {
+  const picked = indices.map((i) => values[i]).filter((v): v is number => v !== null && v !== undefined);
+  return picked.length ? picked.reduce((a, b) => a + b, 0) / picked.length : null;
+}
+
+/**
+ * The scores of the version that was active when the run started, on the val photos, for the
+ * run's classes (NaN where it does not predict a class: those have no "before"). The default pack's
+ * come from the feature cache; a trained version's from its predictions, computed where missing.
+ */
+async function baselineScores(
+  project: Project,
+  models: ModelHost,
+  baseline: ModelRecord | null,
+  photos: LabelledPhoto[],
+  entries: Map<number, FeatureEntry>,
+  names: string[],
+  defaultClasses: string[],
+): Promise<{ scores: number[][]; predicts: boolean[] } | null> {
+  if (!baseline) return null;
+  if (baseline.headFile === null) {
+    const zs = names.map((name) => modelClassFor(name, defaultClasses) ?? -1);
+    return {
+      scores: photos.map((photo) => zs.map((i) => (i < 0 ? 0 : sigmoid(entries.get(photo.id)!.zeroShot[i]!)))),
+      predicts: zs.map((i) => i >= 0),
+    };
+  }
+  const index = names.map((name) => baseline.classes.indexOf(name));
+  const stored = predictionScores(project.db, baseline.id, photos.map((p) => p.id));
+  const missing = photos.filter((photo) => !stored.has(photo.id));
+  if (missing.length > 0) {
+    const model = await models.load(modelSource(project, baseline), 'auto');
+    for await (const batch of predictPhotos(model, missing, { batchSize: prelabelBatchSize }))
+      for (const outcome of batch) if (outcome.ok) stored.set(outcome.id, outcome.probabilities.slice());
+  }
+  return {
+    scores: photos.map((photo) => {
+      const scores = stored.get(photo.id);
+      return index.map((i) => (i < 0 || !scores ? 0 : scores[i]!));
+    }),
+    predicts: index.map((i) => i >= 0),
+  };
+}
+
+export async function trainReport(project: Project, jobId: number): Promise<TrainReport> {
+  const { db } = project;
+  const job = getJob(db, jobId);
+  if (!job || job.kind !== 'train') throw new ApiError('not_found', `no train job ${jobId}`);
+  const result = jobResult<TrainResult>(db, jobId);
+  const version: ModelVersion | null = result?.modelId ? await versionInfo(project, result.modelId) : null;
+  return {
+    jobId,
+    status: job.status,
+    backend: result?.backend ?? null,
+    epochs: result?.epochs ?? [],
+    featureSeconds: result?.featureSeconds ?? null,
+    trainSeconds: result?.trainSeconds ?? null,
+    labelsChangedSince: result ? labelChangesSince(db, result.lastEvent) : 0,
+    version,
+    comparison: result?.comparison ?? null,
+    activated: result?.activated ?? false,
+  };
+}

@@ -1,0 +1,38 @@
+// The training worker (worker_threads): receives the run's data, chooses the engine, trains, and
+// posts each epoch and the result. It writes nothing anywhere, so stopping it at any instant
+// (cancel, a crash) leaves nothing half-done.
+import { parentPort, workerData } from 'node:worker_threads';
+import { chooseEngine, createEngine, type EngineChoice } from './head/choose';
+import { optimiser, trainHead, type TrainInput } from './train-loop';
+
+export type WorkerRequest = TrainInput & { engine: EngineChoice };
+
+export type WorkerMessage =
+  | { type: 'engine'; backend: string; timings: { kind: string; backend: string; msPerStep: number | null; error: string | null }[] }
+  | { type: 'epoch'; record: import('./train-loop').EpochRecord }
+  | { type: 'done'; output: import('./train-loop').TrainOutput }
+  | { type: 'failed'; message: string };
+
+const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+
+async function main(request: WorkerRequest): Promise<void> {
+  const { dim, locations, classes, batchSize, candidates } = request;
+  const { kind, timings } = await chooseEngine(
+    request.engine,
+    { classes, dim, locations, temperatures: [1, 99], lambda: candidates[0]!.lambda },
+    batchSize,
+    optimiser,
+  );
+  const best = timings.find((t) => t.kind === kind);
+  post({ type: 'engine', backend: best?.backend ?? kind, timings });
+  const output = await trainHead(
+    request,
+    (shape, init) => createEngine(kind, { shape, init, optimiser }),
+    (record) => post({ type: 'epoch', record }),
+  );
+  post({ type: 'done', output });
+}
+
+main(workerData as WorkerRequest).catch((error: unknown) =>
+  post({ type: 'failed', message: (error as Error).message ?? String(error) }),
+);

@@ -1,0 +1,55 @@
+// Starts the training worker and turns its messages into a promise. From the sources (tests, tsx)
+// the worker is the TypeScript file, loaded through tsx; from the build it is out/main/train-worker.js.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { appRoot } from '../paths';
+import type { EpochRecord, TrainOutput } from './train-loop';
+import type { WorkerMessage, WorkerRequest } from './train-worker';
+
+function startWorker(request: WorkerRequest): Worker {
+  const built = join(appRoot, 'out', 'main', 'train-worker.js');
+  const fromSources = import.meta.url.endsWith('.ts') || !existsSync(built);
+  if (!fromSources) return new Worker(built, { workerData: request });
+  const source = pathToFileURL(join(appRoot, 'src', 'main', 'training', 'train-worker.ts')).href;
+  return new Worker(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`,
+    { eval: true, workerData: request },
+  );
+}
+
+export interface TrainerEvents {
+  onEngine(backend: string, timings: Extract<WorkerMessage, { type: 'engine' }>['timings']): void;
+  onEpoch(record: EpochRecord): void;
+}
+
+/**
+ * Trains in a worker thread. Aborting the signal terminates the worker at once: it holds the only
+ * copy of what it computes, so nothing is left half-written.
+ */
+export function trainInWorker(request: WorkerRequest, events: TrainerEvents, signal: AbortSignal): Promise<TrainOutput | null> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(request);
+    let settled = false;
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', abort);
+      action();
+      void worker.terminate();
+    };
+    const abort = () => finish(() => resolve(null));
+    signal.addEventListener('abort', abort);
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'engine') events.onEngine(message.backend, message.timings);
+      else if (message.type === 'epoch') events.onEpoch(message.record);
+      else if (message.type === 'done') finish(() => resolve(message.output));
+      else finish(() => reject(new Error(`training failed: ${message.message}`)));
+    });
+    worker.on('error', (error) => finish(() => reject(new Error(`training failed: ${error.message}`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`the training worker stopped (exit code ${code}) before it finished`))),
+    );
+  });
+}
