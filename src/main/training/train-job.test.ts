@@ -1,0 +1,219 @@
+import { appendFile, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { afterAll, afterEach } from 'vitest';
+import { crashDuringTraining, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { createClient } from '../../shared/rpc';
+import { createStudio, type Studio } from '../api';
+import { copyVocPhotoFiles, vocPhotoNames, vocTruth } from '../../../test/fixtures/workspace';
+import { until } from '../../../test/fixtures/wait';
+import type { Api } from '../../shared/rpc';
+import { featureCacheFolder } from './feature-cache';
+
+const animals = ['bird', 'cat', 'cow', 'dog', 'horse', 'sheep'];
+
+/**
+ * 48 real VOC photos with their labels and `animal`, a class COCO does not have, derived from them;
+ * splits assigned 80/20.
+ */
+async function labelledProject(dir: string) {
+  const studio = createStudio();
+  const context = { api: createClient(studio), dir, projectPath: join(dir, 'project.sqlite') };
+  await context.api.createProject({ path: context.projectPath });
+  const folder = join(context.dir, 'photos');
+  const names = await vocPhotoNames(48);
+  await copyVocPhotoFiles(folder, names);
+  const truth = await vocTruth();
+  const rows = names.map((name) => {
+    const classes = truth.get(name)!;
+    return `${name},${[...classes, ...(classes.some((c) => animals.includes(c)) ? ['animal'] : [])].join('|')}`;
+  });
+  const labelsCsv = join(context.dir, 'labels.csv');
+  await writeFile(labelsCsv, ['filename,classes', ...rows].join('\n') + '\n');
+  await importAndWait(context.api, folder, labelsCsv);
+  await context.api.assignSplits({ val: 0.2, seed: 1 });
+  await studio.close();
+  return context;
+}
+
+async function train(api: Api, activate: 'better' | 'always' | 'never' = 'always') {
+  const job = await api.startTrain({ activate });
+  const ended = await jobEnd(api, job.id);
+  expect(ended.error).toBeNull();
+  return api.getTrainReport({ jobId: job.id });
+}
+
+/** Waits until the active version has predicted every photo (activation starts that run). */
+async function prelabelled(api: Api) {
+  const { imageCount } = (await api.getProject({}))!;
+  await until(async () => (await api.getModel({}))!.predicted === imageCount, 600_000);
+}
+
+/** One project for the specs below, which follow one another; each opens it in a studio of its own. */
+describe('the train job', () => {
+  let dir: string;
+  let projectPath: string;
+  let studio: Studio | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'csra-train-'));
+    ({ projectPath } = await labelledProject(dir));
+  }, 300_000);
+  afterEach(async () => {
+    await studio?.close();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const reopen = async () => {
+    studio = createStudio();
+    const api = createClient(studio);
+    await api.openProject({ path: projectPath });
+    return { api, projectPath };
+  };
+
+  it('says per class what train and val hold, and writes no split itself', async () => {
+    const { api } = await reopen();
+    const preflight = await api.getTrainPreflight({});
+    expect(preflight.blockers).toEqual([]);
+    expect(preflight.labelled.train + preflight.labelled.val).toBe(48);
+    const byName = Object.fromEntries(preflight.classes.map((entry) => [entry.name, entry]));
+    expect(byName.animal).toMatchObject({ modelClass: null });
+    expect(byName.person).toMatchObject({ modelClass: 'person' });
+    expect(byName.person!.train.positive).toBeGreaterThanOrEqual(5);
+    const rare = preflight.classes.find((entry) => entry.train.positive < 5)!;
+    expect(rare.warning).toMatch(/positive photos in train, at least 5 needed/);
+  });
+
+  it('trains a version that pre-labels a class COCO lacks, better than zero-shot on val, and activates it', async () => {
+    const { api } = await reopen();
+    const report = await train(api, 'always');
+    expect(report.status).toBe('done');
+    expect(report.backend).toMatch(/^(onnxruntime|tfjs)-/);
+    expect(report.epochs.length).toBeGreaterThan(0);
+    expect(report.epochs.at(-1)!.trial).toBe('final');
+    expect(report.version).toMatchObject({ active: true, problem: null, parentId: 1 });
+    expect(report.version!.classes).toContain('animal');
+    expect(report.version!.trained!.counts.train).toBeGreaterThan(report.version!.trained!.counts.val);
+    expect(report.comparison!.after).toBeGreaterThan(0.5);
+    expect(report.activated).toBe(true);
+
+    // Activation pre-labels the photos again with the version: `animal` now has probabilities.
+    await prelabelled(api);
+    const classes = await api.listClasses({});
+    const animal = classes.find((entry) => entry.name === 'animal')!;
+    const { images } = await api.listImages({ limit: 100 });
+    expect(images.every((image) => image.predictions.some((p) => p.classId === animal.id))).toBe(true);
+    const positives = images.filter((image) => image.labels.some((l) => l.classId === animal.id && l.state === 'positive'));
+    const mean = (list: typeof images) =>
+      list.reduce((sum, image) => sum + image.predictions.find((p) => p.classId === animal.id)!.probability, 0) / list.length;
+    expect(mean(positives)).toBeGreaterThan(mean(images.filter((image) => !positives.includes(image))));
+
+    // What the run measured on val is what the version scores there once it has pre-labelled.
+    const evaluated = await api.evaluate({ split: 'val' });
+    expect(evaluated.mAP!).toBeCloseTo(report.version!.metrics!.valMAP!, 1);
+    await expect(api.evaluate({ split: 'train' })).rejects.toThrow(/trained on the train split/);
+    const all = await api.evaluate({ split: 'all' });
+    expect(all.images).toBe(evaluated.images);
+
+    // The overlay of a trained version shows the head's maps.
+    const maps = await api.getClassMaps({ imageId: positives[0]!.id });
+    expect(maps.maps.length).toBeGreaterThan(0);
+  });
+
+  it('lists versions, re-activates an earlier one, and refuses one whose files changed', async () => {
+    const { api } = await reopen();
+    const versions = await api.listModels({});
+    expect(versions.map((v) => v.trained === null)).toEqual([true, false]);
+    const [pack, trained] = versions as [(typeof versions)[0], (typeof versions)[0]];
+    await api.activateModel({ modelId: pack.id });
+    expect((await api.getModel({}))!.id).toBe(pack.id);
+    await prelabelled(api);
+
+    const folder = join(projectPath.replace(/\.sqlite$/, '.models'), trained.name);
+    await appendFile(join(folder, 'model.onnx'), 'tampered');
+    const listed = (await api.listModels({})).find((v) => v.id === trained.id)!;
+    expect(listed.problem).toMatch(/does not match its model/);
+    await expect(api.activateModel({ modelId: trained.id })).rejects.toThrow(/cannot be activated/);
+    expect((await api.getModel({}))!.id).toBe(pack.id);
+  });
+
+  it('recomputes a damaged cache entry, says how many labels changed while it trained, and keeps the active version with --activate never', async () => {
+    const { api } = await reopen();
+    const cacheFolder = join(featureCacheFolder(projectPath), (await readdir(featureCacheFolder(projectPath)))[0]!);
+    const entries = await readdir(cacheFolder);
+    expect(entries.length).toBe(48);
+    await truncate(join(cacheFolder, entries[0]!), 1000);
+    const before = (await api.getModel({}))!.id;
+
+    const job = await api.startTrain({ activate: 'never' });
+    await until(async () => (await api.listJobs({})).some((j) => j.id === job.id && j.phase === 'training'), 300_000);
+    const { images } = await api.listImages({ limit: 1 });
+    await api.setLabels({ changes: [{ imageId: images[0]!.id, classId: images[0]!.labels[0]!.classId, state: null }] });
+    await jobEnd(api, job.id);
+    const report = await api.getTrainReport({ jobId: job.id });
+    expect(report.status).toBe('done');
+    expect(report.labelsChangedSince).toBe(1);
+    expect(report.activated).toBe(false);
+    expect((await api.getModel({}))!.id).toBe(before);
+    // The entry was read as damaged and written again whole.
+    expect((await readFile(join(cacheFolder, entries[0]!))).length).toBeGreaterThan(1000);
+  });
+
+  it('stops within a second when cancelled, leaving no version behind', async () => {
+    const { api } = await reopen();
+    const count = (await api.listModels({})).length;
+    const job = await api.startTrain({ activate: 'always' });
+    await until(async () => (await api.listJobs({})).some((j) => j.id === job.id && j.phase === 'training'), 300_000);
+    const asked = performance.now();
+    await api.cancelJob({ jobId: job.id });
+    const ended = await jobEnd(api, job.id);
+    expect(ended.status).toBe('cancelled');
+    expect(performance.now() - asked).toBeLessThan(5_000);
+    expect(await api.listModels({})).toHaveLength(count);
+  });
+
+  it('survives a kill -9 while training: the active version is untouched and the next run starts clean', async () => {
+    const { api } = await reopen();
+    const active = (await api.getModel({}))!.id;
+    const count = (await api.listModels({})).length;
+    await api.closeProject({});
+    const stopped = await crashDuringTraining(projectPath);
+    expect(stopped.phase).toBe('training');
+
+    const db = new Database(projectPath, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    await api.openProject({ path: projectPath });
+    const job = (await api.listJobs({})).find((j) => j.id === stopped.jobId)!;
+    expect(job.status).toBe('interrupted');
+    expect((await api.getModel({}))!.id).toBe(active);
+    expect(await api.listModels({})).toHaveLength(count);
+
+    const report = await train(api, 'never');
+    expect(report.status).toBe('done');
+    expect(await api.listModels({})).toHaveLength(count + 1);
+  });
+});
+
+describe('too few labels', () => {
+  it('blocks the run and says why', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    const names = await vocPhotoNames(6);
+    await copyVocPhotoFiles(folder, names);
+    const truth = await vocTruth();
+    const labelsCsv = join(dir, 'labels.csv');
+    await writeFile(labelsCsv, ['filename,classes', ...names.map((n) => `${n},${truth.get(n)!.join('|')}`)].join('\n'));
+    await importAndWait(api, folder, labelsCsv);
+    const preflight = await api.getTrainPreflight({});
+    expect(preflight.blockers.join('\n')).toMatch(/labelled photos in train; at least 10 are needed/);
+    const job = await api.startTrain({});
+    const ended = await jobEnd(api, job.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toMatch(/cannot train: .*at least 10 are needed/);
+    expect(await api.listModels({})).toHaveLength(1);
+  });
+});
