@@ -60,7 +60,14 @@ try {
   await jobDone(api, job.id);
   const report = await api.getTrainReport({ jobId: job.id });
   const version = report.version!;
-  const manifest = JSON.parse(await readFile(join(dirname(projectPath), await versionManifest(version.id)), 'utf8')) as { training: { valAP: { class: string; zeroShot: number | null; head: number | null; version: number | null }[]; headWeight: number } };
+  const manifest = JSON.parse(
+    await readFile(join(dirname(projectPath), await versionManifest(version.id)), 'utf8'),
+  ) as {
+    training: {
+      valAP: { class: string; zeroShot: number | null; head: number | null; version: number | null }[];
+      headWeight: number;
+    };
+  };
   const valAP = manifest.training.valAP;
   const voc = valAP.filter((entry) => !(entry.class in derived));
   const derivedAP = valAP.filter((entry) => entry.class in derived);
@@ -70,9 +77,13 @@ try {
     `epochs: ${version.trained!.epochs} (${version.trained!.config.heads} heads, λ ${version.trained!.config.lambda}, ` +
       `lr ${version.trained!.config.learningRate}); blend weight of the head ${manifest.training.headWeight}`,
   );
-  console.log(`feature extraction: ${report.featureSeconds!.toFixed(1)} s (765 photos; the cache is reused afterwards)`);
+  console.log(
+    `feature extraction: ${report.featureSeconds!.toFixed(1)} s (765 photos; the cache is reused afterwards)`,
+  );
   console.log(`training wall time: ${report.trainSeconds!.toFixed(1)} s (target <= 60 s)`);
-  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread and training worker)`);
+  console.log(
+    `peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread and training worker)`,
+  );
   console.log(
     `val mAP, 20 VOC classes (${version.trained!.counts.val} val photos): zero-shot ${fmt(mean(voc.map((e) => e.zeroShot)))}, ` +
       `head alone ${fmt(mean(voc.map((e) => e.head)))}, version ${fmt(mean(voc.map((e) => e.version)))} (target >= zero-shot + 1.0)`,
@@ -111,10 +122,15 @@ async function prelabelRates(modelId: number): Promise<{ version: number; pack: 
     const version = await host.load(modelSource(project, getModel(project.db, modelId)!), 'cpu');
     const pack = await host.load(await defaultPackModel(), 'cpu');
     const photos = (await scanFolder(vocImages)).photos.slice(0, 32);
-    const pixels = await Promise.all(photos.map(async (path) => (await photoPixels(path, pack.input)).pixels));
+    const pixels = await Promise.all(
+      photos.map(async (path) => (await photoPixels(path, pack.input)).pixels),
+    );
     const seconds = { version: 0, pack: 0 };
     for (let round = 0; round < 3; round++)
-      for (const [name, model] of [['version', version], ['pack', pack]] as const)
+      for (const [name, model] of [
+        ['version', version],
+        ['pack', pack],
+      ] as const)
         for (let i = 0; i < pixels.length; i += prelabelBatchSize) {
           const started = performance.now();
           await infer(model, pixels.slice(i, i + prelabelBatchSize));

@@ -115,11 +115,14 @@ export function createStudio(): Studio {
     const model = await ensureDefaultModel(open);
     try {
       await models.load(modelSource(open, model), 'auto');
-      open.db.open && jobs?.start('prelabel', { modelId: model.id, provider: 'auto' } satisfies PrelabelConfig);
+      open.db.open &&
+        jobs?.start('prelabel', { modelId: model.id, provider: 'auto' } satisfies PrelabelConfig);
     } catch (error) {
       // A run already going on (started by a client meanwhile) is as good.
       if (!(error instanceof ApiError && error.code === 'conflict'))
-        console.error(`csra-studio: pre-labeling with ${model.name} did not start: ${(error as Error).message}`);
+        console.error(
+          `csra-studio: pre-labeling with ${model.name} did not start: ${(error as Error).message}`,
+        );
     }
   };
 

@@ -104,7 +104,10 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       const columns = project
         ? (() => {
             const mapping = new Map(
-              projectClassMapping(listClasses(project.db), record.classes).map((e) => [e.classId, e.modelIndex]),
+              projectClassMapping(listClasses(project.db), record.classes).map((e) => [
+                e.classId,
+                e.modelIndex,
+              ]),
             );
             return listClasses(project.db).map((entry) => ({
               name: entry.name,
@@ -137,10 +140,13 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     );
     const activate = ActivateRule.safeParse(values.activate);
     if (!activate.success)
-      throw new UsageError(`--activate must be one of ${ActivateRule.options.join(', ')}, got "${values.activate}"`);
+      throw new UsageError(
+        `--activate must be one of ${ActivateRule.options.join(', ')}, got "${values.activate}"`,
+      );
     await withProject(positionals[0]!, false, async (api) => {
       const preflight = await api.getTrainPreflight({});
-      if (preflight.blockers.length > 0) throw new ApiError('conflict', `cannot train: ${preflight.blockers.join('; ')}`);
+      if (preflight.blockers.length > 0)
+        throw new ApiError('conflict', `cannot train: ${preflight.blockers.join('; ')}`);
       for (const entry of preflight.classes)
         if (entry.warning) process.stderr.write(`  ${entry.name}: ${entry.warning}\n`);
       const job = await api.startTrain({ activate: activate.data });
@@ -162,11 +168,16 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   },
 
   async models(args) {
-    const { values, positionals } = parse(args, { activate: { type: 'string' }, json: { type: 'boolean' } }, 1);
+    const { values, positionals } = parse(
+      args,
+      { activate: { type: 'string' }, json: { type: 'boolean' } },
+      1,
+    );
     await withProject(positionals[0]!, false, async (api) => {
       if (values.activate !== undefined) {
         const id = Number(values.activate);
-        if (!Number.isInteger(id) || id < 1) throw new UsageError(`--activate takes a version id, got "${values.activate}"`);
+        if (!Number.isInteger(id) || id < 1)
+          throw new UsageError(`--activate takes a version id, got "${values.activate}"`);
         await api.activateModel({ modelId: id });
         await prelabelWithActive(api);
       }
@@ -345,12 +356,18 @@ function describeTraining(report: TrainReport): string {
     lines.push(
       `val mAP ${percent(comparison.before)} (${comparison.baseline}) → ${percent(comparison.after)} (${version?.name ?? 'new'})`,
       ...comparison.perClass.map(
-        (entry) => `  ${entry.class.padEnd(16)} ${percent(entry.before).padStart(5)} → ${percent(entry.after).padStart(5)}`,
+        (entry) =>
+          `  ${entry.class.padEnd(16)} ${percent(entry.before).padStart(5)} → ${percent(entry.after).padStart(5)}`,
       ),
     );
-  if (version) lines.push(`version ${version.id} (${version.name}) ${report.activated ? 'is now active' : 'made, not activated'}`);
+  if (version)
+    lines.push(
+      `version ${version.id} (${version.name}) ${report.activated ? 'is now active' : 'made, not activated'}`,
+    );
   if (report.labelsChangedSince > 0)
-    lines.push(`${report.labelsChangedSince} labels changed while it trained; the run used them as they were when it started`);
+    lines.push(
+      `${report.labelsChangedSince} labels changed while it trained; the run used them as they were when it started`,
+    );
   return lines.join('\n') + '\n';
 }
 

@@ -279,7 +279,9 @@ export const TrainReport = z.object({
       baseline: z.string(),
       before: z.number().nullable(),
       after: z.number().nullable(),
-      perClass: z.array(z.object({ class: z.string(), before: z.number().nullable(), after: z.number().nullable() })),
+      perClass: z.array(
+        z.object({ class: z.string(), before: z.number().nullable(), after: z.number().nullable() }),
+      ),
     })
     .nullable(),
   activated: z.boolean(),

@@ -45,14 +45,29 @@ export function listModels(db: Db): ModelRecord[] {
 /** A trained version's row, not active; the caller activates it in the same transaction if it should. */
 export function insertTrainedModel(
   db: Db,
-  model: { parentId: number | null; name: string; pack: string; classes: string[]; headFile: string; metrics: unknown },
+  model: {
+    parentId: number | null;
+    name: string;
+    pack: string;
+    classes: string[];
+    headFile: string;
+    metrics: unknown;
+  },
 ): ModelRecord {
   const result = db
     .prepare(
       `INSERT INTO models (parent_id, name, pack, classes, head_file, metrics, active, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
     )
-    .run(model.parentId, model.name, model.pack, JSON.stringify(model.classes), model.headFile, JSON.stringify(model.metrics), now());
+    .run(
+      model.parentId,
+      model.name,
+      model.pack,
+      JSON.stringify(model.classes),
+      model.headFile,
+      JSON.stringify(model.metrics),
+      now(),
+    );
   return getModel(db, Number(result.lastInsertRowid))!;
 }
 

@@ -49,7 +49,9 @@ export function labelSnapshot(db: Db): LabelSnapshot {
       if (!photo) states.set(imageId, (photo = new Map()));
       photo.set(classId, state);
     }
-    const { last } = db.prepare('SELECT coalesce(max(id), 0) AS last FROM label_events').get() as { last: number };
+    const { last } = db.prepare('SELECT coalesce(max(id), 0) AS last FROM label_events').get() as {
+      last: number;
+    };
     return { states, lastEvent: last };
   })();
 }
@@ -57,9 +59,7 @@ export function labelSnapshot(db: Db): LabelSnapshot {
 /** Label changes (photo and class pairs) made after a snapshot. */
 export function labelChangesSince(db: Db, lastEvent: number): number {
   const { n } = db
-    .prepare(
-      `SELECT count(*) AS n FROM (SELECT DISTINCT image_id, class_id FROM label_events WHERE id > ?)`,
-    )
+    .prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT image_id, class_id FROM label_events WHERE id > ?)`)
     .get(lastEvent) as { n: number };
   return n;
 }

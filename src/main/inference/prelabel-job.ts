@@ -87,7 +87,14 @@ export async function runPrelabel(
         const sha = hashes.get(outcome.id)!;
         if (!outcome.ok || !outcome.features || !labelled.has(sha)) continue;
         try {
-          await cache.write(sha, featureEntry({ ...outcome.features, dim: model.cacheOutputs!.dim, locations: model.cacheOutputs!.locations }));
+          await cache.write(
+            sha,
+            featureEntry({
+              ...outcome.features,
+              dim: model.cacheOutputs!.dim,
+              locations: model.cacheOutputs!.locations,
+            }),
+          );
         } catch (error) {
           // Pre-labeling goes on; training computes what is missing, or says why it cannot.
           cacheProblem = (error as Error).message;

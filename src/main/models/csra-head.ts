@@ -2,7 +2,7 @@
 // class score map (the default model pack) and the learnable multi-head CSRA head over a backbone
 // feature map (fine-tuned models). The math is src/shared/csra.ts, which these graphs are tested
 // against. Only ops every execution provider runs: Reshape, Sub, Div, Mul, Add, MatMul, Softmax,
-// ReduceMean, ReduceMax, ReduceSum, Identity (opset 17: ReduceMean/ReduceMax take `axes` as an
+// ReduceMean, ReduceMax, ReduceSum, Sigmoid, Identity (opset 17: ReduceMean/ReduceMax take `axes` as an
 // attribute, ReduceSum as an input).
 import { checkTemperatures, isInfiniteTemperature, type ReadoutCalibration } from '../../shared/csra';
 import type { OnnxGraph } from './onnx-graph';
@@ -172,9 +172,14 @@ export function appendCsraHead(graph: OnnxGraph, features: string, options: Csra
     let map = graph.op('Mul', [locationScores!, graph.floats(`${p}/map_scale`, scale, [classes, 1])]);
     if (classBias) map = graph.op('Add', [map, graph.floats(`${p}/map_bias`, classBias, [classes, 1])]);
     map = graph.op('Sigmoid', [map], {}, `${p}/map_probability`);
-    graph.node('Reshape', [map, graph.int64s(`${p}/map_shape`, [0, classes, ...options.map.grid])], {}, {
-      outputNames: [options.map.name],
-    });
+    graph.node(
+      'Reshape',
+      [map, graph.int64s(`${p}/map_shape`, [0, classes, ...options.map.grid])],
+      {},
+      {
+        outputNames: [options.map.name],
+      },
+    );
   }
   return finish(graph, logits!, options.outputName);
 }

@@ -209,7 +209,8 @@ export async function buildDefaultModel(
   named(network.zeroShot, outputs.logits);
   if (network.featuresMirror && outputs.featuresMirror) named(network.featuresMirror, outputs.featuresMirror);
   appendMapOutputs(graph, classMap, outputs);
-  for (const output of Object.values(outputs)) if (output !== outputs.zeroShot) graph.output(output!.name, output!.shape);
+  for (const output of Object.values(outputs))
+    if (output !== outputs.zeroShot) graph.output(output!.name, output!.shape);
   return graph.encode({
     source: `${sourcePackage}@${source.version} ${sourceFiles.join(' ')}`,
     license: source.license,
@@ -222,7 +223,12 @@ export async function buildDefaultModel(
  * and what the feature cache keeps, the class map average-pooled onto the feature's 16×16 grid.
  */
 function appendMapOutputs(graph: OnnxGraph, classMap: string, outputs: PackManifest['outputs']): void {
-  graph.node('MaxPool', [classMap], { kernel_shape: [2, 2], strides: [2, 2] }, { outputNames: [outputs.overlay.name] });
+  graph.node(
+    'MaxPool',
+    [classMap],
+    { kernel_shape: [2, 2], strides: [2, 2] },
+    { outputNames: [outputs.overlay.name] },
+  );
   if (outputs.pooledClassMap)
     graph.node(
       'AveragePool',

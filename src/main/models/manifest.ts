@@ -190,5 +190,6 @@ export function checkSession(
   if (!session.inputNames.includes(manifest.input.name))
     throw missing('input', manifest.input.name, session.inputNames);
   for (const output of Object.values(manifest.outputs))
-    if (output && !session.outputNames.includes(output.name)) throw missing('output', output.name, session.outputNames);
+    if (output && !session.outputNames.includes(output.name))
+      throw missing('output', output.name, session.outputNames);
 }

@@ -74,7 +74,11 @@ export async function buildVersionModel(
   graph.input(input.name, ['N', ...input.size, input.channels]);
   const network = await appendDefaultNetwork(graph, input.name, defaultPackOptions);
   if (!network.featuresMirror) throw new Error('the default pack has no mirror-image features');
-  const [dim, height, width] = defaultManifest.outputs.features.shape.slice(1).map(Number) as [number, number, number];
+  const [dim, height, width] = defaultManifest.outputs.features.shape.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+  ];
   const outputs: PackManifest['outputs'] = {
     logits: { name: 'logits', shape: ['N', C] },
     classMap: { name: 'class_map', shape: ['N', C, height, width] },
@@ -98,11 +102,20 @@ export async function buildVersionModel(
     classScale: head.classScale,
     classBias: head.classBias,
   });
-  const [direct, mirrored] = graph.node('Split', [headLogits], { axis: 0 }, { outputs: 2 }) as [string, string];
+  const [direct, mirrored] = graph.node('Split', [headLogits], { axis: 0 }, { outputs: 2 }) as [
+    string,
+    string,
+  ];
   const meanLogits = graph.op('Mul', [graph.op('Add', [direct, mirrored]), graph.floats('half', [0.5], [])]);
   const zeroShot = graph.op(
     'Gather',
-    [network.zeroShot, graph.int64s('zero_shot_index', head.zeroShotIndex.map((i) => Math.max(0, i)))],
+    [
+      network.zeroShot,
+      graph.int64s(
+        'zero_shot_index',
+        head.zeroShotIndex.map((i) => Math.max(0, i)),
+      ),
+    ],
     { axis: 1 },
   );
   const weight = head.zeroShotIndex.map((index, c) => (index < 0 ? 1 : head.headWeight[c]!));
@@ -110,7 +123,13 @@ export async function buildVersionModel(
     'Add',
     [
       graph.op('Mul', [meanLogits, graph.floats('head_weight', weight)]),
-      graph.op('Mul', [zeroShot, graph.floats('zero_shot_weight', weight.map((w) => 1 - w))]),
+      graph.op('Mul', [
+        zeroShot,
+        graph.floats(
+          'zero_shot_weight',
+          weight.map((w) => 1 - w),
+        ),
+      ]),
     ],
     {},
     { outputNames: [outputs.logits.name] },
@@ -128,7 +147,8 @@ export async function buildVersionModel(
     classBias: head.classBias,
     map: { name: outputs.classMap.name, grid: [height, width] },
   });
-  const named = (tensor: string, name: string) => graph.node('Identity', [tensor], {}, { outputNames: [name] });
+  const named = (tensor: string, name: string) =>
+    graph.node('Identity', [tensor], {}, { outputNames: [name] });
   named(network.features, outputs.features.name);
   named(network.featuresMirror, outputs.featuresMirror!.name);
   named(network.zeroShot, outputs.zeroShot!.name);
@@ -176,7 +196,8 @@ export async function writeVersion(
     await rename(partial, folder);
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
     throw new ApiError('io_error', `the new model version was not created: ${reason}`);
   }
   return { manifest, headFile: relative(dirname(project.path), folder) };
@@ -204,7 +225,9 @@ async function describe(project: Project, record: ModelRecord): Promise<ModelVer
     active: record.active,
     createdAt: record.createdAt,
     trained: stored?.trained ?? null,
-    metrics: stored ? { valMAP: stored.valMAP, valImages: stored.valImages, perClass: stored.perClass } : null,
+    metrics: stored
+      ? { valMAP: stored.valMAP, valImages: stored.valImages, perClass: stored.perClass }
+      : null,
     problem: await versionProblem(project, record),
   };
 }

@@ -24,7 +24,10 @@ export function evaluateProject(project: Project, split: EvalSplit): EvalReport 
     throw new ApiError('conflict', `no project class matches a class of ${model.pack}`);
   // A trained version is never measured on the photos it learned from.
   if (model.headFile !== null && split === 'train')
-    throw new ApiError('conflict', `${model.name} was trained on the train split; evaluate it on val, test or all`);
+    throw new ApiError(
+      'conflict',
+      `${model.name} was trained on the train split; evaluate it on val, test or all`,
+    );
   const predictions = allPredictionScores(db, model.id);
   const labels = labelStatesInSplit(db, split);
   const trainPhotos = model.headFile !== null ? new Set(imageIdsInSplit(db, 'train')) : new Set<number>();

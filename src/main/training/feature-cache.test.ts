@@ -9,7 +9,8 @@ const dim = 8;
 const locations = 4;
 
 function entry(seed: number) {
-  const view = (offset: number) => Float32Array.from({ length: dim * locations }, (_, i) => Math.sin(seed + offset + i));
+  const view = (offset: number) =>
+    Float32Array.from({ length: dim * locations }, (_, i) => Math.sin(seed + offset + i));
   return featureEntry({
     views: [view(0), view(100)],
     dim,
@@ -63,11 +64,11 @@ describe('the feature cache', () => {
   });
 
   it('stays under its limit: unlabelled photos leave first, then the least recently used; pinned ones never', async () => {
-    const size = (await (async () => {
+    const size = await (async () => {
       const probe = new FeatureCache(join(dir, 'probe'), () => true);
       await probe.write('x', entry(0));
       return probe.size();
-    })());
+    })();
     const labelled = new Set(['l1', 'l2', 'l3']);
     const cache = new FeatureCache(join(dir, 'lru'), (sha) => labelled.has(sha), size * 3);
     await cache.write('l1', entry(1));
@@ -77,10 +78,16 @@ describe('the feature cache', () => {
     expect(await cache.has('u1')).toBe(false);
     await cache.read('l1'); // l1 is now more recent than l2
     await cache.write('l4', entry(5)); // evicts l2, the least recently used
-    expect([await cache.has('l1'), await cache.has('l2'), await cache.has('l3')]).toEqual([true, false, true]);
+    expect([await cache.has('l1'), await cache.has('l2'), await cache.has('l3')]).toEqual([
+      true,
+      false,
+      true,
+    ]);
 
     cache.pin(['l1', 'l3', 'l4']);
-    await expect(cache.write('l5', entry(6))).rejects.toThrow(/feature cache is full: its limit of .* raise it with CSRA_FEATURE_CACHE_GB/);
+    await expect(cache.write('l5', entry(6))).rejects.toThrow(
+      /feature cache is full: its limit of .* raise it with CSRA_FEATURE_CACHE_GB/,
+    );
     expect(await cache.has('l5')).toBe(false);
   });
 });

@@ -51,7 +51,9 @@ export function featureEntry(parts: {
 }): FeatureEntry {
   const { views, dim, locations } = parts;
   const features = new Uint16Array(views.length * dim * locations);
-  views.forEach((view, v) => toFloat16(view, features.subarray(v * dim * locations, (v + 1) * dim * locations)));
+  views.forEach((view, v) =>
+    toFloat16(view, features.subarray(v * dim * locations, (v + 1) * dim * locations)),
+  );
   return {
     views: views.length,
     dim,
@@ -128,8 +130,15 @@ export class FeatureCache {
     readonly limitBytes = featureCacheLimit(),
   ) {}
 
-  static forProject(projectPath: string, backbone: string, isLabelled: (sha256: string) => boolean): FeatureCache {
-    return new FeatureCache(join(featureCacheFolder(projectPath), backbone.replace(/[^\w.@-]/g, '_')), isLabelled);
+  static forProject(
+    projectPath: string,
+    backbone: string,
+    isLabelled: (sha256: string) => boolean,
+  ): FeatureCache {
+    return new FeatureCache(
+      join(featureCacheFolder(projectPath), backbone.replace(/[^\w.@-]/g, '_')),
+      isLabelled,
+    );
   }
 
   private path(sha256: string): string {
@@ -210,7 +219,9 @@ export class FeatureCache {
     const slots = await this.slots();
     await this.makeRoom(bytes.length - (slots.get(sha256)?.bytes ?? 0), sha256);
     await mkdir(this.folder, { recursive: true });
-    const free = await statfs(this.folder).then((s) => s.bavail * s.bsize).catch(() => Infinity);
+    const free = await statfs(this.folder)
+      .then((s) => s.bavail * s.bsize)
+      .catch(() => Infinity);
     if (free < bytes.length + diskMargin)
       throw new ApiError(
         'io_error',
@@ -223,7 +234,10 @@ export class FeatureCache {
       await rename(partial, this.path(sha256));
     } catch (error) {
       await rm(partial, { force: true });
-      throw new ApiError('io_error', `cannot write the feature cache in ${this.folder}: ${(error as Error).message}`);
+      throw new ApiError(
+        'io_error',
+        `cannot write the feature cache in ${this.folder}: ${(error as Error).message}`,
+      );
     }
     slots.set(sha256, { bytes: bytes.length, usedAt: Date.now() });
   }

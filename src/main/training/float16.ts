@@ -6,7 +6,10 @@ const floatView = new Float32Array(1);
 const intView = new Uint32Array(floatView.buffer);
 
 /** Round-to-nearest-even float32 → float16 bits. */
-export function toFloat16(values: ArrayLike<number>, out: Uint16Array = new Uint16Array(values.length)): Uint16Array {
+export function toFloat16(
+  values: ArrayLike<number>,
+  out: Uint16Array = new Uint16Array(values.length),
+): Uint16Array {
   for (let i = 0; i < values.length; i++) {
     floatView[0] = values[i]!;
     const x = intView[0]!;
@@ -61,7 +64,10 @@ const table = (() => {
 })();
 
 /** float16 bits → float32, by table. */
-export function fromFloat16(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
+export function fromFloat16(
+  bits: Uint16Array,
+  out: Float32Array = new Float32Array(bits.length),
+): Float32Array {
   for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
   return out;
 }

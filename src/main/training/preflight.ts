@@ -53,7 +53,9 @@ export function trainPreflight(project: Project, seed: number): TrainPreflight {
   if (labelled.train < minTrainPhotos)
     blockers.push(`${labelled.train} labelled photos in train; at least ${minTrainPhotos} are needed`);
   if (labelled.val < minValPhotos)
-    blockers.push(`${labelled.val} labelled photos in val; at least ${minValPhotos} are needed to compare versions`);
+    blockers.push(
+      `${labelled.val} labelled photos in val; at least ${minValPhotos} are needed to compare versions`,
+    );
   if (!classes.some((entry) => isTrainable(entry)))
     blockers.push(`no class has ${minPositives} positive and one negative photo in train`);
   const unassigned = photos.filter((p) => p.split === 'none').length;

@@ -106,9 +106,14 @@ describe('the train job', () => {
     const animal = classes.find((entry) => entry.name === 'animal')!;
     const { images } = await api.listImages({ limit: 100 });
     expect(images.every((image) => image.predictions.some((p) => p.classId === animal.id))).toBe(true);
-    const positives = images.filter((image) => image.labels.some((l) => l.classId === animal.id && l.state === 'positive'));
+    const positives = images.filter((image) =>
+      image.labels.some((l) => l.classId === animal.id && l.state === 'positive'),
+    );
     const mean = (list: typeof images) =>
-      list.reduce((sum, image) => sum + image.predictions.find((p) => p.classId === animal.id)!.probability, 0) / list.length;
+      list.reduce(
+        (sum, image) => sum + image.predictions.find((p) => p.classId === animal.id)!.probability,
+        0,
+      ) / list.length;
     expect(mean(positives)).toBeGreaterThan(mean(images.filter((image) => !positives.includes(image))));
 
     // What the run measured on val is what the version scores there once it has pre-labelled.
@@ -142,16 +147,24 @@ describe('the train job', () => {
 
   it('recomputes a damaged cache entry, says how many labels changed while it trained, and keeps the active version with --activate never', async () => {
     const { api } = await reopen();
-    const cacheFolder = join(featureCacheFolder(projectPath), (await readdir(featureCacheFolder(projectPath)))[0]!);
+    const cacheFolder = join(
+      featureCacheFolder(projectPath),
+      (await readdir(featureCacheFolder(projectPath)))[0]!,
+    );
     const entries = await readdir(cacheFolder);
     expect(entries.length).toBe(48);
     await truncate(join(cacheFolder, entries[0]!), 1000);
     const before = (await api.getModel({}))!.id;
 
     const job = await api.startTrain({ activate: 'never' });
-    await until(async () => (await api.listJobs({})).some((j) => j.id === job.id && j.phase === 'training'), 300_000);
+    await until(
+      async () => (await api.listJobs({})).some((j) => j.id === job.id && j.phase === 'training'),
+      300_000,
+    );
     const { images } = await api.listImages({ limit: 1 });
-    await api.setLabels({ changes: [{ imageId: images[0]!.id, classId: images[0]!.labels[0]!.classId, state: null }] });
+    await api.setLabels({
+      changes: [{ imageId: images[0]!.id, classId: images[0]!.labels[0]!.classId, state: null }],
+    });
     await jobEnd(api, job.id);
     const report = await api.getTrainReport({ jobId: job.id });
     expect(report.status).toBe('done');
@@ -166,7 +179,10 @@ describe('the train job', () => {
     const { api } = await reopen();
     const count = (await api.listModels({})).length;
     const job = await api.startTrain({ activate: 'always' });
-    await until(async () => (await api.listJobs({})).some((j) => j.id === job.id && j.phase === 'training'), 300_000);
+    await until(
+      async () => (await api.listJobs({})).some((j) => j.id === job.id && j.phase === 'training'),
+      300_000,
+    );
     const asked = performance.now();
     await api.cancelJob({ jobId: job.id });
     const ended = await jobEnd(api, job.id);
@@ -206,7 +222,10 @@ describe('too few labels', () => {
     await copyVocPhotoFiles(folder, names);
     const truth = await vocTruth();
     const labelsCsv = join(dir, 'labels.csv');
-    await writeFile(labelsCsv, ['filename,classes', ...names.map((n) => `${n},${truth.get(n)!.join('|')}`)].join('\n'));
+    await writeFile(
+      labelsCsv,
+      ['filename,classes', ...names.map((n) => `${n},${truth.get(n)!.join('|')}`)].join('\n'),
+    );
     await importAndWait(api, folder, labelsCsv);
     const preflight = await api.getTrainPreflight({});
     expect(preflight.blockers.join('\n')).toMatch(/labelled photos in train; at least 10 are needed/);

@@ -67,7 +67,12 @@ interface TrainResult {
 
 const blendWeights = Array.from({ length: 11 }, (_, i) => i / 10);
 
-export async function runTrain(project: Project, models: ModelHost, config: TrainConfig, context: JobContext) {
+export async function runTrain(
+  project: Project,
+  models: ModelHost,
+  config: TrainConfig,
+  context: JobContext,
+) {
   const { db } = project;
   const { jobId, signal } = context;
   // A run cut off earlier starts clean: the features it cached are all it keeps.
@@ -75,7 +80,8 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   context.progress('assigning splits', 0, 0);
   assignSplits(db, { val: 0.2, test: 0, seed: config.seed, reassign: false });
   const preflight = trainPreflight(project, config.seed);
-  if (preflight.blockers.length > 0) throw new ApiError('conflict', `cannot train: ${preflight.blockers.join('; ')}`);
+  if (preflight.blockers.length > 0)
+    throw new ApiError('conflict', `cannot train: ${preflight.blockers.join('; ')}`);
 
   const snapshot = labelSnapshot(db);
   // What the new version must beat: the active version (the default pack when none was made yet).
@@ -100,7 +106,9 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   const featureStarted = performance.now();
   const defaultManifest = await readManifest(defaultPackDir());
   const labelled = new Set(labelledPhotos(db).map((photo) => photo.sha256));
-  const cache = FeatureCache.forProject(project.path, backboneOf(defaultManifest), (sha) => labelled.has(sha));
+  const cache = FeatureCache.forProject(project.path, backboneOf(defaultManifest), (sha) =>
+    labelled.has(sha),
+  );
   cache.pin(photos.map((photo) => photo.sha256));
   const entries = new Map<number, FeatureEntry>();
   try {
@@ -115,13 +123,21 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
     if (missing.length > 0) {
       const model = await models.load(await defaultPackModel(), 'auto');
       const hashes = new Map(missing.map((photo) => [photo.id, photo.sha256]));
-      for await (const batch of predictPhotos(model, missing, { batchSize: prelabelBatchSize, signal, features: true })) {
+      for await (const batch of predictPhotos(model, missing, {
+        batchSize: prelabelBatchSize,
+        signal,
+        features: true,
+      })) {
         for (const outcome of batch) {
           if (!outcome.ok || !outcome.features) {
             if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
             continue;
           }
-          const entry = featureEntry({ ...outcome.features, dim: model.cacheOutputs!.dim, locations: model.cacheOutputs!.locations });
+          const entry = featureEntry({
+            ...outcome.features,
+            dim: model.cacheOutputs!.dim,
+            locations: model.cacheOutputs!.locations,
+          });
           await cache.write(hashes.get(outcome.id)!, entry);
           entries.set(outcome.id, entry);
         }
@@ -137,8 +153,18 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   save();
 
   const sets = {
-    train: sampleSet(photos.filter((p) => p.split === 'train' && entries.has(p.id)), entries, classes, snapshot.states),
-    val: sampleSet(photos.filter((p) => p.split === 'val' && entries.has(p.id)), entries, classes, snapshot.states),
+    train: sampleSet(
+      photos.filter((p) => p.split === 'train' && entries.has(p.id)),
+      entries,
+      classes,
+      snapshot.states,
+    ),
+    val: sampleSet(
+      photos.filter((p) => p.split === 'val' && entries.has(p.id)),
+      entries,
+      classes,
+      snapshot.states,
+    ),
   };
   const { dim, locations } = [...entries.values()][0]!;
   const maxEpochs = 40;
@@ -181,7 +207,9 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   // The blend: one weight for every class COCO knows, the one val prefers; others use the head.
   context.progress('evaluating', 0, 0);
   const C = classes.length;
-  const zeroShotIndex = classes.map((entry) => (entry.modelClass ? defaultManifest.classes.indexOf(entry.modelClass) : -1));
+  const zeroShotIndex = classes.map((entry) =>
+    entry.modelClass ? defaultManifest.classes.indexOf(entry.modelClass) : -1,
+  );
   const zeroShotVal = new Float32Array(sets.val.photos.length * C);
   sets.val.photos.forEach((photo, i) => {
     const entry = entries.get(photo.id)!;
@@ -201,23 +229,52 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   const names = classes.map((entry) => entry.name);
   const scoreOf = (logits: Float32Array) => evaluate({ classes: names, scores: rows(logits, C), truth });
   const mapped = classes.flatMap((entry, c) => (entry.modelClass ? [c] : []));
-  const mappedMAP = (logits: Float32Array) => meanOver(scoreOf(logits).perClass.map((r) => r.ap), mapped);
-  const headWeight = blendWeights.reduce((best, w) => ((mappedMAP(blended(w)) ?? -1) > (mappedMAP(blended(best)) ?? -1) ? w : best), 1);
+  const mappedMAP = (logits: Float32Array) =>
+    meanOver(
+      scoreOf(logits).perClass.map((r) => r.ap),
+      mapped,
+    );
+  const headWeight = blendWeights.reduce(
+    (best, w) => ((mappedMAP(blended(w)) ?? -1) > (mappedMAP(blended(best)) ?? -1) ? w : best),
+    1,
+  );
   const versionLogits = blended(headWeight);
   const after = scoreOf(versionLogits);
 
   // The version that was active, on the same val photos.
-  const before = await baselineScores(project, models, baseline, sets.val.photos, entries, classes.map((e) => e.name), defaultManifest.classes);
+  const before = await baselineScores(
+    project,
+    models,
+    baseline,
+    sets.val.photos,
+    entries,
+    classes.map((e) => e.name),
+    defaultManifest.classes,
+  );
   const beforeResult = before && evaluate({ classes: names, scores: before.scores, truth });
   beforeResult?.perClass.forEach((entry, c) => {
     if (!before!.predicts[c]) entry.ap = null;
   });
-  const common = after.perClass.flatMap((r, c) => (beforeResult?.perClass[c]!.ap != null && r.ap !== null ? [c] : []));
+  const common = after.perClass.flatMap((r, c) =>
+    beforeResult?.perClass[c]!.ap != null && r.ap !== null ? [c] : [],
+  );
   const comparison: NonNullable<TrainReport['comparison']> = {
     baseline: baseline?.name ?? 'none',
-    before: beforeResult ? meanOver(beforeResult.perClass.map((r) => r.ap), common) : null,
-    after: meanOver(after.perClass.map((r) => r.ap), beforeResult ? common : after.perClass.map((_, c) => c)),
-    perClass: after.perClass.map((r, c) => ({ class: r.class, before: beforeResult?.perClass[c]!.ap ?? null, after: r.ap })),
+    before: beforeResult
+      ? meanOver(
+          beforeResult.perClass.map((r) => r.ap),
+          common,
+        )
+      : null,
+    after: meanOver(
+      after.perClass.map((r) => r.ap),
+      beforeResult ? common : after.perClass.map((_, c) => c),
+    ),
+    perClass: after.perClass.map((r, c) => ({
+      class: r.class,
+      before: beforeResult?.perClass[c]!.ap ?? null,
+      after: r.ap,
+    })),
   };
   result.comparison = comparison;
   save();
@@ -250,7 +307,12 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   // Per class, on val: the zero-shot readout, the trained head alone, and the version (their blend).
   const zeroShotAP = scoreOf(zeroShotVal).perClass.map((r, c) => (zeroShotIndex[c]! < 0 ? null : r.ap));
   const headAP = scoreOf(output.valLogits).perClass.map((r) => r.ap);
-  const valAP = after.perClass.map((r, c) => ({ class: r.class, zeroShot: zeroShotAP[c]!, head: headAP[c]!, version: r.ap }));
+  const valAP = after.perClass.map((r, c) => ({
+    class: r.class,
+    zeroShot: zeroShotAP[c]!,
+    head: headAP[c]!,
+    version: r.ap,
+  }));
   const name = `v${nextVersionNumber(db)}`;
   const { manifest, headFile } = await writeVersion(project, name, head, defaultManifest, {
     parent: baseline?.pack ?? null,
@@ -264,7 +326,8 @@ export async function runTrain(project: Project, models: ModelHost, config: Trai
   });
   const activate =
     config.activate === 'always' ||
-    (config.activate === 'better' && (comparison.before === null || (comparison.after ?? 0) > comparison.before));
+    (config.activate === 'better' &&
+      (comparison.before === null || (comparison.after ?? 0) > comparison.before));
   db.transaction(() => {
     const record = insertTrainedModel(db, {
       parentId: baseline?.id ?? null,
@@ -352,12 +415,18 @@ async function baselineScores(
   if (baseline.headFile === null) {
     const zs = names.map((name) => modelClassFor(name, defaultClasses) ?? -1);
     return {
-      scores: photos.map((photo) => zs.map((i) => (i < 0 ? 0 : sigmoid(entries.get(photo.id)!.zeroShot[i]!)))),
+      scores: photos.map((photo) =>
+        zs.map((i) => (i < 0 ? 0 : sigmoid(entries.get(photo.id)!.zeroShot[i]!))),
+      ),
       predicts: zs.map((i) => i >= 0),
     };
   }
   const index = names.map((name) => baseline.classes.indexOf(name));
-  const stored = predictionScores(project.db, baseline.id, photos.map((p) => p.id));
+  const stored = predictionScores(
+    project.db,
+    baseline.id,
+    photos.map((p) => p.id),
+  );
   const missing = photos.filter((photo) => !stored.has(photo.id));
   if (missing.length > 0) {
     const model = await models.load(modelSource(project, baseline), 'auto');

@@ -131,7 +131,10 @@ export function initialParams(
   const view = new Float32Array(dim * locations);
   const pooled = new Float64Array(dim);
   for (let i = 0; i < train.count; i++) {
-    fromFloat16(train.features.subarray(i * train.views * dim * locations, (i * train.views + 1) * dim * locations), view);
+    fromFloat16(
+      train.features.subarray(i * train.views * dim * locations, (i * train.views + 1) * dim * locations),
+      view,
+    );
     for (let k = 0; k < dim; k++) {
       let s = 0;
       for (let j = 0; j < locations; j++) s += view[k * locations + j]!;
@@ -231,7 +234,8 @@ export async function trainHead(
       const end = Math.min(valPicks.length, start + batchSize);
       const logits = await engine.logits(valX.subarray(start * size, end * size), end - start);
       for (let i = start; i < end; i++)
-        for (let c = 0; c < C; c++) out[valPicks[i]!.photo * C + c]! += logits[(i - start) * C + c]! / val.views;
+        for (let c = 0; c < C; c++)
+          out[valPicks[i]!.photo * C + c]! += logits[(i - start) * C + c]! / val.views;
     }
     return out;
   };
@@ -282,7 +286,10 @@ export async function trainHead(
   const start = async (config: HeadConfig, name: string): Promise<Trial> => {
     const temperatures = csraTemperatures(config.heads);
     const init = initialParams(input, standardise, config, input.seed);
-    const engine = await createEngine({ classes: C, dim, locations, temperatures, lambda: config.lambda }, init);
+    const engine = await createEngine(
+      { classes: C, dim, locations, temperatures, lambda: config.lambda },
+      init,
+    );
     return { name, config, engine, epoch: 0, rate: config.learningRate, best: null, sinceBest: 0, cuts: 0 };
   };
 
@@ -310,7 +317,12 @@ export async function trainHead(
   const perEpoch = () => elapsed() / Math.max(1, winner.epoch);
   while (!finished(winner) && elapsed() + perEpoch() <= input.budgetSeconds) await runEpoch(winner);
 
-  const best = winner.best ?? { valMAP: null, params: await winner.engine.params(), logits: await valLogits(winner.engine), epoch: winner.epoch };
+  const best = winner.best ?? {
+    valMAP: null,
+    params: await winner.engine.params(),
+    logits: await valLogits(winner.engine),
+    epoch: winner.epoch,
+  };
   const backend = winner.engine.backend;
   winner.engine.dispose();
   return {

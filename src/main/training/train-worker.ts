@@ -8,7 +8,11 @@ import { optimiser, trainHead, type TrainInput } from './train-loop';
 export type WorkerRequest = TrainInput & { engine: EngineChoice };
 
 export type WorkerMessage =
-  | { type: 'engine'; backend: string; timings: { kind: string; backend: string; msPerStep: number | null; error: string | null }[] }
+  | {
+      type: 'engine';
+      backend: string;
+      timings: { kind: string; backend: string; msPerStep: number | null; error: string | null }[];
+    }
   | { type: 'epoch'; record: import('./train-loop').EpochRecord }
   | { type: 'done'; output: import('./train-loop').TrainOutput }
   | { type: 'failed'; message: string };

@@ -28,7 +28,11 @@ export interface TrainerEvents {
  * Trains in a worker thread. Aborting the signal terminates the worker at once: it holds the only
  * copy of what it computes, so nothing is left half-written.
  */
-export function trainInWorker(request: WorkerRequest, events: TrainerEvents, signal: AbortSignal): Promise<TrainOutput | null> {
+export function trainInWorker(
+  request: WorkerRequest,
+  events: TrainerEvents,
+  signal: AbortSignal,
+): Promise<TrainOutput | null> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(request);
     let settled = false;

@@ -48,7 +48,12 @@ export async function chooseEngine(
       const started = performance.now();
       await engine.step(batch, 0);
       await engine.step(batch, 0);
-      timings.push({ kind, backend: engine.backend, msPerStep: (performance.now() - started) / 2, error: null });
+      timings.push({
+        kind,
+        backend: engine.backend,
+        msPerStep: (performance.now() - started) / 2,
+        error: null,
+      });
     } catch (error) {
       timings.push({ kind, backend: kind, msPerStep: null, error: (error as Error).message });
     } finally {
@@ -57,6 +62,8 @@ export async function chooseEngine(
   }
   const working = timings.filter((t) => t.msPerStep !== null).sort((a, b) => a.msPerStep! - b.msPerStep!);
   if (working.length === 0)
-    throw new Error(`no training engine works here: ${timings.map((t) => `${t.kind}: ${t.error}`).join('; ')}`);
+    throw new Error(
+      `no training engine works here: ${timings.map((t) => `${t.kind}: ${t.error}`).join('; ')}`,
+    );
   return { kind: working[0]!.kind, timings };
 }
