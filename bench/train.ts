@@ -4,7 +4,9 @@
 // features extracted and training timed apart, default settings. Prints: backend, epochs, training
 // wall time, peak RSS, val mAP over the 20 VOC classes for the zero-shot readout, the trained head
 // alone and the version, the AP of animal and vehicle, and pre-label photos/s of the new version
-// against the default pack. `--project` reuses a project made by an earlier run (its cache too).
+// against the default pack. `--project p.sqlite` keeps the project (and its feature cache) there,
+// and a later run with the same path reuses them.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,8 +28,8 @@ const derived = {
 };
 
 const { values } = parseArgs({ options: { project: { type: 'string' } } });
-const dir = values.project ? null : await mkdtemp(join(tmpdir(), 'csra-bench-train-'));
-const projectPath = values.project ? resolve(values.project) : join(dir!, 'voc.sqlite');
+const dir = await mkdtemp(join(tmpdir(), 'csra-bench-train-'));
+const projectPath = values.project ? resolve(values.project) : join(dir, 'voc.sqlite');
 const api = createClient(createStudio());
 const fmt = (value: number | null | undefined) => (value == null ? '–' : (100 * value).toFixed(1));
 const mean = (values: (number | null)[]) => {
@@ -36,7 +38,7 @@ const mean = (values: (number | null)[]) => {
 };
 
 try {
-  if (dir) {
+  if (!existsSync(projectPath)) {
     await api.createProject({ path: projectPath });
     // labels.csv with the two derived classes on every row that names one of their members.
     const lines = (await readFile(vocLabels, 'utf8')).trim().split('\n');
@@ -96,7 +98,7 @@ try {
   );
 } finally {
   await api.closeProject({});
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** The version's manifest, relative to the project's folder. */

@@ -91,6 +91,12 @@ describe('the default model with mirror-image averaging', () => {
       });
       const logits = out.logits!.data as Float32Array;
       for (let c = 0; c < 80; c++) expect(logits[c]).toBeCloseTo(logits[80 + c]!, 4);
+      // What fine-tuning caches: the mirror image's features are those the mirror photo gets.
+      const features = out.features!.data as Float32Array;
+      const mirror = out.features_mirror!.data as Float32Array;
+      const size = 480 * 16 * 16;
+      for (const i of [0, 1234, size - 1]) expect(mirror[i]).toBeCloseTo(features[size + i]!, 3);
+      expect(out.class_map_16!.dims).toEqual([2, 80, 16, 16]);
       const maps = out.class_map!.data as Float32Array;
       const plane = 128 * 128;
       const person = cocoClasses.indexOf('person');

@@ -239,7 +239,7 @@ function appendMapOutputs(graph: OnnxGraph, classMap: string, outputs: PackManif
 }
 
 /** A tensor reversed along one axis. */
-function mirror(graph: OnnxGraph, tensor: string, axis: number): string {
+export function mirror(graph: OnnxGraph, tensor: string, axis: number): string {
   return graph.op('Slice', [
     tensor,
     graph.int64s('mirror_start', [-1]),

@@ -13,7 +13,7 @@ import { getModel, listModels, type ModelRecord } from '../db/models';
 import type { ModelSource } from '../inference/model-host';
 import type { Project } from '../project';
 import { appendCsraHead } from './csra-head';
-import { appendDefaultNetwork, defaultPackOptions } from './default-pack';
+import { appendDefaultNetwork, defaultPackOptions, mirror } from './default-pack';
 import { loadPack, manifestFile, modelFile, parseManifest, type PackManifest } from './manifest';
 import { OnnxGraph } from './onnx-graph';
 
@@ -26,8 +26,10 @@ export interface TrainedHead {
   weights: Float32Array[];
   classScale: Float32Array;
   classBias: Float32Array;
-  /** Feature standardisation, from the train split. */
+  /** Feature standardisation, from the train split (of the maps' channels too, with 'features+maps'). */
   standardise: { mean: Float32Array; std: Float32Array };
+  /** 'features+maps': the COCO class maps on the feature grid are read as more channels. */
+  inputs: 'features' | 'features+maps';
   /**
    * Per class: the zero-shot readout's class it blends with (-1: none, the head alone) and the
    * head's weight in the blend, w · head + (1 − w) · zero-shot, in logits.
@@ -90,18 +92,27 @@ export async function buildVersionModel(
   };
 
   // The head reads the photo and its mirror image as one batch of 2N; its logits are their mean,
-  // as the zero-shot readout averages the class maps of both.
-  const both = graph.op('Concat', [network.features, network.featuresMirror], { axis: 0 });
+  // as the zero-shot readout averages the class maps of both. The overlay is its map on the photo.
+  const pooled = graph.op('AveragePool', [network.classMap], { kernel_shape: [8, 8], strides: [8, 8] });
+  const withMaps = (features: string, maps: string) =>
+    head.inputs === 'features+maps' ? graph.op('Concat', [features, maps], { axis: 1 }) : features;
+  const both = graph.op(
+    'Concat',
+    [withMaps(network.features, pooled), withMaps(network.featuresMirror, mirror(graph, pooled, 3))],
+    { axis: 0 },
+  );
   const headLogits = appendCsraHead(graph, both, {
     weights: head.weights,
     classes: C,
-    dim,
+    dim: head.weights[0]!.length / C,
     temperatures: head.temperatures,
     lambda: head.lambda,
     standardise: head.standardise,
     classScale: head.classScale,
     classBias: head.classBias,
+    map: { name: 'head_map', grid: [height, width] },
   });
+  graph.node('Split', ['head_map'], { axis: 0 }, { outputNames: [outputs.classMap.name, 'head_map_mirror'] });
   const [direct, mirrored] = graph.node('Split', [headLogits], { axis: 0 }, { outputs: 2 }) as [
     string,
     string,
@@ -134,30 +145,12 @@ export async function buildVersionModel(
     {},
     { outputNames: [outputs.logits.name] },
   );
-  // The overlay: the head's map on the photo itself (the first N of the 2N).
-  const photoFeatures = graph.node('Split', [both], { axis: 0 }, { outputs: 2 })[0]!;
-  appendCsraHead(graph, photoFeatures, {
-    weights: head.weights,
-    classes: C,
-    dim,
-    temperatures: head.temperatures,
-    lambda: head.lambda,
-    standardise: head.standardise,
-    classScale: head.classScale,
-    classBias: head.classBias,
-    map: { name: outputs.classMap.name, grid: [height, width] },
-  });
   const named = (tensor: string, name: string) =>
     graph.node('Identity', [tensor], {}, { outputNames: [name] });
   named(network.features, outputs.features.name);
   named(network.featuresMirror, outputs.featuresMirror!.name);
   named(network.zeroShot, outputs.zeroShot!.name);
-  graph.node(
-    'AveragePool',
-    [network.classMap],
-    { kernel_shape: [8, 8], strides: [8, 8] },
-    { outputNames: [outputs.pooledClassMap!.name] },
-  );
+  named(pooled, outputs.pooledClassMap!.name);
   for (const output of new Map(Object.values(outputs).map((o) => [o!.name, o!])).values())
     graph.output(output.name, output.shape);
   return { bytes: graph.encode({ backbone: `${defaultManifest.name}@${defaultManifest.version}` }), outputs };

@@ -55,7 +55,7 @@ describe('the feature cache', () => {
     for (const name of ['a', 'b', 'c']) await cache.write(name, entry(2));
     await truncate(join(dir, 'a.f16'), 40);
     const bytes = await readFile(join(dir, 'b.f16'));
-    bytes[60] ^= 0xff;
+    bytes[60] = bytes[60]! ^ 0xff;
     await writeFile(join(dir, 'b.f16'), bytes);
     await writeFile(join(dir, 'c.f16'), 'not a cache entry');
     const fresh = new FeatureCache(dir, () => true);

@@ -29,8 +29,12 @@ import { assignSplits } from './splits';
 import type { EpochRecord, HeadConfig, SampleSet } from './train-loop';
 import { trainInWorker } from './worker-client';
 
+/** What the head reads: the backbone's features, or those and the COCO class maps on the same grid. */
+export type HeadInputs = 'features' | 'features+maps';
+
 export interface TrainConfig {
   activate: ActivateRule;
+  inputs: HeadInputs;
   /** Seeds the splits of new photos, the shuffles and the initial noise. */
   seed: number;
   engine: EngineChoice;
@@ -38,7 +42,12 @@ export interface TrainConfig {
   budgetSeconds: number;
 }
 
-export const defaultTrainConfig = { seed: 1, engine: 'auto', budgetSeconds: 45 } as const;
+export const defaultTrainConfig = {
+  seed: 1,
+  engine: 'auto',
+  budgetSeconds: 45,
+  inputs: (process.env.CSRA_INPUTS as HeadInputs | undefined) ?? 'features',
+} as const;
 
 /**
  * Tried on val in this order while the budget allows (train-loop.ts). Measured on the VOC photos
@@ -158,15 +167,18 @@ export async function runTrain(
       entries,
       classes,
       snapshot.states,
+      config.inputs,
     ),
     val: sampleSet(
       photos.filter((p) => p.split === 'val' && entries.has(p.id)),
       entries,
       classes,
       snapshot.states,
+      config.inputs,
     ),
   };
-  const { dim, locations } = [...entries.values()][0]!;
+  const { locations } = [...entries.values()][0]!;
+  const dim = sets.train.set.featureDim + (sets.train.set.maps?.channels ?? 0);
   const maxEpochs = 40;
   context.progress('training', 0, maxEpochs);
   const output = await trainInWorker(
@@ -289,6 +301,7 @@ export async function runTrain(
     classScale: output.params.classScale,
     classBias: output.params.classBias,
     standardise: output.standardise,
+    inputs: config.inputs,
     zeroShotIndex,
     headWeight: classes.map((_, c) => (zeroShotIndex[c]! < 0 ? 1 : trainable[c] ? headWeight : 0)),
   };
@@ -362,19 +375,32 @@ function sampleSet(
   entries: Map<number, FeatureEntry>,
   classes: { classId: number }[],
   states: Map<number, Map<number, 'positive' | 'negative'>>,
+  inputs: HeadInputs,
 ): { photos: LabelledPhoto[]; set: SampleSet; truth: (0 | 1 | null)[][] } {
   const C = classes.length;
-  const first = entries.get(photos[0]?.id ?? -1);
-  const size = first ? first.features.length : 0;
+  const first = [...entries.values()][0]!;
+  const size = first.features.length;
+  const mapSize = first.pooledClassMap.length;
   const set: SampleSet = {
     count: photos.length,
-    views: first?.views ?? 2,
+    views: first.views,
+    featureDim: first.dim,
     features: new Uint16Array(photos.length * size),
+    maps:
+      inputs === 'features+maps'
+        ? {
+            channels: mapSize / first.locations,
+            width: Math.round(Math.sqrt(first.locations)),
+            data: new Uint16Array(photos.length * mapSize),
+          }
+        : undefined,
     y: new Float32Array(photos.length * C),
     mask: new Float32Array(photos.length * C),
   };
   const truth = photos.map((photo, i) => {
-    set.features.set(entries.get(photo.id)!.features, i * size);
+    const entry = entries.get(photo.id)!;
+    set.features.set(entry.features, i * size);
+    set.maps?.data.set(entry.pooledClassMap, i * mapSize);
     return classes.map(({ classId }, c) => {
       const state = states.get(photo.id)?.get(classId);
       if (!state) return null;

@@ -13,8 +13,16 @@ export interface SampleSet {
   count: number;
   /** Views per photo: the photo, then its mirror image. */
   views: number;
-  /** [count, views, dim, locations] float16 bits */
+  /** d, the backbone's channels */
+  featureDim: number;
+  /** [count, views, featureDim, locations] float16 bits */
   features: Uint16Array;
+  /**
+   * The class maps on the feature grid, read as more channels after the features: [count,
+   * channels, locations] float16 bits of the photo, mirrored for the mirror view (the grid is
+   * `width` locations wide).
+   */
+  maps?: { channels: number; width: number; data: Uint16Array };
   /** [count, classes]: 1 positive, 0 otherwise */
   y: Float32Array;
   /** [count, classes]: 1 where the label is known */
@@ -72,7 +80,7 @@ export function featureStatistics(set: SampleSet, dim: number, locations: number
   const squares = new Float64Array(dim);
   const view = new Float32Array(dim * locations);
   for (let i = 0; i < set.count * set.views; i++) {
-    fromFloat16(set.features.subarray(i * dim * locations, (i + 1) * dim * locations), view);
+    readView(set, Math.floor(i / set.views), i % set.views, locations, view);
     for (let k = 0; k < dim; k++)
       for (let j = 0; j < locations; j++) {
         const v = view[k * locations + j]!;
@@ -91,6 +99,33 @@ export function featureStatistics(set: SampleSet, dim: number, locations: number
   return { mean, std };
 }
 
+/** The head's input for one view of a photo, [dim, locations]: features, then class maps if any. */
+export function readView(
+  set: SampleSet,
+  photo: number,
+  view: number,
+  locations: number,
+  out: Float32Array,
+): void {
+  const size = set.featureDim * locations;
+  const at = (photo * set.views + view) * size;
+  fromFloat16(set.features.subarray(at, at + size), out.subarray(0, size));
+  if (!set.maps) return;
+  const { channels, width, data } = set.maps;
+  const maps = fromFloat16(data.subarray(photo * channels * locations, (photo + 1) * channels * locations));
+  if (view === 0) {
+    out.set(maps, size);
+    return;
+  }
+  // The mirror image's features sit at mirrored locations: its class maps must too.
+  for (let k = 0; k < channels; k++)
+    for (let j = 0; j < locations; j++) {
+      const row = Math.floor(j / width);
+      const column = j % width;
+      out[size + k * locations + j] = maps[k * locations + row * width + (width - 1 - column)]!;
+    }
+}
+
 /** Standardised features of (photo, view) pairs, [B, dim, locations]. */
 function gather(
   set: SampleSet,
@@ -103,8 +138,7 @@ function gather(
   const x = new Float32Array(picks.length * size);
   picks.forEach(({ photo, view }, b) => {
     const out = x.subarray(b * size, (b + 1) * size);
-    const at = (photo * set.views + view) * size;
-    fromFloat16(set.features.subarray(at, at + size), out);
+    readView(set, photo, view, locations, out);
     for (let k = 0; k < dim; k++) {
       const m = standardise.mean[k]!;
       const s = standardise.std[k]!;
@@ -131,10 +165,7 @@ export function initialParams(
   const view = new Float32Array(dim * locations);
   const pooled = new Float64Array(dim);
   for (let i = 0; i < train.count; i++) {
-    fromFloat16(
-      train.features.subarray(i * train.views * dim * locations, (i * train.views + 1) * dim * locations),
-      view,
-    );
+    readView(train, i, 0, locations, view);
     for (let k = 0; k < dim; k++) {
       let s = 0;
       for (let j = 0; j < locations; j++) s += view[k * locations + j]!;

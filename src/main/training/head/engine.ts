@@ -69,7 +69,8 @@ export function checkParams(shape: HeadShape, params: HeadParams): void {
   if (params.weights.length !== temperatures.length)
     throw new RangeError(`${params.weights.length} weight matrices for ${temperatures.length} heads`);
   params.weights.forEach((w, h) => {
-    if (w.length !== classes * dim) throw new RangeError(`head ${h} has ${w.length} weights, not ${classes}×${dim}`);
+    if (w.length !== classes * dim)
+      throw new RangeError(`head ${h} has ${w.length} weights, not ${classes}×${dim}`);
   });
   if (params.classScale.length !== classes || params.classBias.length !== classes)
     throw new RangeError(`classScale and classBias need ${classes} values`);

@@ -2,7 +2,14 @@
 // slow, obviously correct, checked against finite differences (oracle.test.ts). Every faster
 // engine is tested against it.
 import { isInfiniteTemperature } from '../../../shared/csra';
-import { checkParams, copyParams, type Batch, type EngineOptions, type HeadParams, type StepEngine } from './engine';
+import {
+  checkParams,
+  copyParams,
+  type Batch,
+  type EngineOptions,
+  type HeadParams,
+  type StepEngine,
+} from './engine';
 
 interface Forward {
   /** [B, C] */
@@ -17,7 +24,11 @@ interface Forward {
 }
 
 /** The head's forward pass with what the backward pass needs. */
-export function forward(options: Omit<EngineOptions, 'optimiser'>, params: HeadParams, batch: Pick<Batch, 'x' | 'size'>): Forward {
+export function forward(
+  options: Omit<EngineOptions, 'optimiser'>,
+  params: HeadParams,
+  batch: Pick<Batch, 'x' | 'size'>,
+): Forward {
   const { classes: C, dim: d, locations: L, temperatures, lambda } = options.shape;
   const B = batch.size;
   const pooled = new Float64Array(B * C);
@@ -102,7 +113,10 @@ export function lossAndGradient(
   options: Omit<EngineOptions, 'optimiser'>,
   params: HeadParams,
   batch: Batch,
-): { loss: number; gradient: { weights: Float64Array[]; classScale: Float64Array; classBias: Float64Array } } {
+): {
+  loss: number;
+  gradient: { weights: Float64Array[]; classScale: Float64Array; classBias: Float64Array };
+} {
   const { classes: C, dim: d, locations: L } = options.shape;
   const B = batch.size;
   const f = forward(options, params, batch);
@@ -168,7 +182,9 @@ export function createOracleEngine(options: EngineOptions): StepEngine {
     backend: 'oracle',
     async step(batch, lr) {
       const { loss, gradient } = lossAndGradient(options, params, batch);
-      params.weights.forEach((w, h) => update(w, velocity.weights[h]!, gradient.weights[h]!, lr, weightDecay));
+      params.weights.forEach((w, h) =>
+        update(w, velocity.weights[h]!, gradient.weights[h]!, lr, weightDecay),
+      );
       update(params.classScale, velocity.classScale, gradient.classScale, lr, 0);
       update(params.classBias, velocity.classBias, gradient.classBias, lr, 0);
       return loss;
