@@ -65,6 +65,9 @@ export class TrainStore extends JobStore<TrainReport> {
     super(api, {
       kind: 'train',
       report: (jobId) => api.getTrainReport({ jobId }),
+      // Training counts the final run's epochs, which early stopping may cut short: no time left
+      // is promised from them (the chart shows how the run goes).
+      unmeasuredPhases: ['training'],
       resumable: false,
     });
     this.#stopEvents = api.onEvent((event) => {
@@ -120,9 +123,23 @@ export class TrainStore extends JobStore<TrainReport> {
     }
   }
 
-  /** Trains a new version on the project's labels; `activate` says when it becomes the active one. */
-  start(activate: ActivateRule = this.activate): Promise<boolean> {
+  /**
+   * Trains a new version on the project's labels; `activate` says when it becomes the active one.
+   * The preflight is read first: while it names blockers no run starts, and `error` gives them.
+   */
+  async start(activate: ActivateRule = this.activate): Promise<boolean> {
     this.activate = activate;
+    this.busy = true;
+    try {
+      await this.loadPreflight();
+    } finally {
+      this.busy = false;
+    }
+    const blockers = this.preflight?.blockers ?? [];
+    if (blockers.length > 0) {
+      this.error = `Training cannot start: ${blockers.join('; ')}.`;
+      return false;
+    }
     return this.launch(() => this.api.startTrain({ activate }));
   }
 
