@@ -227,8 +227,13 @@ export function createStudio(): Studio {
       return counts;
     },
     getTrainPreflight: async () => trainPreflight(requireOpen().project, defaultTrainConfig.seed),
-    startTrain: async ({ activate }) =>
-      requireOpen().jobs.start('train', { ...defaultTrainConfig, activate } satisfies TrainConfig),
+    startTrain: async ({ activate }) => {
+      const open = requireOpen();
+      // Too few labels: no run starts, and the request says why.
+      const { blockers } = trainPreflight(open.project, defaultTrainConfig.seed);
+      if (blockers.length > 0) throw new ApiError('conflict', `cannot train: ${blockers.join('; ')}`);
+      return open.jobs.start('train', { ...defaultTrainConfig, activate } satisfies TrainConfig);
+    },
     getTrainReport: async ({ jobId }) => trainReport(requireOpen().project, jobId),
     listModels: async () => {
       const { project } = requireOpen();

@@ -42,12 +42,17 @@ export interface TrainConfig {
   budgetSeconds: number;
 }
 
+/**
+ * The class maps as more inputs won on the VOC photos (612 train / 153 val, 20 VOC classes plus
+ * animal and vehicle): head alone 90.1 val mAP against 86.7 on the features alone, the version
+ * 91.0 against 89.8 (zero-shot 86.6).
+ */
 export const defaultTrainConfig = {
   seed: 1,
   engine: 'auto',
   budgetSeconds: 45,
-  inputs: (process.env.CSRA_INPUTS as HeadInputs | undefined) ?? 'features',
-} as const;
+  inputs: 'features+maps',
+} as const satisfies Omit<TrainConfig, 'activate'>;
 
 /**
  * Tried on val in this order while the budget allows (train-loop.ts). Measured on the VOC photos
