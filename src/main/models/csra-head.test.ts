@@ -10,20 +10,9 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csraHeadLogits, csraReadout, csraTemperatures, CSRA_HEAD_COUNTS } from '../../shared/csra';
+import { seededRandom } from '../training/splits';
 import { appendCsraHead, appendReadout, normaliseRows } from './csra-head';
 import { OnnxGraph } from './onnx-graph';
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal samples (Box–Muller) from a seeded PRNG. */
 function normals(rand: () => number, count: number, mean = 0, sd = 1): Float32Array {
@@ -106,7 +95,7 @@ describe('appendReadout (training-free CSRA over the 80-class 128×128 score map
   const N = 2;
   const C = 80;
   const HW = 128 * 128;
-  const rand = prng(20211010);
+  const rand = seededRandom(20211010);
   // keypoint logits (mostly strongly negative, a few peaks) and their sigmoid probabilities
   const logitsMap = normals(rand, N * C * HW, -4, 2);
   const sigmoidMap = logitsMap.map((v) => 1 / (1 + Math.exp(-v)));
@@ -202,7 +191,7 @@ describe('appendCsraHead (learnable CSRA head on the 480-channel 16×16 feature)
   const d = 480;
   const side = 16;
   const HW = side * side;
-  const rand = prng(7);
+  const rand = seededRandom(7);
   const features = hardSwishFeatures(rand, N * d * HW);
   // raw weights of very different scales per head: the graph normalises rows
   const rawWeights = Array.from({ length: 8 }, (_, h) => normals(rand, C * d, 0, 0.01 * (h + 1)));

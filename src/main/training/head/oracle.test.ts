@@ -2,39 +2,27 @@
 // no trust: its gradient against central finite differences of its own loss, its step against the
 // optimiser's formula written out, its logits against the CSRA head of src/shared/csra.ts.
 import { describe, expect, it } from 'vitest';
+import {
+  randomBatch,
+  randomParams,
+  seededRandom,
+  uniform,
+  type Random,
+} from '../../../../test/fixtures/head-engine';
 import { csraHeadLogits, INFINITE_TEMPERATURE as INF } from '../../../shared/csra';
 import { copyParams, type Batch, type EngineOptions, type HeadParams, type HeadShape } from './engine';
 import { createOracleEngine, forward, lossAndGradient, maskedBce } from './oracle';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const uniform = (rand: () => number, count: number, low: number, high: number) =>
-  Float32Array.from({ length: count }, () => low + (high - low) * rand());
-
+/**
+ * A small head (3 classes, 5 channels, 6 locations) with parameters far from the init, and a batch
+ * of 4 images with features in ±2 and a third of the labels unknown (y noise there, to be ignored).
+ */
 function problem(seed: number, temperatures: number[], lambda = 0.5) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const shape: HeadShape = { classes: 3, dim: 5, locations: 6, temperatures, lambda };
-  const { classes: C, dim: d, locations: L } = shape;
-  const params: HeadParams = {
-    weights: temperatures.map(() => uniform(rand, C * d, -1, 1)),
-    classScale: uniform(rand, C, 0.5, 2),
-    classBias: uniform(rand, C, -0.5, 0.5),
-  };
-  const size = 4;
-  // A third of the labels unknown; where unknown, y holds noise the loss must ignore.
-  const mask = Float32Array.from({ length: size * C }, () => (rand() < 0.35 ? 0 : 1));
-  const y = Float32Array.from(mask, (m) => (m ? (rand() < 0.4 ? 1 : 0) : rand()));
-  const batch: Batch = { x: uniform(rand, size * d * L, -2, 2), y, mask, size };
+  const params = randomParams(rand, shape, { weights: 1, classScale: [0.5, 2], classBias: [-0.5, 0.5] });
+  const features = (r: Random, count: number) => uniform(r, count, -2, 2);
+  const batch = randomBatch(rand, shape, 4, { positives: 0.4, features });
   return { shape, params, batch };
 }
 
