@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
 import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
-import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocPhotoNames } from './fixtures/workspace';
+import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocPhotoNames, vocTruth } from './fixtures/workspace';
 
 const bin = join(repoRoot, 'bin', 'csra-studio.js');
 
@@ -269,5 +269,72 @@ describe('csra-studio split', () => {
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr.split('\n')[0]).toMatch(reason);
     }
+  });
+});
+
+describe('csra-studio train, models and predict --project', () => {
+  it('fine-tunes on the labels, makes a version that predicts a class COCO lacks, and lists and re-activates versions', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const names = await vocPhotoNames(40);
+    await copyVocPhotoFiles(folder, names);
+    const truth = await vocTruth();
+    const animals = ['bird', 'cat', 'cow', 'dog', 'horse', 'sheep'];
+    const rows = names.map((name) => {
+      const classes = truth.get(name)!;
+      return `${name},${[...classes, ...(classes.some((c) => animals.includes(c)) ? ['animal'] : [])].join('|')}`;
+    });
+    const labels = join(dir, 'labels.csv');
+    await writeFile(labels, ['filename,classes', ...rows].join('\n') + '\n');
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
+
+    const trained = await cli(['train', project, '--json']);
+    expect(trained.code).toBe(0);
+    const report = JSON.parse(trained.stdout);
+    expect(report).toMatchObject({ status: 'done', activated: true, version: { id: 2, active: true } });
+    expect(report.backend).toMatch(/^(onnxruntime|tfjs)-/);
+    expect(report.comparison.perClass.map((entry: { class: string }) => entry.class)).toContain('animal');
+    expect(trained.stderr).toMatch(/final epoch \d+: loss [\d.]+, val mAP/);
+
+    // The version pre-labelled the photos before the command ended: predict reads it, animal included.
+    const predicted = await cli(['predict', folder, '--project', project, '--ep', 'cpu']);
+    const [header, ...values] = predicted.stdout.trim().split('\n');
+    expect(header!.split(',')).toContain('animal');
+    const animal = header!.split(',').indexOf('animal');
+    expect(values.every((row) => Number(row.split(',')[animal]) >= 0)).toBe(true);
+
+    const listed = JSON.parse((await cli(['models', project, '--json'])).stdout);
+    expect(listed.map((v: { id: number; active: boolean }) => [v.id, v.active])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    const back = await cli(['models', project, '--activate', '1']);
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/^\*\s+1\s/m);
+    const evaluation = JSON.parse((await cli(['eval', project, '--json'])).stdout);
+    expect(evaluation.model).toMatch(/^coco80-centernet@/);
+  });
+
+  it('exits 2 with the reason when the labels are too few or the version does not exist', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    await copyVocPhotos(folder, 4);
+    const project = join(dir, 'p.sqlite');
+    await cli(['import', project, folder, '--labels', join(folder, 'labels.csv')]);
+    expect(await cli(['train', project])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^csra-studio train: cannot train: \d+ labelled photos? in train; at least 10/,
+      ),
+    });
+    expect(await cli(['train', project, '--activate', 'sometimes'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--activate must be one of better, always, never/),
+    });
+    expect(await cli(['models', project, '--activate', '9'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no model version 9/),
+    });
   });
 });

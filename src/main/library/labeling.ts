@@ -7,8 +7,8 @@ import { labelsForImages, applyLabelChanges, type ActionOutcome, type LabelChang
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';
+import { plural } from '../../shared/plural';
 
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 const key = (imageId: number, classId: number) => `${imageId}:${classId}`;
 
 /** Labels already set on the photos, as "image:class" keys. */

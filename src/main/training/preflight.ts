@@ -6,6 +6,7 @@ import { listClasses } from '../db/classes';
 import { labelledPhotos, labelSnapshot } from '../db/training';
 import { cocoClasses, modelClassFor } from '../models/coco';
 import type { Project } from '../project';
+import { plural } from '../../shared/plural';
 import { labelledPhotos as photosToSplit } from '../db/splits';
 import { stratify } from './splits';
 
@@ -41,7 +42,7 @@ export function trainPreflight(project: Project, seed: number): TrainPreflight {
     const fallback = modelClass ? 'its pre-labels stay zero-shot' : 'it gets no pre-labels from this run';
     const warning =
       counts.train.positive < minPositives
-        ? `${counts.train.positive} positive photos in train, at least ${minPositives} needed: ${fallback}`
+        ? `${plural(counts.train.positive, 'positive photo')} in train, at least ${minPositives} needed: ${fallback}`
         : counts.train.negative === 0
           ? `no negative photo in train: ${fallback}`
           : counts.val.positive === 0
@@ -51,7 +52,9 @@ export function trainPreflight(project: Project, seed: number): TrainPreflight {
   });
   const blockers: string[] = [];
   if (labelled.train < minTrainPhotos)
-    blockers.push(`${labelled.train} labelled photos in train; at least ${minTrainPhotos} are needed`);
+    blockers.push(
+      `${plural(labelled.train, 'labelled photo')} in train; at least ${minTrainPhotos} are needed`,
+    );
   if (labelled.val < minValPhotos)
     blockers.push(
       `${labelled.val} labelled photos in val; at least ${minValPhotos} are needed to compare versions`,

@@ -62,8 +62,9 @@ export const defaultTrainConfig = {
  */
 export const headCandidates: HeadConfig[] = [
   { heads: 1, lambda: 0.1, learningRate: 0.5 },
-  { heads: 1, lambda: 0.5, learningRate: 0.5 },
+  { heads: 1, lambda: 0.1, learningRate: 0.15 },
   { heads: 2, lambda: 0.1, learningRate: 0.5 },
+  { heads: 1, lambda: 0.5, learningRate: 0.5 },
 ];
 
 interface TrainResult {

@@ -1,15 +1,8 @@
 // Numbers and paths as the UI shows them.
 
-const count = new Intl.NumberFormat('en');
+import { formatCount } from '../../../shared/plural';
 
-export function formatCount(value: number): string {
-  return count.format(value);
-}
-
-/** "1 photo", "24 photos". */
-export function plural(value: number, one: string, many = `${one}s`): string {
-  return `${formatCount(value)} ${value === 1 ? one : many}`;
-}
+export { formatCount, plural } from '../../../shared/plural';
 
 /** Photos per second: one decimal below 10, whole numbers above. */
 export function formatRate(perSecond: number): string {

@@ -93,7 +93,7 @@ describe('the train store', () => {
     await labelledProject(6);
     expect(await store.start()).toBe(false);
     expect(store.error).toBe(`Training cannot start: ${store.preflight!.blockers.join('; ')}.`);
-    expect(store.error).toMatch(/labelled photos in train; at least \d+ are needed/);
+    expect(store.error).toMatch(/labelled photos? in train; at least \d+ are needed/);
     expect(store.busy).toBe(false);
     expect(store.job).toBeNull();
     expect((await studio.api.listJobs({})).filter((job) => job.kind === 'train')).toEqual([]);
