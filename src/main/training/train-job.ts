@@ -20,13 +20,12 @@ import type { JobContext } from '../jobs';
 import { defaultPackDir } from '../models/default-pack';
 import { backboneOf, readManifest } from '../models/manifest';
 import { modelSource, versionInfo, versionsFolder, writeVersion, type TrainedHead } from '../models/versions';
-import { modelClassFor } from '../models/coco';
 import type { Project } from '../project';
 import { FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
 import type { EngineChoice } from './head/choose';
 import { isTrainable, trainPreflight } from './preflight';
 import { assignSplits } from './splits';
-import type { EpochRecord, HeadConfig, SampleSet } from './train-loop';
+import { searchEpochs, type EpochRecord, type HeadConfig, type SampleSet } from './train-loop';
 import { trainInWorker } from './worker-client';
 
 /** What the head reads: the backbone's features, or those and the COCO class maps on the same grid. */
@@ -120,50 +119,8 @@ export async function runTrain(
   // Features: from the cache, the rest computed now with the default pack.
   const featureStarted = performance.now();
   const defaultManifest = await readManifest(defaultPackDir());
-  const labelled = new Set(labelledPhotos(db).map((photo) => photo.sha256));
-  const cache = FeatureCache.forProject(project.path, backboneOf(defaultManifest), (sha) =>
-    labelled.has(sha),
-  );
-  cache.pin(photos.map((photo) => photo.sha256));
-  const entries = new Map<number, FeatureEntry>();
-  try {
-    const missing: LabelledPhoto[] = [];
-    for (const photo of photos) {
-      const entry = await cache.read(photo.sha256);
-      if (entry && entry.views === 2) entries.set(photo.id, entry);
-      else missing.push(photo);
-    }
-    let done = entries.size;
-    context.progress('features', done, photos.length);
-    if (missing.length > 0) {
-      const model = await models.load(await defaultPackModel(), 'auto');
-      const hashes = new Map(missing.map((photo) => [photo.id, photo.sha256]));
-      for await (const batch of predictPhotos(model, missing, {
-        batchSize: prelabelBatchSize,
-        signal,
-        features: true,
-      })) {
-        for (const outcome of batch) {
-          if (!outcome.ok || !outcome.features) {
-            if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
-            continue;
-          }
-          const entry = featureEntry({
-            ...outcome.features,
-            dim: model.cacheOutputs!.dim,
-            locations: model.cacheOutputs!.locations,
-          });
-          await cache.write(hashes.get(outcome.id)!, entry);
-          entries.set(outcome.id, entry);
-        }
-        done += batch.length;
-        context.progress('features', done, photos.length);
-        if (signal.aborted) return;
-      }
-    }
-  } finally {
-    cache.unpin();
-  }
+  const entries = await readFeatures(project, models, photos, backboneOf(defaultManifest), context);
+  if (!entries) return;
   result.featureSeconds = (performance.now() - featureStarted) / 1000;
   save();
 
@@ -184,9 +141,14 @@ export async function runTrain(
     ),
   };
   const { locations } = [...entries.values()][0]!;
+  // The features now live in the sets, which go to the worker; the zero-shot logits stay here.
+  const zeroShots = new Map([...entries].map(([id, entry]) => [id, entry.zeroShot]));
+  entries.clear();
   const dim = sets.train.set.featureDim + (sets.train.set.maps?.channels ?? 0);
   const maxEpochs = 40;
-  context.progress('training', 0, maxEpochs);
+  // Every epoch of every trial counts: the search's and the final run's (early stopping may end sooner).
+  const maxTrainingEpochs = maxEpochs + searchEpochs * (headCandidates.length - 1);
+  context.progress('training', 0, maxTrainingEpochs);
   const output = await trainInWorker(
     {
       dim,
@@ -211,8 +173,13 @@ export async function runTrain(
         result.epochs.push(record);
         db.transaction(() => {
           save();
-          context.progress('training', record.trial === 'final' ? record.epoch : 0, maxEpochs);
+          context.progress('training', result.epochs.length, maxTrainingEpochs);
         })();
+      },
+      // The winning trial's epochs are the start of the final run: one line in the chart.
+      onWinner: (trial) => {
+        for (const record of result.epochs) if (record.trial === trial) record.trial = 'final';
+        save();
       },
     },
     signal,
@@ -230,8 +197,8 @@ export async function runTrain(
   );
   const zeroShotVal = new Float32Array(sets.val.photos.length * C);
   sets.val.photos.forEach((photo, i) => {
-    const entry = entries.get(photo.id)!;
-    zeroShotIndex.forEach((index, c) => (zeroShotVal[i * C + c] = index < 0 ? 0 : entry.zeroShot[index]!));
+    const logits = zeroShots.get(photo.id)!;
+    zeroShotIndex.forEach((index, c) => (zeroShotVal[i * C + c] = index < 0 ? 0 : logits[index]!));
   });
   const trainable = classes.map((entry) => isTrainable(entry));
   const blended = (w: number) => {
@@ -260,39 +227,21 @@ export async function runTrain(
   const after = scoreOf(versionLogits);
 
   // The version that was active, on the same val photos.
-  const before = await baselineScores(
-    project,
-    models,
-    baseline,
-    sets.val.photos,
-    entries,
-    classes.map((e) => e.name),
-    defaultManifest.classes,
+  const before =
+    baseline.headFile === null
+      ? { scores: rows(zeroShotVal, C), predicts: zeroShotIndex.map((index) => index >= 0) }
+      : await trainedScores(project, models, baseline, sets.val.photos, names);
+  const beforeAP = evaluate({ classes: names, scores: before.scores, truth }).perClass.map((r, c) =>
+    before.predicts[c] ? r.ap : null,
   );
-  const beforeResult = before && evaluate({ classes: names, scores: before.scores, truth });
-  beforeResult?.perClass.forEach((entry, c) => {
-    if (!before!.predicts[c]) entry.ap = null;
-  });
-  const common = after.perClass.flatMap((r, c) =>
-    beforeResult?.perClass[c]!.ap != null && r.ap !== null ? [c] : [],
-  );
+  const afterAP = after.perClass.map((r) => r.ap);
+  // mAP before and after over the same classes: those both versions predict and val can measure.
+  const common = afterAP.flatMap((ap, c) => (ap !== null && beforeAP[c] !== null ? [c] : []));
   const comparison: NonNullable<TrainReport['comparison']> = {
-    baseline: baseline?.name ?? 'none',
-    before: beforeResult
-      ? meanOver(
-          beforeResult.perClass.map((r) => r.ap),
-          common,
-        )
-      : null,
-    after: meanOver(
-      after.perClass.map((r) => r.ap),
-      beforeResult ? common : after.perClass.map((_, c) => c),
-    ),
-    perClass: after.perClass.map((r, c) => ({
-      class: r.class,
-      before: beforeResult?.perClass[c]!.ap ?? null,
-      after: r.ap,
-    })),
+    baseline: baseline.name,
+    before: meanOver(beforeAP, common),
+    after: meanOver(afterAP, common),
+    perClass: names.map((name, c) => ({ class: name, before: beforeAP[c]!, after: afterAP[c]! })),
   };
   result.comparison = comparison;
   save();
@@ -363,6 +312,60 @@ export async function runTrain(
   })();
 }
 
+/**
+ * Every photo's cache entry: read, or computed with the default pack and written. Null when the
+ * job was cancelled meanwhile. The photos' entries are kept through evictions while it runs.
+ */
+async function readFeatures(
+  project: Project,
+  models: ModelHost,
+  photos: LabelledPhoto[],
+  backbone: string,
+  context: JobContext,
+): Promise<Map<number, FeatureEntry> | null> {
+  const { db } = project;
+  const { jobId, signal } = context;
+  const labelled = new Set(labelledPhotos(db).map((photo) => photo.sha256));
+  const cache = FeatureCache.forProject(project.path, backbone, (sha) => labelled.has(sha));
+  cache.pin(photos.map((photo) => photo.sha256));
+  const entries = new Map<number, FeatureEntry>();
+  try {
+    const missing: LabelledPhoto[] = [];
+    for (const photo of photos) {
+      const entry = await cache.read(photo.sha256);
+      if (entry && entry.views === 2) entries.set(photo.id, entry);
+      else missing.push(photo);
+    }
+    let done = entries.size;
+    context.progress('features', done, photos.length);
+    if (missing.length === 0) return entries;
+    const model = await models.load(await defaultPackModel(), 'auto');
+    const { dim, locations } = model.cacheOutputs!;
+    const hashes = new Map(missing.map((photo) => [photo.id, photo.sha256]));
+    for await (const batch of predictPhotos(model, missing, {
+      batchSize: prelabelBatchSize,
+      signal,
+      features: true,
+    })) {
+      for (const outcome of batch) {
+        if (!outcome.ok) {
+          recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
+          continue;
+        }
+        const entry = featureEntry({ ...outcome.features!, dim, locations });
+        await cache.write(hashes.get(outcome.id)!, entry);
+        entries.set(outcome.id, entry);
+      }
+      done += batch.length;
+      context.progress('features', done, photos.length);
+      if (signal.aborted) return null;
+    }
+    return entries;
+  } finally {
+    cache.unpin();
+  }
+}
+
 function nextVersionNumber(db: Project['db']): number {
   const { n } = db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM models').get() as { n: number };
   return n;
@@ -430,29 +433,16 @@ function meanOver(values: (number | null)[], indices: number[]): number | null {
 }
 
 /**
- * The scores of the version that was active when the run started, on the val photos, for the
- * run's classes (NaN where it does not predict a class: those have no "before"). The default pack's
- * come from the feature cache; a trained version's from its predictions, computed where missing.
+ * A trained version's probabilities on the photos for the run's classes, and which of them it
+ * predicts (the others have no "before"): its stored predictions, computed where missing.
  */
-async function baselineScores(
+async function trainedScores(
   project: Project,
   models: ModelHost,
-  baseline: ModelRecord | null,
+  baseline: ModelRecord,
   photos: LabelledPhoto[],
-  entries: Map<number, FeatureEntry>,
   names: string[],
-  defaultClasses: string[],
-): Promise<{ scores: number[][]; predicts: boolean[] } | null> {
-  if (!baseline) return null;
-  if (baseline.headFile === null) {
-    const zs = names.map((name) => modelClassFor(name, defaultClasses) ?? -1);
-    return {
-      scores: photos.map((photo) =>
-        zs.map((i) => (i < 0 ? 0 : sigmoid(entries.get(photo.id)!.zeroShot[i]!))),
-      ),
-      predicts: zs.map((i) => i >= 0),
-    };
-  }
+): Promise<{ scores: number[][]; predicts: boolean[] }> {
   const index = names.map((name) => baseline.classes.indexOf(name));
   const stored = predictionScores(
     project.db,

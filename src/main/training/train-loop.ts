@@ -237,6 +237,9 @@ interface Trial {
   cuts: number;
 }
 
+/** Epochs each candidate trains for in the search. */
+export const searchEpochs = 4;
+
 /** How a trial's rate moves: linear warm-up over the first epoch, then cut ×0.2 on a plateau. */
 const plateauEpochs = 3;
 const maxCuts = 2;
@@ -244,7 +247,11 @@ const maxCuts = 2;
 export async function trainHead(
   input: TrainInput,
   createEngine: EngineFactory,
-  onEpoch: (record: EpochRecord) => void,
+  events: {
+    onEpoch(record: EpochRecord): void;
+    /** The search is over: this trial goes on as the final run (its epochs so far are the final run's). */
+    onWinner(trial: string): void;
+  },
 ): Promise<TrainOutput> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
@@ -299,7 +306,7 @@ export async function trainHead(
     trial.epoch += 1;
     const logits = await valLogits(trial.engine);
     const valMAP = meanAveragePrecision(logits, val, C);
-    onEpoch({ trial: trial.name, epoch: trial.epoch, loss: lossSum / steps, valMAP });
+    events.onEpoch({ trial: trial.name, epoch: trial.epoch, loss: lossSum / steps, valMAP });
     if (valMAP !== null && (!trial.best || valMAP > trial.best.valMAP)) {
       trial.best = { valMAP, params: await trial.engine.params(), logits, epoch: trial.epoch };
       trial.sinceBest = 0;
@@ -326,7 +333,6 @@ export async function trainHead(
 
   // The search: every candidate for a few epochs, as long as the budget allows each a fair share;
   // the best on val trains on, the others stop.
-  const searchEpochs = 4;
   let winner = await start(input.candidates[0]!, 'trial 1');
   if (input.candidates.length > 1) {
     const trials = [winner];
@@ -344,6 +350,7 @@ export async function trainHead(
     winner = trials.reduce((a, b) => (score(b) > score(a) ? b : a));
     for (const trial of trials) if (trial !== winner) trial.engine.dispose();
   }
+  events.onWinner(winner.name);
   winner.name = 'final';
   const perEpoch = () => elapsed() / Math.max(1, winner.epoch);
   while (!finished(winner) && elapsed() + perEpoch() <= input.budgetSeconds) await runEpoch(winner);

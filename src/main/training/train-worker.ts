@@ -14,6 +14,7 @@ export type WorkerMessage =
       timings: { kind: string; backend: string; msPerStep: number | null; error: string | null }[];
     }
   | { type: 'epoch'; record: import('./train-loop').EpochRecord }
+  | { type: 'winner'; trial: string }
   | { type: 'done'; output: import('./train-loop').TrainOutput }
   | { type: 'failed'; message: string };
 
@@ -29,11 +30,10 @@ async function main(request: WorkerRequest): Promise<void> {
   );
   const best = timings.find((t) => t.kind === kind);
   post({ type: 'engine', backend: best?.backend ?? kind, timings });
-  const output = await trainHead(
-    request,
-    (shape, init) => createEngine(kind, { shape, init, optimiser }),
-    (record) => post({ type: 'epoch', record }),
-  );
+  const output = await trainHead(request, (shape, init) => createEngine(kind, { shape, init, optimiser }), {
+    onEpoch: (record) => post({ type: 'epoch', record }),
+    onWinner: (trial) => post({ type: 'winner', trial }),
+  });
   post({ type: 'done', output });
 }
 

@@ -9,19 +9,26 @@ import type { EpochRecord, TrainOutput } from './train-loop';
 import type { WorkerMessage, WorkerRequest } from './train-worker';
 
 function startWorker(request: WorkerRequest): Worker {
+  // The features move to the worker rather than being copied: hundreds of MB for a few thousand photos.
+  const transferList = [request.train, request.val].flatMap((set) => [
+    set.features.buffer as ArrayBuffer,
+    ...(set.maps ? [set.maps.data.buffer as ArrayBuffer] : []),
+  ]);
+  const options = { workerData: request, transferList };
   const built = join(appRoot, 'out', 'main', 'train-worker.js');
   const fromSources = import.meta.url.endsWith('.ts') || !existsSync(built);
-  if (!fromSources) return new Worker(built, { workerData: request });
+  if (!fromSources) return new Worker(built, options);
   const source = pathToFileURL(join(appRoot, 'src', 'main', 'training', 'train-worker.ts')).href;
   return new Worker(
     `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`,
-    { eval: true, workerData: request },
+    { ...options, eval: true },
   );
 }
 
 export interface TrainerEvents {
   onEngine(backend: string, timings: Extract<WorkerMessage, { type: 'engine' }>['timings']): void;
   onEpoch(record: EpochRecord): void;
+  onWinner(trial: string): void;
 }
 
 /**
@@ -48,6 +55,7 @@ export function trainInWorker(
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'engine') events.onEngine(message.backend, message.timings);
       else if (message.type === 'epoch') events.onEpoch(message.record);
+      else if (message.type === 'winner') events.onWinner(message.trial);
       else if (message.type === 'done') finish(() => resolve(message.output));
       else finish(() => reject(new Error(`training failed: ${message.message}`)));
     });
