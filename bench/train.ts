@@ -123,22 +123,28 @@ async function prelabelRates(modelId: number): Promise<{ version: number; pack: 
   try {
     const version = await host.load(modelSource(project, getModel(project.db, modelId)!), 'cpu');
     const pack = await host.load(await defaultPackModel(), 'cpu');
-    const photos = (await scanFolder(vocImages)).photos.slice(0, 32);
+    const photos = (await scanFolder(vocImages)).photos.slice(0, 16);
     const pixels = await Promise.all(
       photos.map(async (path) => (await photoPixels(path, pack.input)).pixels),
     );
+    // Each batch runs version, pack, pack, version (after a warm-up round), so drift on a busy
+    // machine falls on both alike.
     const seconds = { version: 0, pack: 0 };
-    for (let round = 0; round < 3; round++)
-      for (const [name, model] of [
-        ['version', version],
-        ['pack', pack],
-      ] as const)
-        for (let i = 0; i < pixels.length; i += prelabelBatchSize) {
+    const rounds = 3;
+    for (let round = 0; round <= rounds; round++)
+      for (let i = 0; i < pixels.length; i += prelabelBatchSize)
+        for (const [name, model] of [
+          ['version', version],
+          ['pack', pack],
+          ['pack', pack],
+          ['version', version],
+        ] as const) {
           const started = performance.now();
           await infer(model, pixels.slice(i, i + prelabelBatchSize));
           if (round > 0) seconds[name] += (performance.now() - started) / 1000;
         }
-    return { version: (2 * pixels.length) / seconds.version, pack: (2 * pixels.length) / seconds.pack };
+    const photosRun = 2 * rounds * pixels.length;
+    return { version: photosRun / seconds.version, pack: photosRun / seconds.pack };
   } finally {
     await host.close();
     project.close();
