@@ -188,7 +188,8 @@ export async function writeVersion(
     await writeFile(join(partial, manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
     await rename(partial, folder);
   } catch (error) {
-    await rm(partial, { recursive: true, force: true });
+    // What could not be written may not be removable either (the folder's parent is not a folder).
+    await rm(partial, { recursive: true, force: true }).catch(() => undefined);
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
     throw new ApiError('io_error', `the new model version was not created: ${reason}`);

@@ -2,7 +2,7 @@ import { appendFile, readdir, readFile, truncate, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach } from 'vitest';
 import { crashDuringTraining, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
@@ -187,6 +187,27 @@ describe('the train job', () => {
     const ended = await jobEnd(api, job.id);
     expect(ended.status).toBe('cancelled');
     expect(await api.listModels({})).toHaveLength(count);
+  });
+
+  it('makes no version when its files cannot be written, says so, and changes nothing else', async () => {
+    const { api } = await reopen();
+    const active = (await api.getModel({}))!.id;
+    const count = (await api.listModels({})).length;
+    const versions = projectPath.replace(/\.sqlite$/, '.models');
+    const kept = `${versions}.kept`;
+    await rename(versions, kept);
+    await writeFile(versions, 'a file where the versions folder should be');
+    try {
+      const job = await api.startTrain({ activate: 'always' });
+      const ended = await jobEnd(api, job.id);
+      expect(ended.status).toBe('failed');
+      expect(ended.error).toMatch(/^the new model version was not created: /);
+      expect((await api.getModel({}))!.id).toBe(active);
+      expect(await api.listModels({})).toHaveLength(count);
+    } finally {
+      await rm(versions, { force: true });
+      await rename(kept, versions);
+    }
   });
 
   it('survives a kill -9 while training: the active version is untouched and the next run starts clean', async () => {
