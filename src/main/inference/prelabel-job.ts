@@ -51,9 +51,7 @@ export async function runPrelabel(
   const model = await models.load(modelSource(project, record), config.provider);
   // Labelled photos' features go to the cache on the way, so training needs no second inference.
   const labelled = labelledHashes(db);
-  const cache =
-    model.cacheOutputs &&
-    FeatureCache.forProject(project.path, backboneOf(model.manifest), (sha) => labelled.has(sha));
+  const cache = model.cacheOutputs && FeatureCache.forProject(project.path, backboneOf(model.manifest));
   let cacheProblem: string | null = null;
 
   const previous = jobResult<PrelabelResult>(db, jobId);
@@ -94,6 +92,7 @@ export async function runPrelabel(
               dim: model.cacheOutputs!.dim,
               locations: model.cacheOutputs!.locations,
             }),
+            (photo) => labelled.has(photo),
           );
         } catch (error) {
           // Pre-labeling goes on; training computes what is missing, or says why it cannot.

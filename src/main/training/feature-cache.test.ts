@@ -41,9 +41,9 @@ describe('float16', () => {
 
 describe('the feature cache', () => {
   it('gives back what was written, per view, at half precision', async () => {
-    const cache = new FeatureCache(dir, () => true);
-    await cache.write('a', entry(1));
-    const read = (await new FeatureCache(dir, () => true).read('a'))!;
+    const cache = new FeatureCache(dir);
+    await cache.write('a', entry(1), () => true);
+    const read = (await new FeatureCache(dir).read('a'))!;
     expect(read).toMatchObject({ views: 2, dim, locations });
     expect(Array.from(read.zeroShot)).toEqual([1, -1, 0.5]);
     const mirror = viewFeatures(read, 1);
@@ -51,43 +51,59 @@ describe('the feature cache', () => {
   });
 
   it('treats a truncated, corrupt or foreign file as missing and removes it', async () => {
-    const cache = new FeatureCache(dir, () => true);
-    for (const name of ['a', 'b', 'c']) await cache.write(name, entry(2));
+    const cache = new FeatureCache(dir);
+    for (const name of ['a', 'b', 'c']) await cache.write(name, entry(2), () => true);
     await truncate(join(dir, 'a.f16'), 40);
     const bytes = await readFile(join(dir, 'b.f16'));
     bytes[60] = bytes[60]! ^ 0xff;
     await writeFile(join(dir, 'b.f16'), bytes);
     await writeFile(join(dir, 'c.f16'), 'not a cache entry');
-    const fresh = new FeatureCache(dir, () => true);
+    const fresh = new FeatureCache(dir);
     for (const name of ['a', 'b', 'c']) expect(await fresh.read(name)).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('stays under its limit: unlabelled photos leave first, then the least recently used; pinned ones never', async () => {
     const size = await (async () => {
-      const probe = new FeatureCache(join(dir, 'probe'), () => true);
-      await probe.write('x', entry(0));
+      const probe = new FeatureCache(join(dir, 'probe'));
+      await probe.write('x', entry(0), () => true);
       return probe.size();
     })();
     const labelled = new Set(['l1', 'l2', 'l3']);
-    const cache = new FeatureCache(join(dir, 'lru'), (sha) => labelled.has(sha), size * 3);
-    await cache.write('l1', entry(1));
-    await cache.write('u1', entry(2));
-    await cache.write('l2', entry(3));
-    await cache.write('l3', entry(4)); // evicts u1, unlabelled though newer than l1
+    const cache = new FeatureCache(join(dir, 'lru'), size * 3);
+    const isLabelled = (sha: string) => labelled.has(sha);
+    await cache.write('l1', entry(1), isLabelled);
+    await cache.write('u1', entry(2), isLabelled);
+    await cache.write('l2', entry(3), isLabelled);
+    await cache.write('l3', entry(4), isLabelled); // evicts u1, unlabelled though newer than l1
     expect(await cache.has('u1')).toBe(false);
     await cache.read('l1'); // l1 is now more recent than l2
-    await cache.write('l4', entry(5)); // evicts l2, the least recently used
+    await cache.write('l4', entry(5), isLabelled); // evicts l2, the least recently used
     expect([await cache.has('l1'), await cache.has('l2'), await cache.has('l3')]).toEqual([
       true,
       false,
       true,
     ]);
 
-    cache.pin(['l1', 'l3', 'l4']);
-    await expect(cache.write('l5', entry(6))).rejects.toThrow(
+    const release = cache.pin(['l1', 'l3', 'l4']);
+    const another = cache.pin(['l1']);
+    await expect(cache.write('l5', entry(6), isLabelled)).rejects.toThrow(
       /feature cache is full: its limit of .* raise it with CSRA_FEATURE_CACHE_GB/,
     );
     expect(await cache.has('l5')).toBe(false);
+    // Pins are counted: l1 stays while another holder keeps it.
+    release();
+    await cache.write('l5', entry(6), isLabelled);
+    expect([await cache.has('l1'), await cache.has('l5')]).toEqual([true, true]);
+    another();
+  });
+
+  it('lets two writers store the same photo at once, and drops what a killed writer left', async () => {
+    const cache = new FeatureCache(dir);
+    await Promise.all([cache.write('a', entry(1), () => true), cache.write('a', entry(1), () => true)]);
+    expect(await cache.read('a')).toBeDefined();
+    await writeFile(join(dir, 'b.f16.123.abcd.partial'), 'half an entry');
+    expect(await new FeatureCache(dir).has('b')).toBe(false);
+    expect(await readdir(dir)).toEqual(['a.f16']);
   });
 });

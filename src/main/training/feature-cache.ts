@@ -7,6 +7,7 @@
 // The cache is bounded (2 GiB by default; CSRA_FEATURE_CACHE_GB): past the limit the least
 // recently used entries go, photos without labels before labelled ones, and never the entries the
 // current training run needs.
+import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -116,29 +117,28 @@ interface Slot {
   usedAt: number;
 }
 
+const shared = new Map<string, FeatureCache>();
+
 export class FeatureCache {
   private index: Map<string, Slot> | null = null;
-  private readonly pinned = new Set<string>();
+  /** How many holders keep each entry through evictions. */
+  private readonly pinned = new Map<string, number>();
 
-  /**
-   * `folder` holds the entries of one backbone; `isLabelled` says whether a photo (by hash) has a
-   * label, so unlabelled photos leave first.
-   */
+  /** `folder` holds the entries of one backbone. */
   constructor(
     readonly folder: string,
-    private readonly isLabelled: (sha256: string) => boolean,
     readonly limitBytes = featureCacheLimit(),
   ) {}
 
-  static forProject(
-    projectPath: string,
-    backbone: string,
-    isLabelled: (sha256: string) => boolean,
-  ): FeatureCache {
-    return new FeatureCache(
-      join(featureCacheFolder(projectPath), backbone.replace(/[^\w.@-]/g, '_')),
-      isLabelled,
-    );
+  /**
+   * The cache of a project's backbone, one per folder in this process: a pre-label run and a train
+   * run share its index, its pins and its limit.
+   */
+  static forProject(projectPath: string, backbone: string): FeatureCache {
+    const folder = join(featureCacheFolder(projectPath), backbone.replace(/[^\w.@-]/g, '_'));
+    let cache = shared.get(folder);
+    if (!cache) shared.set(folder, (cache = new FeatureCache(folder)));
+    return cache;
   }
 
   private path(sha256: string): string {
@@ -155,6 +155,8 @@ export class FeatureCache {
       // no cache yet
     }
     for (const name of names) {
+      // Left by a process killed while writing: never a whole entry.
+      if (name.endsWith('.partial')) await rm(join(this.folder, name), { force: true });
       if (!name.endsWith('.f16')) continue;
       try {
         const info = await stat(join(this.folder, name));
@@ -201,23 +203,28 @@ export class FeatureCache {
     return entry;
   }
 
-  /** Keeps these entries through evictions until `unpin` (the photos a training run reads). */
-  pin(sha256s: Iterable<string>): void {
-    for (const sha of sha256s) this.pinned.add(sha);
-  }
-
-  unpin(): void {
-    this.pinned.clear();
+  /** Keeps these entries through evictions (the photos a training run reads) until released. */
+  pin(sha256s: Iterable<string>): () => void {
+    const held = [...new Set(sha256s)];
+    for (const sha of held) this.pinned.set(sha, (this.pinned.get(sha) ?? 0) + 1);
+    return () => {
+      for (const sha of held) {
+        const count = this.pinned.get(sha)! - 1;
+        if (count > 0) this.pinned.set(sha, count);
+        else this.pinned.delete(sha);
+      }
+    };
   }
 
   /**
-   * Stores an entry, evicting others to stay under the limit. Throws an io_error saying what is
-   * short when neither the limit nor the disk leaves room; nothing is half-written.
+   * Stores an entry, evicting others to stay under the limit, photos `isLabelled` does not name
+   * first. Throws an io_error saying what is short when neither the limit nor the disk leaves room;
+   * nothing is half-written.
    */
-  async write(sha256: string, entry: FeatureEntry): Promise<void> {
+  async write(sha256: string, entry: FeatureEntry, isLabelled: (sha256: string) => boolean): Promise<void> {
     const bytes = encode(entry);
     const slots = await this.slots();
-    await this.makeRoom(bytes.length - (slots.get(sha256)?.bytes ?? 0), sha256);
+    await this.makeRoom(bytes.length - (slots.get(sha256)?.bytes ?? 0), sha256, isLabelled);
     await mkdir(this.folder, { recursive: true });
     const free = await statfs(this.folder)
       .then((s) => s.bavail * s.bsize)
@@ -228,7 +235,8 @@ export class FeatureCache {
         `the disk holding the feature cache (${this.folder}) has ${megabytes(free)} free; ` +
           `it needs ${megabytes(bytes.length + diskMargin)} to store another photo's features`,
       );
-    const partial = `${this.path(sha256)}.${process.pid}.partial`;
+    // Unique: two runs of this process may write the same photo at once.
+    const partial = `${this.path(sha256)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
     try {
       await writeFile(partial, bytes);
       await rename(partial, this.path(sha256));
@@ -242,14 +250,18 @@ export class FeatureCache {
     slots.set(sha256, { bytes: bytes.length, usedAt: Date.now() });
   }
 
-  private async makeRoom(needed: number, keep: string): Promise<void> {
+  private async makeRoom(
+    needed: number,
+    keep: string,
+    isLabelled: (sha256: string) => boolean,
+  ): Promise<void> {
     const slots = await this.slots();
     let total = 0;
     for (const slot of slots.values()) total += slot.bytes;
     if (total + needed <= this.limitBytes) return;
     const candidates = [...slots.entries()]
       .filter(([sha]) => sha !== keep && !this.pinned.has(sha))
-      .map(([sha, slot]) => ({ sha, slot, labelled: this.isLabelled(sha) }))
+      .map(([sha, slot]) => ({ sha, slot, labelled: isLabelled(sha) }))
       .sort((a, b) => Number(a.labelled) - Number(b.labelled) || a.slot.usedAt - b.slot.usedAt);
     for (const { sha, slot } of candidates) {
       if (total + needed <= this.limitBytes) break;

@@ -12,8 +12,9 @@ import { stratify } from './splits';
 
 /** A class needs this many positive and one negative train photo for the head to learn it. */
 export const minPositives = 5;
-const minTrainPhotos = 10;
-const minValPhotos = 2;
+export const minTrainPhotos = 10;
+/** Fewer val photos could not tell two versions apart. */
+export const minValPhotos = 5;
 
 /**
  * Labelled photos without a split are counted where a run would put them (the run assigns them by

@@ -5,11 +5,12 @@
 // photos, writes the version (immutable files beside the project) and activates it when asked.
 // The active version is touched only by that last step, in one transaction with the new row.
 import { readdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { ActivateRule, ModelVersion, TrainReport } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { evaluate } from '../../shared/metrics';
 import { getJob, jobResult, recordJobItem, setJobResult } from '../db/jobs';
-import { insertTrainedModel, setActiveModel, type ModelRecord } from '../db/models';
+import { insertTrainedModel, listModels, setActiveModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';
 import { labelChangesSince, labelledPhotos, labelSnapshot, type LabelledPhoto } from '../db/training';
 import type { ModelHost } from '../inference/model-host';
@@ -23,7 +24,7 @@ import { modelSource, versionInfo, versionsFolder, writeVersion, type TrainedHea
 import type { Project } from '../project';
 import { FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
 import type { EngineChoice } from './head/choose';
-import { isTrainable, trainPreflight } from './preflight';
+import { isTrainable, minTrainPhotos, minValPhotos, trainPreflight } from './preflight';
 import { assignSplits } from './splits';
 import { searchEpochs, type EpochRecord, type HeadConfig, type SampleSet } from './train-loop';
 import { trainInWorker } from './worker-client';
@@ -74,6 +75,8 @@ interface TrainResult {
   trainSeconds: number | null;
   /** The last label event the run read: later ones came after it. */
   lastEvent: number;
+  /** Labels changed between that event and the end of the run. */
+  labelsChanged?: number;
   modelId: number | null;
   comparison: TrainReport['comparison'];
   activated: boolean;
@@ -90,7 +93,7 @@ export async function runTrain(
   const { db } = project;
   const { jobId, signal } = context;
   // A run cut off earlier starts clean: the features it cached are all it keeps.
-  await removePartialVersions(project);
+  await removeUnfinishedVersions(project);
   context.progress('assigning splits', 0, 0);
   assignSplits(db, { val: 0.2, test: 0, seed: config.seed, reassign: false });
   const preflight = trainPreflight(project, config.seed);
@@ -124,26 +127,22 @@ export async function runTrain(
   result.featureSeconds = (performance.now() - featureStarted) / 1000;
   save();
 
-  const sets = {
-    train: sampleSet(
-      photos.filter((p) => p.split === 'train' && entries.has(p.id)),
-      entries,
-      classes,
-      snapshot.states,
-      config.inputs,
-    ),
-    val: sampleSet(
-      photos.filter((p) => p.split === 'val' && entries.has(p.id)),
-      entries,
-      classes,
-      snapshot.states,
-      config.inputs,
-    ),
-  };
+  // Photos that could not be read since import are left out: what remains must still do.
+  const readable = (split: 'train' | 'val') => photos.filter((p) => p.split === split && entries.has(p.id));
+  const [trainPhotos, valPhotos] = [readable('train'), readable('val')];
+  if (trainPhotos.length < minTrainPhotos || valPhotos.length < minValPhotos)
+    throw new ApiError(
+      'conflict',
+      `cannot train: only ${trainPhotos.length} train and ${valPhotos.length} val photos could be read ` +
+        `(at least ${minTrainPhotos} and ${minValPhotos} are needed); see the skipped photos`,
+    );
+  // The features move into the sets, which go to the worker; the zero-shot logits stay here.
   const { locations } = [...entries.values()][0]!;
-  // The features now live in the sets, which go to the worker; the zero-shot logits stay here.
   const zeroShots = new Map([...entries].map(([id, entry]) => [id, entry.zeroShot]));
-  entries.clear();
+  const sets = {
+    train: sampleSet(trainPhotos, entries, classes, snapshot.states, config.inputs),
+    val: sampleSet(valPhotos, entries, classes, snapshot.states, config.inputs),
+  };
   const dim = sets.train.set.featureDim + (sets.train.set.maps?.channels ?? 0);
   const maxEpochs = 40;
   // Every epoch of every trial counts: the search's and the final run's (early stopping may end sooner).
@@ -213,7 +212,8 @@ export async function runTrain(
   const truth = sets.val.truth;
   const names = classes.map((entry) => entry.name);
   const scoreOf = (logits: Float32Array) => evaluate({ classes: names, scores: rows(logits, C), truth });
-  const mapped = classes.flatMap((entry, c) => (entry.modelClass ? [c] : []));
+  // The weight is chosen over the classes whose head ships; ties go to zero-shot, the safer side.
+  const mapped = classes.flatMap((entry, c) => (entry.modelClass && trainable[c] ? [c] : []));
   const mappedMAP = (logits: Float32Array) =>
     meanOver(
       scoreOf(logits).perClass.map((r) => r.ap),
@@ -221,7 +221,7 @@ export async function runTrain(
     );
   const headWeight = blendWeights.reduce(
     (best, w) => ((mappedMAP(blended(w)) ?? -1) > (mappedMAP(blended(best)) ?? -1) ? w : best),
-    1,
+    0,
   );
   const versionLogits = blended(headWeight);
   const after = scoreOf(versionLogits);
@@ -230,7 +230,7 @@ export async function runTrain(
   const before =
     baseline.headFile === null
       ? { scores: rows(zeroShotVal, C), predicts: zeroShotIndex.map((index) => index >= 0) }
-      : await trainedScores(project, models, baseline, sets.val.photos, names);
+      : await trainedScores(project, models, baseline, sets.val.photos, names, signal);
   const beforeAP = evaluate({ classes: names, scores: before.scores, truth }).perClass.map((r, c) =>
     before.predicts[c] ? r.ap : null,
   );
@@ -281,6 +281,7 @@ export async function runTrain(
     head: headAP[c]!,
     version: r.ap,
   }));
+  if (signal.aborted) return;
   const name = `v${nextVersionNumber(db)}`;
   const { manifest, headFile } = await writeVersion(project, name, head, defaultManifest, {
     parent: baseline?.pack ?? null,
@@ -292,24 +293,35 @@ export async function runTrain(
     metrics,
     labelsReadAtEvent: snapshot.lastEvent,
   });
+  // 'better' needs a measured improvement: a version val cannot measure is kept, not activated.
   const activate =
     config.activate === 'always' ||
     (config.activate === 'better' &&
-      (comparison.before === null || (comparison.after ?? 0) > comparison.before));
-  db.transaction(() => {
-    const record = insertTrainedModel(db, {
-      parentId: baseline?.id ?? null,
-      name,
-      pack: `${manifest.name}@${manifest.version}`,
-      classes: names,
-      headFile,
-      metrics: { ...metrics, trained },
-    });
-    result.modelId = record.id;
-    if (activate) setActiveModel(db, record.id);
-    result.activated = activate;
-    save();
-  })();
+      comparison.after !== null &&
+      (comparison.before === null || comparison.after > comparison.before));
+  result.labelsChanged = labelChangesSince(db, snapshot.lastEvent);
+  const folder = resolve(dirname(project.path), headFile);
+  // Cancelled while the files were written, or the row cannot be written: no version.
+  if (signal.aborted) return rm(folder, { recursive: true, force: true });
+  try {
+    db.transaction(() => {
+      const record = insertTrainedModel(db, {
+        parentId: baseline?.id ?? null,
+        name,
+        pack: `${manifest.name}@${manifest.version}`,
+        classes: names,
+        headFile,
+        metrics: { ...metrics, trained },
+      });
+      result.modelId = record.id;
+      if (activate) setActiveModel(db, record.id);
+      result.activated = activate;
+      save();
+    })();
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**
@@ -326,9 +338,11 @@ async function readFeatures(
   const { db } = project;
   const { jobId, signal } = context;
   const labelled = new Set(labelledPhotos(db).map((photo) => photo.sha256));
-  const cache = FeatureCache.forProject(project.path, backbone, (sha) => labelled.has(sha));
-  cache.pin(photos.map((photo) => photo.sha256));
+  const isLabelled = (sha: string) => labelled.has(sha);
+  const cache = FeatureCache.forProject(project.path, backbone);
+  const release = cache.pin(photos.map((photo) => photo.sha256));
   const entries = new Map<number, FeatureEntry>();
+  let cacheProblem: string | null = null;
   try {
     const missing: LabelledPhoto[] = [];
     for (const photo of photos) {
@@ -353,8 +367,13 @@ async function readFeatures(
           continue;
         }
         const entry = featureEntry({ ...outcome.features!, dim, locations });
-        await cache.write(hashes.get(outcome.id)!, entry);
         entries.set(outcome.id, entry);
+        // The run has the entry already: a cache that cannot keep it costs the next run time only.
+        if (!cacheProblem)
+          await cache.write(hashes.get(outcome.id)!, entry, isLabelled).catch((error: Error) => {
+            cacheProblem = error.message;
+            recordJobItem(db, jobId, cache.folder, 'skipped', cacheProblem);
+          });
       }
       done += batch.length;
       context.progress('features', done, photos.length);
@@ -362,7 +381,7 @@ async function readFeatures(
     }
     return entries;
   } finally {
-    cache.unpin();
+    release();
   }
 }
 
@@ -371,12 +390,19 @@ function nextVersionNumber(db: Project['db']): number {
   return n;
 }
 
-/** A version folder left half-written by a run that was killed. */
-async function removePartialVersions(project: Project): Promise<void> {
+/**
+ * What a killed run may have left in the versions folder: a version half-written, or written but
+ * never recorded (killed between the rename and the row). Neither was ever a version.
+ */
+async function removeUnfinishedVersions(project: Project): Promise<void> {
   const folder = versionsFolder(project.path);
-  const names = await readdir(folder).catch(() => [] as string[]);
-  for (const name of names)
-    if (name.endsWith('.partial')) await rm(`${folder}/${name}`, { recursive: true, force: true });
+  const recorded = new Set(
+    listModels(project.db).flatMap((model) =>
+      model.headFile === null ? [] : [resolve(dirname(project.path), model.headFile)],
+    ),
+  );
+  for (const name of await readdir(folder).catch(() => [] as string[]))
+    if (!recorded.has(join(folder, name))) await rm(join(folder, name), { recursive: true, force: true });
 }
 
 function sampleSet(
@@ -387,7 +413,7 @@ function sampleSet(
   inputs: HeadInputs,
 ): { photos: LabelledPhoto[]; set: SampleSet; truth: (0 | 1 | null)[][] } {
   const C = classes.length;
-  const first = [...entries.values()][0]!;
+  const first = entries.get(photos[0]!.id)!;
   const size = first.features.length;
   const mapSize = first.pooledClassMap.length;
   const set: SampleSet = {
@@ -408,6 +434,8 @@ function sampleSet(
   };
   const truth = photos.map((photo, i) => {
     const entry = entries.get(photo.id)!;
+    // Copied: the entry's features are not needed twice in memory.
+    entries.delete(photo.id);
     set.features.set(entry.features, i * size);
     set.maps?.data.set(entry.pooledClassMap, i * mapSize);
     return classes.map(({ classId }, c) => {
@@ -442,6 +470,7 @@ async function trainedScores(
   baseline: ModelRecord,
   photos: LabelledPhoto[],
   names: string[],
+  signal: AbortSignal,
 ): Promise<{ scores: number[][]; predicts: boolean[] }> {
   const index = names.map((name) => baseline.classes.indexOf(name));
   const stored = predictionScores(
@@ -452,7 +481,7 @@ async function trainedScores(
   const missing = photos.filter((photo) => !stored.has(photo.id));
   if (missing.length > 0) {
     const model = await models.load(modelSource(project, baseline), 'auto');
-    for await (const batch of predictPhotos(model, missing, { batchSize: prelabelBatchSize }))
+    for await (const batch of predictPhotos(model, missing, { batchSize: prelabelBatchSize, signal }))
       for (const outcome of batch) if (outcome.ok) stored.set(outcome.id, outcome.probabilities.slice());
   }
   return {
@@ -477,7 +506,7 @@ export async function trainReport(project: Project, jobId: number): Promise<Trai
     epochs: result?.epochs ?? [],
     featureSeconds: result?.featureSeconds ?? null,
     trainSeconds: result?.trainSeconds ?? null,
-    labelsChangedSince: result ? labelChangesSince(db, result.lastEvent) : 0,
+    labelsChangedSince: result ? (result.labelsChanged ?? labelChangesSince(db, result.lastEvent)) : 0,
     version,
     comparison: result?.comparison ?? null,
     activated: result?.activated ?? false,

@@ -278,7 +278,9 @@ export async function trainHead(
     return out;
   };
 
+  let lastEpochSeconds = 0;
   const runEpoch = async (trial: Trial) => {
+    const epochStarted = performance.now();
     const order = Array.from({ length: train.count }, (_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(next() * (i + 1));
@@ -305,6 +307,7 @@ export async function trainHead(
     }
     trial.epoch += 1;
     const logits = await valLogits(trial.engine);
+    lastEpochSeconds = (performance.now() - epochStarted) / 1000;
     const valMAP = meanAveragePrecision(logits, val, C);
     events.onEpoch({ trial: trial.name, epoch: trial.epoch, loss: lossSum / steps, valMAP });
     if (valMAP !== null && (!trial.best || valMAP > trial.best.valMAP)) {
@@ -352,8 +355,8 @@ export async function trainHead(
   }
   events.onWinner(winner.name);
   winner.name = 'final';
-  const perEpoch = () => elapsed() / Math.max(1, winner.epoch);
-  while (!finished(winner) && elapsed() + perEpoch() <= input.budgetSeconds) await runEpoch(winner);
+  // Another epoch only when it fits in the budget, judged by the last one.
+  while (!finished(winner) && elapsed() + lastEpochSeconds <= input.budgetSeconds) await runEpoch(winner);
 
   const best = winner.best ?? {
     valMAP: null,
