@@ -30,7 +30,7 @@ import { evaluateProject } from './training/evaluate';
 import { trainPreflight } from './training/preflight';
 import { defaultTrainConfig, runTrain, trainReport, type TrainConfig } from './training/train-job';
 import { listVersions, modelSource, versionInfo, versionProblem } from './models/versions';
-import { jobResult } from './db/jobs';
+import { jobConfig, jobResult } from './db/jobs';
 import { getModel, setActiveModel } from './db/models';
 import { assignSplitsReport } from './training/splits';
 import { Project } from './project';
@@ -107,18 +107,23 @@ export function createStudio(): Studio {
 
   /**
    * After a version became active: uncertainty follows it, and the photos are pre-labelled with it
-   * in the background (a pre-label run already going on finishes with the model it started with).
+   * in the background. A pre-label run still going on with the previous version is stopped first
+   * (what it stored stays, attributed to that version).
    */
   const activated = async (open: Project) => {
     measureUncertainty(open);
     publish({ type: 'models' });
     const model = await ensureDefaultModel(open);
+    const runner = jobs;
+    if (!runner || project !== open) return;
     try {
-      await models.load(modelSource(open, model), 'auto');
-      open.db.open &&
-        jobs?.start('prelabel', { modelId: model.id, provider: 'auto' } satisfies PrelabelConfig);
+      const running = listJobs(open.db).find((job) => job.kind === 'prelabel' && job.status === 'running');
+      if (running && jobConfig<PrelabelConfig>(open.db, running.id).modelId !== model.id)
+        await runner.stop(running.id);
+      if (project === open)
+        runner.start('prelabel', { modelId: model.id, provider: 'auto' } satisfies PrelabelConfig);
     } catch (error) {
-      // A run already going on (started by a client meanwhile) is as good.
+      // A run for this version already going on (started by a client meanwhile) is as good.
       if (!(error instanceof ApiError && error.code === 'conflict'))
         console.error(
           `csra-studio: pre-labeling with ${model.name} did not start: ${(error as Error).message}`,
@@ -246,6 +251,8 @@ export function createStudio(): Studio {
       if (!record) throw new ApiError('not_found', `no model version ${modelId} in this project`);
       const problem = await versionProblem(project, record);
       if (problem) throw new ApiError('conflict', `version ${record.name} cannot be activated: ${problem}`);
+      // Loaded first: a version that cannot run here never becomes the active one.
+      await models.load(modelSource(project, record), 'auto');
       setActiveModel(project.db, modelId);
       await activated(project);
       return versionInfo(project, modelId);

@@ -98,8 +98,9 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     const models = new ModelHost();
     const project = values.project ? Project.open(values.project) : null;
     try {
-      const record = project ? await ensureDefaultModel(project) : await defaultPackModel();
-      const model = await models.load(project ? modelSource(project, record) : record, provider);
+      const active = project && (await ensureDefaultModel(project));
+      const record = active ?? (await defaultPackModel());
+      const model = await models.load(active ? modelSource(project!, active) : record, provider);
       // Every project class has a column; one the model does not predict has empty cells.
       const columns = project
         ? (() => {
@@ -279,13 +280,25 @@ async function withProject(
 
 /** Waits for a job to end, drawing its progress on stderr; Ctrl+C cancels it at a safe point. */
 /**
- * Pre-labels the photos with the version just activated (main starts that run itself; this joins
- * it, or starts it), so the project is ready when the command ends.
+ * Pre-labels the photos with the version just activated, so the project is ready when the command
+ * ends: main starts that run itself, and this joins it (or starts it, if main has not yet).
  */
 async function prelabelWithActive(api: Api): Promise<void> {
-  const running = (await api.listJobs({})).find((job) => job.kind === 'prelabel' && job.status === 'running');
-  const job = running ?? (await api.startPrelabel({}).catch(() => null));
-  if (job) await followJob(api, job);
+  const { imageCount } = (await api.getProject({}))!;
+  // A few rounds at most: photos that cannot be read are never predicted.
+  for (let round = 0; round < 3; round++) {
+    if ((await api.getModel({}))!.predicted >= imageCount) return;
+    const running = (await api.listJobs({})).find(
+      (job) => job.kind === 'prelabel' && job.status === 'running',
+    );
+    const job =
+      running ??
+      (await api.startPrelabel({}).catch((error: unknown) => {
+        if (error instanceof ApiError && error.code === 'conflict') return null; // main's run began meanwhile
+        throw error;
+      }));
+    if (job && (await followJob(api, job)).status !== 'done') return;
+  }
 }
 
 /** Follows a job to its end, printing progress; `onProgress` runs on each of its progress events. */

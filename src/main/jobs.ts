@@ -57,6 +57,14 @@ export class JobRunner {
     return job;
   }
 
+  /** Cancels a job if it runs, and waits until it has stopped at its next safe point. */
+  async stop(jobId: number): Promise<void> {
+    const running = this.active.get(jobId);
+    if (!running) return;
+    running.controller.abort();
+    await running.done;
+  }
+
   get(jobId: number): JobInfo {
     const job = getJob(this.db, jobId);
     if (!job) throw new ApiError('not_found', `no job ${jobId}`);

@@ -38,6 +38,12 @@ const fromRow = (row: ModelRow): ModelRecord => ({
   metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as unknown),
 });
 
+/** The photos a trained version learned from (none for a pack as shipped). */
+export function trainedOn(record: Pick<ModelRecord, 'metrics'>): Set<number> {
+  const ids = (record.metrics as { trainImageIds?: number[] } | null)?.trainImageIds;
+  return new Set(ids ?? []);
+}
+
 export function listModels(db: Db): ModelRecord[] {
   return (db.prepare('SELECT * FROM models ORDER BY id').all() as ModelRow[]).map(fromRow);
 }

@@ -7,6 +7,7 @@ import type { ModelRecord } from '../db/models';
 import { defaultPackDir } from '../models/default-pack';
 import { checkSession, loadPack, readManifest, type PackManifest } from '../models/manifest';
 import { modelsDir } from '../paths';
+import { loadVersionPack } from '../models/versions';
 import type { ModelRunner } from './predictor';
 import { createSession, type Provider } from './providers';
 
@@ -69,7 +70,7 @@ export class ModelHost {
 
 async function open(record: ModelSource, choice: ProviderChoice): Promise<LoadedModel> {
   const { folder, version } = packOf(record);
-  const { manifest, modelPath } = await loadPack(folder);
+  const { manifest, modelPath } = await (record.folder ? loadVersionPack(folder) : loadPack(folder));
   if (manifest.version !== version) {
     throw new ApiError(
       'conflict',

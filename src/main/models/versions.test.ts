@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vocImages } from '../../../test/fixtures/paths';
-import { csraHeadLogits, csraTemperatures } from '../../shared/csra';
+import { classifierScores, csraHeadLogits, csraTemperatures, standardiseFeatures } from '../../shared/csra';
 import { photoPixels } from '../inference/preprocess';
 import { seededRandom } from '../training/splits';
 import { defaultPackDir } from './default-pack';
@@ -53,7 +53,7 @@ function mirrored(maps: Float32Array, channels: number): Float32Array {
 
 describe('a trained version', () => {
   for (const inputs of ['features', 'features+maps'] as const)
-    it(`computes in one graph the head on the photo and its mirror image, blended with the zero-shot readout (${inputs})`, async () => {
+    it(`computes in one graph the head on the photo and its mirror image and its overlay, each blended with the zero-shot readout (${inputs})`, async () => {
       const trained = head(inputs);
       const manifest = await readManifest(defaultPackDir());
       const { bytes, outputs } = await buildVersionModel(trained, manifest);
@@ -87,12 +87,30 @@ describe('a trained version', () => {
         const mirror = logitsOf(input(plane(out.features_mirror!, 0, dim), mirrored(maps, 80)));
         const zeroShot = out.zero_shot_logits!.data as Float32Array;
         const logits = out.logits!.data as Float32Array;
+        // The overlay: the head's map over the photo blended with the zero-shot class map alike.
+        const x = standardiseFeatures(
+          input(plane(out.features!, 0, dim), maps),
+          trained.standardise.mean.length,
+          trained.standardise.mean,
+          trained.standardise.std,
+        );
+        const scores = trained.weights.map((w) => classifierScores(w, x, trained.standardise.mean.length));
+        const overlay = plane(out[outputs.classMap.name]!, 0, trained.classes.length);
+        const L = grid * grid;
         trained.classes.forEach((_, c) => {
           const head = (direct[c]! + mirror[c]!) / 2;
           const index = trained.zeroShotIndex[c]!;
-          const w = trained.headWeight[c]!;
-          const expected = index < 0 ? head : w * head + (1 - w) * zeroShot[index]!;
-          expect(logits[c]).toBeCloseTo(expected, 3);
+          const w = index < 0 ? 1 : trained.headWeight[c]!;
+          expect(logits[c]).toBeCloseTo(w * head + (1 - w) * (index < 0 ? 0 : zeroShot[index]!), 3);
+          for (const j of [0, 77, L - 1]) {
+            const summed = scores.reduce((sum, s) => sum + s[c * L + j]!, 0);
+            const map =
+              1 /
+              (1 +
+                Math.exp(-(trained.classScale[c]! * (1 + trained.lambda) * summed + trained.classBias[c]!)));
+            const zeroShotMap = index < 0 ? 0 : maps[index * L + j]!;
+            expect(overlay[c * L + j]).toBeCloseTo(w * map + (1 - w) * zeroShotMap, 4);
+          }
         });
       } finally {
         await session.release();

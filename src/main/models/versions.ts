@@ -6,7 +6,7 @@
 // temporary name and renamed into place, so a failed write (a full disk) leaves no version.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../shared/rpc';
 import type { ModelVersion } from '../../shared/contract';
 import { getModel, listModels, type ModelRecord } from '../db/models';
@@ -41,28 +41,62 @@ export interface TrainedHead {
 export const versionsFolder = (projectPath: string): string =>
   projectPath.replace(/\.sqlite$/i, '') + '.models';
 
+/**
+ * A trained version's folder: `<project>.models/v<N>` beside the project and nowhere else, whatever
+ * the database says (a crafted head_file must not make the app read files elsewhere).
+ */
+export function versionFolder(project: Project, record: Pick<ModelRecord, 'name' | 'headFile'>): string {
+  const base = versionsFolder(project.path);
+  const folder = resolve(dirname(project.path), record.headFile ?? '');
+  if (record.headFile === null || dirname(folder) !== base || !/^v\d+$/.test(basename(folder)))
+    throw new ApiError(
+      'bad_input',
+      `version ${record.name} names files outside the project's versions folder (${record.headFile})`,
+    );
+  return folder;
+}
+
 /** What ModelHost loads for a version: a trained version's folder is resolved beside the project. */
-export function modelSource(project: Project, record: Pick<ModelRecord, 'pack' | 'headFile'>): ModelSource {
-  return record.headFile === null
-    ? record
-    : { ...record, folder: resolve(dirname(project.path), record.headFile) };
+export function modelSource(
+  project: Project,
+  record: Pick<ModelRecord, 'name' | 'pack' | 'headFile'>,
+): ModelSource {
+  return record.headFile === null ? record : { ...record, folder: versionFolder(project, record) };
 }
 
 /**
- * Why a version cannot be loaded (its folder is missing, its files do not match its manifest, or
- * the manifest names another version), or null when it can.
+ * Why a version cannot be loaded (its folder is missing or outside the project's, its files do
+ * not match its manifest or were edited, or they hold another version), or null when it can.
  */
 export async function versionProblem(project: Project, record: ModelRecord): Promise<string | null> {
   if (record.headFile === null) return null;
-  const { folder } = modelSource(project, record) as { folder: string };
   try {
-    const { manifest } = await loadPack(folder);
+    const { manifest } = await loadVersionPack(versionFolder(project, record));
     if (`${manifest.name}@${manifest.version}` !== record.pack)
-      return `${folder} holds ${manifest.name}@${manifest.version}, not ${record.pack}`;
+      return `its folder holds ${manifest.name}@${manifest.version}, not ${record.pack}`;
     return null;
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/**
+ * A trained version's pack, checked whole: loadPack checks the model against the manifest, and the
+ * version (a digest of the manifest, model hash included) checks the manifest itself.
+ */
+export async function loadVersionPack(folder: string): ReturnType<typeof loadPack> {
+  const pack = await loadPack(folder);
+  const { version, ...content } = pack.manifest;
+  if (versionDigest(content) !== version)
+    throw new ApiError(
+      'bad_input',
+      `model pack ${folder}: its manifest was changed after the version was made`,
+    );
+  return pack;
+}
+
+function versionDigest(content: Omit<PackManifest, 'version'>): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
 }
 
 /** The version's ONNX model; its outputs are those of the default pack, for the project's classes. */
@@ -112,39 +146,38 @@ export async function buildVersionModel(
     classBias: head.classBias,
     map: { name: 'head_map', grid: [height, width] },
   });
-  graph.node('Split', ['head_map'], { axis: 0 }, { outputNames: [outputs.classMap.name, 'head_map_mirror'] });
+  const [headMap] = graph.node('Split', ['head_map'], { axis: 0 }, { outputs: 2 }) as [string, string];
   const [direct, mirrored] = graph.node('Split', [headLogits], { axis: 0 }, { outputs: 2 }) as [
     string,
     string,
   ];
   const meanLogits = graph.op('Mul', [graph.op('Add', [direct, mirrored]), graph.floats('half', [0.5], [])]);
-  const zeroShot = graph.op(
-    'Gather',
-    [
-      network.zeroShot,
-      graph.int64s(
-        'zero_shot_index',
-        head.zeroShotIndex.map((i) => Math.max(0, i)),
-      ),
-    ],
-    { axis: 1 },
+  // Logits and overlay alike are w · head + (1 − w) · zero-shot per class (w = 1: COCO lacks it),
+  // so the map a person sees is the one behind the probability.
+  const index = graph.int64s(
+    'zero_shot_index',
+    head.zeroShotIndex.map((i) => Math.max(0, i)),
   );
-  const weight = head.zeroShotIndex.map((index, c) => (index < 0 ? 1 : head.headWeight[c]!));
-  graph.node(
-    'Add',
-    [
-      graph.op('Mul', [meanLogits, graph.floats('head_weight', weight)]),
-      graph.op('Mul', [
-        zeroShot,
-        graph.floats(
-          'zero_shot_weight',
-          weight.map((w) => 1 - w),
-        ),
-      ]),
-    ],
-    {},
-    { outputNames: [outputs.logits.name] },
-  );
+  const weight = head.zeroShotIndex.map((i, c) => (i < 0 ? 1 : head.headWeight[c]!));
+  const blend = (ofHead: string, zeroShot: string, dims: number[], output: string) =>
+    graph.node(
+      'Add',
+      [
+        graph.op('Mul', [ofHead, graph.floats('head_weight', weight, dims)]),
+        graph.op('Mul', [
+          graph.op('Gather', [zeroShot, index], { axis: 1 }),
+          graph.floats(
+            'zero_shot_weight',
+            weight.map((w) => 1 - w),
+            dims,
+          ),
+        ]),
+      ],
+      {},
+      { outputNames: [output] },
+    );
+  blend(meanLogits, network.zeroShot, [C], outputs.logits.name);
+  blend(headMap, pooled, [C, 1, 1], outputs.classMap.name);
   const named = (tensor: string, name: string) =>
     graph.node('Identity', [tensor], {}, { outputNames: [name] });
   named(network.features, outputs.features.name);
@@ -169,16 +202,17 @@ export async function writeVersion(
 ): Promise<{ manifest: PackManifest; headFile: string }> {
   const { bytes, outputs } = await buildVersionModel(head, defaultManifest);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  const manifest = parseManifest({
+  const { version: _, ...content } = parseManifest({
     ...defaultManifest,
     name,
-    version: sha.slice(0, 12),
+    version: 'unset',
     classes: head.classes,
     outputs,
     backbone: `${defaultManifest.name}@${defaultManifest.version}`,
     training,
     modelSha256: sha,
   });
+  const manifest = parseManifest({ ...content, version: versionDigest(content) });
   const folder = join(versionsFolder(project.path), name);
   const partial = `${folder}.${process.pid}.partial`;
   try {

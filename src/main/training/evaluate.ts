@@ -4,7 +4,7 @@ import { ApiError } from '../../shared/rpc';
 import { listClasses } from '../db/classes';
 import { imageIdsInSplit } from '../db/images';
 import { labelStatesInSplit } from '../db/labels';
-import { activeModel } from '../db/models';
+import { activeModel, trainedOn } from '../db/models';
 import { allPredictionScores } from '../db/predictions';
 import { projectClassMapping } from '../inference/class-mapping';
 import type { Project } from '../project';
@@ -30,8 +30,10 @@ export function evaluateProject(project: Project, split: EvalSplit): EvalReport 
     );
   const predictions = allPredictionScores(db, model.id);
   const labels = labelStatesInSplit(db, split);
-  const trainPhotos = model.headFile !== null ? new Set(imageIdsInSplit(db, 'train')) : new Set<number>();
-  const imageIds = imageIdsInSplit(db, split).filter((id) => !trainPhotos.has(id));
+  // Nor on photos it learned from that were moved out of train since.
+  const learned = trainedOn(model);
+  if (model.headFile !== null) for (const id of imageIdsInSplit(db, 'train')) learned.add(id);
+  const imageIds = imageIdsInSplit(db, split).filter((id) => !learned.has(id));
   const predicted = imageIds.filter((id) => predictions.has(id));
   if (predicted.length === 0)
     throw new ApiError('conflict', `no photo of split "${split}" has been pre-labelled yet`);

@@ -122,6 +122,11 @@ describe('the train job', () => {
     await expect(api.evaluate({ split: 'train' })).rejects.toThrow(/trained on the train split/);
     const all = await api.evaluate({ split: 'all' });
     expect(all.images).toBe(evaluated.images);
+    // A photo it learned from stays out of its evaluation when moved to val.
+    const { images: learned } = await api.listImages({ filter: { split: 'train' }, limit: 1 });
+    await api.setSplit({ imageIds: [learned[0]!.id], split: 'val' });
+    expect((await api.evaluate({ split: 'val' })).images).toBe(evaluated.images);
+    await api.setSplit({ imageIds: [learned[0]!.id], split: 'train' });
 
     // The overlay of a trained version shows the head's maps.
     const maps = await api.getClassMaps({ imageId: positives[0]!.id });
@@ -143,6 +148,19 @@ describe('the train job', () => {
     expect(listed.problem).toMatch(/does not match its model/);
     await expect(api.activateModel({ modelId: trained.id })).rejects.toThrow(/cannot be activated/);
     expect((await api.getModel({}))!.id).toBe(pack.id);
+
+    // A crafted database cannot make the app read model files outside the project's versions folder.
+    const db = new Database(projectPath);
+    const crafted = db
+      .prepare(
+        `INSERT INTO models (name, pack, classes, head_file, active, created_at)
+         VALUES ('v99', 'v99@0', '[]', '../../etc', 0, '2026-01-01')`,
+      )
+      .run().lastInsertRowid;
+    db.close();
+    const outside = (await api.listModels({})).find((v) => v.id === Number(crafted))!;
+    expect(outside.problem).toMatch(/outside the project's versions folder/);
+    await expect(api.activateModel({ modelId: Number(crafted) })).rejects.toThrow(/outside/);
   });
 
   it('recomputes a damaged cache entry, says how many labels changed while it trained, and keeps the active version with --activate never', async () => {

@@ -10,7 +10,7 @@ import type { ActivateRule, ModelVersion, TrainReport } from '../../shared/contr
 import { ApiError } from '../../shared/rpc';
 import { evaluate } from '../../shared/metrics';
 import { getJob, jobResult, recordJobItem, setJobResult } from '../db/jobs';
-import { insertTrainedModel, listModels, setActiveModel, type ModelRecord } from '../db/models';
+import { insertTrainedModel, listModels, trainedOn, setActiveModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';
 import { labelChangesSince, labelledPhotos, labelSnapshot, type LabelledPhoto } from '../db/training';
 import type { ModelHost } from '../inference/model-host';
@@ -231,10 +231,19 @@ export async function runTrain(
     baseline.headFile === null
       ? { scores: rows(zeroShotVal, C), predicts: zeroShotIndex.map((index) => index >= 0) }
       : await trainedScores(project, models, baseline, sets.val.photos, names, signal);
-  const beforeAP = evaluate({ classes: names, scores: before.scores, truth }).perClass.map((r, c) =>
-    before.predicts[c] ? r.ap : null,
-  );
-  const afterAP = after.perClass.map((r) => r.ap);
+  // Val photos the active version learned from (moved out of train since) would flatter it.
+  const learned = trainedOn(baseline);
+  const fair = sets.val.photos.flatMap((photo, i) => (learned.has(photo.id) ? [] : [i]));
+  const apOn = (scores: number[][]) =>
+    fair.length === 0
+      ? names.map(() => null)
+      : evaluate({
+          classes: names,
+          scores: fair.map((i) => scores[i]!),
+          truth: fair.map((i) => truth[i]!),
+        }).perClass.map((r) => r.ap);
+  const beforeAP = apOn(before.scores).map((ap, c) => (before.predicts[c] ? ap : null));
+  const afterAP = apOn(rows(versionLogits, C));
   // mAP before and after over the same classes: those both versions predict and val can measure.
   const common = afterAP.flatMap((ap, c) => (ap !== null && beforeAP[c] !== null ? [c] : []));
   const comparison: NonNullable<TrainReport['comparison']> = {
@@ -311,7 +320,7 @@ export async function runTrain(
         pack: `${manifest.name}@${manifest.version}`,
         classes: names,
         headFile,
-        metrics: { ...metrics, trained },
+        metrics: { ...metrics, trained, trainImageIds: sets.train.photos.map((photo) => photo.id) },
       });
       result.modelId = record.id;
       if (activate) setActiveModel(db, record.id);
@@ -346,6 +355,7 @@ async function readFeatures(
   try {
     const missing: LabelledPhoto[] = [];
     for (const photo of photos) {
+      if (signal.aborted) return null;
       const entry = await cache.read(photo.sha256);
       if (entry && entry.views === 2) entries.set(photo.id, entry);
       else missing.push(photo);

@@ -40,6 +40,8 @@ export function trainInWorker(
   events: TrainerEvents,
   signal: AbortSignal,
 ): Promise<TrainOutput | null> {
+  // Cancelled before it started: no worker at all.
+  if (signal.aborted) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const worker = startWorker(request);
     let settled = false;
