@@ -297,7 +297,10 @@ describe('csra-studio train, models and predict --project', () => {
     expect(report.comparison.perClass.map((entry: { class: string }) => entry.class)).toContain('animal');
     expect(trained.stderr).toMatch(/final epoch \d+: loss [\d.]+, val mAP/);
 
-    // The version pre-labelled the photos before the command ended: predict reads it, animal included.
+    // The version pre-labelled every photo before the command ended.
+    const evaluated = JSON.parse((await cli(['eval', project, '--split', 'val', '--json'])).stdout);
+    expect(evaluated).toMatchObject({ model: report.version.pack, unpredicted: 0 });
+    // predict reads the active version, animal included.
     const predicted = await cli(['predict', folder, '--project', project, '--ep', 'cpu']);
     const [header, ...values] = predicted.stdout.trim().split('\n');
     expect(header!.split(',')).toContain('animal');
