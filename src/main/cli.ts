@@ -105,10 +105,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       const columns = project
         ? (() => {
             const mapping = new Map(
-              projectClassMapping(listClasses(project.db), record.classes).map((e) => [
-                e.classId,
-                e.modelIndex,
-              ]),
+              projectClassMapping(listClasses(project.db), record).map((e) => [e.classId, e.modelIndex]),
             );
             return listClasses(project.db).map((entry) => ({
               name: entry.name,

@@ -12,6 +12,8 @@ export interface ModelRecord {
   createdAt: string;
   /** A trained version's val metrics and training facts (ModelVersion's metrics and trained). */
   metrics: unknown;
+  /** A trained version's project classes, by id, in its output order; null for a pack. */
+  classIds: number[] | null;
 }
 
 interface ModelRow {
@@ -26,17 +28,21 @@ interface ModelRow {
   metrics: string | null;
 }
 
-const fromRow = (row: ModelRow): ModelRecord => ({
-  id: row.id,
-  parentId: row.parent_id,
-  name: row.name,
-  pack: row.pack,
-  classes: JSON.parse(row.classes) as string[],
-  headFile: row.head_file,
-  active: row.active === 1,
-  createdAt: row.created_at,
-  metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as unknown),
-});
+const fromRow = (row: ModelRow): ModelRecord => {
+  const metrics = row.metrics === null ? null : (JSON.parse(row.metrics) as { classIds?: number[] });
+  return {
+    id: row.id,
+    parentId: row.parent_id,
+    name: row.name,
+    pack: row.pack,
+    classes: JSON.parse(row.classes) as string[],
+    headFile: row.head_file,
+    active: row.active === 1,
+    createdAt: row.created_at,
+    metrics,
+    classIds: metrics?.classIds ?? null,
+  };
+};
 
 /** The photos a trained version learned from (none for a pack as shipped). */
 export function trainedOn(record: Pick<ModelRecord, 'metrics'>): Set<number> {

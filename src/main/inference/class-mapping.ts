@@ -8,16 +8,24 @@ export interface ClassMappingEntry {
   modelIndex: number;
 }
 
+/** What the mapping needs of a model: its class names and, for a trained version, the class ids. */
+export interface MappedModel {
+  classes: readonly string[];
+  /** The project classes a trained version was trained for, in its output order. */
+  classIds?: readonly number[] | null;
+}
+
 /**
- * The project classes a model predicts, matched by name (COCO names and their VOC synonyms), in
- * project order. Classes the model does not know are left out: they get no pre-labels.
+ * The project classes a model predicts, in project order: a trained version's by class id (so a
+ * class renamed since keeps its pre-labels), a pack's by name (COCO names and their VOC synonyms).
+ * Classes the model does not know are left out: they get no pre-labels.
  */
-export function projectClassMapping(
-  classes: readonly ClassInfo[],
-  modelClasses: readonly string[],
-): ClassMappingEntry[] {
+export function projectClassMapping(classes: readonly ClassInfo[], model: MappedModel): ClassMappingEntry[] {
   return classes.flatMap((entry) => {
-    const modelIndex = modelClassFor(entry.name, modelClasses);
+    const modelIndex = model.classIds
+      ? model.classIds.indexOf(entry.id)
+      : modelClassFor(entry.name, model.classes);
+    if (modelIndex === -1) return [];
     return modelIndex === undefined ? [] : [{ classId: entry.id, className: entry.name, modelIndex }];
   });
 }

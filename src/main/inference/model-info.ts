@@ -41,7 +41,7 @@ export async function modelInfo(project: Project, provider: string | null): Prom
     name: model.name,
     pack: model.pack,
     classes: model.classes,
-    mapping: projectClassMapping(listClasses(db), model.classes).map((entry) => ({
+    mapping: projectClassMapping(listClasses(db), model).map((entry) => ({
       classId: entry.classId,
       modelClass: model.classes[entry.modelIndex]!,
     })),
@@ -59,7 +59,7 @@ export function classMapsOf(project: Project, imageId: number): ClassMaps {
     throw new ApiError('not_found', `photo ${imageId} has no prediction from the active model`);
   const scores = predictionScores(db, model.id, [imageId]).get(imageId)!;
   const byModelIndex = new Map(
-    projectClassMapping(listClasses(db), model.classes).map((entry) => [entry.modelIndex, entry.classId]),
+    projectClassMapping(listClasses(db), model).map((entry) => [entry.modelIndex, entry.classId]),
   );
   const maps = decodeClassMaps(blob);
   return {

@@ -63,8 +63,7 @@ export async function runPrelabel(
   };
   // Read for each batch: a class named while the run goes on is measured from the next batch on, as
   // the rows already written are measured again by the class change itself.
-  const classIndices = () =>
-    projectClassMapping(listClasses(db), record.classes).map((entry) => entry.modelIndex);
+  const classIndices = () => projectClassMapping(listClasses(db), record).map((entry) => entry.modelIndex);
   const todo = imagesToPredict(db, record.id);
   const hashes = new Map(todo.map((photo) => [photo.id, photo.sha256]));
   const total = countImages(db);

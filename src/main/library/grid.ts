@@ -13,7 +13,7 @@ export function projectModel(
   classes: readonly ClassInfo[] = listClasses(project.db),
 ): { model: ModelRecord; mapping: ClassMappingEntry[] } | null {
   const model = activeModel(project.db);
-  return model ? { model, mapping: projectClassMapping(classes, model.classes) } : null;
+  return model ? { model, mapping: projectClassMapping(classes, model) } : null;
 }
 
 type ActiveModel = ReturnType<typeof projectModel>;

@@ -19,7 +19,7 @@ export function evaluateProject(project: Project, split: EvalSplit): EvalReport 
   const { db } = project;
   const model = activeModel(db);
   if (!model) throw new ApiError('conflict', 'the project has no model yet: pre-label it first');
-  const mapping = projectClassMapping(listClasses(db), model.classes);
+  const mapping = projectClassMapping(listClasses(db), model);
   if (mapping.length === 0)
     throw new ApiError('conflict', `no project class matches a class of ${model.pack}`);
   // A trained version is never measured on the photos it learned from.

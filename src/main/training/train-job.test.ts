@@ -128,6 +128,12 @@ describe('the train job', () => {
     expect((await api.evaluate({ split: 'val' })).images).toBe(evaluated.images);
     await api.setSplit({ imageIds: [learned[0]!.id], split: 'train' });
 
+    // Renamed since, a class keeps the version's pre-labels: versions know classes by id.
+    await api.updateClass({ classId: animal.id, name: 'animals' });
+    const renamed = await api.getImage({ imageId: positives[0]!.id });
+    expect(renamed.predictions.some((p) => p.classId === animal.id)).toBe(true);
+    await api.updateClass({ classId: animal.id, name: 'animal' });
+
     // The overlay of a trained version shows the head's maps.
     const maps = await api.getClassMaps({ imageId: positives[0]!.id });
     expect(maps.maps.length).toBeGreaterThan(0);

@@ -230,7 +230,14 @@ export async function runTrain(
   const before =
     baseline.headFile === null
       ? { scores: rows(zeroShotVal, C), predicts: zeroShotIndex.map((index) => index >= 0) }
-      : await trainedScores(project, models, baseline, sets.val.photos, names, signal);
+      : await trainedScores(
+          project,
+          models,
+          baseline,
+          sets.val.photos,
+          classes.map((entry) => entry.classId),
+          signal,
+        );
   // Val photos the active version learned from (moved out of train since) would flatter it.
   const learned = trainedOn(baseline);
   const fair = sets.val.photos.flatMap((photo, i) => (learned.has(photo.id) ? [] : [i]));
@@ -320,7 +327,12 @@ export async function runTrain(
         pack: `${manifest.name}@${manifest.version}`,
         classes: names,
         headFile,
-        metrics: { ...metrics, trained, trainImageIds: sets.train.photos.map((photo) => photo.id) },
+        metrics: {
+          ...metrics,
+          trained,
+          classIds: classes.map((entry) => entry.classId),
+          trainImageIds: sets.train.photos.map((photo) => photo.id),
+        },
       });
       result.modelId = record.id;
       if (activate) setActiveModel(db, record.id);
@@ -479,10 +491,10 @@ async function trainedScores(
   models: ModelHost,
   baseline: ModelRecord,
   photos: LabelledPhoto[],
-  names: string[],
+  classIds: number[],
   signal: AbortSignal,
 ): Promise<{ scores: number[][]; predicts: boolean[] }> {
-  const index = names.map((name) => baseline.classes.indexOf(name));
+  const index = classIds.map((classId) => baseline.classIds?.indexOf(classId) ?? -1);
   const stored = predictionScores(
     project.db,
     baseline.id,
