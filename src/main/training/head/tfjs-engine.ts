@@ -13,6 +13,9 @@
 //
 // A classifier row of zero has no direction to normalise (the oracle leaves it at zero, this would
 // produce NaN), so such a start is refused.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isInfiniteTemperature } from '../../../shared/csra';
 import { checkParams, type EngineOptions, type HeadParams, type StepEngine } from './engine';
@@ -47,11 +50,25 @@ const TFJS_NAME: Record<TfjsBackend, string> = {
   wasm: 'wasm',
 };
 
+/**
+ * Whether the dynamic linker can find libvulkan.so.1: in its cache (every library ldconfig knows)
+ * or on LD_LIBRARY_PATH. Without a cache to read, assume it can and let Dawn say.
+ */
+async function hasVulkanLoader(): Promise<boolean> {
+  const folders = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (folders.some((folder) => existsSync(join(folder, 'libvulkan.so.1')))) return true;
+  const cache = await readFile('/etc/ld.so.cache').catch(() => null);
+  return cache === null || cache.includes('libvulkan.so.1');
+}
+
 /** Imports one backend's packages (which registers it with tfjs); throws why it cannot. */
 const loaders: Record<TfjsBackend, () => Promise<unknown>> = {
   'node-gpu': () => importOptional('@tensorflow/tfjs-node-gpu'),
   node: () => importOptional('@tensorflow/tfjs-node'),
   webgpu: async () => {
+    // On Linux Dawn needs Vulkan; without its loader, Dawn would only print a warning and find no adapter.
+    if (process.platform === 'linux' && !(await hasVulkanLoader()))
+      throw new Error('no Vulkan loader (libvulkan.so.1) on this machine');
     const { create, globals } = (await importOptional('webgpu')) as unknown as Dawn;
     const gpu = create([]);
     // Asked before any global is touched, so that a machine without a GPU is left as it was.
