@@ -17,7 +17,6 @@ import { applyLabelChanges, redoLastAction, undoLastAction, type ActionOutcome }
 import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
 import { setSplit } from './db/splits';
-import { listJobs } from './db/jobs';
 import { exportLabelsCsv } from './exchange/export';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
 import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-info';
@@ -30,7 +29,7 @@ import { evaluateProject } from './training/evaluate';
 import { trainPreflight } from './training/preflight';
 import { defaultTrainConfig, runTrain, trainReport, type TrainConfig } from './training/train-job';
 import { listVersions, modelSource, versionInfo, versionProblem } from './models/versions';
-import { jobConfig, jobResult } from './db/jobs';
+import { jobConfig, jobResult, listJobs } from './db/jobs';
 import { getModel, setActiveModel } from './db/models';
 import { assignSplitsReport } from './training/splits';
 import { Project } from './project';
@@ -44,6 +43,12 @@ export interface Studio extends Transport {
   readonly project: Project | null;
   /** Stops running jobs at a safe point and closes the project. */
   close(): Promise<void>;
+}
+
+/** Requests name photos of the open project only. */
+function requireImages(db: Project['db'], imageIds: readonly number[]): void {
+  const [badImage] = unknownImageIds(db, [...new Set(imageIds)]);
+  if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
 }
 
 export function createStudio(): Studio {
@@ -91,8 +96,8 @@ export function createStudio(): Studio {
         (job) => {
           publish({ type: 'job', job });
           if (job.kind === 'train' && job.status === 'done' && project === next) {
-            publish({ type: 'models' });
             if (jobResult<{ activated: boolean }>(next.db, job.id)?.activated) void activated(next);
+            else publish({ type: 'models' });
           }
           // An import with labels.csv may have created classes.
           if (job.kind === 'import' && job.status !== 'running') {
@@ -182,8 +187,10 @@ export function createStudio(): Studio {
       const live = new Set(listClasses(db, { includeArchived: true }).map((c) => c.id));
       const badClass = changes.find((change) => !live.has(change.classId));
       if (badClass) throw new ApiError('not_found', `no class ${badClass.classId} in this project`);
-      const [badImage] = unknownImageIds(db, [...new Set(changes.map((change) => change.imageId))]);
-      if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
+      requireImages(
+        db,
+        changes.map((change) => change.imageId),
+      );
       const text =
         description ?? (changes.length === 1 ? 'change a label' : `change ${changes.length} labels`);
       return labelsChanged(
@@ -220,8 +227,7 @@ export function createStudio(): Studio {
     evaluate: async ({ split }) => evaluateProject(requireOpen().project, split),
     setSplit: async ({ imageIds, split }) => {
       const { db } = requireOpen().project;
-      const [badImage] = unknownImageIds(db, [...new Set(imageIds)]);
-      if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
+      requireImages(db, imageIds);
       const changed = setSplit(db, imageIds, split);
       if (changed > 0) publish({ type: 'splits' });
       return { changed };

@@ -73,8 +73,7 @@ export class JobRunner {
 
   /** Cancels every running job and waits for each to stop at its next safe point. */
   async stopAll(): Promise<void> {
-    for (const { controller } of this.active.values()) controller.abort();
-    await Promise.all([...this.active.values()].map(({ done }) => done));
+    await Promise.all([...this.active.keys()].map((jobId) => this.stop(jobId)));
   }
 
   private run(jobId: number, kind: JobInfo['kind'], config: unknown): void {

@@ -27,3 +27,7 @@ export const appRoot = findAppRoot();
 export const modelsDir = (): string =>
   process.env.CSRA_MODELS_DIR ??
   join(appRoot.replace(/app\.asar$/, 'app.asar.unpacked'), 'resources', 'models');
+
+/** A file or folder kept beside a project file: `demo.sqlite` → `demo<suffix>`. */
+export const besideProject = (projectPath: string, suffix: string): string =>
+  projectPath.replace(/\.sqlite$/i, '') + suffix;

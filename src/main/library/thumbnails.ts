@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { besideProject } from '../paths';
 
 export const thumbnailSize = 256;
 
 /** Thumbnails live beside the project file, named by content hash, so a copy of a photo shares one. */
 export function thumbnailFolder(projectPath: string): string {
-  return projectPath.replace(/\.sqlite$/i, '') + '.thumbs';
+  return besideProject(projectPath, '.thumbs');
 }
 
 export function thumbnailPath(projectPath: string, sha256: string): string {

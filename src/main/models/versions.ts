@@ -16,6 +16,7 @@ import { appendCsraHead } from './csra-head';
 import { appendDefaultNetwork, defaultPackOptions, mirror } from './default-pack';
 import { loadPack, manifestFile, modelFile, parseManifest, type PackManifest } from './manifest';
 import { OnnxGraph } from './onnx-graph';
+import { besideProject } from '../paths';
 
 export interface TrainedHead {
   /** The project's class names, in the order of the head's rows. */
@@ -38,8 +39,7 @@ export interface TrainedHead {
   headWeight: number[];
 }
 
-export const versionsFolder = (projectPath: string): string =>
-  projectPath.replace(/\.sqlite$/i, '') + '.models';
+export const versionsFolder = (projectPath: string): string => besideProject(projectPath, '.models');
 
 /**
  * A trained version's folder: `<project>.models/v<N>` beside the project and nowhere else, whatever

@@ -13,6 +13,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile }
 import { join } from 'node:path';
 import { ApiError } from '../../shared/rpc';
 import { fromFloat16, toFloat16 } from './float16';
+import { besideProject } from '../paths';
 
 export interface FeatureEntry {
   /** 1 (the photo) or 2 (the photo, then its mirror image). */
@@ -39,7 +40,7 @@ export function featureCacheLimit(): number {
 }
 
 export function featureCacheFolder(projectPath: string): string {
-  return projectPath.replace(/\.sqlite$/i, '') + '.features';
+  return besideProject(projectPath, '.features');
 }
 
 /** Converts a model's float32 outputs for one photo into an entry. */
