@@ -41,6 +41,11 @@ export function csraTemperatures(heads: number): number[] {
   }
 }
 
+/** The logistic function: a logit as a probability. */
+export function sigmoid(logit: number): number {
+  return 1 / (1 + Math.exp(-logit));
+}
+
 /** Throws unless every temperature is a positive number (∞ as 99 or Infinity). */
 export function checkTemperatures(temperatures: readonly number[]): void {
   if (temperatures.length === 0) throw new RangeError('CSRA needs at least one temperature');

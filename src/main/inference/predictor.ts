@@ -2,6 +2,7 @@
 // previous batch runs in onnxruntime (on its own threads), so neither waits on the other. At most
 // two batches of pixels are in memory, whatever the size of the collection.
 import * as ort from 'onnxruntime-node';
+import { sigmoid } from '../../shared/csra';
 import { mapOrdered } from '../concurrency';
 import { UnreadablePhoto } from '../library/photo';
 import { photoPixels, type Frame, type ModelInput } from './preprocess';
@@ -148,7 +149,7 @@ export async function infer(
   const results = await model.session.run(feeds, names);
   const logits = results[model.logitsName]!.data as Float32Array;
   const probabilities = new Float32Array(logits.length);
-  for (let i = 0; i < logits.length; i += 1) probabilities[i] = 1 / (1 + Math.exp(-logits[i]!));
+  for (let i = 0; i < logits.length; i += 1) probabilities[i] = sigmoid(logits[i]!);
   const slice = (name: string, size: number, index: number) =>
     (results[name]!.data as Float32Array).subarray(index * size, (index + 1) * size);
   return {

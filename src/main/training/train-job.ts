@@ -8,6 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ActivateRule, ModelVersion, TrainReport } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
+import { sigmoid } from '../../shared/csra';
 import { evaluate } from '../../shared/metrics';
 import { getJob, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { insertTrainedModel, listModels, trainedOn, setActiveModel, type ModelRecord } from '../db/models';
@@ -470,8 +471,6 @@ function sampleSet(
   });
   return { photos, set, truth };
 }
-
-const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
 
 /** Logits [N·C] as rows of probabilities, what the metrics take. */
 const rows = (flat: Float32Array, C: number) =>

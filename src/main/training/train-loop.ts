@@ -3,7 +3,7 @@
 // negative means, train with SGD (warm-up, then the rate cut when val mAP stops improving, early
 // stopping, best epoch kept), and choose heads and λ on val with short trials within a time
 // budget; the winning trial goes on to the end. Runs inside the training worker.
-import { csraTemperatures } from '../../shared/csra';
+import { csraTemperatures, sigmoid } from '../../shared/csra';
 import { averagePrecision, type Truth } from '../../shared/metrics';
 import type { Batch, HeadParams, HeadShape, StepEngine } from './head/engine';
 import { fromFloat16 } from './float16';
@@ -215,7 +215,7 @@ export function meanAveragePrecision(logits: Float32Array, set: SampleSet, class
     let negatives = 0;
     for (let i = 0; i < set.count; i++) {
       // AP depends on the order alone; the metrics take probabilities.
-      scores[i] = 1 / (1 + Math.exp(-logits[i * classes + c]!));
+      scores[i] = sigmoid(logits[i * classes + c]!);
       const known = set.mask[i * classes + c] === 1;
       truth.push(known ? (set.y[i * classes + c] as 0 | 1) : null);
       if (known && set.y[i * classes + c] === 0) negatives++;

@@ -1,7 +1,7 @@
 // The reference implementation of the head's step (engine.ts), in plain TypeScript and float64:
 // slow, obviously correct, checked against finite differences (oracle.test.ts). Every faster
 // engine is tested against it.
-import { isInfiniteTemperature } from '../../../shared/csra';
+import { isInfiniteTemperature, sigmoid } from '../../../shared/csra';
 import {
   checkParams,
   copyParams,
@@ -124,8 +124,7 @@ export function lossAndGradient(
   for (let i = 0; i < B * C; i++) count += batch.mask[i]!;
   const n = Math.max(1, count);
   const dLogit = new Float64Array(B * C);
-  for (let i = 0; i < B * C; i++)
-    dLogit[i] = (batch.mask[i]! * (1 / (1 + Math.exp(-f.logits[i]!)) - batch.y[i]!)) / n;
+  for (let i = 0; i < B * C; i++) dLogit[i] = (batch.mask[i]! * (sigmoid(f.logits[i]!) - batch.y[i]!)) / n;
   const classScale = new Float64Array(C);
   const classBias = new Float64Array(C);
   for (let b = 0; b < B; b++)
