@@ -4,26 +4,33 @@
 import type { Split, SplitCounts } from '../../shared/contract';
 import type { Db } from './connection';
 
+/** A photo with a label (positive or negative) for a live class that is not archived. */
+export interface LabelledPhoto {
+  id: number;
+  path: string;
+  sha256: string;
+  split: Split;
+  /** Its positive classes. */
+  classes: number[];
+}
+
 /**
- * Every labelled photo (a label, positive or negative, for a live class not archived) with its
- * positive classes and its split, by id.
+ * Every labelled photo, by id: what splits are assigned to, what training learns from and what the
+ * feature cache keeps longest.
  */
-export function labelledPhotos(db: Db): { id: number; classes: number[]; split: Split }[] {
+export function labelledPhotos(db: Db): LabelledPhoto[] {
   const rows = db
     .prepare(
-      `SELECT i.id, i.split, group_concat(CASE WHEN l.state = 'positive' THEN l.class_id END) AS classes
+      `SELECT i.id, i.path, i.sha256, i.split,
+              group_concat(CASE WHEN l.state = 'positive' THEN l.class_id END) AS classes
          FROM images i
          JOIN labels l ON l.image_id = i.id
          JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL AND c.archived_at IS NULL
         GROUP BY i.id
         ORDER BY i.id`,
     )
-    .all() as { id: number; split: Split; classes: string | null }[];
-  return rows.map(({ id, split, classes }) => ({
-    id,
-    split,
-    classes: classes ? classes.split(',').map(Number) : [],
-  }));
+    .all() as (Omit<LabelledPhoto, 'classes'> & { classes: string | null })[];
+  return rows.map((row) => ({ ...row, classes: row.classes ? row.classes.split(',').map(Number) : [] }));
 }
 
 /** The labelled photos without a split yet: those the next assignment (or training run) places. */

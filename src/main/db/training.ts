@@ -1,26 +1,8 @@
-// What a training run reads of a project: its labelled photos and their labels, as they are at
-// one instant, and how many label changes happened after that instant.
-import type { LabelState, Split } from '../../shared/contract';
+// What a training run reads of a project: its labels as they are at one instant, and how many
+// label changes happened after that instant.
+import type { LabelState } from '../../shared/contract';
 import type { Db } from './connection';
-
-export interface LabelledPhoto {
-  id: number;
-  path: string;
-  sha256: string;
-  split: Split;
-}
-
-/** Photos with at least one label of a live class, in id order. */
-export function labelledPhotos(db: Db): LabelledPhoto[] {
-  return db
-    .prepare(
-      `SELECT id, path, sha256, split FROM images i
-        WHERE EXISTS (SELECT 1 FROM labels l JOIN classes c ON c.id = l.class_id
-                       WHERE l.image_id = i.id AND c.deleted_at IS NULL)
-        ORDER BY id`,
-    )
-    .all() as LabelledPhoto[];
-}
+import { labelledPhotos } from './splits';
 
 /** The content hashes of labelled photos: the feature cache keeps these longest. */
 export function labelledHashes(db: Db): Set<string> {

@@ -12,7 +12,7 @@ import { encodeClassMaps } from './class-maps';
 import type { ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
 import { labelledHashes } from '../db/training';
-import { FeatureCache, featureEntry } from '../training/feature-cache';
+import { cacheKeeper, FeatureCache, featureEntry } from '../training/feature-cache';
 import { backboneOf } from '../models/manifest';
 import { modelSource } from '../models/versions';
 
@@ -52,7 +52,14 @@ export async function runPrelabel(
   // Labelled photos' features go to the cache on the way, so training needs no second inference.
   const labelled = labelledHashes(db);
   const cache = model.cacheOutputs && FeatureCache.forProject(project.path, backboneOf(model.manifest));
-  let cacheProblem: string | null = null;
+  // Pre-labeling goes on when the cache cannot keep an entry; training computes what is missing.
+  const keep =
+    cache &&
+    cacheKeeper(
+      cache,
+      (sha) => labelled.has(sha),
+      (problem) => db.transaction(() => recordJobItem(db, jobId, cache.folder, 'skipped', problem))(),
+    );
 
   const previous = jobResult<PrelabelResult>(db, jobId);
   const result: PrelabelResult = {
@@ -77,30 +84,14 @@ export async function runPrelabel(
   for await (const batch of predictPhotos(model, todo, {
     batchSize: prelabelBatchSize,
     signal,
-    features: cache !== undefined,
+    features: keep !== undefined,
   })) {
-    if (cache && !cacheProblem) {
+    if (keep)
       for (const outcome of batch) {
         const sha = hashes.get(outcome.id)!;
-        if (!outcome.ok || !outcome.features || !labelled.has(sha)) continue;
-        try {
-          await cache.write(
-            sha,
-            featureEntry({
-              ...outcome.features,
-              dim: model.cacheOutputs!.dim,
-              locations: model.cacheOutputs!.locations,
-            }),
-            (photo) => labelled.has(photo),
-          );
-        } catch (error) {
-          // Pre-labeling goes on; training computes what is missing, or says why it cannot.
-          cacheProblem = (error as Error).message;
-          db.transaction(() => recordJobItem(db, jobId, cache.folder, 'skipped', cacheProblem!))();
-          break;
-        }
+        if (outcome.ok && labelled.has(sha))
+          await keep(sha, featureEntry(outcome.features!, model.cacheOutputs!));
       }
-    }
     const predictions = batch.flatMap((outcome) =>
       outcome.ok
         ? [

@@ -190,8 +190,8 @@ export async function buildVersionModel(
 }
 
 /**
- * Builds and writes a version's pack; returns its manifest and its folder relative to the project's
- * folder (what models.head_file holds). `name` is a fresh lowercase name (v<N>).
+ * Builds and writes a version's pack; returns its manifest, its folder, and that folder relative to
+ * the project's folder (what models.head_file holds). `name` is a fresh lowercase name (v<N>).
  */
 export async function writeVersion(
   project: Project,
@@ -199,7 +199,7 @@ export async function writeVersion(
   head: TrainedHead,
   defaultManifest: PackManifest,
   training: Record<string, unknown>,
-): Promise<{ manifest: PackManifest; headFile: string }> {
+): Promise<{ manifest: PackManifest; headFile: string; folder: string }> {
   const { bytes, outputs } = await buildVersionModel(head, defaultManifest);
   const sha = createHash('sha256').update(bytes).digest('hex');
   const { version: _, ...content } = parseManifest({
@@ -228,7 +228,7 @@ export async function writeVersion(
       (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
     throw new ApiError('io_error', `the new model version was not created: ${reason}`);
   }
-  return { manifest, headFile: relative(dirname(project.path), folder) };
+  return { manifest, headFile: relative(dirname(project.path), folder), folder };
 }
 
 /** What the UI and the CLI show of a version, with why it cannot be used if it cannot. */

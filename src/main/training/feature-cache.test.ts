@@ -11,13 +11,14 @@ const locations = 4;
 function entry(seed: number) {
   const view = (offset: number) =>
     Float32Array.from({ length: dim * locations }, (_, i) => Math.sin(seed + offset + i));
-  return featureEntry({
-    views: [view(0), view(100)],
-    dim,
-    locations,
-    pooledClassMap: Float32Array.from({ length: 3 * locations }, (_, i) => i / 10),
-    zeroShot: Float32Array.from([seed, -seed, 0.5]),
-  });
+  return featureEntry(
+    {
+      views: [view(0), view(100)],
+      pooledClassMap: Float32Array.from({ length: 3 * locations }, (_, i) => i / 10),
+      zeroShot: Float32Array.from([seed, -seed, 0.5]),
+    },
+    { dim, locations },
+  );
 }
 
 let dir: string;

@@ -13,6 +13,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile }
 import { join } from 'node:path';
 import { ApiError } from '../../shared/rpc';
 import { fromFloat16, toFloat16 } from './float16';
+import type { CacheOutputs, PhotoFeatures } from '../inference/predictor';
 import { besideProject } from '../paths';
 
 export interface FeatureEntry {
@@ -43,15 +44,13 @@ export function featureCacheFolder(projectPath: string): string {
   return besideProject(projectPath, '.features');
 }
 
-/** Converts a model's float32 outputs for one photo into an entry. */
-export function featureEntry(parts: {
-  views: Float32Array[];
-  dim: number;
-  locations: number;
-  pooledClassMap: Float32Array;
-  zeroShot: Float32Array;
-}): FeatureEntry {
-  const { views, dim, locations } = parts;
+/** Converts a model's float32 outputs for one photo (of `shape`) into an entry. */
+export function featureEntry(
+  parts: PhotoFeatures,
+  shape: Pick<CacheOutputs, 'dim' | 'locations'>,
+): FeatureEntry {
+  const { views } = parts;
+  const { dim, locations } = shape;
   const features = new Uint16Array(views.length * dim * locations);
   views.forEach((view, v) =>
     toFloat16(view, features.subarray(v * dim * locations, (v + 1) * dim * locations)),
@@ -63,6 +62,26 @@ export function featureEntry(parts: {
     features,
     pooledClassMap: toFloat16(parts.pooledClassMap),
     zeroShot: parts.zeroShot.slice(),
+  };
+}
+
+/**
+ * What a job that computes features uses to keep them: it stores entries until a write fails,
+ * reports that failure once, and then stores no more. The job goes on without the cache
+ * (pre-labeling needs none; training holds its entries in memory).
+ */
+export function cacheKeeper(
+  cache: FeatureCache,
+  isLabelled: (sha256: string) => boolean,
+  report: (problem: string) => void,
+): (sha256: string, entry: FeatureEntry) => Promise<void> {
+  let failed = false;
+  return async (sha256, entry) => {
+    if (failed) return;
+    await cache.write(sha256, entry, isLabelled).catch((error: Error) => {
+      failed = true;
+      report(error.message);
+    });
   };
 }
 

@@ -3,11 +3,11 @@
 // few and the reasons no run can start.
 import type { TrainPreflight } from '../../shared/contract';
 import { listClasses } from '../db/classes';
-import { labelledPhotos, labelSnapshot } from '../db/training';
+import { labelSnapshot } from '../db/training';
 import { cocoClasses, modelClassFor } from '../models/coco';
 import type { Project } from '../project';
 import { plural } from '../../shared/plural';
-import { labelledPhotos as photosToSplit } from '../db/splits';
+import { labelledPhotos } from '../db/splits';
 import { stratify } from './splits';
 
 /** A class needs this many positive and one negative train photo for the head to learn it. */
@@ -24,7 +24,7 @@ export function trainPreflight(project: Project, seed: number): TrainPreflight {
   const { db } = project;
   const photos = labelledPhotos(db);
   const { states } = labelSnapshot(db);
-  const planned = stratify(photosToSplit(db), { val: 0.2, test: 0, seed, reassign: false });
+  const planned = stratify(photos, { val: 0.2, test: 0, seed, reassign: false });
   const split = new Map(photos.map((photo) => [photo.id, planned.get(photo.id) ?? photo.split]));
   const labelled = {
     train: photos.filter((p) => split.get(p.id) === 'train').length,

@@ -271,8 +271,8 @@ describe('splits in a project', () => {
     );
     updateClass(db, old, { archived: true });
     expect(labelledPhotos(db)).toEqual([
-      { id: ids[0], classes: [dog], split: 'none' },
-      { id: ids[1], classes: [], split: 'none' },
+      { id: ids[0], classes: [dog], split: 'none', path: expect.any(String), sha256: expect.any(String) },
+      { id: ids[1], classes: [], split: 'none', path: expect.any(String), sha256: expect.any(String) },
     ]);
     db.close();
   });

@@ -13,7 +13,8 @@ import { evaluate } from '../../shared/metrics';
 import { getJob, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { insertTrainedModel, listModels, trainedOn, setActiveModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';
-import { labelChangesSince, labelledPhotos, labelSnapshot, type LabelledPhoto } from '../db/training';
+import { labelledPhotos, type LabelledPhoto } from '../db/splits';
+import { labelChangesSince, labelledHashes, labelSnapshot } from '../db/training';
 import type { ModelHost } from '../inference/model-host';
 import { defaultPackModel, ensureDefaultModel } from '../inference/model-info';
 import { predictPhotos } from '../inference/predictor';
@@ -23,7 +24,7 @@ import { defaultPackDir } from '../models/default-pack';
 import { backboneOf, readManifest } from '../models/manifest';
 import { modelSource, versionInfo, versionsFolder, writeVersion, type TrainedHead } from '../models/versions';
 import type { Project } from '../project';
-import { FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
+import { cacheKeeper, FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
 import type { EngineChoice } from './head/choose';
 import { isTrainable, minTrainPhotos, minValPhotos, trainPreflight } from './preflight';
 import { assignSplits } from './splits';
@@ -201,13 +202,15 @@ export async function runTrain(
     zeroShotIndex.forEach((index, c) => (zeroShotVal[i * C + c] = index < 0 ? 0 : logits[index]!));
   });
   const trainable = classes.map((entry) => isTrainable(entry));
+  /** The head's weight per class at blend weight w: 1 where COCO lacks the class, 0 where its head does not ship. */
+  const weightsAt = (w: number) => zeroShotIndex.map((index, c) => (index < 0 ? 1 : trainable[c] ? w : 0));
   const blended = (w: number) => {
+    const weights = weightsAt(w);
     const out = new Float32Array(output.valLogits.length);
     for (let i = 0; i < sets.val.photos.length; i++)
-      for (let c = 0; c < C; c++) {
-        const weight = zeroShotIndex[c]! < 0 ? 1 : trainable[c] ? w : 0;
-        out[i * C + c] = weight * output.valLogits[i * C + c]! + (1 - weight) * zeroShotVal[i * C + c]!;
-      }
+      for (let c = 0; c < C; c++)
+        out[i * C + c] =
+          weights[c]! * output.valLogits[i * C + c]! + (1 - weights[c]!) * zeroShotVal[i * C + c]!;
     return out;
   };
   const truth = sets.val.truth;
@@ -220,10 +223,8 @@ export async function runTrain(
       scoreOf(logits).perClass.map((r) => r.ap),
       mapped,
     );
-  const headWeight = blendWeights.reduce(
-    (best, w) => ((mappedMAP(blended(w)) ?? -1) > (mappedMAP(blended(best)) ?? -1) ? w : best),
-    0,
-  );
+  const scored = blendWeights.map((w) => ({ w, mAP: mappedMAP(blended(w)) ?? -1 }));
+  const headWeight = scored.reduce((best, next) => (next.mAP > best.mAP ? next : best)).w;
   const versionLogits = blended(headWeight);
   const after = scoreOf(versionLogits);
 
@@ -275,7 +276,7 @@ export async function runTrain(
     standardise: output.standardise,
     inputs: config.inputs,
     zeroShotIndex,
-    headWeight: classes.map((_, c) => (zeroShotIndex[c]! < 0 ? 1 : trainable[c] ? headWeight : 0)),
+    headWeight: weightsAt(headWeight),
   };
   const metrics = {
     valMAP: after.mAP,
@@ -300,8 +301,8 @@ export async function runTrain(
   }));
   if (signal.aborted) return;
   const name = `v${nextVersionNumber(db)}`;
-  const { manifest, headFile } = await writeVersion(project, name, head, defaultManifest, {
-    parent: baseline?.pack ?? null,
+  const { manifest, headFile, folder } = await writeVersion(project, name, head, defaultManifest, {
+    parent: baseline.pack,
     ...trained,
     temperatures: output.temperatures,
     headWeight,
@@ -317,13 +318,12 @@ export async function runTrain(
       comparison.after !== null &&
       (comparison.before === null || comparison.after > comparison.before));
   result.labelsChanged = labelChangesSince(db, snapshot.lastEvent);
-  const folder = resolve(dirname(project.path), headFile);
   // Cancelled while the files were written, or the row cannot be written: no version.
   if (signal.aborted) return rm(folder, { recursive: true, force: true });
   try {
     db.transaction(() => {
       const record = insertTrainedModel(db, {
-        parentId: baseline?.id ?? null,
+        parentId: baseline.id,
         name,
         pack: `${manifest.name}@${manifest.version}`,
         classes: names,
@@ -359,12 +359,16 @@ async function readFeatures(
 ): Promise<Map<number, FeatureEntry> | null> {
   const { db } = project;
   const { jobId, signal } = context;
-  const labelled = new Set(labelledPhotos(db).map((photo) => photo.sha256));
-  const isLabelled = (sha: string) => labelled.has(sha);
+  const labelled = labelledHashes(db);
   const cache = FeatureCache.forProject(project.path, backbone);
   const release = cache.pin(photos.map((photo) => photo.sha256));
   const entries = new Map<number, FeatureEntry>();
-  let cacheProblem: string | null = null;
+  // The run has each entry already: a cache that cannot keep it costs the next run time only.
+  const keep = cacheKeeper(
+    cache,
+    (sha) => labelled.has(sha),
+    (problem) => recordJobItem(db, jobId, cache.folder, 'skipped', problem),
+  );
   try {
     const missing: LabelledPhoto[] = [];
     for (const photo of photos) {
@@ -377,7 +381,6 @@ async function readFeatures(
     context.progress('features', done, photos.length);
     if (missing.length === 0) return entries;
     const model = await models.load(await defaultPackModel(), 'auto');
-    const { dim, locations } = model.cacheOutputs!;
     const hashes = new Map(missing.map((photo) => [photo.id, photo.sha256]));
     for await (const batch of predictPhotos(model, missing, {
       batchSize: prelabelBatchSize,
@@ -389,14 +392,9 @@ async function readFeatures(
           recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
           continue;
         }
-        const entry = featureEntry({ ...outcome.features!, dim, locations });
+        const entry = featureEntry(outcome.features!, model.cacheOutputs!);
         entries.set(outcome.id, entry);
-        // The run has the entry already: a cache that cannot keep it costs the next run time only.
-        if (!cacheProblem)
-          await cache.write(hashes.get(outcome.id)!, entry, isLabelled).catch((error: Error) => {
-            cacheProblem = error.message;
-            recordJobItem(db, jobId, cache.folder, 'skipped', cacheProblem);
-          });
+        await keep(hashes.get(outcome.id)!, entry);
       }
       done += batch.length;
       context.progress('features', done, photos.length);
