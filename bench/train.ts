@@ -6,7 +6,7 @@
 // alone and the version, the AP of animal and vehicle, and pre-label photos/s of the new version
 // against the default pack. `--project p.sqlite` makes the project there and keeps it; a later run
 // with the same path makes it again but reuses its feature cache (feature extraction then ~0 s).
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,13 +18,11 @@ import { prelabelBatchSize } from '../src/main/inference/prelabel-job';
 import { infer } from '../src/main/inference/predictor';
 import { photoPixels } from '../src/main/inference/preprocess';
 import { scanFolder } from '../src/main/library/scan';
-import { vocImages, vocLabels } from '../test/fixtures/paths';
+import { vocImages } from '../test/fixtures/paths';
 import { jobDone } from '../test/fixtures/wait';
+import { vocDerivedClasses, vocPhotoNames, writeDerivedLabelsCsv } from '../test/fixtures/voc';
 
-const derived = {
-  animal: ['bird', 'cat', 'cow', 'dog', 'horse', 'sheep'],
-  vehicle: ['aeroplane', 'bicycle', 'boat', 'bus', 'car', 'motorbike', 'train'],
-};
+const derived = vocDerivedClasses;
 
 const { values } = parseArgs({ options: { project: { type: 'string' } } });
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-train-'));
@@ -42,17 +40,8 @@ try {
     for (const stale of ['', '-wal', '-shm']) await rm(projectPath + stale, { force: true });
     await rm(projectPath.replace(/\.sqlite$/, '.models'), { recursive: true, force: true });
     await api.createProject({ path: projectPath });
-    // labels.csv with the two derived classes on every row that names one of their members.
-    const lines = (await readFile(vocLabels, 'utf8')).trim().split(/\r?\n/);
-    const rows = lines.slice(1).map((line) => {
-      const [file, classes = ''] = line.split(',');
-      const names = classes.split('|').filter(Boolean);
-      for (const [name, members] of Object.entries(derived))
-        if (names.some((n) => members.includes(n))) names.push(name);
-      return `${file},${names.join('|')}`;
-    });
     const labels = join(dir, 'labels.csv');
-    await writeFile(labels, [lines[0], ...rows].join('\n') + '\n');
+    await writeDerivedLabelsCsv(labels, await vocPhotoNames(), derived);
     const imported = await api.startImport({ folder: vocImages, labelsCsv: labels });
     await jobDone(api, imported.id);
     await api.assignSplits({ val: 0.2, test: 0, seed: 1 });

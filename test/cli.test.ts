@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
 import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
-import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocPhotoNames, vocTruth } from './fixtures/workspace';
+import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocPhotoNames } from './fixtures/workspace';
+import { vocDerivedClasses, writeDerivedLabelsCsv } from './fixtures/voc';
 
 const bin = join(repoRoot, 'bin', 'csra-studio.js');
 
@@ -278,14 +279,8 @@ describe('csra-studio train, models and predict --project', () => {
     const folder = join(dir, 'photos');
     const names = await vocPhotoNames(40);
     await copyVocPhotoFiles(folder, names);
-    const truth = await vocTruth();
-    const animals = ['bird', 'cat', 'cow', 'dog', 'horse', 'sheep'];
-    const rows = names.map((name) => {
-      const classes = truth.get(name)!;
-      return `${name},${[...classes, ...(classes.some((c) => animals.includes(c)) ? ['animal'] : [])].join('|')}`;
-    });
     const labels = join(dir, 'labels.csv');
-    await writeFile(labels, ['filename,classes', ...rows].join('\n') + '\n');
+    await writeDerivedLabelsCsv(labels, names, { animal: vocDerivedClasses.animal });
     const project = join(dir, 'p.sqlite');
     expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
 

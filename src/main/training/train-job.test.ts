@@ -8,12 +8,11 @@ import { afterAll, afterEach } from 'vitest';
 import { crashDuringTraining, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { createClient } from '../../shared/rpc';
 import { createStudio, type Studio } from '../api';
-import { copyVocPhotoFiles, vocPhotoNames, vocTruth } from '../../../test/fixtures/workspace';
+import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../../test/fixtures/workspace';
+import { vocDerivedClasses, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
 import { until } from '../../../test/fixtures/wait';
 import type { Api } from '../../shared/rpc';
 import { featureCacheFolder } from './feature-cache';
-
-const animals = ['bird', 'cat', 'cow', 'dog', 'horse', 'sheep'];
 
 /**
  * 48 real VOC photos with their labels and `animal`, a class COCO does not have, derived from them;
@@ -26,13 +25,8 @@ async function labelledProject(dir: string) {
   const folder = join(context.dir, 'photos');
   const names = await vocPhotoNames(48);
   await copyVocPhotoFiles(folder, names);
-  const truth = await vocTruth();
-  const rows = names.map((name) => {
-    const classes = truth.get(name)!;
-    return `${name},${[...classes, ...(classes.some((c) => animals.includes(c)) ? ['animal'] : [])].join('|')}`;
-  });
   const labelsCsv = join(context.dir, 'labels.csv');
-  await writeFile(labelsCsv, ['filename,classes', ...rows].join('\n') + '\n');
+  await writeDerivedLabelsCsv(labelsCsv, names, { animal: vocDerivedClasses.animal });
   await importAndWait(context.api, folder, labelsCsv);
   await context.api.assignSplits({ val: 0.2, seed: 1 });
   await studio.close();
@@ -261,14 +255,7 @@ describe('too few labels', () => {
   it('blocks the run and says why', async () => {
     const { api, dir } = await newStudio();
     const folder = join(dir, 'photos');
-    const names = await vocPhotoNames(6);
-    await copyVocPhotoFiles(folder, names);
-    const truth = await vocTruth();
-    const labelsCsv = join(dir, 'labels.csv');
-    await writeFile(
-      labelsCsv,
-      ['filename,classes', ...names.map((n) => `${n},${truth.get(n)!.join('|')}`)].join('\n'),
-    );
+    const { labelsCsv } = await copyVocPhotos(folder, 6);
     await importAndWait(api, folder, labelsCsv);
     const preflight = await api.getTrainPreflight({});
     expect(preflight.blockers.join('\n')).toMatch(/labelled photos? in train; at least 10 are needed/);
