@@ -33,13 +33,6 @@ export function labelledPhotos(db: Db): LabelledPhoto[] {
   return rows.map((row) => ({ ...row, classes: row.classes ? row.classes.split(',').map(Number) : [] }));
 }
 
-/** The labelled photos without a split yet: those the next assignment (or training run) places. */
-export function labelledPhotosWithoutSplit(db: Db): number[] {
-  return labelledPhotos(db)
-    .filter((photo) => photo.split === 'none')
-    .map((photo) => photo.id);
-}
-
 /** Moves photos to `split`, in one transaction; how many were elsewhere before. */
 export function setSplit(db: Db, imageIds: readonly number[], split: Split): number {
   return db.transaction(

@@ -12,7 +12,7 @@ import { crc32 } from 'node:zlib';
 import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../../shared/rpc';
-import { fromFloat16, toFloat16 } from './float16';
+import { toFloat16 } from './float16';
 import type { CacheOutputs, PhotoFeatures } from '../inference/predictor';
 import { besideProject } from '../paths';
 
@@ -83,12 +83,6 @@ export function cacheKeeper(
       report(error.message);
     });
   };
-}
-
-/** One view's features as float32, [dim, locations]. */
-export function viewFeatures(entry: FeatureEntry, view: number, out?: Float32Array): Float32Array {
-  const size = entry.dim * entry.locations;
-  return fromFloat16(entry.features.subarray(view * size, (view + 1) * size), out);
 }
 
 function encode(entry: FeatureEntry): Buffer {

@@ -11,7 +11,7 @@ import { openDatabase, type Db } from '../db/connection';
 import { insertImage } from '../db/images';
 import { createJob } from '../db/jobs';
 import { writeImportedLabels } from '../db/labels';
-import { labelledPhotos, labelledPhotosWithoutSplit, setSplit, splitCounts } from '../db/splits';
+import { labelledPhotos, setSplit, splitCounts } from '../db/splits';
 import {
   assignSplits,
   assignSplitsReport,
@@ -222,12 +222,12 @@ describe('splits in a project', () => {
   it('assigns the labelled photos, leaves the unlabelled ones without a split, and keeps them stable', async () => {
     const { db, ids, jobId } = await projectWithPhotos(260);
     labelSynthetic(db, ids, jobId, 0, 200);
-    expect(labelledPhotosWithoutSplit(db)).toHaveLength(200);
+    expect(labelledPhotos(db).filter((photo) => photo.split === 'none')).toHaveLength(200);
 
     const counts = assignSplits(db, options());
     expect(counts).toEqual({ train: 160, val: 40, test: 0, none: 60 });
     expect(splitCounts(db)).toEqual(counts);
-    expect(labelledPhotosWithoutSplit(db)).toEqual([]);
+    expect(labelledPhotos(db).filter((photo) => photo.split === 'none')).toEqual([]);
     const before = new Map(labelledPhotos(db).map((photo) => [photo.id, photo.split]));
 
     // Nothing new: nothing changes. Forty photos more labelled: they join, the others stay.

@@ -25,7 +25,7 @@ import { backboneOf, readManifest } from '../models/manifest';
 import { modelSource, versionInfo, versionsFolder, writeVersion, type TrainedHead } from '../models/versions';
 import type { Project } from '../project';
 import { cacheKeeper, FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
-import type { EngineChoice } from './head/choose';
+import type { EngineChoice, EngineTiming } from './head/choose';
 import { isTrainable, minTrainPhotos, minValPhotos, trainPreflight } from './preflight';
 import { assignSplits } from './splits';
 import { searchEpochs, type EpochRecord, type HeadConfig, type SampleSet } from './train-loop';
@@ -71,7 +71,8 @@ export const headCandidates: HeadConfig[] = [
 
 interface TrainResult {
   backend: string | null;
-  engineTimings: unknown;
+  /** Each engine's time per step here, the reason it could not run, and its backends skipped. */
+  engineTimings: EngineTiming[] | null;
   epochs: EpochRecord[];
   featureSeconds: number | null;
   trainSeconds: number | null;
@@ -304,6 +305,7 @@ export async function runTrain(
   const { manifest, headFile, folder } = await writeVersion(project, name, head, defaultManifest, {
     parent: baseline.pack,
     ...trained,
+    engines: result.engineTimings,
     temperatures: output.temperatures,
     headWeight,
     valAP,

@@ -2,7 +2,7 @@
 // posts each epoch and the result. It writes nothing anywhere, so stopping it at any instant
 // (cancel, a crash) leaves nothing half-done.
 import { parentPort, workerData } from 'node:worker_threads';
-import { chooseEngine, createEngine, type EngineChoice } from './head/choose';
+import { chooseEngine, createEngine, type EngineChoice, type EngineTiming } from './head/choose';
 import { optimiser, trainHead, type TrainInput } from './train-loop';
 
 export type WorkerRequest = TrainInput & { engine: EngineChoice };
@@ -11,7 +11,7 @@ export type WorkerMessage =
   | {
       type: 'engine';
       backend: string;
-      timings: { kind: string; backend: string; msPerStep: number | null; error: string | null }[];
+      timings: EngineTiming[];
     }
   | { type: 'epoch'; record: import('./train-loop').EpochRecord }
   | { type: 'winner'; trial: string }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { appRoot } from '../paths';
+import type { EngineTiming } from './head/choose';
 import type { EpochRecord, TrainOutput } from './train-loop';
 import type { WorkerMessage, WorkerRequest } from './train-worker';
 
@@ -26,7 +27,7 @@ function startWorker(request: WorkerRequest): Worker {
 }
 
 export interface TrainerEvents {
-  onEngine(backend: string, timings: Extract<WorkerMessage, { type: 'engine' }>['timings']): void;
+  onEngine(backend: string, timings: EngineTiming[]): void;
   onEpoch(record: EpochRecord): void;
   onWinner(trial: string): void;
 }

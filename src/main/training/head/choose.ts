@@ -2,7 +2,7 @@
 // graph, timed on this machine at the run's own shape, so a GPU backend wins where there is one
 // and the CPU graph wins on a laptop without one.
 import { createOrtEngine } from './ort-engine';
-import { createTfjsEngine } from './tfjs-engine';
+import { createTfjsEngine, tfjsBackendReport } from './tfjs-engine';
 import type { EngineOptions, HeadShape, StepEngine } from './engine';
 
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
@@ -17,7 +17,12 @@ export interface EngineTiming {
   backend: string;
   msPerStep: number | null;
   error: string | null;
+  /** Better backends of this engine that did not load here, each with why. */
+  skipped: string[];
 }
+
+const skippedBackends = (kind: EngineKind): string[] =>
+  kind === 'tfjs' ? tfjsBackendReport().flatMap((a) => (a.ok ? [] : [`tfjs-${a.backend}: ${a.reason}`])) : [];
 
 /** Times two steps of each engine on a batch of the run's shape; the fastest that works wins. */
 export async function chooseEngine(
@@ -53,9 +58,16 @@ export async function chooseEngine(
         backend: engine.backend,
         msPerStep: (performance.now() - started) / 2,
         error: null,
+        skipped: skippedBackends(kind),
       });
     } catch (error) {
-      timings.push({ kind, backend: kind, msPerStep: null, error: (error as Error).message });
+      timings.push({
+        kind,
+        backend: kind,
+        msPerStep: null,
+        error: (error as Error).message,
+        skipped: skippedBackends(kind),
+      });
     } finally {
       engine?.dispose();
     }
