@@ -18,6 +18,7 @@ import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
 import { setSplit } from './db/splits';
 import { exportLabelsCsv } from './exchange/export';
+import { guardOutputPath } from './guarded-write';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
 import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-info';
 import { ModelHost } from './inference/model-host';
@@ -136,6 +137,13 @@ export function createStudio(): Studio {
     }
   };
 
+  /** The open project, once every photo named is one of its own. */
+  const photosOfProject = (imageIds: readonly number[]) => {
+    const { project } = requireOpen();
+    requireImages(project.db, imageIds);
+    return project;
+  };
+
   const labelsChanged = ({ description, changed, imageIds }: Omit<ActionOutcome, 'actionId'>) => {
     if (imageIds.length > 0) publish({ type: 'labels', imageIds });
     return { description, changed, imageIds };
@@ -150,7 +158,10 @@ export function createStudio(): Studio {
   };
 
   const implementation: Implementation = {
-    createProject: async ({ path }) => (await swap(Project.create(path)))!,
+    createProject: async ({ path }) => {
+      if (project) await guardOutputPath(project.path, path);
+      return (await swap(Project.create(path)))!;
+    },
     openProject: async ({ path }) => (await swap(Project.open(path)))!,
     closeProject: async () => {
       await swap(null);
@@ -202,13 +213,16 @@ export function createStudio(): Studio {
       );
     },
     acceptPredictions: async ({ imageIds }) =>
-      labelsChanged(acceptPredictions(requireOpen().project, imageIds)),
+      labelsChanged(acceptPredictions(photosOfProject(imageIds), imageIds)),
     rejectUnlabelled: async ({ imageIds }) =>
-      labelsChanged(rejectUnlabelled(requireOpen().project, imageIds)),
-    confirmPhotos: async ({ imageIds }) => labelsChanged(confirmPhotos(requireOpen().project, imageIds)),
+      labelsChanged(rejectUnlabelled(photosOfProject(imageIds), imageIds)),
+    confirmPhotos: async ({ imageIds }) => labelsChanged(confirmPhotos(photosOfProject(imageIds), imageIds)),
     undo: async () => replayed(undoLastAction(requireOpen().project.db)),
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
-    startImport: async (input) => requireOpen().jobs.start('import', await prepareImport(input)),
+    startImport: async (input) => {
+      const { project, jobs } = requireOpen();
+      return jobs.start('import', await prepareImport(project.db, input));
+    },
     listJobs: async () => listJobs(requireOpen().project.db),
     cancelJob: async ({ jobId }) => requireOpen().jobs.cancel(jobId),
     resumeJob: async ({ jobId }) => requireOpen().jobs.resume(jobId),

@@ -91,6 +91,8 @@ export const ImageSummary = z.object({
   labels: z.array(Label),
   /** The active model's probability for each project class it knows; absent before pre-labeling. */
   predictions: z.array(z.object({ classId: Id, probability: z.number() })),
+  /** The file is no longer the one imported (replaced, edited, or a link swapped in): not shown. */
+  changedOnDisk: z.boolean(),
 });
 
 export const JobInfo = z.object({
@@ -394,6 +396,13 @@ export const operations = {
     z.object({ path: z.string(), rows: z.number().int() }),
   ),
 };
+
+/**
+ * The largest request a transport must carry: setLabels with its 100,000 changes, each naming two
+ * ids of up to 16 digits (~75 bytes), is ~7.5 MB of JSON. The browser host's frame limit is this,
+ * so any request the contract accepts fits in one frame (a spec sends the largest of each).
+ */
+export const maxRequestBytes = 8 << 20;
 
 export type Operations = typeof operations;
 export type OpName = keyof Operations;

@@ -1,7 +1,11 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { maxRequestBytes, operations } from '../../shared/contract';
+import { opNames } from '../../shared/rpc';
+import { largestRequest } from '../../../test/fixtures/contract-requests';
 import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
 import { rendererDir } from '../../../test/fixtures/paths';
 import { copyVocPhotos } from '../../../test/fixtures/workspace';
@@ -129,5 +133,104 @@ describe('the browser host', () => {
       error: { code: 'unknown_operation' },
     });
     ws.close();
+  });
+});
+
+/** Resolves with the close code once the host closes `ws`. */
+const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+
+/** A request line sent as is, which http.request would have encoded or refused. */
+function rawGet(url: string, target: string, cookie: string) {
+  const { hostname, port } = new URL(url);
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('the browser host, given a client that breaks the rules', () => {
+  async function twoClients() {
+    const context = await hostWithPhotos();
+    const url = `${context.host.url.replace('http', 'ws')}/api?token=${context.token}`;
+    const [bad, good] = await Promise.all([
+      openSocket(url, { origin: context.host.url }),
+      openSocket(url, { origin: context.host.url }),
+    ]);
+    return { ...context, url, bad, good };
+  }
+
+  it('closes only the socket that sent a frame over the request limit, and serves every other client', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { host, cookie, bad, good } = await twoClients();
+    const code = closed(bad);
+    bad.send('x'.repeat(maxRequestBytes + 1));
+    expect(await code).toBe(1009);
+    expect(await rpc(good, { id: 1, op: 'getProject', input: {} })).toMatchObject({ id: 1, ok: true });
+    expect((await get(`${host.url}/`, { cookie })).status).toBe(200);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/closed a client connection: .*payload/i));
+    warn.mockRestore();
+    good.close();
+  });
+
+  it('closes only the socket that sent text that is not UTF-8', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { bad, good } = await twoClients();
+    const code = closed(bad);
+    bad.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await code).toBe(1007);
+    expect(await rpc(good, { id: 1, op: 'getProject', input: {} })).toMatchObject({ id: 1, ok: true });
+    warn.mockRestore();
+    good.close();
+  });
+
+  it('carries the largest request the contract accepts, for every operation, in one frame', async () => {
+    const { good, bad } = await twoClients();
+    bad.close();
+    for (const [index, op] of opNames.entries()) {
+      const input = largestRequest(op);
+      expect(operations[op].input.safeParse(input).success, op).toBe(true);
+      expect(JSON.stringify({ id: index, op, input }).length, op).toBeLessThanOrEqual(maxRequestBytes);
+      // Only the size is on trial here: every answer must come back typed, over the same socket.
+      const answer = op === 'closeProject' ? null : await rpc(good, { id: index, op, input });
+      if (answer) expect(answer, op).toMatchObject({ id: index, ok: expect.any(Boolean) });
+      if (answer && !answer.ok) expect((answer.error as { code: string }).code, op).not.toBe('internal');
+    }
+    good.close();
+  });
+
+  it('labels 100,000 photo–class pairs in one request, as one undoable action', async () => {
+    const { api, good, bad } = await twoClients();
+    bad.close();
+    const [dog] = await api.addClasses({ names: ['dog'] });
+    const changes = Array.from(
+      { length: (largestRequest('setLabels') as { changes: unknown[] }).changes.length },
+      (_, i) => ({
+        imageId: (i % 2) + 1,
+        classId: dog!.id,
+        state: 'positive',
+      }),
+    );
+    const answer = await rpc(good, { id: 1, op: 'setLabels', input: { changes } });
+    expect(answer).toMatchObject({ id: 1, ok: true, result: { changed: 2, imageIds: [1, 2] } });
+    expect((await api.undo({}))?.imageIds.sort()).toEqual([1, 2]);
+    good.close();
+  });
+
+  it('answers 400 to a malformed URL, and takes "localhost" as well as 127.0.0.1', async () => {
+    const { host, cookie } = await hostWithPhotos();
+    for (const target of ['/%', '/media/photo/%E0%A4%A', '//']) {
+      expect(await rawGet(host.url, target, cookie), target).toMatch(/^HTTP\/1\.1 400/);
+    }
+    const port = new URL(host.url).port;
+    expect((await get(`${host.url}/`, { cookie, host: `localhost:${port}` })).status).toBe(200);
+    for (const name of [`localhost:${Number(port) + 1}`, 'localhost', `127.0.0.2:${port}`, `[::1]:${port}`])
+      expect((await get(`${host.url}/`, { cookie, host: name })).status, name).toBe(421);
   });
 });

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { OpName } from '../../shared/contract';
+import { maxRequestBytes, type OpName } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import type { Studio } from '../api';
 import { parseMediaPath, readMedia } from '../media';
@@ -39,8 +39,8 @@ export async function startHost(options: {
 }): Promise<Host> {
   const { studio, rendererDir } = options;
   const token = randomBytes(24).toString('base64url');
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  let origin = '';
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
+  let port = 0;
 
   const authorised = (request: IncomingMessage, url: URL) =>
     [url.searchParams.get('token'), readCookie(request, cookieName)].some((candidate) =>
@@ -56,8 +56,10 @@ export async function startHost(options: {
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse) {
     applySecurityHeaders(response);
-    const url = new URL(request.url ?? '/', origin);
-    if (!validHost(request, origin)) return send(response, 421, 'unexpected Host header');
+    if (!validHost(request, port)) return send(response, 421, 'unexpected Host header');
+    const target = requestTarget(request);
+    if (!target) return send(response, 400, 'malformed URL');
+    const { url, path } = target;
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return send(response, 405, 'method not allowed');
     if (!authorised(request, url))
@@ -68,8 +70,8 @@ export async function startHost(options: {
       response.setHeader('Location', '/');
       return send(response, 303, '');
     }
-    if (url.pathname.startsWith('/media/')) return serveMedia(url.pathname.slice('/media/'.length), response);
-    return serveStatic(url.pathname, response);
+    if (path.startsWith('/media/')) return serveMedia(path.slice('/media/'.length), response);
+    return serveStatic(path, response);
   }
 
   async function serveMedia(path: string, response: ServerResponse) {
@@ -92,8 +94,7 @@ export async function startHost(options: {
   }
 
   async function serveStatic(pathname: string, response: ServerResponse) {
-    const relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
-    const file = join(rendererDir, relative);
+    const file = join(rendererDir, normalize(pathname === '/' ? '/index.html' : pathname));
     if (!file.startsWith(rendererDir + sep)) return send(response, 404, 'not found');
     const body = await readFile(file).catch(() => null);
     if (!body) return send(response, 404, 'not found');
@@ -103,12 +104,13 @@ export async function startHost(options: {
   }
 
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', origin);
+    const target = requestTarget(request);
     const allowed =
-      url.pathname === '/api' &&
-      validHost(request, origin) &&
-      request.headers.origin === origin &&
-      authorised(request, url);
+      target?.path === '/api' &&
+      validHost(request, port) &&
+      // The page's own origin: the address it was opened at, by either name.
+      request.headers.origin === `http://${request.headers.host}` &&
+      authorised(request, target.url);
     if (!allowed) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
@@ -120,8 +122,8 @@ export async function startHost(options: {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
+  port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
 
   return {
     url: origin,
@@ -139,6 +141,9 @@ export async function startHost(options: {
 function serveApi(ws: WebSocket, studio: Studio) {
   const unsubscribe = studio.subscribe((event) => ws.send(JSON.stringify({ event })));
   ws.on('close', unsubscribe);
+  // A protocol error (a frame over the request limit, text that is not UTF-8) is that client's
+  // alone: ws closes its socket with the matching code, and every other client goes on.
+  ws.on('error', (error) => console.warn(`csra-studio host: closed a client connection: ${error.message}`));
   ws.on('message', async (data) => {
     let message: { id?: unknown; op?: unknown; input?: unknown };
     try {
@@ -162,9 +167,20 @@ function applySecurityHeaders(response: ServerResponse) {
   response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
-// A page on another site resolving its own name to 127.0.0.1 (DNS rebinding) sends its own Host.
-function validHost(request: IncomingMessage, origin: string): boolean {
-  return request.headers.host === origin.slice('http://'.length);
+// A page on another site resolving its own name to 127.0.0.1 (DNS rebinding) sends its own Host;
+// a person may type either name of this machine.
+function validHost(request: IncomingMessage, port: number): boolean {
+  return request.headers.host === `127.0.0.1:${port}` || request.headers.host === `localhost:${port}`;
+}
+
+/** The request's URL and its decoded path, or null when either is malformed (`//`, `/%`). */
+function requestTarget(request: IncomingMessage): { url: URL; path: string } | null {
+  try {
+    const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
+    return { url, path: decodeURIComponent(url.pathname) };
+  } catch {
+    return null;
+  }
 }
 
 function sameToken(candidate: string | null | undefined, token: string): boolean {
