@@ -1,6 +1,9 @@
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ApiError } from '../shared/rpc';
-import { getImage } from './db/images';
+import { getImage, recordChangedOnDisk, type ImageRecord } from './db/images';
+import { describeFsError } from './library/scan';
 import type { Project } from './project';
 
 export type MediaKind = 'thumb' | 'photo';
@@ -24,12 +27,45 @@ export async function readMedia(project: Project | null, kind: MediaKind, id: nu
   const image = getImage(project.db, id);
   if (!image) throw new ApiError('not_found', `no photo ${id} in this project`);
   if (kind === 'thumb') return { file: project.thumbnailPath(image.sha256), type: 'image/webp' };
+  const bytes = await readImportedPhoto(project, image);
   const type = browserTypes[image.format];
-  if (type) return { file: image.path, type };
+  if (type) return { bytes, type };
   try {
-    return { bytes: await sharp(image.path).rotate().webp({ quality: 90 }).toBuffer(), type: 'image/webp' };
+    return { bytes: await sharp(bytes).rotate().webp({ quality: 90 }).toBuffer(), type: 'image/webp' };
   } catch (error) {
     throw new ApiError('io_error', `cannot read photo ${id}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A photo's bytes, if its file is still the one the import read: a regular file of the size and
+ * modification time the import recorded (and a mark on the photo if not). A link is followed, as the
+ * import followed one, so a link swapped in for the photo leads to a file of another size or time.
+ * The checks and the read go through one open file: the path cannot be swapped between them.
+ */
+async function readImportedPhoto(project: Project, image: ImageRecord): Promise<Buffer> {
+  const cannotRead = (error: unknown) =>
+    new ApiError('io_error', `cannot read photo ${image.id}: ${describeFsError(error)}`);
+  let file: FileHandle;
+  try {
+    // Non-blocking: a FIFO put in the photo's place must not hold the open until a writer comes.
+    file = await open(image.path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw cannotRead(error);
+  }
+  try {
+    const info = await file.stat();
+    const unchanged =
+      info.isFile() &&
+      info.size === image.bytes &&
+      (image.modifiedAt === null || info.mtime.toISOString() === image.modifiedAt);
+    if (unchanged === image.changedOnDisk) recordChangedOnDisk(project.db, image.id, !unchanged);
+    if (!unchanged) throw new ApiError('not_found', 'the photo changed on disk since import');
+    return await file.readFile().catch((error: unknown) => {
+      throw cannotRead(error);
+    });
+  } finally {
+    await file.close();
   }
 }
 

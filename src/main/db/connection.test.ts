@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/workspace';
-import { openDatabase, readSchemaVersion } from './connection';
+import { openDatabase, projectApplicationId, readSchemaVersion } from './connection';
 import { migrations, schemaVersion } from './migrations';
 
 describe('a project database', () => {
@@ -14,6 +15,10 @@ describe('a project database', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(readSchemaVersion(db)).toBe(schemaVersion);
     expect(schemaVersion).toBe(migrations.length);
+    expect(db.pragma('application_id', { simple: true })).toBe(projectApplicationId);
+    // Migrations are plain SQL, so migration 5 spells the id out: both say 'CSRA'.
+    expect(Buffer.from(projectApplicationId.toString(16), 'hex').toString('ascii')).toBe('CSRA');
+    expect(migrations[4]!.sql).toContain(`PRAGMA application_id = ${projectApplicationId};`);
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
@@ -92,6 +97,22 @@ describe('a project database', () => {
     db.close();
   });
 
+  it('recognises a project of an app that predates the id by its tables, and gives it the id', async () => {
+    const file = join(await tempDir(), 'v4.sqlite');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    for (const migration of migrations.slice(0, 4)) old.exec(migration.sql);
+    old.pragma('user_version = 4');
+    old.prepare("INSERT INTO classes (name, color, position) VALUES ('dog', '#fff', 0)").run();
+    old.close();
+
+    const db = openDatabase(file, { create: false });
+    expect(readSchemaVersion(db)).toBe(schemaVersion);
+    expect(db.pragma('application_id', { simple: true })).toBe(projectApplicationId);
+    expect(db.prepare('SELECT name FROM classes').pluck().all()).toEqual(['dog']);
+    db.close();
+  });
+
   it('refuses to create over an existing file and to open a missing one', async () => {
     const dir = await tempDir();
     const file = join(dir, 'p.sqlite');
@@ -100,12 +121,69 @@ describe('a project database', () => {
     expect(() => openDatabase(join(dir, 'missing.sqlite'), { create: false })).toThrow(/no project at/);
   });
 
-  it('reports a file that is not a database, and leaves it as it was', async () => {
-    const file = join(await tempDir(), 'notes.sqlite');
-    await writeFile(file, 'just some text that is long enough to look like a header of something else');
-    const before = await readFile(file);
-    expect(() => openDatabase(file, { create: false })).toThrow(/is not a CSRA Studio project/);
-    expect(await readFile(file)).toEqual(before);
+  it('refuses any other file, having written nothing to it nor beside it', async () => {
+    const dir = await tempDir();
+    const sqlite = (name: string, build: (db: Database.Database) => void) => {
+      const file = join(dir, name);
+      const db = new Database(file);
+      build(db);
+      db.close();
+      return file;
+    };
+    const text = join(dir, 'notes.sqlite');
+    await writeFile(text, 'just some text that is long enough to look like a header of something else');
+    const zeroBytes = join(dir, 'zero.sqlite');
+    await writeFile(zeroBytes, '');
+    const anotherApp = (db: Database.Database) =>
+      db.exec(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('hi')",
+      );
+    const cases: [string, string, RegExp][] = [
+      [text, 'corrupt_database', /notes\.sqlite is not a CSRA Studio project: file is not a database$/],
+      [
+        sqlite('other.sqlite', anotherApp),
+        'corrupt_database',
+        /other\.sqlite is not a CSRA Studio project \(it is another application's SQLite database\)$/,
+      ],
+      // Other apps number their schemas too: a version alone does not make a project.
+      [
+        sqlite('other-v3.sqlite', (db) => {
+          anotherApp(db);
+          db.pragma('user_version = 3');
+        }),
+        'corrupt_database',
+        /other-v3\.sqlite is not a CSRA Studio project \(it is another application's SQLite database\)$/,
+      ],
+      [
+        sqlite('no-tables.sqlite', (db) => db.pragma('user_version = 0')),
+        'corrupt_database',
+        /no-tables\.sqlite is empty, not a CSRA Studio project; create a project instead$/,
+      ],
+      [
+        zeroBytes,
+        'corrupt_database',
+        /zero\.sqlite is empty, not a CSRA Studio project; create a project instead$/,
+      ],
+      [
+        sqlite('newer.sqlite', (db) => {
+          for (const migration of migrations) db.exec(migration.sql);
+          db.pragma(`user_version = ${schemaVersion + 1}`);
+        }),
+        'conflict',
+        new RegExp(
+          `newer\\.sqlite was made by a newer CSRA Studio \\(schema ${schemaVersion + 1}, this app knows ${schemaVersion}\\); update the app$`,
+        ),
+      ],
+    ];
+    for (const [file, code, message] of cases) {
+      const before = await readFile(file);
+      expect(() => openDatabase(file, { create: false }), file).toThrow(
+        expect.objectContaining({ code, message: expect.stringMatching(message) }),
+      );
+      expect(await readFile(file), file).toEqual(before);
+      for (const beside of ['-wal', '-shm', '-journal'])
+        expect(existsSync(file + beside), file + beside).toBe(false);
+    }
   });
 
   it('fails with a clear error when the integrity check finds damage', async () => {
@@ -129,13 +207,5 @@ describe('a project database', () => {
     bytes.fill(0x41, (rootPage - 1) * pageSize + 100, rootPage * pageSize);
     await writeFile(file, bytes);
     expect(() => openDatabase(file, { create: false })).toThrow(/failed its integrity check/);
-  });
-
-  it('refuses a project written by a newer version of the app', async () => {
-    const file = join(await tempDir(), 'p.sqlite');
-    const raw = new Database(file);
-    raw.pragma(`user_version = ${schemaVersion + 1}`);
-    raw.close();
-    expect(() => openDatabase(file, { create: false })).toThrow(/newer than this CSRA Studio/);
   });
 });

@@ -5,29 +5,37 @@ import { migrations, schemaVersion } from './migrations';
 
 export type Db = Database.Database;
 
+/** PRAGMA application_id of a project file: 'CSRA' in ASCII. Migration 5 writes it. */
+export const projectApplicationId = 0x43535241;
+
+/** The migration that writes the id: a project last opened before it has none yet. */
+const identifiedSince = 5;
+
+/** Tables the first migration made: an older project without the id is recognised by them. */
+const firstTables = ['images', 'classes', 'labels', 'jobs'];
+
 /**
  * Opens (or creates) a project database: WAL, foreign keys, an integrity check, then every
- * pending migration, each in its own transaction.
+ * pending migration, each in its own transaction. An existing file is first checked to be a
+ * project this app can open, so that nothing is written to any other file.
  */
 export function openDatabase(file: string, { create }: { create: boolean }): Db {
   if (create && existsSync(file)) throw new ApiError('conflict', `${file} already exists`);
   if (!create && !existsSync(file)) throw new ApiError('not_found', `no project at ${file}`);
+  if (!create) checkIdentity(file);
   let db: Db;
   try {
     db = new Database(file, { fileMustExist: !create });
     db.pragma('journal_mode = WAL');
   } catch (error) {
-    throw new ApiError(
-      'corrupt_database',
-      `${file} is not a CSRA Studio project: ${(error as Error).message}`,
-    );
+    throw notADatabase(file, error);
   }
   try {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     checkIntegrity(db, file);
-    migrate(db, file);
+    migrate(db);
     registerFunctions(db);
     return db;
   } catch (error) {
@@ -49,14 +57,61 @@ function checkIntegrity(db: Db, file: string): void {
   throw new ApiError('corrupt_database', `${file} failed its integrity check: ${detail}`);
 }
 
-function migrate(db: Db, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > schemaVersion) {
+/**
+ * Refuses a file that is not a project of this app, or is one of a newer app, having only read it:
+ * a read-only connection writes nothing (no journal mode, no pragma, no migration).
+ */
+function checkIdentity(file: string): void {
+  let identity: { applicationId: number; userVersion: number; tables: string[] };
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      identity = {
+        applicationId: db.pragma('application_id', { simple: true }) as number,
+        userVersion: readSchemaVersion(db),
+        tables: db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+      };
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    throw notADatabase(file, error);
+  }
+  const { applicationId, userVersion, tables } = identity;
+  if (applicationId === projectApplicationId) {
+    if (userVersion <= schemaVersion) return;
     throw new ApiError(
       'conflict',
-      `${file} has schema version ${current}, newer than this CSRA Studio (${schemaVersion}); update the app`,
+      `${file} was made by a newer CSRA Studio (schema ${userVersion}, this app knows ${schemaVersion}); update the app`,
     );
   }
+  const olderProject =
+    applicationId === 0 &&
+    userVersion >= 1 &&
+    userVersion < identifiedSince &&
+    firstTables.every((table) => tables.includes(table));
+  if (olderProject) return;
+  if (tables.length === 0) {
+    throw new ApiError(
+      'corrupt_database',
+      `${file} is empty, not a CSRA Studio project; create a project instead`,
+    );
+  }
+  throw new ApiError(
+    'corrupt_database',
+    `${file} is not a CSRA Studio project (it is another application's SQLite database)`,
+  );
+}
+
+function notADatabase(file: string, error: unknown): ApiError {
+  return new ApiError(
+    'corrupt_database',
+    `${file} is not a CSRA Studio project: ${(error as Error).message}`,
+  );
+}
+
+function migrate(db: Db): void {
+  const current = readSchemaVersion(db);
   for (const migration of migrations.slice(current)) {
     db.transaction(() => {
       db.exec(migration.sql);

@@ -14,9 +14,12 @@ export interface NewImage {
   orientation: number;
 }
 
-export interface ImageRecord extends NewImage {
+export interface ImageRecord extends Omit<NewImage, 'modifiedAt'> {
   id: number;
+  /** Null for a photo imported before dates were recorded (schema 3). */
+  modifiedAt: string | null;
   split: ImageSummary['split'];
+  changedOnDisk: boolean;
 }
 
 export function insertImage(db: Db, image: NewImage, jobId: number): number {
@@ -30,12 +33,24 @@ export function insertImage(db: Db, image: NewImage, jobId: number): number {
 }
 
 export function getImage(db: Db, id: number): ImageRecord | undefined {
-  return db
+  const row = db
     .prepare(
-      `SELECT id, path, sha256, bytes, format, width, height, orientation, modified_at AS modifiedAt, split
+      `SELECT id, path, sha256, bytes, format, width, height, orientation, modified_at AS modifiedAt, split,
+              changed_on_disk_at IS NOT NULL AS changedOnDisk
          FROM images WHERE id = ?`,
     )
-    .get(id) as ImageRecord | undefined;
+    .get(id) as (Omit<ImageRecord, 'changedOnDisk'> & { changedOnDisk: 0 | 1 }) | undefined;
+  return row && { ...row, changedOnDisk: row.changedOnDisk === 1 };
+}
+
+/**
+ * Records whether a photo's file is still the one the import read. Once changed, it keeps the time
+ * it was first seen so; a file put back as it was clears it.
+ */
+export function recordChangedOnDisk(db: Db, id: number, changed: boolean): void {
+  db.prepare(
+    'UPDATE images SET changed_on_disk_at = CASE WHEN ? THEN coalesce(changed_on_disk_at, ?) END WHERE id = ?',
+  ).run(changed ? 1 : 0, now(), id);
 }
 
 export function imagePathBySha(db: Db, sha256: string): string | undefined {
@@ -70,7 +85,11 @@ export interface ImageQuery {
   model?: { id: number; indexOf: ReadonlyMap<number, number> };
 }
 
-type Row = Omit<ImageSummary, 'name' | 'labels' | 'predictions'>;
+type Row = Omit<ImageSummary, 'name' | 'labels' | 'predictions' | 'changedOnDisk'> & { changedOnDisk: 0 | 1 };
+
+/** What a grid row reads of a photo `i`. */
+const rowColumns =
+  'i.id, i.path, i.width, i.height, i.split, i.changed_on_disk_at IS NOT NULL AS changedOnDisk';
 
 /**
  * The probability at byte `@byte` of p.scores (a little-endian float32) as 8 hex digits, most
@@ -205,7 +224,7 @@ export function imagePage(
     // The offset is walked on the path index alone (it holds the id); only the page's rows are read.
     rows = db
       .prepare(
-        `SELECT id, path, width, height, split FROM images
+        `SELECT ${rowColumns} FROM images i
           WHERE id IN (SELECT id FROM images ORDER BY path LIMIT ? OFFSET ?)
           ORDER BY path`,
       )
@@ -217,9 +236,7 @@ export function imagePage(
   } else {
     const { from, where, order, params } = compile(query);
     rows = db
-      .prepare(
-        `SELECT i.id, i.path, i.width, i.height, i.split FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-      )
+      .prepare(`SELECT ${rowColumns} FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit, offset }) as Row[];
   }
   return withLabels(db, rows);
@@ -231,9 +248,7 @@ export function imagesById(db: Db, ids: readonly number[]): Omit<ImageSummary, '
 
 function rowsById(db: Db, ids: readonly number[]): Row[] {
   return db
-    .prepare(
-      `SELECT i.id, i.path, i.width, i.height, i.split FROM json_each(?) AS ids JOIN images i ON i.id = ids.value`,
-    )
+    .prepare(`SELECT ${rowColumns} FROM json_each(?) AS ids JOIN images i ON i.id = ids.value`)
     .all(JSON.stringify(ids)) as Row[];
 }
 
@@ -244,6 +259,7 @@ function withLabels(db: Db, rows: Row[]): Omit<ImageSummary, 'predictions'>[] {
   );
   return rows.map((row) => ({
     ...row,
+    changedOnDisk: row.changedOnDisk === 1,
     name: row.path.slice(row.path.lastIndexOf('/') + 1),
     labels: labels.get(row.id) ?? [],
   }));

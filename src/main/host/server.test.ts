@@ -1,3 +1,4 @@
+import { rm, symlink } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -105,6 +106,17 @@ describe('the browser host', () => {
       expect((await get(`${host.url}${path}`, { cookie })).status).toBe(404);
     }
     expect((await get(`${host.url}/..%2F..%2Fpackage.json`, { cookie })).status).toBe(404);
+  });
+
+  it('answers 404, never the file behind it, for a photo swapped for a link since import', async () => {
+    const { api, host, cookie } = await hostWithPhotos();
+    const { path } = await api.getImage({ imageId: 1 });
+    await rm(path);
+    await symlink('/etc/passwd', path);
+    const answer = await get(`${host.url}/media/photo/1`, { cookie });
+    expect(answer).toMatchObject({ status: 404, body: 'the photo changed on disk since import' });
+    expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(await api.getImage({ imageId: 1 })).toMatchObject({ changedOnDisk: true });
   });
 
   it('carries the contract over a WebSocket that requires the token and the app origin', async () => {

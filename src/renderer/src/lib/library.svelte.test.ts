@@ -192,6 +192,7 @@ describe('the library store', () => {
         { classId: 4, probability: 0.49 },
         { classId: 99, probability: 0.9 },
       ],
+      changedOnDisk: false,
     };
 
     // In class order; not cat (labelled positive: a solid chip), car (labelled negative), bus (0.49),

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importAndWait, newStudio } from '../../test/fixtures/direct-api';
+import { vocImages } from '../../test/fixtures/paths';
+import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../test/fixtures/workspace';
+import { readMedia } from './media';
+
+/** A project with three imported photos; `photo(name)` is one of them, by file name. */
+async function studioWithPhotos() {
+  const { api, studio, dir } = await newStudio();
+  const folder = join(dir, 'photos');
+  const { names } = await copyVocPhotos(folder, 3);
+  await importAndWait(api, folder);
+  const { images } = await api.listImages({ limit: 10 });
+  const photo = (name: string) => {
+    const image = images.find((candidate) => candidate.name === name)!;
+    return { id: image.id, path: image.path };
+  };
+  const changedOnDisk = async () =>
+    (await api.listImages({ limit: 10 })).images
+      .filter((image) => image.changedOnDisk)
+      .map((image) => image.name);
+  return { api, studio, dir, names, photo, changedOnDisk };
+}
+
+const changed = { code: 'not_found', message: 'the photo changed on disk since import' };
+
+describe('a photo served by id', () => {
+  it('is the file the import read, byte for byte', async () => {
+    const { studio, names, photo, changedOnDisk } = await studioWithPhotos();
+    const { id, path } = photo(names[0]!);
+    const media = await readMedia(studio.project, 'photo', id);
+    expect(media).toEqual({ bytes: await readFile(path), type: 'image/jpeg' });
+    expect(await changedOnDisk()).toEqual([]);
+  });
+
+  it('is refused, and marked in the grid, once its file is no longer the one imported', async () => {
+    const { api, studio, dir, names, photo, changedOnDisk } = await studioWithPhotos();
+    const secret = join(dir, 'secret.txt');
+    await writeFile(secret, 'not for the browser\n');
+    const [linked, rewritten, touched] = names.map(photo);
+    // A link swapped in for the photo, to a file the import never read.
+    await rm(linked!.path);
+    await symlink(secret, linked!.path);
+    // The same file, rewritten with another photo's bytes.
+    const other = (await vocPhotoNames(4))[3]!;
+    await copyFile(join(vocImages, other), rewritten!.path);
+    // The same bytes, edited at another time.
+    await utimes(touched!.path, new Date('2001-02-03'), new Date('2001-02-03'));
+
+    for (const { id } of [linked!, rewritten!, touched!]) {
+      await expect(readMedia(studio.project, 'photo', id)).rejects.toMatchObject(changed);
+      expect(await api.getImage({ imageId: id })).toMatchObject({ changedOnDisk: true });
+    }
+    expect(await changedOnDisk()).toEqual(names);
+    // The thumbnail is the project's own, made at import: still shown.
+    expect(await readMedia(studio.project, 'thumb', linked!.id)).toMatchObject({ type: 'image/webp' });
+  });
+
+  it('is refused, without waiting for a writer, when a FIFO takes its place', async () => {
+    const { studio, names, photo, changedOnDisk } = await studioWithPhotos();
+    const { id, path } = photo(names[1]!);
+    await rm(path);
+    execFileSync('mkfifo', [path]);
+    await expect(readMedia(studio.project, 'photo', id)).rejects.toMatchObject(changed);
+    expect(await changedOnDisk()).toEqual([names[1]]);
+  });
+
+  it('is served again, and no longer marked, once its file is put back as it was', async () => {
+    const { studio, names, photo, changedOnDisk } = await studioWithPhotos();
+    const { id, path } = photo(names[2]!);
+    const { atime, mtime } = await stat(path);
+    await utimes(path, atime, new Date('2001-02-03'));
+    await expect(readMedia(studio.project, 'photo', id)).rejects.toMatchObject(changed);
+    await utimes(path, atime, mtime);
+    expect(await readMedia(studio.project, 'photo', id)).toEqual({
+      bytes: await readFile(path),
+      type: 'image/jpeg',
+    });
+    expect(await changedOnDisk()).toEqual([]);
+  });
+
+  it('is served through a link that was there at import, which the import followed too', async () => {
+    const { api, studio, dir } = await newStudio();
+    const [name] = await vocPhotoNames(1);
+    await copyVocPhotoFiles(join(dir, 'elsewhere'), [name!]);
+    const folder = join(dir, 'photos');
+    await mkdir(folder);
+    await symlink(join(dir, 'elsewhere', name!), join(folder, name!));
+    await importAndWait(api, folder);
+    const [image] = (await api.listImages({ limit: 1 })).images;
+    expect(image).toMatchObject({ path: join(folder, name!), changedOnDisk: false });
+    expect(await readMedia(studio.project, 'photo', image!.id)).toEqual({
+      bytes: await readFile(join(dir, 'elsewhere', name!)),
+      type: 'image/jpeg',
+    });
+  });
+
+  it('is checked by its size alone when it was imported before dates were recorded', async () => {
+    const { studio, names, photo } = await studioWithPhotos();
+    studio.project!.db.prepare('UPDATE images SET modified_at = NULL').run();
+    const [touched, rewritten] = names.map(photo);
+    await utimes(touched!.path, new Date('2001-02-03'), new Date('2001-02-03'));
+    expect(await readMedia(studio.project, 'photo', touched!.id)).toMatchObject({ type: 'image/jpeg' });
+    await writeFile(rewritten!.path, Buffer.concat([await readFile(rewritten!.path), Buffer.from('more')]));
+    await expect(readMedia(studio.project, 'photo', rewritten!.id)).rejects.toMatchObject(changed);
+  });
+});
