@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
@@ -222,6 +223,24 @@ describe('csra-studio predict, prelabel and eval', () => {
       code: 2,
       stderr: expect.stringMatching(/--ep must be one of auto, cpu, webgpu, cuda/),
     });
+  });
+});
+
+describe('csra-studio on a file that is not a project', () => {
+  it("exits 2 on another application's database, and leaves it byte for byte as it was", async () => {
+    const dir = await tempDir();
+    const other = join(dir, 'other.sqlite');
+    const db = new Database(other);
+    db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('hi')");
+    db.close();
+    const before = await readFile(other);
+    const result = await cli(['eval', other]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n')[0]).toMatch(
+      /other\.sqlite is not a CSRA Studio project \(it is another application's SQLite database\)$/,
+    );
+    expect(await readFile(other)).toEqual(before);
+    for (const beside of ['-wal', '-shm', '-journal']) expect(existsSync(other + beside), beside).toBe(false);
   });
 });
 
