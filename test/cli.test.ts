@@ -1,7 +1,7 @@
 // The csra-studio command line, run as a user runs it: the built bin, real projects, real photos.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -149,6 +149,86 @@ describe('csra-studio import', () => {
       expect(result.stderr.split('\n')[0]).toMatch(reason);
     }
     expect(await readFile(notAProject, 'utf8')).toMatch(/^hello, I am a text file/);
+  });
+
+  it('exits 2 naming the unknown command, even one named like a member of every object', async () => {
+    for (const command of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const result = await cli([command]);
+      expect(result.code, command).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(`unknown command "${command}"`);
+      expect(result.stderr).toContain('csra-studio export   <project.sqlite> --format csv --out PATH');
+    }
+  });
+
+  it('leaves nothing behind when the import into a new project fails, and keeps what was there before', async () => {
+    const dir = await tempDir();
+    const project = join(dir, 'new.sqlite');
+    const badCsv = join(dir, 'bad.csv');
+    await writeFile(badCsv, `filename,classes\n000005.jpg,${'x'.repeat(5000)}\n`);
+    const cases: [string[], RegExp][] = [
+      [['import', project, join(dir, 'no', 'such', 'folder')], /cannot open folder .*: no such file/],
+      [
+        ['import', project, vocImages, '--labels', badCsv],
+        /line 2: class name of 5,000 characters; at most 100/,
+      ],
+    ];
+    for (const [args, reason] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0]).toMatch(reason);
+      expect(await readdir(dir)).toEqual(['bad.csv']);
+    }
+    // A thumbnail folder that was there first stays, with what it holds.
+    await mkdir(join(dir, 'new.thumbs'));
+    await writeFile(join(dir, 'new.thumbs', 'keep.txt'), 'mine');
+    expect((await cli(cases[0]![0])).code).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual(['bad.csv', 'new.thumbs']);
+    expect(await readFile(join(dir, 'new.thumbs', 'keep.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('csra-studio export', () => {
+  it("exits 2 for an output path that is the project's own file, and the project keeps its labels", async () => {
+    const dir = await tempDir();
+    const { labelsCsv } = await copyVocPhotos(join(dir, 'photos'), 3);
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, join(dir, 'photos'), '--labels', labelsCsv])).code).toBe(0);
+    await symlink(project, join(dir, 'link.sqlite'));
+    for (const out of [project, `${project}-wal`, join(dir, 'link.sqlite'), join(dir, 'p.thumbs', 'l.csv')]) {
+      const result = await cli(['export', project, '--out', out]);
+      expect(result.code, out).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(
+        `csra-studio export: ${out} is the project's own file; choose another output path`,
+      );
+    }
+    const out = join(dir, 'labels.csv');
+    expect(await cli(['export', project, '--out', out])).toMatchObject({
+      code: 0,
+      stdout: `wrote 3 photos to ${out}\n`,
+    });
+  });
+
+  it('into a folder it may not write, fails with the reason and leaves the file there as it was', async () => {
+    const dir = await tempDir();
+    await copyVocPhotos(join(dir, 'photos'), 2);
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, join(dir, 'photos')])).code).toBe(0);
+    const readOnly = join(dir, 'read-only');
+    await mkdir(readOnly);
+    await writeFile(join(readOnly, 'labels.csv'), 'previous\n');
+    await chmod(readOnly, 0o555);
+    // Root writes everywhere: run the CLI as "nobody" so the folder's permissions really apply.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    if (asUser.uid) {
+      await chmod(dir, 0o777);
+      await chown(project, 65534, 65534);
+    }
+    const out = join(readOnly, 'labels.csv');
+    const result = await cli(['export', project, '--out', out], asUser);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe(`csra-studio export: cannot write ${out}: permission denied`);
+    expect(await readdir(readOnly)).toEqual(['labels.csv']);
+    expect(await readFile(out, 'utf8')).toBe('previous\n');
   });
 });
 

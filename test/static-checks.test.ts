@@ -1,7 +1,11 @@
-// The formatter and the type checker, as part of the test run so their failures are counted.
+// The formatter and the type checker, as part of the test run so their failures are counted, and the
+// desktop app's hardening as its files show it.
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { contentSecurityPolicy } from '../src/main/security';
 import { repoRoot } from './fixtures/paths';
 
 const run = promisify(execFile);
@@ -36,5 +40,45 @@ describe('the source', () => {
         'machine',
       ]),
     ).toBe('');
+  });
+
+  // Electron cannot run here: what the desktop app's hardening rests on is checked in its files.
+  it('hardens the desktop app: fuses, no permissions, one instance, API calls from its own page only, its CSP', async () => {
+    const source = (path: string) => readFile(join(repoRoot, path), 'utf8');
+    const builder = await source('build/electron-builder.yml');
+    const fuses = Object.fromEntries(
+      [
+        ...(builder.match(/^electronFuses:\n((?: {2}\w+: \w+\n)+)/m)?.[1] ?? '').matchAll(/(\w+): (\w+)/g),
+      ].map(([, key, value]) => [key, value]),
+    );
+    expect(fuses).toEqual({
+      runAsNode: 'false',
+      enableCookieEncryption: 'true',
+      enableNodeOptionsEnvironmentVariable: 'false',
+      enableNodeCliInspectArguments: 'false',
+      enableEmbeddedAsarIntegrityValidation: 'true',
+      onlyLoadAppFromAsar: 'true',
+    });
+
+    const main = await source('src/main/electron/main.ts');
+    expect(main).toContain(
+      'setPermissionRequestHandler((_contents, _permission, callback) => callback(false))',
+    );
+    expect(main).toContain('setPermissionCheckHandler(() => false)');
+    expect(main).toMatch(
+      /const firstInstance = app\.requestSingleInstanceLock\(\);\nif \(!firstInstance\) app\.quit\(\);/,
+    );
+    expect(main).toMatch(/ipcMain\.handle\('api', \(\{ senderFrame \}[^)]*\) =>\s+isAppFrame\(/);
+    // The dev server's page only where rendererEntry allows it, i.e. never in a packaged app.
+    expect(main.match(/ELECTRON_RENDERER_URL/g)).toHaveLength(1);
+    expect(main).toMatch(/rendererEntry\(\s*app\.isPackaged,\s*process\.env\.ELECTRON_RENDERER_URL,/);
+
+    // A page from file:// gets its CSP from the meta tag alone, which cannot carry frame-ancestors.
+    const meta = (await source('src/renderer/index.html')).match(
+      /http-equiv="Content-Security-Policy"\s+content="([^"]*)"/,
+    )?.[1];
+    expect(meta?.split('; ')).toEqual(
+      contentSecurityPolicy.split('; ').filter((directive) => !directive.startsWith('frame-ancestors')),
+    );
   });
 });

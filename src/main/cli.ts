@@ -1,5 +1,6 @@
 // csra-studio: the headless commands. Results go to stdout (JSON with --json), progress to stderr,
 // and bad input ends the process with a one-line reason and a non-zero exit code.
+import { lstat, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   EvalSplit,
@@ -14,6 +15,7 @@ import {
 } from '../shared/contract';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
+import { projectOwnPaths } from './guarded-write';
 import { listClasses } from './db/classes';
 import { projectClassMapping } from './inference/class-mapping';
 import { ModelHost } from './inference/model-host';
@@ -255,6 +257,11 @@ function parse<O extends Options>(args: string[], options: O, positionals: numbe
   return parsed;
 }
 
+/**
+ * Runs `work` on the project at `path`, created first if missing and allowed. A project this run
+ * created goes again when the work fails before a photo is in it, so a failed first import leaves
+ * nothing behind; files that were there before are never touched.
+ */
 async function withProject(
   path: string,
   createIfMissing: boolean,
@@ -262,16 +269,26 @@ async function withProject(
 ): Promise<void> {
   const studio = createStudio();
   const api = createClient(studio);
+  const created: string[] = [];
+  let removeCreated = false;
   try {
     try {
       await api.openProject({ path });
     } catch (error) {
       if (!(createIfMissing && error instanceof ApiError && error.code === 'not_found')) throw error;
+      const { files, folders } = projectOwnPaths(path);
+      // lstat: a link there, even one leading nowhere, was there before.
+      for (const entry of [...files, ...folders])
+        if (!(await lstat(entry).catch(() => null))) created.push(entry);
       await api.createProject({ path });
     }
     await work(api);
+  } catch (error) {
+    removeCreated = created.length > 0 && ((await api.getProject({}))?.imageCount ?? 0) === 0;
+    throw error;
   } finally {
     await studio.close();
+    if (removeCreated) await Promise.all(created.map((entry) => rm(entry, { recursive: true, force: true })));
   }
 }
 
@@ -434,7 +451,7 @@ function describeImport(report: ImportReport, classCount: number): string {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const run = command ? commands[command] : undefined;
+  const run = command && Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!run) {
     process.stderr.write(
       command && command !== '--help' ? `unknown command "${command}"\n${usage}\n` : `${usage}\n`,

@@ -84,6 +84,22 @@ function insertClass(db: Db, name: string, color?: string): number {
   return Number(result.lastInsertRowid);
 }
 
+/** The most classes a project holds, archived ones included: as many as one addClasses may name. */
+const maxClasses = 1_000;
+
+/** Refuses names whose new classes would take the project past `maxClasses`. */
+export function assertRoomForClasses(db: Db, names: readonly string[]): void {
+  const find = db.prepare('SELECT 1 FROM classes WHERE name = ? AND deleted_at IS NULL').pluck();
+  const added = new Set(names.filter((name) => find.get(name) === undefined)).size;
+  const present = db.prepare('SELECT count(*) FROM classes WHERE deleted_at IS NULL').pluck().get() as number;
+  if (present + added > maxClasses)
+    throw new ApiError(
+      'conflict',
+      `${added.toLocaleString('en')} new classes would make ${(present + added).toLocaleString('en')}; ` +
+        `a project holds at most ${maxClasses.toLocaleString('en')} classes (archived ones count)`,
+    );
+}
+
 /** Ids of the named classes, creating the missing ones at the end of the list. */
 export function ensureClasses(
   db: Db,
@@ -93,6 +109,7 @@ export function ensureClasses(
   const ids = new Map<string, number>();
   let created = 0;
   db.transaction(() => {
+    assertRoomForClasses(db, names);
     for (const name of names) {
       const row = find.get(name) as { id: number } | undefined;
       if (row) ids.set(name, row.id);
@@ -125,6 +142,7 @@ export function createClass(
 ): ClassInfo {
   return db.transaction(() => {
     assertNameFree(db, input.name);
+    assertRoomForClasses(db, [input.name]);
     if (input.hotkey) assertHotkeyFree(db, input.hotkey);
     const id = insertClass(db, input.name, input.color);
     if (input.hotkey !== undefined)
@@ -167,12 +185,28 @@ export function updateClass(db: Db, id: number, update: ClassUpdate): ClassInfo 
   })();
 }
 
-/** Puts the listed classes first, in that order; the others keep their order after them. */
+/**
+ * Puts the project's active classes in the order given, which lists each of them once and nothing
+ * else; archived and merged-away classes keep their order after them.
+ */
 export function reorderClasses(db: Db, order: readonly number[]): void {
   db.transaction(() => {
+    const active = new Set(listClasses(db).map((item) => item.id));
+    const listed = new Set<number>();
+    for (const id of order) {
+      if (!active.has(id))
+        throw new ApiError('bad_input', `class ${id} is not an active class of the project`);
+      if (listed.has(id)) throw new ApiError('bad_input', `class ${id} is listed more than once`);
+      listed.add(id);
+    }
+    if (listed.size !== active.size)
+      throw new ApiError(
+        'bad_input',
+        `the order lists ${listed.size} of the project's ${active.size} active classes; list every one of them`,
+      );
     const rest = (
       db.prepare('SELECT id FROM classes ORDER BY position, id').pluck().all() as number[]
-    ).filter((id) => !order.includes(id));
+    ).filter((id) => !listed.has(id));
     const update = db.prepare('UPDATE classes SET position = ? WHERE id = ?');
     [...order, ...rest].forEach((id, position) => update.run(position, id));
   })();

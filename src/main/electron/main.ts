@@ -7,13 +7,18 @@ import type { OpName } from '../../shared/contract';
 import { createStudio } from '../api';
 import { parseMediaPath, readMedia } from '../media';
 import { contentSecurityPolicy } from '../security';
+import { isAppFrame, refusedSender, rendererEntry } from '../trusted-sender';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'csra-media', privileges: { standard: true, secure: true } },
 ]);
 
 const studio = createStudio();
-const rendererUrl = new URL('../renderer/index.html', import.meta.url);
+const appUrl = rendererEntry(
+  app.isPackaged,
+  process.env.ELECTRON_RENDERER_URL,
+  new URL('../renderer/index.html', import.meta.url).href,
+);
 const preload = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 
 function createWindow(): void {
@@ -30,10 +35,23 @@ function createWindow(): void {
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   const unsubscribe = studio.subscribe((event) => window.webContents.send('api:event', event));
   window.on('closed', unsubscribe);
-  void window.loadURL(process.env.ELECTRON_RENDERER_URL ?? rendererUrl.href);
+  void window.loadURL(appUrl);
 }
 
+// One app at a time, so two never write one project: a second start brings the first to the front.
+const firstInstance = app.requestSingleInstanceLock();
+if (!firstInstance) app.quit();
+app.on('second-instance', () => {
+  const [window] = BrowserWindow.getAllWindows();
+  if (window?.isMinimized()) window.restore();
+  window?.focus();
+});
+
 void app.whenReady().then(() => {
+  if (!firstInstance) return;
+  // The app needs no permission (camera, location, notifications…): every request and check is denied.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] },
@@ -51,7 +69,11 @@ void app.whenReady().then(() => {
       return new Response((error as Error).message, { status: 404 });
     }
   });
-  ipcMain.handle('api', (_event, op: OpName, input: unknown) => studio.call(op, input));
+  ipcMain.handle('api', ({ senderFrame }, op: OpName, input: unknown) =>
+    isAppFrame(senderFrame && { url: senderFrame.url, top: senderFrame.parent === null }, appUrl)
+      ? studio.call(op, input)
+      : refusedSender,
+  );
   createWindow();
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow());
 });

@@ -1,8 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
 import { positiveClassesByImage } from '../db/images';
+import { writeOutputFile } from '../guarded-write';
 import type { Project } from '../project';
 import { formatLabelsCsv } from './labels-csv';
 
@@ -20,9 +18,7 @@ export async function exportLabelsCsv(
     filename: relative(root, image.path).split(sep).join('/'),
     classes: image.classes,
   }));
-  await writeFile(out, formatLabelsCsv(rows)).catch((error: unknown) => {
-    throw new ApiError('io_error', `cannot write ${out}: ${describeFsError(error)}`);
-  });
+  await writeOutputFile(project.path, out, formatLabelsCsv(rows));
   return { path: out, rows: rows.length };
 }
 

@@ -2,6 +2,7 @@
 // positive classes joined by `|`. A listed photo is labelled completely: each class named anywhere
 // in the file and absent from its row is negative for it.
 import { readFile } from 'node:fs/promises';
+import { operations } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
 
@@ -47,11 +48,26 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): LabelsCsv {
     const names = cells[1]!.split('|').map((name) => name.trim());
     if (cells[1]!.trim() === '') names.length = 0;
     if (names.some((name) => name === '')) fail(lineNo, 'empty class name in the classes list');
-    names.forEach((name) => classes.add(name));
+    for (const name of names) {
+      if (classes.has(name)) continue;
+      const problem = classNameProblem(name);
+      if (problem) fail(lineNo, problem);
+      classes.add(name);
+    }
     rows.push({ filename, classes: [...new Set(names)] });
   });
   if (rows.length === 0) fail(1, 'no rows after the header');
   return { classes: [...classes], rows };
+}
+
+/** A class the file names must be one the API could create: the contract's rule for a name. */
+function classNameProblem(name: string): string | null {
+  const checked = operations.createClass.input.shape.name.safeParse(name);
+  const issue = checked.error?.issues[0];
+  if (!issue) return null;
+  return issue.code === 'too_big'
+    ? `class name of ${name.length.toLocaleString('en')} characters; at most ${issue.maximum}`
+    : `class name "${name}": ${issue.message}`;
 }
 
 /** RFC 4180 fields: quoted fields may hold commas and doubled quotes. */

@@ -191,6 +191,38 @@ describe('importing labels.csv with the photos', () => {
     expect(await api.listJobs({})).toEqual([]);
   });
 
+  it('refuses class names the API would refuse, and more classes than a project holds, before importing anything', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    await copyVocPhotos(folder, 2);
+    const csv = join(dir, 'classes.csv');
+    const refused: [string[], string][] = [
+      [
+        ['000005.jpg,chair', `000007.jpg,car|${'x'.repeat(5000)}`],
+        'line 3: class name of 5,000 characters; at most 100',
+      ],
+      [
+        Array.from({ length: 1001 }, (_, i) => `photo-${i}.jpg,class ${i}`),
+        '1,001 new classes would make 1,001; a project holds at most 1,000 classes (archived ones count)',
+      ],
+    ];
+    for (const [rows, message] of refused) {
+      await writeFile(csv, ['filename,classes', ...rows, ''].join('\n'));
+      await expect(api.startImport({ folder, labelsCsv: csv })).rejects.toMatchObject({
+        message: expect.stringContaining(message),
+      });
+    }
+    await api.addClasses({ names: Array.from({ length: 995 }, (_, i) => `class ${i}`) });
+    await writeFile(csv, 'filename,classes\n000005.jpg,class 0|chair|car|dog|cat|horse|sofa\n');
+    await expect(api.startImport({ folder, labelsCsv: csv })).rejects.toMatchObject({
+      code: 'conflict',
+      message: /6 new classes would make 1,001/,
+    });
+    expect((await api.listImages({})).total).toBe(0);
+    expect(await api.listJobs({})).toEqual([]);
+    expect(await api.listClasses({})).toHaveLength(995);
+  });
+
   it('lists rows that name no imported photo', async () => {
     const { api, dir } = await newStudio();
     const folder = join(dir, 'photos');

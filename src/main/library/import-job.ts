@@ -2,7 +2,8 @@ import { basename, relative, resolve, sep } from 'node:path';
 import type { ImportReport } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { mapOrdered } from '../concurrency';
-import { ensureClasses } from '../db/classes';
+import { assertRoomForClasses, ensureClasses } from '../db/classes';
+import type { Db } from '../db/connection';
 import { countImagesOfJob, imagePathBySha, imagesUnder, insertImage, type NewImage } from '../db/images';
 import { clearJobItem, getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { countLabelEventsOfJob, writeImportedLabels, type ImportedLabel } from '../db/labels';
@@ -34,12 +35,15 @@ interface ImportResult {
 const decodeWindow = 8;
 const batchSize = 32;
 
-/** Checks what can be checked before a job exists, so a bad folder or CSV fails the request itself. */
-export async function prepareImport(config: ImportConfig): Promise<ImportConfig> {
+/**
+ * Checks what can be checked before a job exists, so a bad folder or CSV, or one with more classes
+ * than the project has room for, fails the request itself.
+ */
+export async function prepareImport(db: Db, config: ImportConfig): Promise<ImportConfig> {
   const folder = await readableFolder(config.folder);
   if (!config.labelsCsv) return { folder };
   const labelsCsv = resolve(config.labelsCsv);
-  await readLabelsCsv(labelsCsv);
+  assertRoomForClasses(db, (await readLabelsCsv(labelsCsv)).classes);
   return { folder, labelsCsv };
 }
 

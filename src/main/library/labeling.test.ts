@@ -310,6 +310,41 @@ describe('classes', () => {
     expect((await api.reorderClasses({ classIds: [cat.id] })).map((c) => c.name)).toEqual(['cat']);
   });
 
+  it('are reordered by a list of every active class once, and nothing else', async () => {
+    const { api } = await newStudio();
+    const [a, b, c] = await api.addClasses({ names: ['a', 'b', 'c'] });
+    const archived = await api.createClass({ name: 'archived' });
+    await api.updateClass({ classId: archived.id, archived: true });
+    const refused: [number[], string][] = [
+      [Array(100_000).fill(a!.id), `class ${a!.id} is listed more than once`],
+      [[c!.id, b!.id, a!.id, a!.id], `class ${a!.id} is listed more than once`],
+      [[c!.id, b!.id], "the order lists 2 of the project's 3 active classes; list every one of them"],
+      [[c!.id, b!.id, a!.id, archived.id], `class ${archived.id} is not an active class of the project`],
+      [[c!.id, b!.id, a!.id, 999], 'class 999 is not an active class of the project'],
+    ];
+    for (const [classIds, message] of refused)
+      await expect(api.reorderClasses({ classIds })).rejects.toMatchObject({ code: 'bad_input', message });
+    expect((await api.listClasses({})).map((item) => item.name)).toEqual(['a', 'b', 'c']);
+
+    await api.reorderClasses({ classIds: [c!.id, a!.id, b!.id] });
+    const all = await api.listClasses({ includeArchived: true });
+    expect(all.map((item) => item.name)).toEqual(['c', 'a', 'b', 'archived']);
+  });
+
+  it('are at most 1,000 to a project, archived ones included, however they are made', async () => {
+    const { api } = await newStudio();
+    const names = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `class ${from + i}`);
+    await api.addClasses({ names: names(0, 998) });
+    await api.updateClass({ classId: (await api.listClasses({}))[0]!.id, archived: true });
+    const full = { code: 'conflict', message: /a project holds at most 1,000 classes/ };
+    await expect(api.addClasses({ names: names(990, 11) })).rejects.toMatchObject(full);
+    expect(await api.addClasses({ names: names(990, 10) })).toHaveLength(10);
+    await expect(api.createClass({ name: 'one more' })).rejects.toMatchObject(full);
+    expect(await api.addClasses({ names: ['class 5'] })).toHaveLength(1);
+    expect((await api.listClasses({ includeArchived: true })).length).toBe(1_000);
+  });
+
   it('merge: positives of either become positives of the target, and the merged class goes', async () => {
     const context = await newStudio();
     const folder = join(context.dir, 'photos');

@@ -1,0 +1,78 @@
+// Every file written at a path a request names goes through here: it may not be one of the open
+// project's own files, and it is written whole or not at all, so a failed write never leaves a
+// truncated file nor destroys the one that was there.
+import { randomBytes } from 'node:crypto';
+import { open, realpath, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { ApiError } from '../shared/rpc';
+import { thumbnailFolder } from './library/thumbnails';
+import { describeFsError } from './library/scan';
+import { versionsFolder } from './models/versions';
+import { featureCacheFolder } from './training/feature-cache';
+
+/** What a project keeps at its path: the database, SQLite's files beside it, and our folders. */
+export function projectOwnPaths(projectPath: string): { files: string[]; folders: string[] } {
+  const file = resolve(projectPath);
+  return {
+    files: [file, `${file}-wal`, `${file}-shm`, `${file}-journal`],
+    folders: [thumbnailFolder(file), featureCacheFolder(file), versionsFolder(file)],
+  };
+}
+
+/**
+ * The path with every symbolic link resolved. For a file that does not exist yet, its nearest
+ * existing folder is resolved, since a link there decides where the file would land.
+ */
+async function realPathOf(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch (error) {
+    const parent = dirname(absolute);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === absolute) throw error;
+    return join(await realPathOf(parent), basename(absolute));
+  }
+}
+
+/**
+ * Where a write to `target` would really land, refused when that is one of the project's own files
+ * or inside one of its folders, whichever way a link, `..` or the project's own link leads there.
+ */
+export async function guardOutputPath(projectPath: string, target: string): Promise<string> {
+  const real = await realPathOf(target).catch((error: unknown) => {
+    throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);
+  });
+  // The project seen through its folder and, if the project file is itself a link, at its target.
+  const file = resolve(projectPath);
+  const seen = [join(await realPathOf(dirname(file)), basename(file)), await realPathOf(file)];
+  for (const project of new Set(seen)) {
+    const { files, folders } = projectOwnPaths(project);
+    const inFolder = async (folder: string) =>
+      [folder, await realPathOf(folder)].some((path) => real === path || real.startsWith(path + sep));
+    if (files.includes(real) || (await Promise.all(folders.map(inFolder))).includes(true))
+      throw new ApiError('conflict', `${target} is the project's own file; choose another output path`);
+  }
+  return real;
+}
+
+/** Writes `data` to `target` through a temporary file beside it, synced, then renamed into place. */
+export async function writeOutputFile(projectPath: string, target: string, data: string): Promise<void> {
+  const real = await guardOutputPath(projectPath, target);
+  const failed = (error: unknown): never => {
+    throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);
+  };
+  const partial = join(dirname(real), `.${basename(real)}.${randomBytes(6).toString('hex')}.partial`);
+  const file = await open(partial, 'wx').catch(failed);
+  try {
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(partial, real);
+  } catch (error) {
+    await rm(partial, { force: true });
+    failed(error);
+  }
+}
