@@ -292,7 +292,6 @@ async function withProject(
   }
 }
 
-/** Waits for a job to end, drawing its progress on stderr; Ctrl+C cancels it at a safe point. */
 /**
  * Pre-labels the photos with the version just activated, so the project is ready when the command
  * ends: main starts that run itself, and this joins it (or starts it, if main has not yet).
@@ -315,15 +314,18 @@ async function prelabelWithActive(api: Api): Promise<void> {
   }
 }
 
-/** Follows a job to its end, printing progress; `onProgress` runs on each of its progress events. */
+/**
+ * Follows a job to its end, printing progress; `onProgress` runs on each of its progress events.
+ * SIGINT (Ctrl+C) or SIGTERM ends the command instead: closing the studio interrupts the job at its
+ * next safe point and gives up its lease, and the same command resumes it. A second signal ends
+ * the process at once.
+ */
 function followJob(api: Api, job: JobInfo, onProgress?: () => Promise<void>): Promise<JobInfo> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const started = Date.now();
     // On a terminal one line is redrawn; in a log, a line at most every two seconds.
     const tty = process.stderr.isTTY;
     let lastLine = 0;
-    const onInterrupt = () => void api.cancelJob({ jobId: job.id }).catch(() => undefined);
-    process.once('SIGINT', onInterrupt);
     const stop = api.onEvent((event) => {
       if (event.type !== 'job' || event.job.id !== job.id) return;
       const { status, phase, done, total } = event.job;
@@ -338,11 +340,24 @@ function followJob(api: Api, job: JobInfo, onProgress?: () => Promise<void>): Pr
         );
         return;
       }
-      if (tty) process.stderr.write('\n');
-      stop();
-      process.off('SIGINT', onInterrupt);
+      finish();
       resolve(event.job);
     });
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const onSignal = (signal: NodeJS.Signals) => {
+      finish();
+      reject(
+        new Error(
+          `interrupted by ${signal}: job ${job.id} stopped at a safe point; the same command resumes it`,
+        ),
+      );
+    };
+    const finish = () => {
+      if (tty) process.stderr.write('\n');
+      stop();
+      for (const signal of signals) process.off(signal, onSignal);
+    };
+    for (const signal of signals) process.once(signal, onSignal);
   });
 }
 

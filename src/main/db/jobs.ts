@@ -76,19 +76,86 @@ export function setJobStatus(db: Db, id: number, status: JobStatus, error: strin
   );
 }
 
+/** A running job renews its kind's lease this often. */
+export const leaseHeartbeatMs = 5_000;
 /**
- * Jobs marked running whose process is gone were cut off by a crash or a kill: mark them
- * interrupted so they can be resumed.
+ * A lease not renewed for this long is taken over even though a process with its pid runs (the pid
+ * reused by another program, or the holder frozen). Generous: a long synchronous stretch of a job
+ * delays its heartbeat, and the pid alone already tells a holder that is gone.
+ */
+const leaseStaleMs = 60_000;
+
+interface Lease {
+  kind: string;
+  jobId: number;
+  pid: number;
+  heartbeatAt: string;
+}
+
+// The leases this process holds: a lease naming this process's pid that is not among them was left
+// by an earlier process with the same pid (in a container the app is pid 1 every time).
+const heldHere = new Set<string>();
+const leaseKey = (db: Db, kind: string, jobId: number) => `${db.name}\n${kind}\n${jobId}`;
+
+function leaseLive(db: Db, lease: Lease): boolean {
+  if (lease.pid === process.pid) return heldHere.has(leaseKey(db, lease.kind, lease.jobId));
+  return Date.now() - Date.parse(lease.heartbeatAt) <= leaseStaleMs && processAlive(lease.pid);
+}
+
+/**
+ * Drops the leases whose process is gone (or froze), and marks the jobs marked running that no
+ * lease covers interrupted, so they can be resumed: a crash, a kill or a power cut ended them.
  */
 export function markOrphanedJobs(db: Db): void {
-  const running = db.prepare(`SELECT id, pid FROM jobs WHERE status = 'running'`).all() as {
-    id: number;
-    pid: number | null;
-  }[];
-  for (const job of running) {
-    if (job.pid !== null && job.pid !== process.pid && processAlive(job.pid)) continue;
-    setJobStatus(db, job.id, 'interrupted', 'the process running this job stopped before it finished');
-  }
+  db.transaction(() => {
+    const leases = db
+      .prepare('SELECT kind, job_id AS jobId, pid, heartbeat_at AS heartbeatAt FROM job_leases')
+      .all() as Lease[];
+    for (const lease of leases)
+      if (!leaseLive(db, lease)) db.prepare('DELETE FROM job_leases WHERE kind = ?').run(lease.kind);
+    const orphans = db
+      .prepare(`SELECT id FROM jobs WHERE status = 'running' AND id NOT IN (SELECT job_id FROM job_leases)`)
+      .all() as { id: number }[];
+    for (const { id } of orphans)
+      setJobStatus(db, id, 'interrupted', 'the process running this job stopped before it finished');
+  }).immediate();
+}
+
+/** The pid of the process holding the lease of `kind`; after markOrphanedJobs, in its transaction. */
+export function leaseHolder(db: Db, kind: JobInfo['kind']): number | undefined {
+  const row = db.prepare('SELECT pid FROM job_leases WHERE kind = ?').get(kind) as
+    { pid: number } | undefined;
+  return row?.pid;
+}
+
+/** Takes the free lease of `kind` for this process's job; in the transaction that found it free. */
+export function takeLease(db: Db, kind: JobInfo['kind'], jobId: number): void {
+  db.prepare('INSERT INTO job_leases (kind, job_id, pid, heartbeat_at) VALUES (?, ?, ?, ?)').run(
+    kind,
+    jobId,
+    process.pid,
+    now(),
+  );
+  heldHere.add(leaseKey(db, kind, jobId));
+}
+
+/** Renews this process's lease of a job; false when it no longer holds it (another process took it over). */
+export function renewLease(db: Db, kind: JobInfo['kind'], jobId: number): boolean {
+  return (
+    db
+      .prepare('UPDATE job_leases SET heartbeat_at = ? WHERE kind = ? AND job_id = ? AND pid = ?')
+      .run(now(), kind, jobId, process.pid).changes > 0
+  );
+}
+
+/** Gives up this process's lease of a job; false when it held it no longer. */
+export function releaseLease(db: Db, kind: JobInfo['kind'], jobId: number): boolean {
+  heldHere.delete(leaseKey(db, kind, jobId));
+  return (
+    db
+      .prepare('DELETE FROM job_leases WHERE kind = ? AND job_id = ? AND pid = ?')
+      .run(kind, jobId, process.pid).changes > 0
+  );
 }
 
 function processAlive(pid: number): boolean {

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crashAfterLabels, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { crashDuring, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos, vocTruth } from '../../../test/fixtures/workspace';
 
 /** A project of VOC photos with the VOC classes but no labels yet, pre-labelled. */
@@ -114,10 +114,20 @@ describe('labels a person sets', () => {
     const [photo, other] = (await api.listImages({})).images;
     await api.closeProject({});
 
-    const answers = await crashAfterLabels(projectPath, [
-      { op: 'setLabels', input: { changes: [{ imageId: photo!.id, classId: dog.id, state: 'positive' }] } },
-      { op: 'confirmPhotos', input: { imageIds: [photo!.id, other!.id] } },
-    ]);
+    const { answers } = await crashDuring(
+      projectPath,
+      {
+        kind: 'labels',
+        input: [
+          {
+            op: 'setLabels',
+            input: { changes: [{ imageId: photo!.id, classId: dog.id, state: 'positive' }] },
+          },
+          { op: 'confirmPhotos', input: { imageIds: [photo!.id, other!.id] } },
+        ],
+      },
+      { phase: 'labels', fraction: 1 },
+    );
     expect(answers.map((answer) => answer.changed)).toEqual([1, expect.any(Number)]);
 
     // The file opens clean (its integrity is checked on open) with everything the keys did.

@@ -4,7 +4,7 @@ import type { JobInfo } from '../../../shared/contract';
 import { createClient } from '../../../shared/rpc';
 import {
   cancelAtFirstProgress,
-  crashDuringImport,
+  crashDuring,
   eachTestStudio,
   jobSettled,
   makePhotoFolder,
@@ -109,7 +109,11 @@ describe('the import store', () => {
     await studio.api.createProject({ path: studio.projectPath });
     await studio.api.closeProject({});
 
-    const crash = await crashDuringImport(studio.projectPath, photos.folder);
+    const crash = await crashDuring(
+      studio.projectPath,
+      { kind: 'import', input: { folder: photos.folder } },
+      { phase: 'importing', fraction: 0.01 },
+    );
     expect(crash.done).toBeGreaterThan(0);
     expect(crash.done).toBeLessThan(many);
 
