@@ -137,11 +137,15 @@ export function createStudio(): Studio {
     }
   };
 
-  /** The open project, once every photo named is one of its own. */
-  const photosOfProject = (imageIds: readonly number[]) => {
+  /**
+   * The open project and the photos named, each once, once every one is of this project: a bulk
+   * action's work grows with photos × classes, never with how often a client repeats an id.
+   */
+  const photosOfProject = (imageIds: readonly number[]): [Project, number[]] => {
     const { project } = requireOpen();
-    requireImages(project.db, imageIds);
-    return project;
+    const unique = [...new Set(imageIds)];
+    requireImages(project.db, unique);
+    return [project, unique];
   };
 
   const labelsChanged = ({ description, changed, imageIds }: Omit<ActionOutcome, 'actionId'>) => {
@@ -212,11 +216,9 @@ export function createStudio(): Studio {
         ),
       );
     },
-    acceptPredictions: async ({ imageIds }) =>
-      labelsChanged(acceptPredictions(photosOfProject(imageIds), imageIds)),
-    rejectUnlabelled: async ({ imageIds }) =>
-      labelsChanged(rejectUnlabelled(photosOfProject(imageIds), imageIds)),
-    confirmPhotos: async ({ imageIds }) => labelsChanged(confirmPhotos(photosOfProject(imageIds), imageIds)),
+    acceptPredictions: async ({ imageIds }) => labelsChanged(acceptPredictions(...photosOfProject(imageIds))),
+    rejectUnlabelled: async ({ imageIds }) => labelsChanged(rejectUnlabelled(...photosOfProject(imageIds))),
+    confirmPhotos: async ({ imageIds }) => labelsChanged(confirmPhotos(...photosOfProject(imageIds))),
     undo: async () => replayed(undoLastAction(requireOpen().project.db)),
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => {
