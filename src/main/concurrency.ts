@@ -16,10 +16,16 @@ export async function* mapOrdered<T, R>(
     promise.catch(() => undefined);
     inFlight.push(promise);
   };
-  while (next < items.length && inFlight.length < window) launch();
-  while (inFlight.length > 0) {
-    const result = await inFlight.shift()!;
-    if (next < items.length) launch();
-    yield result;
+  try {
+    while (next < items.length && inFlight.length < window) launch();
+    while (inFlight.length > 0) {
+      const result = await inFlight.shift()!;
+      if (next < items.length) launch();
+      yield result;
+    }
+  } finally {
+    // A consumer that stops early (a job told to stop) goes on only once the calls it started are
+    // over, so none of them still writes (a thumbnail, say) after the job has ended.
+    await Promise.allSettled(inFlight);
   }
 }

@@ -123,6 +123,10 @@ describe('a job of a kind another process runs on the project', () => {
       const refusal = `${named} job is already running in process ${holder.pid}`;
       await expect(start(api, folder)).rejects.toMatchObject({ code: 'conflict', message: refusal });
       await expect(api.resumeJob({ jobId })).rejects.toMatchObject({ code: 'conflict', message: refusal });
+      await expect(api.cancelJob({ jobId })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining(`job ${jobId} runs in process ${holder.pid}, not this one`),
+      });
       const second = await cli(command(projectPath, folder));
       expect(second.code).toBe(2);
       expect(second.stderr.split('\n')[0]).toBe(`csra-studio ${command(projectPath, folder)[0]}: ${refusal}`);

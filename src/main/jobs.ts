@@ -74,7 +74,15 @@ export class JobRunner {
   cancel(jobId: number): JobInfo {
     const job = this.get(jobId);
     const running = this.active.get(jobId);
-    if (!running) throw new ApiError('conflict', `job ${jobId} is not running (it is ${job.status})`);
+    if (!running) {
+      const holder = job.status === 'running' ? leaseHolder(this.db, job.kind) : undefined;
+      throw new ApiError(
+        'conflict',
+        holder === undefined
+          ? `job ${jobId} is not running (it is ${job.status})`
+          : `job ${jobId} runs in process ${holder}, not this one: stop it there (Ctrl+C stops a CLI run)`,
+      );
+    }
     running.controller.abort('cancelled' satisfies StopReason);
     return job;
   }
