@@ -34,14 +34,16 @@ import { jobConfig, jobResult, listJobs } from './db/jobs';
 import { getModel, setActiveModel } from './db/models';
 import { assignSplitsReport } from './training/splits';
 import { Project } from './project';
+import { readMedia, type Media, type MediaKind } from './media';
 
 type Implementation = {
   [K in OpName]: (input: z.output<Operations[K]['input']>) => Promise<z.output<Operations[K]['output']>>;
 };
 
 export interface Studio extends Transport {
-  /** The open project, for the media routes of the transports. */
   readonly project: Project | null;
+  /** The bytes behind a media URL of the open project, for the media routes of the transports. */
+  readMedia(kind: MediaKind, id: number): Promise<Media>;
   /** Stops running jobs at a safe point and closes the project. */
   close(): Promise<void>;
 }
@@ -286,6 +288,8 @@ export function createStudio(): Studio {
     get project() {
       return project;
     },
+    readMedia: (kind, id) =>
+      readMedia(project, kind, id, (imageId) => publish({ type: 'photos', imageIds: [imageId] })),
     async call(op: OpName, input: unknown): Promise<Envelope> {
       try {
         if (typeof op !== 'string' || !Object.hasOwn(operations, op)) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importAndWait, newStudio } from '../../test/fixtures/direct-api';
 import { vocImages } from '../../test/fixtures/paths';
 import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../test/fixtures/workspace';
-import { readMedia } from './media';
+import type { ApiEvent } from '../shared/rpc';
 
 /** A project with three imported photos; `photo(name)` is one of them, by file name. */
 async function studioWithPhotos() {
@@ -31,7 +31,7 @@ describe('a photo served by id', () => {
   it('is the file the import read, byte for byte', async () => {
     const { studio, names, photo, changedOnDisk } = await studioWithPhotos();
     const { id, path } = photo(names[0]!);
-    const media = await readMedia(studio.project, 'photo', id);
+    const media = await studio.readMedia('photo', id);
     expect(media).toEqual({ bytes: await readFile(path), type: 'image/jpeg' });
     expect(await changedOnDisk()).toEqual([]);
   });
@@ -50,13 +50,20 @@ describe('a photo served by id', () => {
     // The same bytes, edited at another time.
     await utimes(touched!.path, new Date('2001-02-03'), new Date('2001-02-03'));
 
+    const events: ApiEvent[] = [];
+    api.onEvent((event) => events.push(event));
     for (const { id } of [linked!, rewritten!, touched!]) {
-      await expect(readMedia(studio.project, 'photo', id)).rejects.toMatchObject(changed);
+      await expect(studio.readMedia('photo', id)).rejects.toMatchObject(changed);
       expect(await api.getImage({ imageId: id })).toMatchObject({ changedOnDisk: true });
     }
+    // Views showing the photos hear of it (once: asking again changes nothing).
+    await expect(studio.readMedia('photo', linked!.id)).rejects.toMatchObject(changed);
+    expect(events).toEqual(
+      [linked!, rewritten!, touched!].map(({ id }) => ({ type: 'photos', imageIds: [id] })),
+    );
     expect(await changedOnDisk()).toEqual(names);
     // The thumbnail is the project's own, made at import: still shown.
-    expect(await readMedia(studio.project, 'thumb', linked!.id)).toMatchObject({ type: 'image/webp' });
+    expect(await studio.readMedia('thumb', linked!.id)).toMatchObject({ type: 'image/webp' });
   });
 
   it('is refused, without waiting for a writer, when a FIFO takes its place', async () => {
@@ -64,7 +71,7 @@ describe('a photo served by id', () => {
     const { id, path } = photo(names[1]!);
     await rm(path);
     execFileSync('mkfifo', [path]);
-    await expect(readMedia(studio.project, 'photo', id)).rejects.toMatchObject(changed);
+    await expect(studio.readMedia('photo', id)).rejects.toMatchObject(changed);
     expect(await changedOnDisk()).toEqual([names[1]]);
   });
 
@@ -73,9 +80,9 @@ describe('a photo served by id', () => {
     const { id, path } = photo(names[2]!);
     const { atime, mtime } = await stat(path);
     await utimes(path, atime, new Date('2001-02-03'));
-    await expect(readMedia(studio.project, 'photo', id)).rejects.toMatchObject(changed);
+    await expect(studio.readMedia('photo', id)).rejects.toMatchObject(changed);
     await utimes(path, atime, mtime);
-    expect(await readMedia(studio.project, 'photo', id)).toEqual({
+    expect(await studio.readMedia('photo', id)).toEqual({
       bytes: await readFile(path),
       type: 'image/jpeg',
     });
@@ -92,7 +99,7 @@ describe('a photo served by id', () => {
     await importAndWait(api, folder);
     const [image] = (await api.listImages({ limit: 1 })).images;
     expect(image).toMatchObject({ path: join(folder, name!), changedOnDisk: false });
-    expect(await readMedia(studio.project, 'photo', image!.id)).toEqual({
+    expect(await studio.readMedia('photo', image!.id)).toEqual({
       bytes: await readFile(join(dir, 'elsewhere', name!)),
       type: 'image/jpeg',
     });
@@ -103,8 +110,8 @@ describe('a photo served by id', () => {
     studio.project!.db.prepare('UPDATE images SET modified_at = NULL').run();
     const [touched, rewritten] = names.map(photo);
     await utimes(touched!.path, new Date('2001-02-03'), new Date('2001-02-03'));
-    expect(await readMedia(studio.project, 'photo', touched!.id)).toMatchObject({ type: 'image/jpeg' });
+    expect(await studio.readMedia('photo', touched!.id)).toMatchObject({ type: 'image/jpeg' });
     await writeFile(rewritten!.path, Buffer.concat([await readFile(rewritten!.path), Buffer.from('more')]));
-    await expect(readMedia(studio.project, 'photo', rewritten!.id)).rejects.toMatchObject(changed);
+    await expect(studio.readMedia('photo', rewritten!.id)).rejects.toMatchObject(changed);
   });
 });

@@ -22,12 +22,18 @@ const browserTypes: Record<string, string> = {
  * The bytes behind a media URL. Only photos of the open project are reachable, and only by id:
  * no transport ever turns a requested path into a file read.
  */
-export async function readMedia(project: Project | null, kind: MediaKind, id: number): Promise<Media> {
+export async function readMedia(
+  project: Project | null,
+  kind: MediaKind,
+  id: number,
+  /** Told when a photo is marked as changed on disk, or the mark is lifted. */
+  markChanged: (imageId: number) => void = () => undefined,
+): Promise<Media> {
   if (!project) throw new ApiError('no_project', 'no project is open');
   const image = getImage(project.db, id);
   if (!image) throw new ApiError('not_found', `no photo ${id} in this project`);
   if (kind === 'thumb') return { file: project.thumbnailPath(image.sha256), type: 'image/webp' };
-  const bytes = await readImportedPhoto(project, image);
+  const bytes = await readImportedPhoto(project, image, markChanged);
   const type = browserTypes[image.format];
   if (type) return { bytes, type };
   try {
@@ -43,7 +49,11 @@ export async function readMedia(project: Project | null, kind: MediaKind, id: nu
  * import followed one, so a link swapped in for the photo leads to a file of another size or time.
  * The checks and the read go through one open file: the path cannot be swapped between them.
  */
-async function readImportedPhoto(project: Project, image: ImageRecord): Promise<Buffer> {
+async function readImportedPhoto(
+  project: Project,
+  image: ImageRecord,
+  markChanged: (imageId: number) => void,
+): Promise<Buffer> {
   const cannotRead = (error: unknown) =>
     new ApiError('io_error', `cannot read photo ${image.id}: ${describeFsError(error)}`);
   let file: FileHandle;
@@ -59,7 +69,10 @@ async function readImportedPhoto(project: Project, image: ImageRecord): Promise<
       info.isFile() &&
       info.size === image.bytes &&
       (image.modifiedAt === null || info.mtime.toISOString() === image.modifiedAt);
-    if (unchanged === image.changedOnDisk) recordChangedOnDisk(project.db, image.id, !unchanged);
+    if (unchanged === image.changedOnDisk) {
+      recordChangedOnDisk(project.db, image.id, !unchanged);
+      markChanged(image.id);
+    }
     if (!unchanged) throw new ApiError('not_found', 'the photo changed on disk since import');
     return await file.readFile().catch((error: unknown) => {
       throw cannotRead(error);

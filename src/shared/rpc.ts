@@ -53,6 +53,8 @@ export type ApiEvent =
   | { type: 'project'; project: ProjectInfo | null }
   /** Labels of these photos changed (by any client): views showing them reload them. */
   | { type: 'labels'; imageIds: number[] }
+  /** These photos' files changed on disk since import, or were put back: views showing them reload them. */
+  | { type: 'photos'; imageIds: number[] }
   /** The class list changed. */
   | { type: 'classes' }
   /** A model version was made or activated. */

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { OpName } from '../../shared/contract';
 import { createStudio } from '../api';
-import { parseMediaPath, readMedia } from '../media';
+import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 import { isAppFrame, refusedSender, rendererEntry } from '../trusted-sender';
 
@@ -62,7 +62,7 @@ void app.whenReady().then(() => {
     const target = parseMediaPath(`${url.host}${url.pathname}`);
     if (!target) return new Response('not found', { status: 404 });
     try {
-      const media = await readMedia(studio.project, target.kind, target.id);
+      const media = await studio.readMedia(target.kind, target.id);
       const body = 'bytes' in media ? media.bytes : await readFile(media.file);
       return new Response(new Uint8Array(body), { headers: { 'Content-Type': media.type } });
     } catch (error) {

@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { maxRequestBytes, type OpName } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import type { Studio } from '../api';
-import { parseMediaPath, readMedia } from '../media';
+import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 
 export interface Host {
@@ -78,7 +78,7 @@ export async function startHost(options: {
     const target = parseMediaPath(path);
     if (!target) return send(response, 404, 'not found');
     try {
-      const media = await readMedia(studio.project, target.kind, target.id);
+      const media = await studio.readMedia(target.kind, target.id);
       response.setHeader('Content-Type', media.type);
       response.setHeader('Cache-Control', 'private, max-age=3600');
       if ('bytes' in media) return void response.end(media.bytes);

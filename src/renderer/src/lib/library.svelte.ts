@@ -80,7 +80,7 @@ export class LibraryStore {
         if (event.project) void this.reload();
       } else if (event.type === 'classes') {
         this.#changed();
-      } else if (event.type === 'labels') {
+      } else if (event.type === 'labels' || event.type === 'photos') {
         // Under a filter a label can move photos in or out of it: read the view again.
         const changed = new Set(event.imageIds);
         if (isFiltering(this.filter) || this.images.some((image) => changed.has(image.id))) this.#changed();

@@ -170,7 +170,7 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
         this.classes = [];
       } else if (event.type === 'classes') {
         if (this.isOpen) void this.#reloadClasses();
-      } else if (event.type === 'labels') {
+      } else if (event.type === 'labels' || event.type === 'photos') {
         // The photo on show and those next to it are read again at once; others when they are shown.
         const near = new Set(this.neighbours);
         for (const id of event.imageIds) {
