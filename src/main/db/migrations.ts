@@ -183,6 +183,46 @@ export const migrations: Migration[] = [
       ALTER TABLE images ADD COLUMN changed_on_disk_at TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'per-class probability index of the predictions',
+    sql: `
+      -- The active version's probability of each project class it predicts, one row per (class,
+      -- photo), kept with the predictions: a probability filter or a review queue reads the range it
+      -- needs from the index instead of decoding every photo's scores.
+      CREATE TABLE class_scores (
+        model_id    INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+        class_id    INTEGER NOT NULL REFERENCES classes (id),
+        probability REAL    NOT NULL,
+        image_id    INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        PRIMARY KEY (model_id, class_id, probability, image_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX class_scores_by_image ON class_scores (image_id);
+    `,
+  },
+  {
+    version: 7,
+    name: 'thresholds tuned on val',
+    sql: `
+      -- Each class's threshold chosen on the val split for a version, by a rule (best F1, or the
+      -- lowest threshold reaching a precision), with what it achieved there.
+      CREATE TABLE class_thresholds (
+        model_id    INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+        class_id    INTEGER NOT NULL REFERENCES classes (id),
+        threshold   REAL    NOT NULL,
+        rule        TEXT    NOT NULL,
+        precision   REAL,
+        recall      REAL,
+        f1          REAL,
+        val_labels  INTEGER NOT NULL,
+        tuned_at    TEXT    NOT NULL,
+        PRIMARY KEY (model_id, class_id)
+      ) WITHOUT ROWID;
+      -- Which threshold a class uses: the hand-set one, or the one tuned for the active version.
+      ALTER TABLE classes ADD COLUMN threshold_source TEXT NOT NULL DEFAULT 'manual'
+        CHECK (threshold_source IN ('manual', 'tuned'));
+    `,
+  },
 ];
 
 export const schemaVersion = migrations.length;
