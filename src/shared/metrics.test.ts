@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   averagePrecision,
+  classAtThreshold,
   evaluate,
   f1,
   MetricsInputError,
+  precisionRecallCurve,
   predictionMetrics,
   type PredictionMetrics,
   thresholdPredictions,
@@ -325,6 +327,89 @@ describe('zero denominators', () => {
   });
 });
 
+describe('one class at the threshold in use', () => {
+  //  score:  0.9  0.8  0.7  0.6  0.5  0.4  0.2
+  //  truth:   1    0    1   null  1    0    0
+  const column = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.2];
+  const given: Truth[] = [1, 0, 1, null, 1, 0, 0];
+
+  it('counts the labels the model agrees with and the disputed ones, on either side of the threshold', () => {
+    // At 0.7: 0.9 and 0.7 positive and reached; 0.5 positive but below; 0.8 negative but reached.
+    expect(classAtThreshold(column, given, 0.7)).toEqual({
+      threshold: 0.7,
+      precision: 2 / 3,
+      recall: 2 / 3,
+      f1: 2 / 3,
+      positiveAgreed: 2,
+      positiveDisputed: 1,
+      negativeAgreed: 2,
+      negativeDisputed: 1,
+    });
+  });
+
+  it('takes a score equal to the threshold as reaching it, and leaves unknown labels out', () => {
+    const at = classAtThreshold(column, given, 0.6);
+    // 0.6 is unknown: the counts are those at 0.7.
+    expect(at).toMatchObject({ positiveAgreed: 2, negativeDisputed: 1, positiveDisputed: 1 });
+    expect(classAtThreshold(column, given, 0.5)).toMatchObject({ positiveAgreed: 3, positiveDisputed: 0 });
+  });
+
+  it('says precision is undefined when nothing reaches the threshold, recall when there is no positive', () => {
+    expect(classAtThreshold(column, given, 0.95)).toMatchObject({ precision: null, recall: 0, f1: null });
+    expect(classAtThreshold([0.9, 0.1], [0, 0], 0.5)).toMatchObject({
+      precision: 0,
+      recall: null,
+      f1: null,
+      negativeDisputed: 1,
+      negativeAgreed: 1,
+    });
+  });
+});
+
+describe('precision–recall curve of one class', () => {
+  it('has a point at each distinct score, highest first, recall growing along it', () => {
+    expect(precisionRecallCurve([0.9, 0.8, 0.7, 0.6, 0.5], [1, 0, 1, null, 1])).toEqual([
+      { threshold: 0.9, precision: 1, recall: 1 / 3 },
+      { threshold: 0.8, precision: 1 / 2, recall: 1 / 3 },
+      { threshold: 0.7, precision: 2 / 3, recall: 2 / 3 },
+      { threshold: 0.5, precision: 3 / 4, recall: 1 },
+    ]);
+  });
+
+  it('takes tied scores as one point', () => {
+    expect(precisionRecallCurve([0.8, 0.8, 0.3], [1, 0, 1])).toEqual([
+      { threshold: 0.8, precision: 1 / 2, recall: 1 / 2 },
+      { threshold: 0.3, precision: 2 / 3, recall: 1 },
+    ]);
+  });
+
+  it('agrees with classAtThreshold at every point', () => {
+    const column = [0.91, 0.15, 0.62, 0.62, 0.4, 0.05, 0.77, 0.33];
+    const given: Truth[] = [1, 0, 1, 0, null, 1, 0, 1];
+    for (const point of precisionRecallCurve(column, given)) {
+      const at = classAtThreshold(column, given, point.threshold);
+      expect([at.precision, at.recall]).toEqual([point.precision, point.recall]);
+    }
+  });
+
+  it('keeps at most maxPoints, evenly spaced by rank, the first and the last among them', () => {
+    const column = Array.from({ length: 1000 }, (_, i) => (1000 - i) / 1000);
+    const given = column.map((_, i): Truth => (i % 3 === 0 ? 1 : 0));
+    const full = precisionRecallCurve(column, given);
+    const kept = precisionRecallCurve(column, given, 101);
+    expect(full).toHaveLength(1000);
+    expect(kept).toHaveLength(101);
+    expect(kept[0]).toEqual(full[0]);
+    expect(kept.at(-1)).toEqual(full.at(-1));
+    for (const point of kept) expect(full).toContainEqual(point);
+    expect(precisionRecallCurve(column.slice(0, 50), given.slice(0, 50), 101)).toHaveLength(50);
+  });
+
+  it('is empty for a class with no known positive', () => {
+    expect(precisionRecallCurve([0.9, 0.2], [0, null])).toEqual([]);
+  });
+});
+
 describe('bad input', () => {
   it('names a ragged score or truth row', () => {
     expect(() =>
@@ -370,6 +455,9 @@ describe('bad input', () => {
 
   it('throws MetricsInputError for all of these', () => {
     expect(() => averagePrecision([0.1], [1, 0])).toThrow(MetricsInputError);
+    expect(() => classAtThreshold([0.1, 2], [1, 0], 0.5)).toThrow(MetricsInputError);
+    expect(() => classAtThreshold([0.1], [1], Number.NaN)).toThrow(MetricsInputError);
+    expect(() => precisionRecallCurve([0.1], [1], 1)).toThrow(/maxPoints must be at least 2/);
     expect(() => predictionMetrics([[true]], [[1], [0]])).toThrow(MetricsInputError);
   });
 });

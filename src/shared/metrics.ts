@@ -32,6 +32,12 @@
 // - Zero denominators, ML-GCN's convention: the precision of a class never predicted is 0 and
 //   still counts in CP; OP is 0 when nothing was predicted; OR is 0 when there are no positives;
 //   an F1 is 0 when precision + recall is 0; CP and CR are 0 when no class has a positive.
+//
+// One class at the threshold a curator uses for it (`classAtThreshold`) and its precision–recall
+// curve (`precisionRecallCurve`) describe a single class rather than the paper's table, so they
+// say "undefined" instead of following ML-GCN: precision is null when nothing reaches the
+// threshold, recall null when there is no known positive, F1 null when either is. Unknown entries
+// take no part, as above.
 
 export type Truth = 0 | 1 | null;
 
@@ -146,15 +152,7 @@ export function evaluate(input: EvaluateInput, options: EvaluateOptions = {}): E
  * Null when no known entry is positive. Ties are taken as one group (see the header).
  */
 export function averagePrecision(scores: ArrayLike<number>, truth: ReadonlyArray<Truth>): number | null {
-  if (scores.length !== truth.length) {
-    throw new MetricsInputError(
-      `${scores.length} scores but ${truth.length} truth values: give one of each per image`,
-    );
-  }
-  for (let i = 0; i < scores.length; i++) {
-    checkScore(scores[i], `scores[${i}]`);
-    checkTruth(truth[i], `truth[${i}]`);
-  }
+  checkColumn(scores, truth);
   return apOf(scores, truth);
 }
 
@@ -220,6 +218,106 @@ export function predictionMetrics(
 /** Harmonic mean of a precision and a recall; 0 when both are 0. */
 export function f1(precision: number, recall: number): number {
   return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+}
+
+/** One class at one threshold: how the labels given and the model (score ≥ threshold) agree. */
+export interface ClassAtThreshold {
+  threshold: number;
+  /** Null when no known entry reaches the threshold. */
+  precision: number | null;
+  /** Null when no known entry is positive. */
+  recall: number | null;
+  f1: number | null;
+  /** Given positive and scored ≥ threshold (true positives). */
+  positiveAgreed: number;
+  /** Given positive but scored below the threshold (false negatives). */
+  positiveDisputed: number;
+  /** Given negative and scored below the threshold (true negatives). */
+  negativeAgreed: number;
+  /** Given negative but scored ≥ the threshold (false positives). */
+  negativeDisputed: number;
+}
+
+/** One class's scores and truth at `threshold`: precision, recall, F1 and the four counts. */
+export function classAtThreshold(
+  scores: ArrayLike<number>,
+  truth: ReadonlyArray<Truth>,
+  threshold: number,
+): ClassAtThreshold {
+  checkThreshold(threshold);
+  checkColumn(scores, truth);
+  let positiveAgreed = 0;
+  let positiveDisputed = 0;
+  let negativeAgreed = 0;
+  let negativeDisputed = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i];
+    if (t === null) continue;
+    const predicted = scores[i]! >= threshold;
+    if (t === 1) {
+      if (predicted) positiveAgreed++;
+      else positiveDisputed++;
+    } else if (predicted) negativeDisputed++;
+    else negativeAgreed++;
+  }
+  const predicted = positiveAgreed + negativeDisputed;
+  const positives = positiveAgreed + positiveDisputed;
+  const precision = predicted === 0 ? null : positiveAgreed / predicted;
+  const recall = positives === 0 ? null : positiveAgreed / positives;
+  return {
+    threshold,
+    precision,
+    recall,
+    f1: precision === null || recall === null ? null : f1(precision, recall),
+    positiveAgreed,
+    positiveDisputed,
+    negativeAgreed,
+    negativeDisputed,
+  };
+}
+
+/** A point of a precision–recall curve: what the class gives at `threshold`. */
+export interface CurvePoint {
+  threshold: number;
+  precision: number;
+  recall: number;
+}
+
+/**
+ * One class's precision–recall curve: a point at each distinct score of a known entry, taken as
+ * the threshold (every entry scored at or above it predicted), highest threshold first, so recall
+ * only grows along it. With more distinct scores than `maxPoints` (≥ 2), points evenly spaced by
+ * rank are kept, the first and the last among them. Empty when the class has no known positive.
+ */
+export function precisionRecallCurve(
+  scores: ArrayLike<number>,
+  truth: ReadonlyArray<Truth>,
+  maxPoints: number = Infinity,
+): CurvePoint[] {
+  checkColumn(scores, truth);
+  if (!(maxPoints >= 2)) throw new MetricsInputError(`maxPoints must be at least 2, not ${maxPoints}`);
+  const known: number[] = [];
+  let positives = 0;
+  for (let i = 0; i < truth.length; i++) {
+    if (truth[i] === null) continue;
+    known.push(i);
+    if (truth[i] === 1) positives++;
+  }
+  if (positives === 0) return [];
+  known.sort((a, b) => scores[b]! - scores[a]!);
+  const curve: CurvePoint[] = [];
+  let tp = 0;
+  for (let end = 0; end < known.length;) {
+    const threshold = scores[known[end]!]!;
+    while (end < known.length && scores[known[end]!] === threshold) {
+      if (truth[known[end]!] === 1) tp++;
+      end++;
+    }
+    curve.push({ threshold, precision: tp / end, recall: tp / positives });
+  }
+  if (curve.length <= maxPoints) return curve;
+  const step = (curve.length - 1) / (maxPoints - 1);
+  return Array.from({ length: maxPoints }, (_, k) => curve[Math.round(k * step)]!);
 }
 
 // ---- internals: inputs are already checked ----
@@ -328,6 +426,18 @@ function checkScore(value: unknown, where: string): void {
     throw new MetricsInputError(
       `${where} is ${value}, outside [0, 1]: pass probabilities (the sigmoid of the logits)`,
     );
+  }
+}
+
+function checkColumn(scores: ArrayLike<number>, truth: ReadonlyArray<Truth>): void {
+  if (scores.length !== truth.length) {
+    throw new MetricsInputError(
+      `${scores.length} scores but ${truth.length} truth values: give one of each per image`,
+    );
+  }
+  for (let i = 0; i < scores.length; i++) {
+    checkScore(scores[i], `scores[${i}]`);
+    checkTruth(truth[i], `truth[${i}]`);
   }
 }
 
