@@ -24,6 +24,7 @@ import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-in
 import { ModelHost } from './inference/model-host';
 import { prelabelReport, runPrelabel, type PrelabelConfig } from './inference/prelabel-job';
 import { gridIds, gridImage, gridPage, projectModel } from './library/grid';
+import { previewConfirm } from './library/confirm-preview';
 import { acceptPredictions, confirmPhotos, rejectUnlabelled } from './library/labeling';
 import { JobRunner } from './jobs';
 import { evaluateProject } from './training/evaluate';
@@ -221,6 +222,7 @@ export function createStudio(): Studio {
     acceptPredictions: async ({ imageIds }) => labelsChanged(acceptPredictions(...photosOfProject(imageIds))),
     rejectUnlabelled: async ({ imageIds }) => labelsChanged(rejectUnlabelled(...photosOfProject(imageIds))),
     confirmPhotos: async ({ imageIds }) => labelsChanged(confirmPhotos(...photosOfProject(imageIds))),
+    previewConfirm: async ({ imageIds }) => previewConfirm(...photosOfProject(imageIds)),
     undo: async () => replayed(undoLastAction(requireOpen().project.db)),
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => {

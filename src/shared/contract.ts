@@ -79,6 +79,17 @@ export const LabelAction = z.object({
   imageIds: z.array(Id),
 });
 
+/** What confirmPhotos would set on the photos, before it does. */
+export const ConfirmPreview = z.object({
+  photos: z.number().int(),
+  /** Labels it would set: the pre-labels accepted plus the negatives. */
+  labels: z.number().int(),
+  accepted: z.number().int(),
+  negatives: z.number().int(),
+  /** Photos the active model has not predicted: confirming makes every unknown class of theirs negative. */
+  unpredicted: z.number().int(),
+});
+
 export const Label = z.object({ classId: Id, state: LabelState, source: LabelSource });
 
 export const ImageSummary = z.object({
@@ -355,6 +366,8 @@ export const operations = {
   rejectUnlabelled: op(z.object({ imageIds: Ids }).strict(), LabelAction),
   /** Both at once, as one action: the photos are done. */
   confirmPhotos: op(z.object({ imageIds: Ids }).strict(), LabelAction),
+  /** What confirmPhotos would do to the photos, changing nothing. */
+  previewConfirm: op(z.object({ imageIds: Ids }).strict(), ConfirmPreview),
   undo: op(None, LabelAction.nullable()),
   redo: op(None, LabelAction.nullable()),
   startImport: op(z.object({ folder: Path, labelsCsv: Path.optional() }).strict(), JobInfo),
@@ -424,6 +437,7 @@ export type ClassMaps = z.infer<typeof ClassMaps>;
 export type ImageFilter = z.infer<typeof ImageFilter>;
 export type ImageSort = z.infer<typeof ImageSort>;
 export type LabelAction = z.infer<typeof LabelAction>;
+export type ConfirmPreview = z.infer<typeof ConfirmPreview>;
 export type ProviderChoice = z.infer<typeof ProviderChoice>;
 export type EvalReport = z.infer<typeof EvalReport>;
 export type EvalSplit = z.infer<typeof EvalSplit>;

@@ -21,6 +21,7 @@ export const opNames = [
   'acceptPredictions',
   'rejectUnlabelled',
   'confirmPhotos',
+  'previewConfirm',
   'undo',
   'redo',
   'startImport',

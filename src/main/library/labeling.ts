@@ -79,9 +79,20 @@ export function rejectUnlabelled(project: Project, imageIds: readonly number[]):
  * one action, so one undo takes the whole confirmation back. Labels a person set stay as they are.
  */
 export function confirmPhotos(project: Project, imageIds: readonly number[]): ActionOutcome {
+  const { accepted, negatives } = confirmChanges(project, imageIds);
+  return applyLabelChanges(project.db, `confirm ${plural(imageIds.length, 'photo')}`, [
+    ...accepted,
+    ...negatives,
+  ]);
+}
+
+/** What confirming the photos would set: their pre-labels (`accepted`) and the negatives after them. */
+export function confirmChanges(
+  project: Project,
+  imageIds: readonly number[],
+): { accepted: LabelChange[]; negatives: LabelChange[] } {
   const classes = listClasses(project.db);
   const known = knownLabels(project, imageIds);
   const accepted = preLabelChanges(project, classes, imageIds, known);
-  const changes = [...accepted, ...restChanges(classes, imageIds, known)];
-  return applyLabelChanges(project.db, `confirm ${plural(imageIds.length, 'photo')}`, changes);
+  return { accepted, negatives: restChanges(classes, imageIds, known) };
 }
