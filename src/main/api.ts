@@ -244,7 +244,7 @@ export function createStudio(): Studio {
     },
     getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),
     getClassMaps: async ({ imageId }) => classMapsOf(requireOpen().project, imageId),
-    evaluate: async ({ split }) => evaluateProject(requireOpen().project, split),
+    evaluate: async ({ split, modelId }) => evaluateProject(requireOpen().project, split, modelId),
     setSplit: async ({ imageIds, split }) => {
       const { db } = requireOpen().project;
       requireImages(db, imageIds);

@@ -188,6 +188,9 @@ export const EvalSplit = z.enum(['train', 'val', 'test', 'all']);
 
 /** Figures are fractions in [0, 1]. */
 export const EvalReport = z.object({
+  /** The version measured, and its pack (`<name>@<version>`). */
+  modelId: Id,
+  version: z.string(),
   model: z.string(),
   split: EvalSplit,
   images: z.number().int(),
@@ -199,12 +202,30 @@ export const EvalReport = z.object({
   top3: Metrics,
   perClass: z.array(
     z.object({
+      classId: Id,
       class: z.string(),
       modelClass: z.string(),
       ap: z.number().nullable(),
       positives: z.number().int(),
       negatives: z.number().int(),
       unknown: z.number().int(),
+      /**
+       * At the class's threshold in use (ClassInfo.threshold): precision (null when nothing
+       * reaches it), recall (null without positives), F1, and how the labels given and the
+       * model agree: a label is disputed when the model's probability is on the other side.
+       */
+      atThreshold: z.object({
+        threshold: z.number(),
+        precision: z.number().nullable(),
+        recall: z.number().nullable(),
+        f1: z.number().nullable(),
+        positiveAgreed: z.number().int(),
+        positiveDisputed: z.number().int(),
+        negativeAgreed: z.number().int(),
+        negativeDisputed: z.number().int(),
+      }),
+      /** Precision–recall curve, highest threshold first, at most 101 points; empty without positives. */
+      curve: z.array(z.object({ threshold: z.number(), precision: z.number(), recall: z.number() })),
     }),
   ),
 });
@@ -379,7 +400,8 @@ export const operations = {
   startPrelabel: op(z.object({ provider: ProviderChoice.default('auto') }).strict(), JobInfo),
   getPrelabelReport: op(z.object({ jobId: Id }).strict(), PrelabelReport),
   getClassMaps: op(z.object({ imageId: Id }).strict(), ClassMaps),
-  evaluate: op(z.object({ split: EvalSplit.default('all') }).strict(), EvalReport),
+  /** A version against the project's labels: the active one unless `modelId` names another. */
+  evaluate: op(z.object({ split: EvalSplit.default('all'), modelId: Id.optional() }).strict(), EvalReport),
   /** Moves photos to a split by hand. */
   setSplit: op(z.object({ imageIds: Ids, split: Split }).strict(), z.object({ changed: z.number().int() })),
   /**

@@ -1,28 +1,47 @@
 import type { EvalReport, EvalSplit } from '../../shared/contract';
-import { evaluate } from '../../shared/metrics';
+import { classAtThreshold, evaluate, precisionRecallCurve, type Truth } from '../../shared/metrics';
 import { ApiError } from '../../shared/rpc';
 import { listClasses } from '../db/classes';
 import { imageIdsInSplit } from '../db/images';
 import { labelStatesInSplit } from '../db/labels';
-import { activeModel, trainedOn } from '../db/models';
+import { activeModel, getModel, trainedOn, type ModelRecord } from '../db/models';
 import { allPredictionScores } from '../db/predictions';
-import { projectClassMapping } from '../inference/class-mapping';
+import { projectClassMapping, type ClassMappingEntry } from '../inference/class-mapping';
 import type { Project } from '../project';
 
+/** Points of a class's precision–recall curve in a report: enough to draw it, few enough to send. */
+const curvePoints = 101;
+
+/** What a version predicts on a split, and the labels it is measured against. */
+export interface SplitTruth {
+  model: ModelRecord;
+  /** The project classes the version predicts: the columns of `scores` and `truth`. */
+  mapping: ClassMappingEntry[];
+  /** The photos measured, in split order: the rows of `scores` and `truth`. */
+  imageIds: number[];
+  /** Photos of the split the version has not predicted: left out. */
+  unpredicted: number;
+  scores: number[][];
+  truth: Truth[][];
+}
+
 /**
- * The active model against the project's labels: every project class the model predicts, the
- * photos of the split it has predicted, and the labels people (or imported files) gave them as
- * ground truth. A class without a label on a photo is unknown there and left out. For a trained
- * version, 'all' leaves the train split out.
+ * A version of the model (the active one unless `modelId` names another) on a split: every
+ * project class the version predicts, the photos of the split it has predicted, and the labels
+ * people (or imported files) gave them as ground truth. A class without a label on a photo is
+ * unknown there. A trained version is never measured on the photos it learned from: 'train' is
+ * refused, and 'all' leaves them out.
  */
-export function evaluateProject(project: Project, split: EvalSplit): EvalReport {
+export function splitTruth(project: Project, split: EvalSplit, modelId?: number): SplitTruth {
   const { db } = project;
-  const model = activeModel(db);
-  if (!model) throw new ApiError('conflict', 'the project has no model yet: pre-label it first');
+  const model = modelId === undefined ? activeModel(db) : getModel(db, modelId);
+  if (!model) {
+    if (modelId !== undefined) throw new ApiError('not_found', `no model version ${modelId} in this project`);
+    throw new ApiError('conflict', 'the project has no model yet: pre-label it first');
+  }
   const mapping = projectClassMapping(listClasses(db), model);
   if (mapping.length === 0)
     throw new ApiError('conflict', `no project class matches a class of ${model.pack}`);
-  // A trained version is never measured on the photos it learned from.
   if (model.headFile !== null && split === 'train')
     throw new ApiError(
       'conflict',
@@ -30,41 +49,75 @@ export function evaluateProject(project: Project, split: EvalSplit): EvalReport 
     );
   const predictions = allPredictionScores(db, model.id);
   const labels = labelStatesInSplit(db, split);
-  // Nor on photos it learned from that were moved out of train since.
+  // Photos it learned from that were moved out of train since count as learned from too.
   const learned = trainedOn(model);
   if (model.headFile !== null) for (const id of imageIdsInSplit(db, 'train')) learned.add(id);
-  const imageIds = imageIdsInSplit(db, split).filter((id) => !learned.has(id));
-  const predicted = imageIds.filter((id) => predictions.has(id));
-  if (predicted.length === 0)
-    throw new ApiError('conflict', `no photo of split "${split}" has been pre-labelled yet`);
-
-  const result = evaluate({
-    classes: mapping.map((entry) => entry.className),
-    scores: predicted.map((id) => {
-      const scores = predictions.get(id)!;
-      return mapping.map((entry) => scores[entry.modelIndex]!);
+  const inSplit = imageIdsInSplit(db, split).filter((id) => !learned.has(id));
+  const imageIds = inSplit.filter((id) => predictions.has(id));
+  if (imageIds.length === 0)
+    throw new ApiError(
+      'conflict',
+      predictions.size === 0 && !model.active
+        ? `version ${model.name} has not pre-labelled the photos: activate it to pre-label them with it`
+        : `no photo of split "${split}" has been pre-labelled by ${model.name} yet`,
+    );
+  return {
+    model,
+    mapping,
+    imageIds,
+    unpredicted: inSplit.length - imageIds.length,
+    scores: imageIds.map((id) => {
+      const row = predictions.get(id)!;
+      return mapping.map((entry) => row[entry.modelIndex]!);
     }),
-    truth: predicted.map((id) => {
+    truth: imageIds.map((id) => {
       const states = labels.get(id);
-      return mapping.map((entry) => {
+      return mapping.map((entry): Truth => {
         const state = states?.get(entry.classId);
         return state === 'positive' ? 1 : state === 'negative' ? 0 : null;
       });
     }),
-  });
+  };
+}
+
+/**
+ * The metrics of a version on a split (see splitTruth): the paper's figures, and each class at
+ * its threshold in use, the one the app decides by, with its precision–recall curve.
+ */
+export function evaluateProject(project: Project, split: EvalSplit, modelId?: number): EvalReport {
+  const { model, mapping, imageIds, unpredicted, scores, truth } = splitTruth(project, split, modelId);
+  const result = evaluate({ classes: mapping.map((entry) => entry.className), scores, truth });
+  const thresholds = new Map(listClasses(project.db).map((entry) => [entry.id, entry.threshold]));
   const pick = ({ CP, CR, CF1, OP, OR, OF1 }: typeof result.threshold) => ({ CP, CR, CF1, OP, OR, OF1 });
   return {
+    modelId: model.id,
+    version: model.name,
     model: model.pack,
     split,
-    images: predicted.length,
-    unpredicted: imageIds.length - predicted.length,
+    images: imageIds.length,
+    unpredicted,
     classesEvaluated: result.classesEvaluated,
     mAP: result.mAP,
     threshold: pick(result.threshold),
     top3: pick(result.top3),
-    perClass: result.perClass.map((entry, index) => ({
-      ...entry,
-      modelClass: model.classes[mapping[index]!.modelIndex]!,
-    })),
+    perClass: result.perClass.map((entry, c) => {
+      const { classId, modelIndex } = mapping[c]!;
+      const column = scores.map((row) => row[c]!);
+      const given = truth.map((row) => row[c]!);
+      return {
+        classId,
+        ...entry,
+        modelClass: model.classes[modelIndex]!,
+        atThreshold: classAtThreshold(column, given, thresholds.get(classId)!),
+        curve: precisionRecallCurve(column, given, curvePoints).map((point) => ({
+          threshold: round(point.threshold),
+          precision: round(point.precision),
+          recall: round(point.recall),
+        })),
+      };
+    }),
   };
 }
+
+/** Four digits: a curve drawn on screen needs no more, and the report stays small. */
+const round = (value: number) => Math.round(value * 1e4) / 1e4;
