@@ -276,9 +276,37 @@ describe('csra-studio predict, prelabel and eval', () => {
     const report = JSON.parse(evaluation.stdout);
     expect(report).toMatchObject({ split: 'all', images: 8, unpredicted: 0 });
     expect(report.mAP).toBeGreaterThan(0.5);
-    expect((await cli(['eval', project])).stdout).toMatch(
-      /^coco80-centernet@\S+ on 8 photos \(split all\)[^]*\nmAP +\d+\.\d/,
+    const text = (await cli(['eval', project])).stdout;
+    expect(text).toMatch(
+      /^\S+ \(version 1, coco80-centernet@\S+\) on 8 photos \(split all\)[^]*\nmAP +\d+\.\d/,
     );
+    // Each class at its threshold in use: AP, the threshold, P, R, F1 and the labels the model
+    // agrees with and disputes, as the JSON report gives them.
+    const shown = report.perClass.find((entry: { positives: number }) => entry.positives > 0);
+    const at = shown.atThreshold;
+    const figure = (value: number | null) => (value === null ? '-' : (100 * value).toFixed(1));
+    expect(text).toMatch(
+      /\nclass +AP +thresh +P +R +F1 +positive: agreed disputed +negative: agreed disputed +unknown\n/,
+    );
+    expect(
+      text
+        .split('\n')
+        .find((line) => line.startsWith(`${shown.class} `))!
+        .trim()
+        .split(/ +/),
+    ).toEqual([
+      shown.class,
+      figure(shown.ap),
+      at.threshold.toFixed(2),
+      figure(at.precision),
+      figure(at.recall),
+      figure(at.f1),
+      ...[at.positiveAgreed, at.positiveDisputed, at.negativeAgreed, at.negativeDisputed, shown.unknown].map(
+        String,
+      ),
+    ]);
+    expect(at.positiveAgreed + at.positiveDisputed).toBe(shown.positives);
+    expect(shown.curve.length).toBeGreaterThan(0);
 
     const predicted = await cli(['predict', folder, '--project', project, '--ep', 'cpu']);
     const header = predicted.stdout.split('\n')[0]!.split(',');
@@ -410,8 +438,15 @@ describe('csra-studio train, models and predict --project', () => {
     expect(back.code).toBe(0);
     expect(back.stdout).toMatch(/^\*\s+1\s/m);
     const evaluation = JSON.parse((await cli(['eval', project, '--json'])).stdout);
-    expect(evaluation.model).toMatch(/^coco80-centernet@/);
-  });
+    expect(evaluation).toMatchObject({ modelId: 1, model: expect.stringMatching(/^coco80-centernet@/) });
+    // The trained version, no longer active, is still measured on the photos it pre-labelled.
+    const previous = JSON.parse(
+      (await cli(['eval', project, '--split', 'val', '--version', '2', '--json'])).stdout,
+    );
+    expect(previous).toEqual(evaluated);
+    expect(previous.perClass.map((entry: { class: string }) => entry.class)).toContain('animal');
+    expect((await cli(['eval', project, '--version', '2'])).stdout).toMatch(/^\S+ \(version 2, /);
+  }, 300_000);
 
   it('exits 2 with the reason when the labels are too few or the version does not exist', async () => {
     const dir = await tempDir();
@@ -432,6 +467,14 @@ describe('csra-studio train, models and predict --project', () => {
     expect(await cli(['models', project, '--activate', '9'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/no model version 9/),
+    });
+    expect(await cli(['eval', project, '--version', '9'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no model version 9 in this project/),
+    });
+    expect(await cli(['eval', project, '--version', 'two'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--version takes a version id \(see csra-studio models\), got "two"/),
     });
   });
 });

@@ -29,7 +29,7 @@ const usage = `usage:
   csra-studio import   <project.sqlite> <folder> [--labels labels.csv] [--json]
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
-  csra-studio eval     <project.sqlite> [--split val|test|train|all] [--json]
+  csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--json]
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
   csra-studio models   <project.sqlite> [--activate N] [--json]
@@ -190,13 +190,16 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   async eval(args) {
     const { values, positionals } = parse(
       args,
-      { split: { type: 'string', default: 'all' }, json: { type: 'boolean' } },
+      { split: { type: 'string', default: 'all' }, version: { type: 'string' }, json: { type: 'boolean' } },
       1,
     );
     const split = EvalSplit.safeParse(values.split);
     if (!split.success) throw new UsageError(`--split must be one of ${EvalSplit.options.join(', ')}`);
+    const modelId = values.version === undefined ? undefined : Number(values.version);
+    if (modelId !== undefined && !(Number.isSafeInteger(modelId) && modelId >= 1))
+      throw new UsageError(`--version takes a version id (see csra-studio models), got "${values.version}"`);
     await withProject(positionals[0]!, false, async (api) => {
-      const report = await api.evaluate({ split: split.data });
+      const report = await api.evaluate({ split: split.data, modelId });
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : describeEval(report));
     });
   },
@@ -365,21 +368,33 @@ function describeEval(report: EvalReport): string {
   const pct = (value: number | null) => (value === null ? '   -' : (100 * value).toFixed(1).padStart(5));
   const metrics = (m: EvalReport['threshold']) =>
     `CP ${pct(m.CP)}  CR ${pct(m.CR)}  CF1 ${pct(m.CF1)}  OP ${pct(m.OP)}  OR ${pct(m.OR)}  OF1 ${pct(m.OF1)}`;
-  const width = Math.max(...report.perClass.map((entry) => entry.class.length));
+  const width = Math.max(5, ...report.perClass.map((entry) => entry.class.length));
+  const count = (value: number, width: number) => String(value).padStart(width);
   return (
     [
-      `${report.model} on ${report.images} photos (split ${report.split}` +
+      `${report.version} (version ${report.modelId}, ${report.model}) on ${report.images} photos (split ${report.split}` +
         (report.unpredicted ? `; ${report.unpredicted} not predicted yet, left out` : '') +
         `), ${report.classesEvaluated} classes`,
       `mAP ${pct(report.mAP)}`,
       `at 0.5: ${metrics(report.threshold)}`,
       `top-3:  ${metrics(report.top3)}`,
-      'per class AP:',
-      ...report.perClass.map(
-        (entry) =>
-          `  ${entry.class.padEnd(width)}  ${pct(entry.ap)}  (${entry.positives} positive, ${entry.negatives} negative` +
-          (entry.unknown ? `, ${entry.unknown} unknown` : '') +
-          ')',
+      // P, R and F1 at each class's threshold in use; a label is disputed when the model's
+      // probability is on the other side of that threshold.
+      `${'class'.padEnd(width)}     AP  thresh      P      R     F1   positive: agreed disputed   negative: agreed disputed   unknown`,
+      ...report.perClass.map(({ class: name, ap, atThreshold: at, unknown }) =>
+        [
+          name.padEnd(width),
+          ` ${pct(ap)}`,
+          at.threshold.toFixed(2).padStart(7),
+          ` ${pct(at.precision)}`,
+          ` ${pct(at.recall)}`,
+          ` ${pct(at.f1)}`,
+          count(at.positiveAgreed, 18),
+          count(at.positiveDisputed, 8),
+          count(at.negativeAgreed, 18),
+          count(at.negativeDisputed, 8),
+          count(unknown, 9),
+        ].join(' '),
       ),
     ].join('\n') + '\n'
   );
