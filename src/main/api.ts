@@ -12,6 +12,7 @@ import {
   mergeClasses,
   reorderClasses,
   updateClass,
+  useThresholds,
 } from './db/classes';
 import { applyLabelChanges, redoLastAction, undoLastAction, type ActionOutcome } from './db/labels';
 import { refreshUncertainty } from './db/predictions';
@@ -35,6 +36,8 @@ import { jobConfig, jobResult, listJobs } from './db/jobs';
 import { getModel, setActiveModel } from './db/models';
 import { assignSplitsReport } from './training/splits';
 import { Project } from './project';
+import { reviewCounts, reviewQueue } from './review/queues';
+import { tuneThresholds } from './review/thresholds';
 import { readMedia, type Media, type MediaKind } from './media';
 
 type Implementation = {
@@ -283,6 +286,19 @@ export function createStudio(): Studio {
       await activated(project);
       return versionInfo(project, modelId);
     },
+    tuneThresholds: async (input) => {
+      const tuned = tuneThresholds(requireOpen().project, input);
+      publish({ type: 'classes' });
+      return tuned;
+    },
+    useThresholds: async ({ source, classIds }) => {
+      const { db } = requireOpen().project;
+      const classes = useThresholds(db, source, classIds);
+      publish({ type: 'classes' });
+      return classes;
+    },
+    listReviewQueue: async (request) => reviewQueue(requireOpen().project, request),
+    reviewCounts: async () => reviewCounts(requireOpen().project),
     exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, resolve(out)),
   };
 

@@ -29,8 +29,16 @@ export const ClassInfo = z.object({
   color: z.string(),
   hotkey: z.string().nullable(),
   position: z.number().int(),
-  /** Probability from which the model's pre-label for this class counts. */
+  /**
+   * The threshold in use: probability from which the model's pre-label for this class counts. The
+   * tuned one when the source is 'tuned' and the active version has one, else the hand-set one.
+   */
   threshold: z.number(),
+  /** The hand-set threshold (what updateClass sets). */
+  manualThreshold: z.number(),
+  /** Tuned on the val split for the active version, if it was. */
+  tunedThreshold: z.number().nullable(),
+  thresholdSource: z.enum(['manual', 'tuned']),
   archived: z.boolean(),
 });
 
@@ -321,6 +329,39 @@ export const TrainReport = z.object({
   activated: z.boolean(),
 });
 
+export const ThresholdRule = z.enum(['f1', 'precision']);
+
+/** A class's threshold tuned on val, with what it achieves there; figures null where it was not tuned. */
+export const TunedThreshold = z.object({
+  classId: Id,
+  class: z.string(),
+  threshold: z.number().nullable(),
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+  f1: z.number().nullable(),
+  /** Val photos labelled for the class (positive or negative) that the version predicted. */
+  valLabels: z.number().int(),
+  /** Why the class got no tuned threshold, or null. */
+  note: z.string().nullable(),
+});
+
+export const ReviewQueue = z.enum(['disputed', 'uncertain', 'next']);
+
+export const ReviewItem = z.object({
+  imageId: Id,
+  /** The class the item is about; null for 'next' (the whole photo). */
+  classId: Id.nullable(),
+  given: LabelState.nullable(),
+  source: LabelSource.nullable(),
+  /** The active version's probability of the class ('next': of the photo's least certain class). */
+  probability: z.number(),
+  threshold: z.number(),
+  /** The rank key: lower first for 'disputed' and 'uncertain', higher first for 'next'. */
+  score: z.number(),
+  /** Why the item is in the queue, in words. */
+  reason: z.string(),
+});
+
 const op = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 const None = z.object({}).strict();
 
@@ -426,6 +467,36 @@ export const operations = {
   listModels: op(None, z.array(ModelVersion)),
   /** Makes a version the active one and pre-labels the photos with it in the background. */
   activateModel: op(z.object({ modelId: Id }).strict(), ModelVersion),
+  /**
+   * Tunes each project class's threshold on the val split for the active version: best F1, or the
+   * lowest threshold whose precision reaches `minPrecision`. Stored, not yet used: see useThresholds.
+   */
+  tuneThresholds: op(
+    z
+      .object({ rule: ThresholdRule.default('f1'), minPrecision: z.number().gt(0).lt(1).default(0.9) })
+      .strict(),
+    z.array(TunedThreshold),
+  ),
+  /** Which threshold the classes (all when none named) use: the hand-set one or the tuned one. */
+  useThresholds: op(
+    z.object({ source: z.enum(['manual', 'tuned']), classIds: Ids.optional() }).strict(),
+    z.array(ClassInfo),
+  ),
+  /** A page of a review queue: labels the model disputes, unknowns near the threshold, photos to label next. */
+  listReviewQueue: op(
+    z
+      .object({
+        queue: ReviewQueue,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(50),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), items: z.array(ReviewItem) }),
+  ),
+  reviewCounts: op(
+    None,
+    z.object({ disputed: z.number().int(), uncertain: z.number().int(), next: z.number().int() }),
+  ),
   exportLabels: op(
     z.object({ format: z.enum(['csv']), out: Path }).strict(),
     z.object({ path: z.string(), rows: z.number().int() }),
@@ -471,3 +542,7 @@ export type ModelVersion = z.infer<typeof ModelVersion>;
 export type ModelMetrics = z.infer<typeof ModelMetrics>;
 export type TrainEpoch = z.infer<typeof TrainEpoch>;
 export type TrainReport = z.infer<typeof TrainReport>;
+export type ThresholdRule = z.infer<typeof ThresholdRule>;
+export type TunedThreshold = z.infer<typeof TunedThreshold>;
+export type ReviewQueue = z.infer<typeof ReviewQueue>;
+export type ReviewItem = z.infer<typeof ReviewItem>;

@@ -41,6 +41,10 @@ export const opNames = [
   'getTrainReport',
   'listModels',
   'activateModel',
+  'tuneThresholds',
+  'useThresholds',
+  'listReviewQueue',
+  'reviewCounts',
   'exportLabels',
 ] as const satisfies readonly OpName[];
 

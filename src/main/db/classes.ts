@@ -28,7 +28,10 @@ const palette = [
   '#808080',
 ];
 
-const columns = `id, name, color, hotkey, position, threshold, archived_at IS NOT NULL AS archived`;
+/** A class `c` with its thresholds (`u`: class_threshold_in_use, the one rule for the threshold in use). */
+const columns = `c.id, c.name, c.color, c.hotkey, c.position, u.threshold, u.manual_threshold AS manualThreshold,
+  u.tuned_threshold AS tunedThreshold, u.source AS thresholdSource, c.archived_at IS NOT NULL AS archived`;
+const from = 'classes c JOIN class_threshold_in_use u ON u.class_id = c.id';
 
 interface ClassRow extends Omit<ClassInfo, 'archived'> {
   archived: number;
@@ -40,15 +43,16 @@ const fromRow = (row: ClassRow): ClassInfo => ({ ...row, archived: row.archived 
 export function listClasses(db: Db, { includeArchived = false } = {}): ClassInfo[] {
   const rows = db
     .prepare(
-      `SELECT ${columns} FROM classes WHERE deleted_at IS NULL ${includeArchived ? '' : 'AND archived_at IS NULL'}
-        ORDER BY position, id`,
+      `SELECT ${columns} FROM ${from}
+        WHERE c.deleted_at IS NULL ${includeArchived ? '' : 'AND c.archived_at IS NULL'}
+        ORDER BY c.position, c.id`,
     )
     .all() as ClassRow[];
   return rows.map(fromRow);
 }
 
 function getClass(db: Db, id: number): ClassInfo {
-  const row = db.prepare(`SELECT ${columns} FROM classes WHERE id = ? AND deleted_at IS NULL`).get(id) as
+  const row = db.prepare(`SELECT ${columns} FROM ${from} WHERE c.id = ? AND c.deleted_at IS NULL`).get(id) as
     ClassRow | undefined;
   if (!row) throw new ApiError('not_found', `no class ${id}`);
   return fromRow(row);
@@ -182,6 +186,25 @@ export function updateClass(db: Db, id: number, update: ClassUpdate): ClassInfo 
       ).run(update.archived ? now() : null, update.archived ? 1 : 0, id);
     }
     return getClass(db, id);
+  })();
+}
+
+/** Which threshold the classes use (every class when `classIds` is absent); their ClassInfo after. */
+export function useThresholds(
+  db: Db,
+  source: ClassInfo['thresholdSource'],
+  classIds?: readonly number[],
+): ClassInfo[] {
+  return db.transaction(() => {
+    const ids = classIds
+      ? [...new Set(classIds)]
+      : listClasses(db, { includeArchived: true }).map((c) => c.id);
+    const set = db.prepare('UPDATE classes SET threshold_source = ? WHERE id = ?');
+    for (const id of ids) {
+      getClass(db, id);
+      set.run(source, id);
+    }
+    return ids.map((id) => getClass(db, id));
   })();
 }
 

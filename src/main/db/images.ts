@@ -156,10 +156,11 @@ function compile(query: ImageQuery): {
   if (filter.disagreement) {
     conditions.push(`EXISTS (
       SELECT 1 FROM labels l JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL
+        JOIN class_threshold_in_use u ON u.class_id = c.id
        WHERE l.image_id = i.id AND json_extract(@mapping, '$.c' || l.class_id) IS NOT NULL
          AND CASE l.state
-               WHEN 'positive' THEN prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) < c.threshold
-               ELSE prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) >= c.threshold
+               WHEN 'positive' THEN prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) < u.threshold
+               ELSE prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) >= u.threshold
              END)`);
   }
   const order = {
