@@ -62,7 +62,10 @@ async function benchGridPage(count: number) {
   const { ids } = ensureClasses(db, classNames);
   const classIds = [...ids.values()];
   const model = ensurePackModel(db, pack);
-  const classIndices = classNames.map((name) => pack.classes.indexOf(name));
+  const mapping = classIds.map((classId, i) => ({
+    classId,
+    modelIndex: pack.classes.indexOf(classNames[i]!),
+  }));
   // A photo's class maps weigh a few KB, as the real ones do.
   const maps = Buffer.alloc(4_000, 7);
   const fill = performance.now();
@@ -99,7 +102,7 @@ async function benchGridPage(count: number) {
         );
         predictions.push({ imageId, scores, maps });
       }
-      insertPredictions(db, model.id, predictions, classIndices);
+      insertPredictions(db, model.id, predictions, mapping);
     })();
     writeImportedLabels(db, labels, job.id);
   }

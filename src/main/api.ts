@@ -24,7 +24,7 @@ import { importReport, prepareImport, runImport, type ImportConfig } from './lib
 import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-info';
 import { ModelHost } from './inference/model-host';
 import { prelabelReport, runPrelabel, type PrelabelConfig } from './inference/prelabel-job';
-import { gridIds, gridImage, gridPage, projectModel } from './library/grid';
+import { gridIds, gridImage, gridPage, indexScores, projectModel } from './library/grid';
 import { previewConfirm } from './library/confirm-preview';
 import { acceptPredictions, confirmPhotos, rejectUnlabelled } from './library/labeling';
 import { JobRunner } from './jobs';
@@ -73,11 +73,13 @@ export function createStudio(): Studio {
   /**
    * Uncertainty is measured over the model classes the project reads. Each class change asks again,
    * but only a change of that list (a class named, renamed, archived or merged, or created by an
-   * import's labels.csv) rewrites every prediction row; a colour, key or threshold does not.
+   * import's labels.csv) rewrites every prediction row; a colour, key or threshold does not. The
+   * probability index follows the same list, and rewrites only the classes that changed in it.
    */
   let measuredOver: string | null = null;
   const measureUncertainty = (open: Project) => {
     const active = projectModel(open);
+    indexScores(open, active);
     if (!active) return;
     const indices = active.mapping.map((entry) => entry.modelIndex);
     const over = `${active.model.id}:${indices.join(',')}`;
@@ -90,6 +92,8 @@ export function createStudio(): Studio {
     await jobs?.stopAll();
     project?.close();
     project = next;
+    // A project last written by an app without the index (or a process that left it behind) gets it.
+    if (next) indexScores(next);
     measuredOver = null;
     jobs =
       next &&

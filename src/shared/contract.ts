@@ -79,7 +79,11 @@ export const ImageFilter = z
         filter.maxProbability === undefined),
     'state and probability filters need a classId',
   );
-export const ImageSort = z.enum(['name', 'date', 'uncertainty']);
+/**
+ * 'uncertainty': the photo's least certain project class, most uncertain first; 'confidence': most
+ * confident first (confidence = 1 − uncertainty). Either way, photos without predictions last.
+ */
+export const ImageSort = z.enum(['name', 'date', 'uncertainty', 'confidence']);
 
 export const LabelAction = z.object({
   description: z.string(),

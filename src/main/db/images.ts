@@ -1,5 +1,6 @@
 import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract';
 import { now, type Db } from './connection';
+import { countInRange, idsInRange, idsInRangeWhere, type ScoreRange } from './class-scores';
 import { labelsForImages } from './labels';
 
 export interface NewImage {
@@ -92,32 +93,13 @@ const rowColumns =
   'i.id, i.path, i.width, i.height, i.split, i.changed_on_disk_at IS NOT NULL AS changedOnDisk';
 
 /**
- * The probability at byte `@byte` of p.scores (a little-endian float32) as 8 hex digits, most
- * significant first. The bit patterns of numbers ≥ 0 sort as the numbers do, so a probability
- * range is a text comparison done in SQLite's C: ten times faster per photo than calling prob().
- */
-const probabilityHex = [4, 3, 2, 1].map((byte) => `hex(substr(p.scores, @byte + ${byte}, 1))`).join(' || ');
-
-/**
- * The bit pattern, as probabilityHex writes it, of the float32 nearest `bound` on the side that
- * keeps the comparison exact: the smallest float32 ≥ bound ('up'), the largest ≤ it ('down').
- */
-function float32Hex(bound: number, side: 'up' | 'down'): string {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, bound);
-  let bits = view.getUint32(0);
-  const rounded = view.getFloat32(0);
-  if (side === 'up' && rounded < bound) bits += 1;
-  if (side === 'down' && rounded > bound) bits -= 1;
-  return bits.toString(16).toUpperCase().padStart(8, '0');
-}
-
-/**
  * The SQL of a query: photos `i`, their prediction by the active model `p` (when there is one),
  * the conditions of the filter and the order.
  */
 function compile(query: ImageQuery): {
   from: string;
+  /** The filter's conditions but its probability range, which the index answers (empty: none). */
+  condition: string;
   where: string;
   order: string;
   params: Record<string, unknown>;
@@ -138,16 +120,6 @@ function compile(query: ImageQuery): {
       'EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = @classId AND l.state = @state)',
     );
   }
-  if (filter.minProbability !== undefined || filter.maxProbability !== undefined) {
-    const index = model?.indexOf.get(filter.classId!);
-    if (index === undefined) conditions.push('0');
-    else {
-      params.byte = index * 4;
-      params.min = float32Hex(filter.minProbability ?? 0, 'up');
-      params.max = float32Hex(filter.maxProbability ?? 1, 'down');
-      conditions.push(`${probabilityHex} BETWEEN @min AND @max`);
-    }
-  }
   if (filter.unlabelled) conditions.push('NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)');
   if (filter.split) {
     params.split = filter.split;
@@ -167,10 +139,16 @@ function compile(query: ImageQuery): {
     name: 'i.path',
     date: 'i.modified_at, i.path',
     uncertainty: 'p.uncertainty IS NULL, p.uncertainty DESC, i.id DESC',
+    confidence: 'p.uncertainty IS NULL, p.uncertainty, i.id',
   }[sort];
+  const condition = conditions.join(' AND ');
+  const readsPredictions = filter.disagreement || sort === 'uncertainty' || sort === 'confidence';
   return {
-    from: 'images i LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @modelId',
-    where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '',
+    from: readsPredictions
+      ? 'images i LEFT JOIN predictions p ON p.image_id = i.id AND p.model_id = @modelId'
+      : 'images i',
+    condition,
+    where: condition ? `WHERE ${condition}` : '',
     order,
     params,
   };
@@ -180,19 +158,29 @@ const unfiltered = (query: ImageQuery) =>
   Object.values(query.filter ?? {}).every((value) => value === undefined);
 const isPlain = (query: ImageQuery) => query.sort === 'name' && unfiltered(query);
 const isPlainByUncertainty = (query: ImageQuery) =>
-  query.sort === 'uncertainty' && query.model !== undefined && unfiltered(query);
+  (query.sort === 'uncertainty' || query.sort === 'confidence') &&
+  query.model !== undefined &&
+  unfiltered(query);
 
 /**
- * Photo ids by uncertainty, walked on predictions_by_uncertainty (backwards) instead of sorting
- * every photo: those with an uncertainty, most uncertain first, then the others (not predicted
- * yet, or for none of the project's classes). The order is the compiled query's (`limit` -1: all).
+ * Photo ids by uncertainty, walked on predictions_by_uncertainty instead of sorting every photo:
+ * those with an uncertainty, most uncertain first ('uncertainty') or most confident first
+ * ('confidence'), then the others (not predicted yet, or for none of the project's classes). The
+ * order is the compiled query's (`limit` -1: all).
  */
-function idsByUncertainty(db: Db, modelId: number, limit: number, offset: number): number[] {
+function idsByUncertainty(
+  db: Db,
+  modelId: number,
+  sort: 'uncertainty' | 'confidence',
+  limit: number,
+  offset: number,
+): number[] {
+  const direction = sort === 'uncertainty' ? 'DESC' : 'ASC';
   const measured = db
     .prepare(
       `SELECT image_id FROM predictions INDEXED BY predictions_by_uncertainty
         WHERE model_id = ? AND uncertainty IS NOT NULL
-        ORDER BY uncertainty DESC, image_id DESC LIMIT ? OFFSET ?`,
+        ORDER BY uncertainty ${direction}, image_id ${direction} LIMIT ? OFFSET ?`,
     )
     .pluck()
     .all(modelId, limit, offset) as number[];
@@ -206,11 +194,65 @@ function idsByUncertainty(db: Db, modelId: number, limit: number, offset: number
       `SELECT id FROM images i
         WHERE NOT EXISTS (SELECT 1 FROM predictions p
                            WHERE p.image_id = i.id AND p.model_id = ? AND p.uncertainty IS NOT NULL)
-        ORDER BY id DESC LIMIT ? OFFSET ?`,
+        ORDER BY id ${direction} LIMIT ? OFFSET ?`,
     )
     .pluck()
     .all(modelId, limit < 0 ? -1 : limit - measured.length, Math.max(0, offset - measuredCount)) as number[];
   return [...measured, ...rest];
+}
+
+/**
+ * The range of the filter's class probability, as the active model predicts it, when the filter
+ * has one (no model: a range no photo is in).
+ */
+function scoreRange(query: ImageQuery): ScoreRange | undefined {
+  const { filter = {}, model } = query;
+  if (filter.minProbability === undefined && filter.maxProbability === undefined) return undefined;
+  return {
+    modelId: model?.id ?? 0,
+    classId: filter.classId!,
+    min: filter.minProbability ?? 0,
+    max: filter.maxProbability ?? 1,
+  };
+}
+
+/** The photos a filter with a probability range matches: the range, then its other conditions. */
+function idsOfRange(db: Db, query: ImageQuery, range: ScoreRange): number[] {
+  const { condition, params } = compile(query);
+  return condition ? idsInRangeWhere(db, range, condition, params) : idsInRange(db, range);
+}
+
+/**
+ * Every photo in a sort's order (no filter), kept until the project is written to (by this
+ * connection or another): a filtered page walks it, picking its matches, instead of sorting them.
+ */
+const orders = new WeakMap<Db, { stamp: string; bySort: Map<string, Int32Array> }>();
+
+function sortedIds(db: Db, { sort, model }: ImageQuery): Int32Array {
+  const stamp = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`;
+  let kept = orders.get(db);
+  if (kept?.stamp !== stamp) orders.set(db, (kept = { stamp, bySort: new Map() }));
+  const key = `${sort}:${model?.id}`;
+  let ids = kept.bySort.get(key);
+  if (!ids)
+    kept.bySort.set(key, (ids = Int32Array.from(matchingIds(db, { sort, ...(model ? { model } : {}) }))));
+  return ids;
+}
+
+/** The matches of a probability range in the query's order, from `offset`, at most `limit` (-1: all). */
+function rangeInOrder(db: Db, query: ImageQuery, range: ScoreRange, offset: number, limit: number): number[] {
+  const matches = idsOfRange(db, query, range);
+  if (matches.length <= offset) return [];
+  const member = new Uint8Array(matches.reduce((max, id) => Math.max(max, id), 0) + 1);
+  for (const id of matches) member[id] = 1;
+  const page: number[] = [];
+  let skipped = 0;
+  for (const id of sortedIds(db, query)) {
+    if (member[id] !== 1 || skipped++ < offset) continue;
+    page.push(id);
+    if (page.length === limit) break;
+  }
+  return page;
 }
 
 /** One page of the grid, with every photo's labels. */
@@ -220,26 +262,32 @@ export function imagePage(
   limit: number,
   query: ImageQuery = { sort: 'name' },
 ): Omit<ImageSummary, 'predictions'>[] {
-  let rows: Row[];
+  const range = scoreRange(query);
   if (isPlain(query)) {
     // The offset is walked on the path index alone (it holds the id); only the page's rows are read.
-    rows = db
+    const rows = db
       .prepare(
         `SELECT ${rowColumns} FROM images i
           WHERE id IN (SELECT id FROM images ORDER BY path LIMIT ? OFFSET ?)
           ORDER BY path`,
       )
       .all(limit, offset) as Row[];
-  } else if (isPlainByUncertainty(query)) {
-    const ids = idsByUncertainty(db, query.model!.id, limit, offset);
-    const byId = new Map(rowsById(db, ids).map((row) => [row.id, row]));
-    rows = ids.map((id) => byId.get(id)!);
-  } else {
-    const { from, where, order, params } = compile(query);
-    rows = db
-      .prepare(`SELECT ${rowColumns} FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit, offset }) as Row[];
+    return withLabels(db, rows);
   }
+  if (isPlainByUncertainty(query) || range) {
+    const ids = range
+      ? rangeInOrder(db, query, range, offset, limit)
+      : idsByUncertainty(db, query.model!.id, query.sort as 'uncertainty' | 'confidence', limit, offset);
+    const byId = new Map(rowsById(db, ids).map((row) => [row.id, row]));
+    return withLabels(
+      db,
+      ids.map((id) => byId.get(id)!),
+    );
+  }
+  const { from, where, order, params } = compile(query);
+  const rows = db
+    .prepare(`SELECT ${rowColumns} FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit, offset }) as Row[];
   return withLabels(db, rows);
 }
 
@@ -268,12 +316,17 @@ function withLabels(db: Db, rows: Row[]): Omit<ImageSummary, 'predictions'>[] {
 
 export function countMatching(db: Db, query: ImageQuery): number {
   if (unfiltered(query)) return countImages(db);
-  const { from, where, params } = compile(query);
+  const range = scoreRange(query);
+  const { from, where, condition, params } = compile(query);
+  if (range) return condition ? idsOfRange(db, query, range).length : countInRange(db, range);
   return (db.prepare(`SELECT count(*) AS n FROM ${from} ${where}`).get(params) as { n: number }).n;
 }
 
 export function matchingIds(db: Db, query: ImageQuery): number[] {
-  if (isPlainByUncertainty(query)) return idsByUncertainty(db, query.model!.id, -1, 0);
+  const range = scoreRange(query);
+  if (range) return rangeInOrder(db, query, range, 0, -1);
+  if (isPlainByUncertainty(query))
+    return idsByUncertainty(db, query.model!.id, query.sort as 'uncertainty' | 'confidence', -1, 0);
   const { from, where, order, params } = compile(query);
   return db.prepare(`SELECT i.id FROM ${from} ${where} ORDER BY ${order}`).pluck().all(params) as number[];
 }

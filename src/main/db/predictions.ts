@@ -1,3 +1,4 @@
+import { predictionIndexer, syncClassScores, type ScoredClass } from './class-scores';
 import { now, type Db } from './connection';
 
 export interface NewPrediction {
@@ -33,13 +34,18 @@ export function countImagesToPredict(db: Db, modelId: number): number {
   ).n;
 }
 
-/** `classIndices`: the model classes the project uses, over which uncertainty is measured. */
+/**
+ * `mapping`: the project classes the model predicts, over which uncertainty is measured and which
+ * the probability index holds when the model is the active one.
+ */
 export function insertPredictions(
   db: Db,
   modelId: number,
   predictions: readonly NewPrediction[],
-  classIndices: readonly number[],
+  mapping: readonly ScoredClass[],
 ): void {
+  const active = db.prepare('SELECT active FROM models WHERE id = ?').pluck().get(modelId) === 1;
+  if (active) syncClassScores(db, modelId, mapping);
   const insert = db.prepare(
     `INSERT OR REPLACE INTO predictions (image_id, model_id, scores, uncertainty, created_at)
      VALUES (@imageId, @modelId, @scores, uncertainty(@scores, @indices), @at)`,
@@ -47,11 +53,14 @@ export function insertPredictions(
   const insertMaps = db.prepare(
     'INSERT OR REPLACE INTO prediction_maps (image_id, model_id, maps) VALUES (@imageId, @modelId, @maps)',
   );
+  const index = predictionIndexer(db, modelId);
   const at = now();
-  const indices = JSON.stringify(classIndices);
+  const indices = JSON.stringify(mapping.map((entry) => entry.modelIndex));
   for (const { imageId, scores, maps } of predictions) {
-    insert.run({ imageId, modelId, scores: toBlob(scores), indices, at });
+    const blob = toBlob(scores);
+    insert.run({ imageId, modelId, scores: blob, indices, at });
     insertMaps.run({ imageId, modelId, maps });
+    index(imageId, blob);
   }
 }
 

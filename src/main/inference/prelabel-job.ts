@@ -70,7 +70,7 @@ export async function runPrelabel(
   };
   // Read for each batch: a class named while the run goes on is measured from the next batch on, as
   // the rows already written are measured again by the class change itself.
-  const classIndices = () => projectClassMapping(listClasses(db), record).map((entry) => entry.modelIndex);
+  const mapping = () => projectClassMapping(listClasses(db), record);
   const todo = imagesToPredict(db, record.id);
   const hashes = new Map(todo.map((photo) => [photo.id, photo.sha256]));
   const total = countImages(db);
@@ -113,7 +113,7 @@ export async function runPrelabel(
     result.seconds += (at - started) / 1000;
     started = at;
     db.transaction(() => {
-      insertPredictions(db, record.id, predictions, classIndices());
+      insertPredictions(db, record.id, predictions, mapping());
       for (const outcome of batch) {
         if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
       }

@@ -1,6 +1,7 @@
 import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, OpOutput } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { listClasses } from '../db/classes';
+import { syncClassScores } from '../db/class-scores';
 import { countMatching, imagePage, imagesById, matchingIds, type ImageQuery } from '../db/images';
 import { activeModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';
@@ -17,6 +18,11 @@ export function projectModel(
 }
 
 type ActiveModel = ReturnType<typeof projectModel>;
+
+/** Keeps the probability index on the active model's predictions of the project classes it predicts. */
+export function indexScores(project: Project, active: ActiveModel = projectModel(project)): void {
+  syncClassScores(project.db, active?.model.id ?? null, active?.mapping ?? []);
+}
 
 function queryOf(active: ActiveModel, filter: ImageFilter | undefined, sort: ImageSort): ImageQuery {
   return {

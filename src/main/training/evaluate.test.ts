@@ -110,7 +110,7 @@ async function projectWithTwoVersions() {
           maps: Buffer.alloc(0),
         };
       }),
-      [0, 1],
+      (order === 'dog-cat' ? [dog, cat] : [cat, dog]).map((classId, modelIndex) => ({ classId, modelIndex })),
     );
   predict(pack.id, packScores, 'cat-dog');
   predict(trained.id, trainedScores, 'dog-cat');

@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { copyVocPhotoFiles, vocPhotoNames } from '../../../test/fixtures/workspace';
+import { vocDerivedClasses, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
+import { until } from '../../../test/fixtures/wait';
+import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract';
+import type { Api } from '../../shared/rpc';
+import type { Studio } from '../api';
+import { nearestToThreshold } from './class-scores';
+
+/**
+ * Real VOC photos with their labels and `animal` (a class COCO does not have), split 80/20 and
+ * pre-labelled by the default model.
+ */
+async function prelabelledProject(count: number) {
+  const context = await newStudio();
+  const folder = join(context.dir, 'photos');
+  const names = await vocPhotoNames(count);
+  await copyVocPhotoFiles(folder, names);
+  const labelsCsv = join(context.dir, 'labels.csv');
+  await writeDerivedLabelsCsv(labelsCsv, names, { animal: vocDerivedClasses.animal });
+  await importAndWait(context.api, folder, labelsCsv);
+  await context.api.assignSplits({ val: 0.2, seed: 1 });
+  await jobEnd(context.api, (await context.api.startPrelabel({ provider: 'cpu' })).id);
+  return context;
+}
+
+/** Every photo with its labels and the active model's probabilities, as getImage gives them. */
+async function photos(api: Api): Promise<ImageSummary[]> {
+  const { ids } = await api.listImageIds({ sort: 'name' });
+  return Promise.all(ids.map((imageId) => api.getImage({ imageId })));
+}
+
+/** The index's rows, as [model, class, photo, probability]. */
+function indexRows(studio: Studio): [number, number, number, number][] {
+  return studio
+    .project!.db.prepare(
+      'SELECT model_id, class_id, image_id, probability FROM class_scores ORDER BY class_id, image_id',
+    )
+    .raw()
+    .all() as [number, number, number, number][];
+}
+
+/** What the index should hold: each photo's probability of each class the active model predicts. */
+async function expectedRows(api: Api): Promise<[number, number, number, number][]> {
+  const model = (await api.getModel({}))!;
+  return (await photos(api))
+    .flatMap((photo) =>
+      photo.predictions.map(
+        ({ classId, probability }) =>
+          [model.id, classId, photo.id, probability] as [number, number, number, number],
+      ),
+    )
+    .sort((a, b) => a[1] - b[1] || a[2] - b[2]);
+}
+
+const sorts: ImageSort[] = ['name', 'date', 'uncertainty', 'confidence'];
+
+/**
+ * The grid's answer to a filter, computed the slow way: every photo in the sort's order, kept when
+ * its probability (from getImage) is in range and the other conditions hold.
+ */
+async function bruteForce(api: Api, filter: ImageFilter, sort: ImageSort): Promise<number[]> {
+  const { ids } = await api.listImageIds({ sort });
+  const byId = new Map((await photos(api)).map((photo) => [photo.id, photo]));
+  return ids.filter((id) => {
+    const photo = byId.get(id)!;
+    const probability = photo.predictions.find((p) => p.classId === filter.classId)?.probability;
+    if (probability === undefined) return false;
+    if (probability < (filter.minProbability ?? 0) || probability > (filter.maxProbability ?? 1))
+      return false;
+    const label = photo.labels.find((l) => l.classId === filter.classId);
+    if (filter.state === 'unknown' && label) return false;
+    if (filter.state && filter.state !== 'unknown' && label?.state !== filter.state) return false;
+    return !filter.split || photo.split === filter.split;
+  });
+}
+
+async function expectGridAsBruteForce(api: Api, filter: ImageFilter): Promise<void> {
+  for (const sort of sorts) {
+    const expected = await bruteForce(api, filter, sort);
+    expect((await api.listImageIds({ filter, sort })).ids).toEqual(expected);
+    const all = await api.listImages({ filter, sort, offset: 0, limit: 500 });
+    expect(all.total).toBe(expected.length);
+    expect(all.images.map((image) => image.id)).toEqual(expected);
+    const page = await api.listImages({ filter, sort, offset: 3, limit: 5 });
+    expect(page.total).toBe(expected.length);
+    expect(page.images.map((image) => image.id)).toEqual(expected.slice(3, 8));
+  }
+}
+
+describe('the per-class probability index', () => {
+  it('holds the active model’s probability of each class it predicts, through class changes', async () => {
+    const { api, studio } = await prelabelledProject(24);
+    const classes = await api.listClasses({});
+    const id = (name: string) => classes.find((c) => c.name === name)!.id;
+    const rows = indexRows(studio);
+    // Every VOC class has a COCO twin; `animal` has none, so it has no rows.
+    expect(new Set(rows.map((row) => row[1])).size).toBe(classes.length - 1);
+    expect(rows).toHaveLength(24 * (classes.length - 1));
+    expect(rows).toEqual(await expectedRows(api));
+
+    // A class the model knows gets its rows at once; one renamed to a name it does not know, archived
+    // or merged away loses them.
+    const [renamed, archived, merged] = classes.filter((c) => c.name !== 'animal').map((c) => c.id);
+    await api.createClass({ name: 'giraffe' });
+    await api.updateClass({ classId: renamed!, name: 'something else' });
+    await api.updateClass({ classId: archived!, archived: true });
+    await api.mergeClasses({ from: merged!, into: id('animal') });
+    const after = indexRows(studio);
+    const classesOf = new Set(after.map((row) => row[1]));
+    expect(classesOf.has((await api.listClasses({})).find((c) => c.name === 'giraffe')!.id)).toBe(true);
+    for (const gone of [renamed, archived, merged]) expect(classesOf.has(gone!)).toBe(false);
+    expect(after).toEqual(await expectedRows(api));
+
+    // A class archived and brought back reads its rows again.
+    await api.updateClass({ classId: archived!, archived: false });
+    expect(indexRows(studio)).toEqual(await expectedRows(api));
+  }, 300_000);
+
+  it('answers probability filters as the predictions do, alone and with other conditions, in every order', async () => {
+    const { api } = await prelabelledProject(24);
+    const classes = await api.listClasses({});
+    const person = classes.find((c) => c.name === 'person')!.id;
+    const dog = classes.find((c) => c.name === 'dog')!.id;
+    const animal = classes.find((c) => c.name === 'animal')!.id;
+    const [median] = (await photos(api))
+      .map((photo) => photo.predictions.find((p) => p.classId === person)!.probability)
+      .sort((a, b) => a - b)
+      .slice(12);
+    const filters: ImageFilter[] = [
+      { classId: person, minProbability: 0.5 },
+      { classId: person, minProbability: median! },
+      { classId: person, maxProbability: median! },
+      { classId: dog, minProbability: 0.01, maxProbability: 0.9 },
+      { classId: person, minProbability: 0.2, state: 'positive' },
+      { classId: person, maxProbability: 0.5, state: 'unknown' },
+      { classId: dog, minProbability: 0, split: 'train' },
+    ];
+    for (const filter of filters) await expectGridAsBruteForce(api, filter);
+    // A class the model does not predict is in no range.
+    expect((await api.listImages({ filter: { classId: animal, minProbability: 0 } })).total).toBe(0);
+  }, 300_000);
+
+  it('follows the version activated: its predictions, its classes (one COCO lacks), no rows of the old one', async () => {
+    const { api, studio } = await prelabelledProject(48);
+    const before = (await api.getModel({}))!.id;
+    const job = await api.startTrain({ activate: 'always' });
+    expect((await jobEnd(api, job.id)).error).toBeNull();
+    const { imageCount } = (await api.getProject({}))!;
+    await until(async () => (await api.getModel({}))!.predicted === imageCount, 600_000);
+    const model = (await api.getModel({}))!;
+    expect(model.id).not.toBe(before);
+    const rows = indexRows(studio);
+    expect(rows.every((row) => row[0] === model.id)).toBe(true);
+    const animal = (await api.listClasses({})).find((c) => c.name === 'animal')!.id;
+    expect(rows.some((row) => row[1] === animal)).toBe(true);
+    expect(rows).toEqual(await expectedRows(api));
+
+    // The scans a review queue starts from: the photos nearest a threshold on either side.
+    const threshold = 0.5;
+    const probabilities = rows
+      .filter((row) => row[1] === animal)
+      .map((row) => ({ imageId: row[2], probability: row[3] }));
+    const above = nearestToThreshold(studio.project!.db, {
+      modelId: model.id,
+      classId: animal,
+      threshold,
+      side: 'above',
+      limit: 3,
+    });
+    const expectedAbove = probabilities
+      .filter((p) => p.probability >= threshold)
+      .sort((a, b) => a.probability - b.probability || a.imageId - b.imageId);
+    expect(above).toEqual(expectedAbove.slice(0, 3));
+    const below = nearestToThreshold(studio.project!.db, {
+      modelId: model.id,
+      classId: animal,
+      threshold,
+      side: 'below',
+      limit: 2,
+    });
+    const expectedBelow = probabilities
+      .filter((p) => p.probability < threshold)
+      .sort((a, b) => b.probability - a.probability || b.imageId - a.imageId);
+    expect(below).toEqual(expectedBelow.slice(0, 2));
+    if (below.length === 2) {
+      const next = nearestToThreshold(studio.project!.db, {
+        modelId: model.id,
+        classId: animal,
+        threshold,
+        side: 'below',
+        limit: 2,
+        after: below[1],
+      });
+      expect(next).toEqual(expectedBelow.slice(2, 4));
+    }
+  }, 900_000);
+});
