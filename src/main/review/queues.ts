@@ -122,7 +122,7 @@ const nearDuplicate = 0.05;
 /** A photo is kept this many places away from one that looks alike to the model. */
 const spread = 20;
 
-interface NextCandidate {
+export interface NextCandidate {
   imageId: number;
   uncertainty: number;
   probabilities: number[];
@@ -146,25 +146,24 @@ function* nextOrder(db: Db, active: Active): Generator<NextCandidate> {
         ORDER BY uncertainty DESC, image_id DESC`,
     )
     .iterate(active.modelId) as IterableIterator<{ imageId: number; uncertainty: number; scores: Buffer }>;
-  const read = (): NextCandidate | undefined => {
-    const next = stream.next();
-    if (next.done) return undefined;
-    const { imageId, uncertainty, scores } = next.value;
-    return {
-      imageId,
-      uncertainty,
-      probabilities: active.classes.map((c) => scores.readFloatLE(c.index * 4)),
-    };
+  const candidates = function* () {
+    for (const { imageId, uncertainty, scores } of stream)
+      yield {
+        imageId,
+        uncertainty,
+        probabilities: active.classes.map((c) => scores.readFloatLE(c.index * 4)),
+      };
   };
   try {
-    yield* diversified(read);
+    yield* diversified(candidates());
   } finally {
     // A page stops reading early: the statement must end, or the connection stays busy.
     stream.return?.();
   }
 }
 
-function* diversified(read: () => NextCandidate | undefined): Generator<NextCandidate> {
+/** `ranked` reordered as the 'next' queue spreads near-duplicates (see nextOrder). */
+export function* diversified(ranked: Iterator<NextCandidate>): Generator<NextCandidate> {
   const recent: NextCandidate[] = [];
   const alike = (a: NextCandidate) =>
     recent.some((b) => a.probabilities.every((p, i) => Math.abs(p - b.probabilities[i]!) <= nearDuplicate));
@@ -174,8 +173,8 @@ function* diversified(read: () => NextCandidate | undefined): Generator<NextCand
     const waited = waiting.findIndex((candidate) => !alike(candidate));
     if (waited !== -1) chosen = waiting.splice(waited, 1)[0];
     while (!chosen) {
-      const candidate = read();
-      if (!candidate) break;
+      const { done, value: candidate } = ranked.next();
+      if (done) break;
       if (alike(candidate)) waiting.push(candidate);
       else chosen = candidate;
     }
