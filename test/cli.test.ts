@@ -318,6 +318,43 @@ describe('csra-studio predict, prelabel and eval', () => {
     expect(header.slice(1).every((name) => classes.includes(name))).toBe(true);
   });
 
+  it('review lists a queue with why each item is there, as text or JSON', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const names = await vocPhotoNames(10);
+    await copyVocPhotoFiles(folder, names);
+    const labels = join(dir, 'labels.csv');
+    await writeDerivedLabelsCsv(labels, names.slice(0, 8), {});
+    const project = join(dir, 'p.sqlite');
+    await cli(['import', project, folder, '--labels', labels]);
+    expect((await cli(['prelabel', project, '--ep', 'cpu'])).code).toBe(0);
+
+    const next = await cli(['review', project, '--queue', 'next', '--json']);
+    expect(next.code).toBe(0);
+    const page = JSON.parse(next.stdout);
+    expect(page).toMatchObject({ queue: 'next', total: 2 });
+    expect(page.items.map((item: { path: string }) => item.path).sort()).toEqual(
+      names.slice(8).map((name) => join(folder, name)),
+    );
+    const disputed = JSON.parse((await cli(['review', project, '--queue', 'disputed', '--json'])).stdout);
+    expect(disputed.total).toBeGreaterThan(0);
+    const text = await cli(['review', project, '--queue', 'disputed', '--limit', '1']);
+    const [first] = disputed.items;
+    expect(text.stdout).toBe(
+      `disputed: ${disputed.total} item${disputed.total === 1 ? '' : 's'}` +
+        `${disputed.total > 1 ? ', the first 1' : ''}\n  ${first.path}: ${first.reason}\n`,
+    );
+    expect(first.reason).toMatch(/^labelled .+ \(imported\), the model gives .+ at threshold 0\.50$/);
+    for (const args of [
+      ['--queue', 'doubtful'],
+      ['--queue', 'next', '--limit', '0'],
+    ]) {
+      const result = await cli(['review', project, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.split('\n')[0]).toMatch(/--queue must be one of|--limit must be/);
+    }
+  });
+
   it('exits 2 naming an execution provider that cannot run or does not exist', async () => {
     const folder = join(await tempDir(), 'photos');
     await copyVocPhotos(folder, 1);

@@ -10,6 +10,7 @@ import {
   type JobInfo,
   type SplitCounts,
   ActivateRule,
+  ReviewQueue,
   type ModelVersion,
   type TrainReport,
 } from '../shared/contract';
@@ -30,6 +31,7 @@ const usage = `usage:
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
   csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--json]
+  csra-studio review   <project.sqlite> --queue disputed|uncertain|next [--limit N] [--json]
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
   csra-studio models   <project.sqlite> [--activate N] [--json]
@@ -201,6 +203,37 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     await withProject(positionals[0]!, false, async (api) => {
       const report = await api.evaluate({ split: split.data, modelId });
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : describeEval(report));
+    });
+  },
+
+  async review(args) {
+    const { values, positionals } = parse(
+      args,
+      { queue: { type: 'string' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean' } },
+      1,
+    );
+    const queue = ReviewQueue.safeParse(values.queue);
+    if (!queue.success) throw new UsageError(`--queue must be one of ${ReviewQueue.options.join(', ')}`);
+    const limit = Number(values.limit);
+    if (!/^\d+$/.test(values.limit.trim()) || limit < 1 || limit > 500)
+      throw new UsageError(`--limit must be a whole number from 1 to 500, got "${values.limit}"`);
+    await withProject(positionals[0]!, false, async (api) => {
+      const page = await api.listReviewQueue({ queue: queue.data, limit });
+      const items = await Promise.all(
+        page.items.map(async (item) => ({
+          ...item,
+          path: (await api.getImage({ imageId: item.imageId })).path,
+        })),
+      );
+      if (values.json) {
+        process.stdout.write(JSON.stringify({ queue: queue.data, total: page.total, items }, null, 2) + '\n');
+        return;
+      }
+      const lines = [
+        `${queue.data}: ${page.total} item${page.total === 1 ? '' : 's'}${page.total > items.length ? `, the first ${items.length}` : ''}`,
+        ...items.map((item) => `  ${item.path}: ${item.reason}`),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
     });
   },
 
