@@ -1,9 +1,12 @@
 // Charts, drawn by Chart.js on a canvas: `<canvas use:chart={config}>` creates one, draws it again
 // without animation whenever the config changes, and destroys it with the canvas. Only what the
-// app's line charts use is registered, so the rest of Chart.js stays out of the bundle. Chart.js
+// app's line and bar charts use is registered, so the rest of Chart.js stays out of the bundle. Chart.js
 // sizes its canvas through the CSSOM (never a style attribute), which the app's CSP allows; the
 // canvas's parent sets its size.
 import {
+  BarController,
+  BarElement,
+  CategoryScale,
   Chart,
   Legend,
   LinearScale,
@@ -15,9 +18,21 @@ import {
 } from 'chart.js';
 import type { Action } from 'svelte/action';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Legend,
+  Tooltip,
+);
 
 export type LineChartConfig = ChartConfiguration<'line', { x: number; y: number }[]>;
+/** Bars over named categories (one label a bar), a value or null (no bar) each. */
+export type BarChartConfig = ChartConfiguration<'bar', (number | null)[], string>;
 
 /** The theme's colours, from its custom properties, for what a canvas draws. */
 export interface ChartColours {
@@ -42,8 +57,8 @@ export function chartColours(element: Element = document.documentElement): Chart
   };
 }
 
-export const chart: Action<HTMLCanvasElement, LineChartConfig> = (canvas, config) => {
-  const instance = new Chart(canvas, config);
+export const chart: Action<HTMLCanvasElement, LineChartConfig | BarChartConfig> = (canvas, config) => {
+  const instance = new Chart(canvas, config as ChartConfiguration);
   return {
     update(next) {
       instance.data = next.data;
