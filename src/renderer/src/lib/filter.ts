@@ -39,6 +39,7 @@ export const sortChoices: { value: ImageSort; label: string }[] = [
   { value: 'name', label: 'Name' },
   { value: 'date', label: 'Date' },
   { value: 'uncertainty', label: 'Uncertainty' },
+  { value: 'confidence', label: 'Confidence' },
 ];
 
 /** The ImageFilter the API takes for `filter`, or undefined when it selects every photo. */

@@ -1,8 +1,10 @@
 // The grid's selection against a real studio and real VOC photos: click, Ctrl+click, Shift+click,
-// select all in a filter, and adding or removing a class over the selection as one undoable action.
+// select all in a filter, the first N of the grid's order (the most confident) with what confirming
+// them would set, and adding or removing a class over the selection as one undoable action.
 import { describe, expect, it, vi } from 'vitest';
 import {
   eachTestStudio,
+  jobEnd,
   makePhotoFolder,
   type PhotoFolder,
   type TestStudio,
@@ -173,6 +175,52 @@ describe('the selection', () => {
 
     expect((await selection.undo())?.description).toBe('confirm 8 photos');
     await vi.waitFor(() => expect(library.total).toBe(8), patience);
+  });
+
+  it('selects the most confident unlabelled photos, says what confirming them sets, and confirms them as one undoable action', async () => {
+    await jobEnd(studio.api, (await studio.api.startPrelabel({ provider: 'cpu' })).id);
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    await library.setSort('confidence');
+    const { images: shown } = await studio.api.listImages({ ...library.query, limit: 100 });
+    expect(shown).toHaveLength(8);
+    // Confidence: how sure the model is of the photo's least certain class.
+    const confidence = (image: ImageSummary) =>
+      Math.min(...image.predictions.map((p) => Math.abs(2 * p.probability - 1)));
+    expect(shown.map(confidence)).toEqual(shown.map(confidence).sort((a, b) => b - a));
+
+    await selection.selectFirst(5);
+    const chosen = shown.slice(0, 5);
+    expect(selected()).toEqual(sorted(chosen.map((image) => image.id)));
+    // Unlabelled: every class is unknown; those at or above their threshold are the pre-labels.
+    const accepted = chosen.flatMap((image) =>
+      classes.filter((item) => {
+        const p = image.predictions.find((prediction) => prediction.classId === item.id)?.probability;
+        return p !== undefined && p >= item.threshold;
+      }),
+    ).length;
+    expect(accepted).toBeGreaterThan(0);
+    const labels = 5 * classes.length;
+    await vi.waitFor(() => expect(selection.preview).not.toBeNull(), patience);
+    expect(selection.preview).toEqual({
+      photos: 5,
+      labels,
+      accepted,
+      negatives: labels - accepted,
+      unpredicted: 0,
+    });
+
+    expect(await selection.confirm()).toBe(true);
+    expect(selection.done).toBe(`Confirmed 5 photos (${labels} labels set)`);
+    // Confirmed, they leave the filter; confirming them again would set nothing.
+    await vi.waitFor(() => expect(library.total).toBe(3), patience);
+    await vi.waitFor(() => expect(selection.preview?.labels).toBe(0), patience);
+
+    expect((await selection.undo())?.description).toBe('confirm 5 photos');
+    await vi.waitFor(() => expect(selection.preview?.labels).toBe(labels), patience);
+    await vi.waitFor(() => expect(library.total).toBe(8), patience);
+    // More than the filter holds: all of it.
+    await selection.selectFirst(50);
+    expect(selection.count).toBe(8);
   });
 
   it('moves the selection to a split, which the split filter then shows; no undo, moving back is the same', async () => {

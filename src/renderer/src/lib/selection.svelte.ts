@@ -3,7 +3,10 @@
 // "select all" takes every photo the filter selects. Adding or removing a class over the selection
 // is one label action: one Ctrl+Z undoes all of it. Moving the selection to a split is not a label
 // action (no undo: moving the photos back is the same action).
-import type { ClassInfo, LabelAction, Split } from '../../../shared/contract';
+//
+// "Select the first N" takes the first photos of the grid's order (the most confident, sorted by
+// confidence): the bar then says what confirming them would set, before it is done.
+import type { ClassInfo, ConfirmPreview, LabelAction, Split } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { attempt } from './errors';
 import { formatCount, plural } from './format';
@@ -30,6 +33,8 @@ export class SelectionStore {
   done = $state<string | null>(null);
   /** Whether that action can be undone from here: label actions can, a move between splits not. */
   undoable = $state(false);
+  /** What confirming the selection would set, as main counts it; null while unknown or empty. */
+  preview = $state.raw<ConfirmPreview | null>(null);
 
   count = $derived(this.ids.size);
 
@@ -38,6 +43,7 @@ export class SelectionStore {
   readonly #stop: (() => void)[];
   /** Bumped whenever the selection is replaced, so a slow "select all" never lands on a newer one. */
   #version = 0;
+  #previewsAsked = 0;
 
   constructor(api: Api, library: LibraryStore) {
     this.#api = api;
@@ -46,6 +52,10 @@ export class SelectionStore {
       library.onQueryChange(() => this.clear()),
       api.onEvent((event) => {
         if (event.type === 'project') this.clear();
+        // Labels set anywhere change what confirming would still set.
+        else if (event.type === 'labels' && event.imageIds.some((id) => this.ids.has(id))) {
+          void this.#loadPreview();
+        }
       }),
     ];
   }
@@ -80,6 +90,16 @@ export class SelectionStore {
     await attempt(this, async () => {
       const { ids } = await this.#api.listImageIds(query);
       if (version === this.#version) this.#replace(new Set(ids));
+    });
+  }
+
+  /** The first `count` photos of the grid's order, in its filter. */
+  async selectFirst(count: number): Promise<void> {
+    const version = ++this.#version;
+    const query = this.#library.query;
+    await attempt(this, async () => {
+      const { ids } = await this.#api.listImageIds(query);
+      if (version === this.#version) this.#replace(new Set(ids.slice(0, Math.max(0, count))));
     });
   }
 
@@ -150,6 +170,21 @@ export class SelectionStore {
   #replace(ids: Set<number>): void {
     this.#version += 1;
     this.ids = ids;
+    void this.#loadPreview();
+  }
+
+  /** Asks main what confirming the selection would set; only the latest answer counts. */
+  async #loadPreview(): Promise<void> {
+    const asked = ++this.#previewsAsked;
+    const ids = [...this.ids];
+    this.preview = null;
+    if (ids.length === 0 || ids.length > maxIdsPerCall) return;
+    try {
+      const preview = await this.#api.previewConfirm({ imageIds: ids });
+      if (asked === this.#previewsAsked) this.preview = preview;
+    } catch {
+      // Only a hint: the confirmation itself says what went wrong, if it does.
+    }
   }
 
   async #label(
