@@ -1,0 +1,282 @@
+// npm run bench:review — the curator's tools on real VOC photos, with figures, not assertions.
+//   1. Injected errors: the 765 VOC trainval photos imported with their labels, 5 % of the
+//      (photo, class) labels flipped (seeded; half positives → negative, half negatives → positive),
+//      pre-labelled by the zero-shot version: how many flipped labels the disputed queue puts in its
+//      first 2 × (number flipped) items. Then the same after a version trained on those flipped
+//      labels becomes active (the harder case: it learned some of the errors).
+//   2. Effort to exact ground truth on 200 VOC photos, in keys and clicks per photo, for: (a) no
+//      pre-labels; (b) photo by photo with the zero-shot version; (c) photo by photo with a version
+//      trained on the other 565 photos; (d) the curator flow with that version: bulk-confirm the
+//      most confident photos, then the disputed and uncertain queues, then photo by photo for the
+//      rest — with the labels still wrong at the end. A scripted annotator that knows the truth
+//      plays each flow, but chooses what to open from what the app shows (the queues, the grid's
+//      confidence order, the shown states), as a person would; it only uses the truth to decide
+//      what to press once a photo or an item is open.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClassInfo, ImageSummary, LabelState } from '../src/shared/contract';
+import { shownState } from '../src/shared/labels';
+import { createClient, type Api } from '../src/shared/rpc';
+import { createStudio } from '../src/main/api';
+import { seededRandom } from '../src/main/training/splits';
+import { vocImages } from '../test/fixtures/paths';
+import { copyVocPhotoFiles, vocClasses, vocPhotoNames, vocTruth } from '../test/fixtures/voc';
+import { jobDone } from '../test/fixtures/wait';
+
+const flipShare = 0.05;
+const effortPhotos = 200;
+/** The curator bulk-confirms photos the grid shows at least this confident. */
+const bulkConfidence = 0.9;
+/** The curator works the uncertain queue while an item is this close to its class threshold. */
+const uncertainMargin = 0.1;
+
+const dir = await mkdtemp(join(tmpdir(), 'csra-bench-review-'));
+const truth = await vocTruth();
+const classes = await vocClasses();
+const names = await vocPhotoNames();
+const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
+
+try {
+  await injectedErrors();
+  await effort();
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function injectedErrors(): Promise<void> {
+  const { rows, flipped } = flipLabels(seededRandom(7));
+  const csv = join(dir, 'flipped.csv');
+  await writeFile(
+    csv,
+    ['filename,classes', ...names.map((n) => `${n},${[...rows.get(n)!].join('|')}`)].join('\n'),
+  );
+  const api = await openStudio(join(dir, 'flipped.sqlite'));
+  await jobDone(api, (await api.startImport({ folder: vocImages, labelsCsv: csv })).id);
+  await jobDone(api, (await api.startPrelabel({ provider: 'auto' })).id);
+  // The queue's cut is each class's threshold tuned on val (on the labels as they are, errors included).
+  await api.assignSplits({ val: 0.2, seed: 1 });
+  await useTunedThresholds(api);
+  console.log(
+    `injected errors: ${flipped.size} of ${names.length * classes.length} labels flipped (${pct(flipped.size, names.length * classes.length)})`,
+  );
+  await printRecall(api, flipped, 'zero-shot version');
+
+  const trained = await api.startTrain({ activate: 'always' });
+  await jobDone(api, trained.id);
+  await prelabelWithActive(api);
+  await useTunedThresholds(api);
+  await printRecall(api, flipped, 'version trained on the flipped labels');
+}
+
+/** Flips `flipShare` of the (photo, class) labels: half of them positives, half negatives. */
+function flipLabels(random: () => number): { rows: Map<string, Set<string>>; flipped: Set<string> } {
+  const rows = new Map(names.map((name) => [name, new Set(truth.get(name))]));
+  const pairs = names.flatMap((name) => classes.map((c) => ({ name, c, positive: rows.get(name)!.has(c) })));
+  const count = Math.round(flipShare * pairs.length);
+  const shuffled = (list: typeof pairs) =>
+    list
+      .map((pair) => ({ pair, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ pair }) => pair);
+  const positives = shuffled(pairs.filter((p) => p.positive)).slice(0, Math.floor(count / 2));
+  const negatives = shuffled(pairs.filter((p) => !p.positive)).slice(0, count - positives.length);
+  const flipped = new Set<string>();
+  for (const { name, c, positive } of [...positives, ...negatives]) {
+    if (positive) rows.get(name)!.delete(c);
+    else rows.get(name)!.add(c);
+    flipped.add(`${name}|${c}`);
+  }
+  return { rows, flipped };
+}
+
+async function printRecall(api: Api, flipped: Set<string>, model: string): Promise<void> {
+  const budget = 2 * flipped.size;
+  const items = await queueItems(api, 'disputed', budget);
+  const byId = await photoNames(api);
+  const classNames = new Map((await api.listClasses({})).map((c) => [c.id, c.name]));
+  const found = items.filter((item) =>
+    flipped.has(`${byId.get(item.imageId)}|${classNames.get(item.classId!)}`),
+  );
+  const { disputed } = await api.reviewCounts({});
+  console.log(
+    `  ${model}: the disputed queue (${disputed} items) holds ${found.length} of the ${flipped.size} flipped labels ` +
+      `in its first ${budget} items: ${pct(found.length, flipped.size)} (target >= 70 %)`,
+  );
+}
+
+async function effort(): Promise<void> {
+  const photos = names.slice(0, effortPhotos);
+  const others = names.slice(effortPhotos);
+  const folder = join(dir, 'effort');
+  await copyVocPhotoFiles(folder, photos);
+  const trainFolder = join(dir, 'others');
+  await copyVocPhotoFiles(trainFolder, others);
+  const othersCsv = join(dir, 'others.csv');
+  await writeFile(
+    othersCsv,
+    ['filename,classes', ...others.map((n) => `${n},${truth.get(n)!.join('|')}`)].join('\n'),
+  );
+
+  const rows: [string, number, string][] = [];
+  {
+    // (a) and (b): the same photos, with the project's classes, without and with zero-shot pre-labels.
+    const api = await openStudio(join(dir, 'zero-shot.sqlite'));
+    await jobDone(api, (await api.startImport({ folder })).id);
+    await api.addClasses({ names: classes });
+    rows.push(['(a) no pre-labels, photo by photo', await photoByPhoto(api, false), 'today 2.54']);
+    await jobDone(api, (await api.startPrelabel({ provider: 'auto' })).id);
+    rows.push(['(b) zero-shot version, photo by photo', await photoByPhoto(api, true), 'today 1.59']);
+  }
+  {
+    // (c) and (d): a version trained on the other 565 photos' labels, then the 200 photos to label.
+    // (c) only counts keys from what the photos show, so (d) runs on the same project after it.
+    const api = await openStudio(join(dir, 'trained.sqlite'));
+    await jobDone(api, (await api.startImport({ folder: trainFolder, labelsCsv: othersCsv })).id);
+    await api.assignSplits({ val: 0.2, seed: 1 });
+    await jobDone(api, (await api.startTrain({ activate: 'always' })).id);
+    await jobDone(api, (await api.startImport({ folder })).id);
+    await prelabelWithActive(api);
+    await useTunedThresholds(api);
+    rows.push([
+      '(c) trained version, photo by photo',
+      await photoByPhoto(api, true, folder),
+      'target <= 1.40',
+    ]);
+    const { actions, residual } = await curatorFlow(api, folder);
+    rows.push([
+      '(d) curator flow (trained version)',
+      actions,
+      `target <= 1.00; residual errors ${pct(residual.wrong, residual.of)} of labels (target <= 0.5 %)`,
+    ]);
+  }
+  console.log(`effort to exact ground truth on ${effortPhotos} VOC photos (keys and clicks per photo):`);
+  for (const [flow, perPhoto, note] of rows)
+    console.log(`  ${flow.padEnd(40)} ${perPhoto.toFixed(2)}  ${note}`);
+}
+
+/**
+ * Labels every photo of `folder` (all photos when absent) photo by photo: the key of each class the
+ * photo shows wrongly, then Enter. Keys per photo.
+ */
+async function photoByPhoto(api: Api, preLabelled: boolean, folder?: string): Promise<number> {
+  const projectClasses = await api.listClasses({});
+  const photos = (await allPhotos(api)).filter((image) => !folder || image.path.startsWith(folder));
+  // Labelling one photo changes what no other photo shows: the keys are counted from the shown states.
+  let keys = 0;
+  for (const image of photos)
+    keys +=
+      classesShownWrongly(projectClasses, preLabelled ? image : { ...image, predictions: [] }).length + 1;
+  return keys / photos.length;
+}
+
+/**
+ * The curator flow on the photos of `folder`: bulk-confirm the photos the grid shows confident
+ * enough (2 clicks: the count, then Confirm), then each disputed item and each uncertain item within
+ * the margin (1 key: confirm or flip), then photo by photo for the photos not confirmed. Actions per
+ * photo, and the labels left wrong (by the bulk confirmation) among all labels of the photos.
+ */
+async function curatorFlow(
+  api: Api,
+  folder: string,
+): Promise<{ actions: number; residual: { wrong: number; of: number } }> {
+  const projectClasses = await api.listClasses({});
+  const { ids } = await api.listImageIds({ sort: 'confidence' });
+  const ordered = await Promise.all(ids.map((imageId) => api.getImage({ imageId })));
+  const confident = ordered.filter(
+    (image) => image.path.startsWith(folder) && photoConfidence(image, projectClasses) >= bulkConfidence,
+  );
+  let actions = 0;
+  if (confident.length > 0) {
+    await api.confirmPhotos({ imageIds: confident.map((image) => image.id) });
+    actions += 2;
+  }
+  for (const queue of ['disputed', 'uncertain'] as const) {
+    for (;;) {
+      const { items } = await api.listReviewQueue({ queue, limit: 1 });
+      const item = items[0];
+      if (!item || item.classId === null) break;
+      if (queue === 'uncertain' && Math.abs(item.probability - item.threshold) > uncertainMargin) break;
+      const image = await api.getImage({ imageId: item.imageId });
+      const name = projectClasses.find((c) => c.id === item.classId)!.name;
+      const state: LabelState = truth.get(image.name)!.includes(name) ? 'positive' : 'negative';
+      await api.setLabels({ changes: [{ imageId: item.imageId, classId: item.classId, state }] });
+      actions += 1;
+    }
+  }
+  // The rest, photo by photo, end exactly right; what the bulk confirmation set wrongly stays wrong.
+  const confirmed = new Set(confident.map((image) => image.id));
+  const photos = (await allPhotos(api)).filter((image) => image.path.startsWith(folder));
+  let wrong = 0;
+  for (const image of photos) {
+    const shownWrongly = classesShownWrongly(projectClasses, image).length;
+    if (confirmed.has(image.id)) wrong += shownWrongly;
+    else actions += shownWrongly + 1;
+  }
+  return { actions: actions / photos.length, residual: { wrong, of: photos.length * projectClasses.length } };
+}
+
+/** The least certain project class of the photo, as the grid's confidence: min |2p − 1|. */
+function photoConfidence(image: ImageSummary, projectClasses: ClassInfo[]): number {
+  const known = new Set(projectClasses.map((c) => c.id));
+  const scores = image.predictions.filter((p) => known.has(p.classId));
+  return scores.length === 0 ? 0 : Math.min(...scores.map((p) => Math.abs(2 * p.probability - 1)));
+}
+
+function classesShownWrongly(projectClasses: ClassInfo[], image: ImageSummary): ClassInfo[] {
+  const wanted = new Set(truth.get(image.name));
+  return projectClasses.filter(
+    (c) => (shownState(image, projectClasses, c.id) === 'positive') !== wanted.has(c.name),
+  );
+}
+
+async function queueItems(api: Api, queue: 'disputed', count: number) {
+  const items = [];
+  while (items.length < count) {
+    const page = await api.listReviewQueue({
+      queue,
+      offset: items.length,
+      limit: Math.min(500, count - items.length),
+    });
+    items.push(...page.items);
+    if (page.items.length === 0) break;
+  }
+  return items;
+}
+
+async function allPhotos(api: Api): Promise<ImageSummary[]> {
+  const photos: ImageSummary[] = [];
+  for (;;) {
+    const page = await api.listImages({ offset: photos.length, limit: 500 });
+    photos.push(...page.images);
+    if (photos.length >= page.total) return photos;
+  }
+}
+
+async function photoNames(api: Api): Promise<Map<number, string>> {
+  return new Map((await allPhotos(api)).map((image) => [image.id, image.name]));
+}
+
+/** Thresholds tuned on val (best F1) for the active version, used wherever one was found. */
+async function useTunedThresholds(api: Api): Promise<void> {
+  const tuned = await api.tuneThresholds({ rule: 'f1' });
+  const classIds = tuned.filter((entry) => entry.threshold !== null).map((entry) => entry.classId);
+  if (classIds.length > 0) await api.useThresholds({ source: 'tuned', classIds });
+}
+
+async function openStudio(path: string): Promise<Api> {
+  const api = createClient(createStudio());
+  await api.createProject({ path });
+  return api;
+}
+
+/** Activation pre-labels in the background: wait until every photo is predicted by the active version. */
+async function prelabelWithActive(api: Api): Promise<void> {
+  for (;;) {
+    const running = (await api.listJobs({})).find((job) => job.status === 'running');
+    if (running) await jobDone(api, running.id);
+    const { imageCount } = (await api.getProject({}))!;
+    if ((await api.getModel({}))!.predicted >= imageCount) return;
+    if (!running) await jobDone(api, (await api.startPrelabel({ provider: 'auto' })).id);
+  }
+}
