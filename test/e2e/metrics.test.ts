@@ -78,8 +78,8 @@ describe('the metrics view', () => {
     expect(report.modelId).toBe(trainedId);
     await expect.poll(() => shown(column(trained.name)), slow).toEqual(expected(report));
 
-    // The curve and the counts of the first class, its threshold marked.
-    const first = report.perClass[0]!;
+    // The curve and the counts of the first class with positives, its threshold marked.
+    const first = report.perClass.find((entry) => entry.ap !== null)!;
     const curve = panel().locator('.curve-chart');
     expect(await curve.getAttribute('aria-label')).toBe(
       `${trained.name}: ${first.class} at threshold ${first.atThreshold.threshold.toFixed(2)}, ` +
@@ -92,7 +92,7 @@ describe('the metrics view', () => {
       );
 
     // Another class, chosen from its row, draws its curve.
-    const other = report.perClass[1]!;
+    const other = report.perClass.findLast((entry) => entry.ap !== null && entry !== first)!;
     await column(trained.name).locator(`.per-class tr[data-class-id="${other.classId}"]`).click();
     await expect
       .poll(() => curve.getAttribute('aria-label'))

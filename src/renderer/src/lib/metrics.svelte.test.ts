@@ -44,11 +44,11 @@ describe('the metrics store', () => {
       report: await studio.api.evaluate({ split: 'all' }),
       error: null,
     });
-    // The curve is the first class's until another is chosen.
-    const [first, second] = store.primary.report!.perClass;
-    expect(store.curveClass).toEqual(first);
-    store.setClass(second!.classId);
-    expect(store.curveClass).toEqual(second);
+    // The curve is the first class's with positives until another is chosen.
+    const { perClass } = store.primary.report!;
+    expect(store.curveClass).toEqual(perClass.find((entry) => entry.ap !== null));
+    store.setClass(perClass.at(-1)!.classId);
+    expect(store.curveClass).toEqual(perClass.at(-1));
   });
 
   it('puts a second version beside the first, follows label changes while shown, and those made while hidden once shown again', async () => {

@@ -28,7 +28,7 @@ export class MetricsStore {
   compareId = $state<number | null>(null);
   primary = $state<MetricsSide>({ modelId: null, report: null, error: null });
   compared = $state<MetricsSide | null>(null);
-  /** The class whose precision–recall curve is drawn; null: the first one measured. */
+  /** The class whose precision–recall curve is drawn; null: the first one with positives. */
   classId = $state<number | null>(null);
   /** Whether a measure is in flight. */
   busy = $state(false);
@@ -42,10 +42,15 @@ export class MetricsStore {
       this.models.find((model) => model.active) ??
       null,
   );
-  /** The class of the curve: the chosen one if the report has it, else its first class. */
+  /** The class of the curve: the chosen one if the report has it, else its first class with positives. */
   curveClass = $derived.by(() => {
     const perClass = this.primary.report?.perClass ?? [];
-    return perClass.find((entry) => entry.classId === this.classId) ?? perClass[0] ?? null;
+    return (
+      perClass.find((entry) => entry.classId === this.classId) ??
+      perClass.find((entry) => entry.ap !== null) ??
+      perClass[0] ??
+      null
+    );
   });
 
   readonly #stopEvents: () => void;
