@@ -6,6 +6,9 @@ export const commandKeys = {
   nextUnlabelled: 'n',
   overlay: 'v',
   allClasses: 'm',
+  // Review mode: the label a review item proposes, kept or flipped.
+  keepLabel: 'c',
+  flipLabel: 'f',
   help: '?',
 } as const;
 

@@ -47,6 +47,8 @@ describe('the workspace keymap', () => {
     expect(command(commandKeys.nextUnlabelled)).toBe('nextUnlabelled');
     expect(command(commandKeys.overlay)).toBe('overlay');
     expect(command(commandKeys.allClasses)).toBe('allClasses');
+    expect(command(commandKeys.keepLabel)).toBe('keepLabel');
+    expect(command(commandKeys.flipLabel)).toBe('flipLabel');
     expect(command('?', { shift: true })).toBe('help');
     expect(command('ArrowLeft')).toBe('previous');
     expect(command('ArrowRight')).toBe('next');

@@ -5,6 +5,9 @@
 // shows for their class: a positive label or a pre-label becomes negative, anything else positive.
 // With Enter (confirm) a photo whose pre-labels are right takes one key, and each wrong pre-label
 // one more; undo takes back a press made by mistake.
+//
+// In review mode (a queue of (photo, class) items, lib/review.svelte.ts) C keeps and F flips the
+// label the item proposes, and the arrows move between items: → skips one.
 import { commandKeys } from '../../../shared/hotkeys';
 
 /** What the keys act on: the workspace store and the photo stage together. */
@@ -24,6 +27,9 @@ export interface KeyTarget {
   zoom(step: 1 | -1): void;
   fit(): void;
   toggleHelp(): void;
+  /** Review mode: set the label the item proposes (C), or its opposite (F), then the next item. */
+  keepLabel(): void;
+  flipLabel(): void;
   /** Closes the help sheet when it is open, otherwise the workspace. */
   escape(): void;
 }
@@ -40,7 +46,7 @@ export interface Chord {
 }
 
 /** The help sheet's sections, in the order it shows them. */
-export const keyGroups = ['Labels', 'Photos', 'View', 'Help'] as const;
+export const keyGroups = ['Labels', 'Review', 'Photos', 'View', 'Help'] as const;
 
 export type KeyGroup = (typeof keyGroups)[number];
 
@@ -61,7 +67,7 @@ export const keymap: readonly Binding[] = [
     id: 'confirm',
     chords: [{ key: 'Enter' }],
     description:
-      'Confirm the photo as shown: pre-labels positive, every other class negative; then the next photo',
+      'Confirm the photo as shown: pre-labels positive, every other class negative; then the next photo (in review: the next item)',
     group: 'Labels',
     run: (target) => target.confirm(),
   },
@@ -97,9 +103,24 @@ export const keymap: readonly Binding[] = [
     run: (target) => target.redo(),
   },
   {
+    id: 'keepLabel',
+    chords: [{ key: commandKeys.keepLabel }],
+    description:
+      "Review: keep the item's label (the given one, or the model's side), set by you; then the next item",
+    group: 'Review',
+    run: (target) => target.keepLabel(),
+  },
+  {
+    id: 'flipLabel',
+    chords: [{ key: commandKeys.flipLabel }],
+    description: "Review: flip the item's label; then the next item",
+    group: 'Review',
+    run: (target) => target.flipLabel(),
+  },
+  {
     id: 'previous',
     chords: [{ key: 'ArrowLeft' }],
-    description: 'Previous photo',
+    description: 'Previous photo (in review: the previous item)',
     group: 'Photos',
     repeats: true,
     run: (target) => target.previous(),
@@ -107,7 +128,7 @@ export const keymap: readonly Binding[] = [
   {
     id: 'next',
     chords: [{ key: 'ArrowRight' }],
-    description: 'Next photo',
+    description: 'Next photo (in review: skip the item, leaving its label as it is)',
     group: 'Photos',
     repeats: true,
     run: (target) => target.next(),

@@ -72,7 +72,8 @@ export const autoAdvanceKey = 'csra-studio.workspace.autoAdvance';
 /** Photo summaries and class maps kept, the ones seen last. */
 const cacheSize = 48;
 
-export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit'> {
+// Zoom and fit are the stage's; the review's keys are the review store's (review.svelte.ts).
+export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit' | 'keepLabel' | 'flipLabel'> {
   isOpen = $state(false);
   /** The photo on show. */
   imageId = $state<number | null>(null);
