@@ -132,36 +132,110 @@ export interface ScoredPhoto {
   probability: number;
 }
 
+/** A class a review queue reads, at its threshold in use. */
+export interface QueueClass {
+  classId: number;
+  threshold: number;
+}
+
+/** A (photo, class) pair of a review queue, with its rank key (lower first). */
+export interface QueuePair extends ScoredPhoto {
+  classId: number;
+  score: number;
+}
+
 /**
- * The photos of a class nearest a threshold on one side, nearest first: 'above' those at or above it
- * (probability ascending), 'below' those under it (descending); `after` continues a scan from the
- * last photo of the previous page. A queue near a threshold merges the two scans.
+ * One class's side of a queue, read from the index in rank order until `limit` pairs meet
+ * `condition` (over the row `s`) or the side ends: each pair costs a probe of its labels, so a page
+ * costs what it returns over the density of matches near the start of the scan.
  */
-export function nearestToThreshold(
+function scanSide(
   db: Db,
-  scan: {
-    modelId: number;
-    classId: number;
-    threshold: number;
-    side: 'above' | 'below';
-    limit: number;
-    after?: ScoredPhoto;
-  },
+  scan: { modelId: number; classId: number; threshold: number; limit: number },
+  side: 'above' | 'below',
+  from: 'threshold' | 'end',
+  condition: string,
 ): ScoredPhoto[] {
-  const { side, after, ...params } = scan;
-  const [bound, next, order] =
-    side === 'above'
-      ? ['probability >= @threshold', '(probability, image_id) > (@p, @id)', 'probability, image_id']
-      : [
-          'probability < @threshold',
-          '(probability, image_id) < (@p, @id)',
-          'probability DESC, image_id DESC',
-        ];
+  // From the threshold outwards (nearest first), or from the far end inwards (most extreme first).
+  const ascending = (side === 'above') === (from === 'threshold');
+  const order = ascending ? 'probability, image_id' : 'probability DESC, image_id DESC';
   return db
     .prepare(
-      `SELECT image_id AS imageId, probability FROM class_scores
-        WHERE model_id = @modelId AND class_id = @classId AND ${bound} ${after ? `AND ${next}` : ''}
+      `SELECT image_id AS imageId, probability FROM class_scores s
+        WHERE model_id = @modelId AND class_id = @classId
+          AND probability ${side === 'above' ? '>=' : '<'} @threshold AND ${condition}
         ORDER BY ${order} LIMIT @limit`,
     )
-    .all({ ...params, p: after?.probability ?? null, id: after?.imageId ?? null }) as ScoredPhoto[];
+    .all(scan) as ScoredPhoto[];
+}
+
+const byScore = (a: QueuePair, b: QueuePair) =>
+  a.score - b.score || a.imageId - b.imageId || a.classId - b.classId;
+
+/**
+ * The first `limit` pairs of the uncertain queue, from the index: unknown (photo, class) pairs
+ * nearest their class's threshold (score |p − t|), two scans a class from the threshold outwards,
+ * merged. A class labelled on every photo, all predicted, is skipped without a scan.
+ */
+export function uncertainFirstPage(
+  db: Db,
+  modelId: number,
+  classes: readonly QueueClass[],
+  limit: number,
+): QueuePair[] {
+  const photos = db.prepare('SELECT count(*) FROM images').pluck().get() as number;
+  const predicted = db.prepare('SELECT count(*) FROM predictions WHERE model_id = ?').pluck().get(modelId);
+  const labelled = db.prepare('SELECT count(*) FROM labels WHERE class_id = ?').pluck();
+  const unknown =
+    'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = s.image_id AND l.class_id = s.class_id)';
+  return classes
+    .filter(({ classId }) => predicted !== photos || (labelled.get(classId) as number) < photos)
+    .flatMap(({ classId, threshold }) =>
+      (['above', 'below'] as const).flatMap((side) =>
+        scanSide(db, { modelId, classId, threshold, limit }, side, 'threshold', unknown).map((photo) => ({
+          ...photo,
+          classId,
+          score: Math.abs(photo.probability - threshold),
+        })),
+      ),
+    )
+    .sort(byScore)
+    .slice(0, limit);
+}
+
+/**
+ * The first `limit` pairs of the disputed queue, from the index: labels a person or an import gave
+ * that the model contradicts at the class's threshold, lowest self-confidence first (p for a
+ * positive, 1 − p for a negative): positives scanned up from 0 below the threshold, negatives down
+ * from 1 at or above it, merged. A class without labels of a state is not scanned for it.
+ */
+export function disputedFirstPage(
+  db: Db,
+  modelId: number,
+  classes: readonly QueueClass[],
+  limit: number,
+): QueuePair[] {
+  const given = db.prepare('SELECT 1 FROM labels WHERE class_id = ? AND state = ? LIMIT 1').pluck();
+  const labelled = (state: 'positive' | 'negative') =>
+    `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = s.image_id AND l.class_id = s.class_id
+               AND l.state = '${state}' AND l.source IN ('human', 'imported'))`;
+  return classes
+    .flatMap(({ classId, threshold }) => {
+      const scan = { modelId, classId, threshold, limit };
+      const positives = given.get(classId, 'positive')
+        ? scanSide(db, scan, 'below', 'end', labelled('positive')).map((photo) => ({
+            ...photo,
+            score: photo.probability,
+          }))
+        : [];
+      const negatives = given.get(classId, 'negative')
+        ? scanSide(db, scan, 'above', 'end', labelled('negative')).map((photo) => ({
+            ...photo,
+            score: 1 - photo.probability,
+          }))
+        : [];
+      return [...positives, ...negatives].map((photo) => ({ ...photo, classId }));
+    })
+    .sort(byScore)
+    .slice(0, limit);
 }
