@@ -1,7 +1,8 @@
 // The project's classes as the class panel manages them, archived ones included: create, rename,
-// recolour, hotkey, threshold, order, merge, archive. Each change goes to the API, which tells every
-// client (`classes` event); the list is read again on that event. A failed change shows as `error`.
-import type { ClassInfo } from '../../../shared/contract';
+// recolour, hotkey, threshold (hand-set, or tuned on val), order, merge, archive. Each change goes
+// to the API, which tells every client (`classes` event); the list is read again on that event. A
+// failed change shows as `error`.
+import type { ClassInfo, ThresholdRule, TunedThreshold } from '../../../shared/contract';
 import { isClassHotkey } from '../../../shared/hotkeys';
 import type { Api } from '../../../shared/rpc';
 import { attempt, messageOf } from './errors';
@@ -25,6 +26,8 @@ export class ClassStore {
   busy = $state(false);
   error = $state<string | null>(null);
   loaded = $state(false);
+  /** What the last tuning on val gave each class (this session), by class id. */
+  tuned = $state<Map<number, TunedThreshold>>(new Map());
 
   active = $derived(this.all.filter((item) => !item.archived));
   archived = $derived(this.all.filter((item) => item.archived));
@@ -97,6 +100,21 @@ export class ClassStore {
   setThreshold(classId: number, threshold: number): Promise<boolean> {
     if (!(threshold > 0 && threshold < 1)) return this.#fail('a threshold is a probability between 0 and 1');
     return this.#change(() => this.#api.updateClass({ classId, threshold }));
+  }
+
+  /** Tunes every class's threshold on val for the active version; used once `useThresholds` says so. */
+  tune(rule: ThresholdRule, minPrecision: number): Promise<boolean> {
+    if (!(minPrecision > 0 && minPrecision < 1))
+      return this.#fail('a precision is a fraction between 0 and 1');
+    return this.#change(async () => {
+      const results = await this.#api.tuneThresholds({ rule, minPrecision });
+      this.tuned = new Map(results.map((result) => [result.classId, result]));
+    });
+  }
+
+  /** Which threshold the classes (every class when none are named) use: the hand-set or the tuned one. */
+  useThresholds(source: ClassInfo['thresholdSource'], classIds?: number[]): Promise<boolean> {
+    return this.#change(() => this.#api.useThresholds({ source, ...(classIds ? { classIds } : {}) }));
   }
 
   setArchived(classId: number, archived: boolean): Promise<boolean> {

@@ -18,6 +18,9 @@ const dog: ClassInfo = {
   hotkey: '1',
   position: 0,
   threshold: 0.5,
+  manualThreshold: 0.5,
+  tunedThreshold: null,
+  thresholdSource: 'manual',
   archived: false,
 };
 

@@ -169,6 +169,9 @@ describe('the library store', () => {
       hotkey: null,
       position: index,
       threshold: name === 'cow' ? 0.95 : 0.5,
+      manualThreshold: name === 'cow' ? 0.95 : 0.5,
+      tunedThreshold: null,
+      thresholdSource: 'manual' as const,
       archived: false,
     }));
     library.classes = classes;
