@@ -2,12 +2,12 @@
 // contradicts, most likely wrong first; 'uncertain' the unknown (photo, class) pairs nearest their
 // class's threshold; 'next' the unlabelled photos the model is least sure of, near-duplicates spread.
 //
-// Written over predictions with prob(): each queue reads every prediction of the active version
-// (tens of ms at thousands of photos). At 100,000 photos × 80 classes they should read ranges of
-// the class_scores index instead (disputed positives: probability < threshold of a class, joined to
-// its labels; uncertain: the two ranges either side of the threshold, merged).
+// A page is read from the probability index (class_scores), in rank order per class; the totals
+// are counted over the predictions with prob(), which reads every prediction of the active version
+// (tens of ms at thousands of photos, seconds at 100,000 × 80 classes).
 import type { ClassInfo, LabelSource, LabelState, ReviewItem, ReviewQueue } from '../../shared/contract';
 import { listClasses } from '../db/classes';
+import { disputedFirstPage, uncertainFirstPage } from '../db/class-scores';
 import type { Db } from '../db/connection';
 import { projectModel } from '../library/grid';
 import type { Project } from '../project';
@@ -43,7 +43,7 @@ function activeClasses(project: Project): Active | null {
 
 const fixed = (value: number) => value.toFixed(2);
 
-/** The queue's classes as a table `k` (class_id, idx, threshold) for the statements below. */
+/** The queue's classes as a table `k` (class_id, idx, threshold) for the counts below. */
 const classTable = `k AS (
   SELECT json_extract(value, '$.id') AS class_id, json_extract(value, '$.index') AS idx,
          json_extract(value, '$.threshold') AS threshold
@@ -53,23 +53,18 @@ const classTable = `k AS (
  * Labels a person or an import gave that the model contradicts at the class's threshold in use: the
  * off-diagonal of confident learning's confident joint with per-class thresholds (Northcutt et al.,
  * JAIR 2021). Ranked by self-confidence, the model's probability of the label given (p for positive,
- * 1 − p for negative), lowest first, as cleanlab's find_label_issues ranked_by 'self_confidence'.
- * Pre-labels a person accepted came from the model, so the model cannot dispute them.
+ * 1 − p for negative), lowest first, as cleanlab's find_label_issues ranked_by 'self_confidence'
+ * (disputedFirstPage). Pre-labels a person accepted came from the model, so it cannot dispute them.
  */
-const disputedSql = `WITH ${classTable},
-  d AS (SELECT l.image_id, l.class_id, l.state, l.source, prob(p.scores, k.idx) AS probability, k.threshold
-          FROM k JOIN labels l ON l.class_id = k.class_id AND l.source IN ('human', 'imported')
-          JOIN predictions p ON p.image_id = l.image_id AND p.model_id = @modelId)
-  SELECT image_id AS imageId, class_id AS classId, state AS given, source, probability, threshold,
-         CASE state WHEN 'positive' THEN probability ELSE 1 - probability END AS score
-    FROM d
-   WHERE CASE state WHEN 'positive' THEN probability < threshold ELSE probability >= threshold END`;
+const disputedPairs = `WITH ${classTable}
+  SELECT 1 FROM k JOIN labels l ON l.class_id = k.class_id AND l.source IN ('human', 'imported')
+    JOIN predictions p ON p.image_id = l.image_id AND p.model_id = @modelId
+   WHERE CASE l.state WHEN 'positive' THEN prob(p.scores, k.idx) < k.threshold
+                      ELSE prob(p.scores, k.idx) >= k.threshold END`;
 
-/** Unknown (photo, class) pairs of predicted photos, nearest the class's threshold first. */
-const uncertainSql = `WITH ${classTable}
-  SELECT p.image_id AS imageId, k.class_id AS classId, NULL AS given, NULL AS source,
-         prob(p.scores, k.idx) AS probability, k.threshold, abs(prob(p.scores, k.idx) - k.threshold) AS score
-    FROM predictions p CROSS JOIN k
+/** Unknown (photo, class) pairs of predicted photos; nearest the class's threshold first (uncertainFirstPage). */
+const uncertainPairs = `WITH ${classTable}
+  SELECT 1 FROM predictions p CROSS JOIN k
    WHERE p.model_id = @modelId
      AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = p.image_id AND l.class_id = k.class_id)`;
 
@@ -83,17 +78,33 @@ interface Row {
   score: number;
 }
 
+/**
+ * A page of a per-class queue, read from the probability index (class_scores) in rank order: the
+ * first offset + limit pairs, then the page's labels. The count walks the predictions.
+ */
 function classQueue(
   db: Db,
   active: Active,
-  sql: string,
+  queue: 'disputed' | 'uncertain',
   offset: number,
   limit: number,
 ): { total: number; rows: Row[] } {
-  const rows = db
-    .prepare(`${sql} ORDER BY score, imageId, classId LIMIT @limit OFFSET @offset`)
-    .all({ ...queueParams(active), limit, offset }) as Row[];
-  return { total: countOf(db, active, sql), rows };
+  const classes = active.classes.map((c) => ({ classId: c.id, threshold: c.threshold }));
+  const firstPage = queue === 'disputed' ? disputedFirstPage : uncertainFirstPage;
+  const pairs = firstPage(db, active.modelId, classes, offset + limit).slice(offset);
+  const label = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
+  const thresholds = new Map(classes.map((c) => [c.classId, c.threshold]));
+  const rows = pairs.map((pair): Row => {
+    const given = label.get(pair.imageId, pair.classId) as
+      { state: LabelState; source: LabelSource } | undefined;
+    return {
+      ...pair,
+      given: given?.state ?? null,
+      source: given?.source ?? null,
+      threshold: thresholds.get(pair.classId)!,
+    };
+  });
+  return { total: countOf(db, active, queue === 'disputed' ? disputedPairs : uncertainPairs), rows };
 }
 
 const queueParams = (active: Active) => ({
@@ -238,13 +249,7 @@ export function reviewQueue(
   if (!active) return { total: 0, items: [] };
   if (queue === 'next') return nextQueue(project.db, active, offset, limit);
   const names = new Map(active.classes.map((c) => [c.id, c.name]));
-  const { total, rows } = classQueue(
-    project.db,
-    active,
-    queue === 'disputed' ? disputedSql : uncertainSql,
-    offset,
-    limit,
-  );
+  const { total, rows } = classQueue(project.db, active, queue, offset, limit);
   const reason = queue === 'disputed' ? disputedReason : uncertainReason;
   return { total, items: rows.map((row) => ({ ...row, reason: reason(row, names.get(row.classId)!) })) };
 }
@@ -254,8 +259,8 @@ export function reviewCounts(project: Project): { disputed: number; uncertain: n
   if (!active) return { disputed: 0, uncertain: 0, next: 0 };
   const { db } = project;
   return {
-    disputed: countOf(db, active, disputedSql),
-    uncertain: countOf(db, active, uncertainSql),
+    disputed: countOf(db, active, disputedPairs),
+    uncertain: countOf(db, active, uncertainPairs),
     next: countNext(db, active),
   };
 }
