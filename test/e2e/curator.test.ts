@@ -1,7 +1,9 @@
 // End to end in Debian's Chromium: curating what the model pre-labelled. Twelve real VOC photos in a
 // project with the twenty VOC classes, the first six labelled by labels.csv (VOC's truth) and all
 // twelve pre-labelled by the app after the import. The grid sorts by confidence and confirms the
-// most confident photos in one undoable action, saying first what it will set.
+// most confident photos in one undoable action, saying first what it will set; review mode walks a
+// queue (picked by its counter in the top bar) with the keyboard, on the photo with the item's class
+// overlaid.
 // Everything the UI does is checked through the API.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -97,6 +99,99 @@ describe('bulk confirm by confidence', () => {
     await expect.poll(() => labelCount(chosen), slow).toBe(0);
     await filters().getByLabel('Unlabelled').uncheck();
     await filters().getByLabel('Sort by').selectOption('name');
+  });
+});
+
+describe('review mode', () => {
+  const stage = () => page.locator('.photo-stage');
+  const reviewBar = () => page.getByRole('region', { name: 'Review' });
+  const committed = async () => Number(await stage().getAttribute('data-label-committed'));
+
+  /** The label of a (photo, class) pair in the database, as `state:source`, or null. */
+  async function labelOf(pair: { imageId: number; classId: number | null }): Promise<string | null> {
+    const image = await api.getImage({ imageId: pair.imageId });
+    const label = image.labels.find((candidate) => candidate.classId === pair.classId);
+    return label ? `${label.state}:${label.source}` : null;
+  }
+
+  /** Waits until the workspace shows the item's photo with the item's class overlaid. */
+  async function showing(item: { imageId: number; classId: number | null }): Promise<void> {
+    await expect.poll(() => stage().getAttribute('data-image-id'), slow).toBe(String(item.imageId));
+    await expect.poll(() => stage().getAttribute('data-overlay-class'), slow).toBe(String(item.classId));
+  }
+
+  /** Presses a label key and waits until its request is answered. */
+  async function pressLabel(key: string): Promise<void> {
+    const before = await committed();
+    await page.keyboard.press(key);
+    await expect.poll(committed, slow).toBe(before + 1);
+  }
+
+  it('picks a queue by its counter, and decides its items with C, F and → on the photo with the class overlaid', async () => {
+    // Two labels a person set against the model's surest class: disputed.
+    const { images } = await api.listImages({ filter: { unlabelled: true } });
+    const planted = images
+      .map((image) => image.predictions.reduce((best, p) => (p.probability > best.probability ? p : best)))
+      .map((best, at) => ({ imageId: images[at]!.id, classId: best.classId, probability: best.probability }))
+      .filter((pair) => pair.probability >= 0.9)
+      .slice(0, 2);
+    expect(planted).toHaveLength(2);
+    await api.setLabels({
+      changes: planted.map(({ imageId, classId }) => ({ imageId, classId, state: 'negative' as const })),
+    });
+
+    const counts = await api.reviewCounts({});
+    const menu = page.locator('summary', { hasText: 'Review' });
+    await expect
+      .poll(() => menu.textContent(), slow)
+      .toMatch(
+        new RegExp(
+          `Disputed\\s*${counts.disputed}\\s*·\\s*Uncertain\\s*${counts.uncertain}\\s*·\\s*Next\\s*${counts.next}`,
+        ),
+      );
+    await menu.click();
+    await page.screenshot({ path: join(screenshots, 'curator-review-menu.png') });
+    await page.getByRole('menuitem', { name: /Disputed/ }).click();
+
+    const queue = await api.listReviewQueue({ queue: 'disputed' });
+    const [first, second, third] = queue.items;
+    await showing(first!);
+    await expect.poll(() => reviewBar().textContent(), slow).toMatch(`1 of ${queue.total}`);
+    const bar = (await reviewBar().textContent())!;
+    expect(bar).toContain(`given ${first!.given} (${first!.source})`);
+    expect(bar).toContain(
+      `model ${first!.probability.toFixed(2)} · threshold ${first!.threshold.toFixed(2)}`,
+    );
+    await page.screenshot({ path: join(screenshots, 'curator-review-item.png') });
+
+    // F flips the label given, as a person's; the next item shows with its class.
+    const flipped = first!.given === 'positive' ? 'negative' : 'positive';
+    await pressLabel('f');
+    expect(await labelOf(first!)).toBe(`${flipped}:human`);
+    await showing(second!);
+    // Ctrl+Z takes it back, and the item comes back on show.
+    await pressLabel('Control+z');
+    expect(await labelOf(first!)).toBe(`${first!.given}:${first!.source}`);
+    await showing(first!);
+    await expect.poll(() => reviewBar().textContent(), slow).toMatch(`1 of ${queue.total}`);
+
+    // C keeps it, now a person's; → skips the next one, leaving it as it is.
+    await pressLabel('c');
+    expect(await labelOf(first!)).toBe(`${first!.given}:human`);
+    await showing(second!);
+    const before = await labelOf(second!);
+    await page.keyboard.press('ArrowRight');
+    if (third) await showing(third);
+    expect(await labelOf(second!)).toBe(before);
+
+    // The sheet lists the review's keys.
+    await page.keyboard.press('?');
+    const review = page.locator('.help section', { has: page.getByRole('heading', { name: 'Review' }) });
+    await expect.poll(() => review.locator('kbd').allTextContents(), slow).toEqual(['C', 'F']);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Stop review' }).click();
+    await expect.poll(() => reviewBar().count(), slow).toBe(0);
+    await page.keyboard.press('Escape');
   });
 });
 
