@@ -193,6 +193,25 @@ describe('review mode', () => {
     await expect.poll(() => reviewBar().count(), slow).toBe(0);
     await page.keyboard.press('Escape');
   });
+
+  it('walks the next queue’s photos in the workspace’s usual flow, its counter following each Enter', async () => {
+    const next = await api.listReviewQueue({ queue: 'next' });
+    expect(next.total).toBeGreaterThan(1);
+    await page.locator('summary', { hasText: 'Review' }).click();
+    await page.getByRole('menuitem', { name: /Next/ }).click();
+    await expect.poll(() => stage().getAttribute('data-image-id'), slow).toBe(String(next.items[0]!.imageId));
+    await expect.poll(() => reviewBar().textContent(), slow).toMatch(`${next.total} photos to label`);
+    await page.screenshot({ path: join(screenshots, 'curator-review-next.png') });
+
+    // Enter confirms the photo as shown and moves on: one photo fewer to label.
+    await pressLabel('Enter');
+    expect(await labelCount([next.items[0]!.imageId])).toBe(classes.length);
+    await expect.poll(() => stage().getAttribute('data-image-id'), slow).toBe(String(next.items[1]!.imageId));
+    await expect.poll(() => reviewBar().textContent(), slow).toMatch(`${next.total - 1} photo`);
+    await pressLabel('Control+z');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => reviewBar().count(), slow).toBe(0);
+  });
 });
 
 describe('the app', () => {
