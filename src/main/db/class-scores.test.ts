@@ -185,6 +185,12 @@ describe('the per-class probability index', () => {
       { classId: dog, minProbability: 0, split: 'train' },
     ];
     for (const filter of filters) await expectGridAsBruteForce(api, filter);
+    // A label changed since is in the answer at once.
+    const [first] = await bruteForce(api, filters[4]!, 'name');
+    await api.setLabels({ changes: [{ imageId: first!, classId: person, state: 'negative' }] });
+    expect(await bruteForce(api, filters[4]!, 'name')).not.toContain(first);
+    await expectGridAsBruteForce(api, filters[4]!);
+    await expectGridAsBruteForce(api, { classId: person, minProbability: 0.2, state: 'negative' });
     // A class the model does not predict is in no range.
     expect((await api.listImages({ filter: { classId: animal, minProbability: 0 } })).total).toBe(0);
   }, 300_000);

@@ -99,13 +99,6 @@ export function idsInRange(db: Db, range: ScoreRange): number[] {
     .all(range) as number[];
 }
 
-export function countInRange(db: Db, range: ScoreRange): number {
-  return db
-    .prepare(`SELECT count(*) FROM class_scores s WHERE ${inRange('s')}`)
-    .pluck()
-    .get(range) as number;
-}
-
 /**
  * The photos in the range that also meet `condition`, a SQL condition over the photo `i` and its
  * prediction by the model `p` (with the named parameters in `params`), in no particular order.

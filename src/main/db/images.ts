@@ -1,6 +1,6 @@
 import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract';
 import { now, type Db } from './connection';
-import { countInRange, idsInRange, idsInRangeWhere, type ScoreRange } from './class-scores';
+import { idsInRange, idsInRangeWhere, type ScoreRange } from './class-scores';
 import { labelsForImages } from './labels';
 
 export interface NewImage {
@@ -216,35 +216,61 @@ function scoreRange(query: ImageQuery): ScoreRange | undefined {
   };
 }
 
-/** The photos a filter with a probability range matches: the range, then its other conditions. */
-function idsOfRange(db: Db, query: ImageQuery, range: ScoreRange): number[] {
-  const { condition, params } = compile(query);
-  return condition ? idsInRangeWhere(db, range, condition, params) : idsInRange(db, range);
+/**
+ * What a query computed over every photo (a sort's order, a filter's matches), kept until the
+ * project is written to (by this connection or another): scrolling a filtered grid computes it once.
+ */
+const kept = new WeakMap<Db, { stamp: string; values: Map<string, unknown> }>();
+
+function keep<T>(db: Db, key: string, compute: () => T): T {
+  const stamp = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`;
+  let entry = kept.get(db);
+  if (entry?.stamp !== stamp) kept.set(db, (entry = { stamp, values: new Map() }));
+  if (!entry.values.has(key)) entry.values.set(key, compute());
+  return entry.values.get(key) as T;
 }
 
-/**
- * Every photo in a sort's order (no filter), kept until the project is written to (by this
- * connection or another): a filtered page walks it, picking its matches, instead of sorting them.
- */
-const orders = new WeakMap<Db, { stamp: string; bySort: Map<string, Int32Array> }>();
+/** Every photo in a sort's order: a filtered page walks it, picking its matches, instead of sorting them. */
+const sortedIds = (db: Db, { sort, model }: ImageQuery): Int32Array =>
+  keep(db, `order:${sort}:${model?.id}`, () =>
+    Int32Array.from(matchingIds(db, { sort, ...(model ? { model } : {}) })),
+  );
 
-function sortedIds(db: Db, { sort, model }: ImageQuery): Int32Array {
-  const stamp = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`;
-  let kept = orders.get(db);
-  if (kept?.stamp !== stamp) orders.set(db, (kept = { stamp, bySort: new Map() }));
-  const key = `${sort}:${model?.id}`;
-  let ids = kept.bySort.get(key);
-  if (!ids)
-    kept.bySort.set(key, (ids = Int32Array.from(matchingIds(db, { sort, ...(model ? { model } : {}) }))));
-  return ids;
+/**
+ * The photos a filter with a probability range matches, as a membership array by id: the range from
+ * the index, the class's label state from labels_by_class (two range reads, not a probe a photo),
+ * then the other conditions on the range's photos.
+ */
+function rangeMatches(db: Db, query: ImageQuery, range: ScoreRange): { count: number; member: Uint8Array } {
+  return keep(db, `matches:${range.modelId}:${JSON.stringify(query.filter)}`, () => {
+    const { state, ...others } = query.filter!;
+    const { condition, params } = compile({ ...query, filter: others });
+    const ids = condition ? idsInRangeWhere(db, range, condition, params) : idsInRange(db, range);
+    const member = new Uint8Array(ids.reduce((max, id) => Math.max(max, id), 0) + 1);
+    for (const id of ids) member[id] = 1;
+    let count = ids.length;
+    if (state) {
+      const labelled = db
+        .prepare('SELECT image_id FROM labels WHERE class_id = ? AND (? IS NULL OR state = ?)')
+        .pluck()
+        .all(range.classId, state === 'unknown' ? null : state, state) as number[];
+      const given = new Uint8Array(member.length);
+      for (const id of labelled) if (id < given.length) given[id] = 1;
+      const wanted = state === 'unknown' ? 0 : 1;
+      count = 0;
+      for (const id of ids) {
+        if (given[id] === wanted) count += 1;
+        else member[id] = 0;
+      }
+    }
+    return { count, member };
+  });
 }
 
 /** The matches of a probability range in the query's order, from `offset`, at most `limit` (-1: all). */
 function rangeInOrder(db: Db, query: ImageQuery, range: ScoreRange, offset: number, limit: number): number[] {
-  const matches = idsOfRange(db, query, range);
-  if (matches.length <= offset) return [];
-  const member = new Uint8Array(matches.reduce((max, id) => Math.max(max, id), 0) + 1);
-  for (const id of matches) member[id] = 1;
+  const { count, member } = rangeMatches(db, query, range);
+  if (count <= offset) return [];
   const page: number[] = [];
   let skipped = 0;
   for (const id of sortedIds(db, query)) {
@@ -317,8 +343,8 @@ function withLabels(db: Db, rows: Row[]): Omit<ImageSummary, 'predictions'>[] {
 export function countMatching(db: Db, query: ImageQuery): number {
   if (unfiltered(query)) return countImages(db);
   const range = scoreRange(query);
-  const { from, where, condition, params } = compile(query);
-  if (range) return condition ? idsOfRange(db, query, range).length : countInRange(db, range);
+  if (range) return rangeMatches(db, query, range).count;
+  const { from, where, params } = compile(query);
   return (db.prepare(`SELECT count(*) AS n FROM ${from} ${where}`).get(params) as { n: number }).n;
 }
 
