@@ -146,6 +146,9 @@ describe('the per-class probability index', () => {
     );
     expect(uncertain.length).toBeGreaterThan(0);
     expect(uncertainFirstPage(db, model.id, queueClasses, 30)).toEqual(uncertain);
+    // Small pages read the index a chunk at a time, each from where the last one ended.
+    for (const limit of [1, 2, 5])
+      expect(uncertainFirstPage(db, model.id, queueClasses, limit)).toEqual(uncertain.slice(0, limit));
     const disputed = ranked(
       pairs
         .filter(
@@ -163,6 +166,8 @@ describe('the per-class probability index', () => {
     );
     expect(disputed.length).toBeGreaterThan(0);
     expect(disputedFirstPage(db, model.id, queueClasses, 30)).toEqual(disputed);
+    for (const limit of [1, 2, 5])
+      expect(disputedFirstPage(db, model.id, queueClasses, limit)).toEqual(disputed.slice(0, limit));
   }, 300_000);
 
   it('answers probability filters as the predictions do, alone and with other conditions, in every order', async () => {

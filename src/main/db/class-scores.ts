@@ -137,29 +137,76 @@ export interface QueuePair extends ScoredPhoto {
   score: number;
 }
 
+interface Scan {
+  modelId: number;
+  classId: number;
+  threshold: number;
+}
+
 /**
- * One class's side of a queue, read from the index in rank order until `limit` pairs meet
- * `condition` (over the row `s`) or the side ends: each pair costs a probe of its labels, so a page
- * costs what it returns over the density of matches near the start of the scan.
+ * One class's side of the threshold in rank order, a chunk of rows at a time (each chunk from the
+ * last row of the one before, on the index): from the threshold outwards (nearest first) or from
+ * the far end inwards (most extreme first). Chunks grow, so a scan that finds its matches early
+ * reads little and one that does not reads few statements.
  */
-function scanSide(
+function* scanSide(
   db: Db,
-  scan: { modelId: number; classId: number; threshold: number; limit: number },
+  scan: Scan,
   side: 'above' | 'below',
   from: 'threshold' | 'end',
-  condition: string,
-): ScoredPhoto[] {
-  // From the threshold outwards (nearest first), or from the far end inwards (most extreme first).
+  firstChunk: number,
+): Generator<ScoredPhoto[]> {
   const ascending = (side === 'above') === (from === 'threshold');
-  const order = ascending ? 'probability, image_id' : 'probability DESC, image_id DESC';
-  return db
-    .prepare(
-      `SELECT image_id AS imageId, probability FROM class_scores s
-        WHERE model_id = @modelId AND class_id = @classId
-          AND probability ${side === 'above' ? '>=' : '<'} @threshold AND ${condition}
-        ORDER BY ${order} LIMIT @limit`,
-    )
-    .all(scan) as ScoredPhoto[];
+  const sql = (after: string) =>
+    `SELECT image_id AS imageId, probability FROM class_scores
+      WHERE model_id = @modelId AND class_id = @classId
+        AND probability ${side === 'above' ? '>=' : '<'} @threshold ${after}
+      ORDER BY ${ascending ? 'probability, image_id' : 'probability DESC, image_id DESC'} LIMIT @chunk`;
+  const first = db.prepare(sql(''));
+  const next = db.prepare(sql(`AND (probability, image_id) ${ascending ? '>' : '<'} (@p, @id)`));
+  let chunk = firstChunk;
+  let rows = first.all({ ...scan, chunk }) as ScoredPhoto[];
+  while (rows.length > 0) {
+    yield rows;
+    if (rows.length < chunk) return;
+    const last = rows[rows.length - 1]!;
+    chunk *= 4;
+    rows = next.all({ ...scan, chunk, p: last.probability, id: last.imageId }) as ScoredPhoto[];
+  }
+}
+
+/**
+ * The first `limit` photos of a scan that `keep` keeps (it takes a chunk's candidates and returns
+ * those kept, in their order): membership is tested on whole chunks, so a photo costs no statement.
+ * Photos tied with the last one come too: the queue breaks ties by photo id, a downward scan does
+ * not.
+ */
+function firstKept(
+  scans: Generator<ScoredPhoto[]>,
+  keep: (candidates: ScoredPhoto[]) => ScoredPhoto[],
+  limit: number,
+): ScoredPhoto[] {
+  const found: ScoredPhoto[] = [];
+  for (const rows of scans) {
+    found.push(...keep(rows));
+    if (found.length >= limit && rows[rows.length - 1]!.probability !== found[limit - 1]!.probability) break;
+  }
+  const cut = found[limit - 1]?.probability;
+  return found.filter((row, i) => i < limit || row.probability === cut);
+}
+
+/**
+ * A chunk's photos that `condition` (over the photo id `ids.value` and the class @classId) keeps, in
+ * the chunk's order: one statement a chunk, each photo a probe of its labels.
+ */
+function keptBy(db: Db, classId: number, condition: string): (rows: ScoredPhoto[]) => ScoredPhoto[] {
+  const kept = db.prepare(`SELECT ids.value FROM json_each(@ids) AS ids WHERE ${condition}`).pluck();
+  return (rows) => {
+    const ids = new Set(
+      kept.all({ ids: JSON.stringify(rows.map((row) => row.imageId)), classId }) as number[],
+    );
+    return rows.filter((row) => ids.has(row.imageId));
+  };
 }
 
 const byScore = (a: QueuePair, b: QueuePair) =>
@@ -179,19 +226,22 @@ export function uncertainFirstPage(
   const photos = db.prepare('SELECT count(*) FROM images').pluck().get() as number;
   const predicted = db.prepare('SELECT count(*) FROM predictions WHERE model_id = ?').pluck().get(modelId);
   const labelled = db.prepare('SELECT count(*) FROM labels WHERE class_id = ?').pluck();
-  const unknown =
-    'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = s.image_id AND l.class_id = s.class_id)';
   return classes
     .filter(({ classId }) => predicted !== photos || (labelled.get(classId) as number) < photos)
-    .flatMap(({ classId, threshold }) =>
-      (['above', 'below'] as const).flatMap((side) =>
-        scanSide(db, { modelId, classId, threshold, limit }, side, 'threshold', unknown).map((photo) => ({
-          ...photo,
-          classId,
-          score: Math.abs(photo.probability - threshold),
-        })),
-      ),
-    )
+    .flatMap(({ classId, threshold }) => {
+      const unknown = keptBy(
+        db,
+        classId,
+        'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)',
+      );
+      return (['above', 'below'] as const).flatMap((side) =>
+        firstKept(
+          scanSide(db, { modelId, classId, threshold }, side, 'threshold', limit),
+          unknown,
+          limit,
+        ).map((photo) => ({ ...photo, classId, score: Math.abs(photo.probability - threshold) })),
+      );
+    })
     .sort(byScore)
     .slice(0, limit);
 }
@@ -209,26 +259,28 @@ export function disputedFirstPage(
   limit: number,
 ): QueuePair[] {
   const given = db.prepare('SELECT 1 FROM labels WHERE class_id = ? AND state = ? LIMIT 1').pluck();
-  const labelled = (state: 'positive' | 'negative') =>
-    `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = s.image_id AND l.class_id = s.class_id
-               AND l.state = '${state}' AND l.source IN ('human', 'imported'))`;
   return classes
-    .flatMap(({ classId, threshold }) => {
-      const scan = { modelId, classId, threshold, limit };
-      const positives = given.get(classId, 'positive')
-        ? scanSide(db, scan, 'below', 'end', labelled('positive')).map((photo) => ({
-            ...photo,
-            score: photo.probability,
-          }))
-        : [];
-      const negatives = given.get(classId, 'negative')
-        ? scanSide(db, scan, 'above', 'end', labelled('negative')).map((photo) => ({
-            ...photo,
-            score: 1 - photo.probability,
-          }))
-        : [];
-      return [...positives, ...negatives].map((photo) => ({ ...photo, classId }));
-    })
+    .flatMap(({ classId, threshold }) =>
+      (
+        [
+          ['positive', 'below', (p: number) => p],
+          ['negative', 'above', (p: number) => 1 - p],
+        ] as const
+      ).flatMap(([state, side, score]) => {
+        if (!given.get(classId, state)) return [];
+        const disputed = keptBy(
+          db,
+          classId,
+          `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId
+                      AND l.state = '${state}' AND l.source IN ('human', 'imported'))`,
+        );
+        return firstKept(
+          scanSide(db, { modelId, classId, threshold }, side, 'end', limit),
+          disputed,
+          limit,
+        ).map((photo) => ({ ...photo, classId, score: score(photo.probability) }));
+      }),
+    )
     .sort(byScore)
     .slice(0, limit);
 }
