@@ -197,15 +197,15 @@ function firstKept(
 
 /**
  * A chunk's photos that `condition` (over the photo id `ids.value` and the class @classId) keeps, in
- * the chunk's order: one statement a chunk, each photo a probe of its labels.
+ * the chunk's order: one statement a chunk, each photo a probe of its labels, in photo id order (the
+ * labels' key order, so neighbouring probes share pages).
  */
 function keptBy(db: Db, classId: number, condition: string): (rows: ScoredPhoto[]) => ScoredPhoto[] {
   const kept = db.prepare(`SELECT ids.value FROM json_each(@ids) AS ids WHERE ${condition}`).pluck();
   return (rows) => {
-    const ids = new Set(
-      kept.all({ ids: JSON.stringify(rows.map((row) => row.imageId)), classId }) as number[],
-    );
-    return rows.filter((row) => ids.has(row.imageId));
+    const ids = JSON.stringify(rows.map((row) => row.imageId).sort((a, b) => a - b));
+    const keep = new Set(kept.all({ ids, classId }) as number[]);
+    return rows.filter((row) => keep.has(row.imageId));
   };
 }
 
@@ -227,13 +227,18 @@ export function uncertainFirstPage(
   const predicted = db.prepare('SELECT count(*) FROM predictions WHERE model_id = ?').pluck().get(modelId);
   const labelled = db.prepare('SELECT count(*) FROM labels WHERE class_id = ?').pluck();
   return classes
-    .filter(({ classId }) => predicted !== photos || (labelled.get(classId) as number) < photos)
-    .flatMap(({ classId, threshold }) => {
-      const unknown = keptBy(
-        db,
-        classId,
-        'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)',
-      );
+    .map(({ classId, threshold }) => ({ classId, threshold, labels: labelled.get(classId) as number }))
+    .filter(({ labels }) => predicted !== photos || labels < photos)
+    .flatMap(({ classId, threshold, labels }) => {
+      // A class nobody labelled yet (one just added, say) needs no probe: all its photos are unknown.
+      const unknown =
+        labels === 0
+          ? (rows: ScoredPhoto[]) => rows
+          : keptBy(
+              db,
+              classId,
+              'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)',
+            );
       return (['above', 'below'] as const).flatMap((side) =>
         firstKept(
           scanSide(db, { modelId, classId, threshold }, side, 'threshold', limit),
