@@ -51,10 +51,16 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
      SELECT model_id, ?, prob(scores, ?), image_id FROM predictions WHERE model_id = ?`,
   );
   db.transaction(() => {
-    for (const source of stale) {
-      forget.run(source.modelId, source.classId);
-      forgetSource.run(source.classId);
-    }
+    if (stale.length === held.size) {
+      // Every row goes (another version became active): one statement clears the table whole,
+      // where deleting class by class visits each row.
+      db.prepare('DELETE FROM class_scores').run();
+      db.prepare('DELETE FROM class_score_sources').run();
+    } else
+      for (const source of stale) {
+        forget.run(source.modelId, source.classId);
+        forgetSource.run(source.classId);
+      }
     for (const { classId, modelIndex } of missing) {
       remember.run(classId, modelId, modelIndex);
       read.run(classId, modelIndex, modelId);
