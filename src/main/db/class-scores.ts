@@ -46,21 +46,17 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
     'INSERT INTO class_score_sources (class_id, model_id, model_index) VALUES (?, ?, ?)',
   );
   // OR IGNORE: a score that is not a number (NULL to SQLite) is in no range, so it gets no row.
+  // Sorted first, the rows go into the index in its order: appended, not scattered over pages.
   const read = db.prepare(
     `INSERT OR IGNORE INTO class_scores (model_id, class_id, probability, image_id)
-     SELECT model_id, ?, prob(scores, ?), image_id FROM predictions WHERE model_id = ?`,
+     SELECT model_id, ?, prob(scores, ?) AS probability, image_id FROM predictions WHERE model_id = ?
+      ORDER BY probability, image_id`,
   );
   db.transaction(() => {
-    if (stale.length === held.size) {
-      // Every row goes (another version became active): one statement clears the table whole,
-      // where deleting class by class visits each row.
-      db.prepare('DELETE FROM class_scores').run();
-      db.prepare('DELETE FROM class_score_sources').run();
-    } else
-      for (const source of stale) {
-        forget.run(source.modelId, source.classId);
-        forgetSource.run(source.classId);
-      }
+    for (const source of stale) {
+      forget.run(source.modelId, source.classId);
+      forgetSource.run(source.classId);
+    }
     for (const { classId, modelIndex } of missing) {
       remember.run(classId, modelId, modelIndex);
       read.run(classId, modelIndex, modelId);
