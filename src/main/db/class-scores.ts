@@ -165,7 +165,9 @@ function* scanSide(
         AND probability ${side === 'above' ? '>=' : '<'} @threshold ${after}
       ORDER BY ${ascending ? 'probability, image_id' : 'probability DESC, image_id DESC'} LIMIT @chunk`;
   const first = db.prepare(sql(''));
-  const next = db.prepare(sql(`AND (probability, image_id) ${ascending ? '>' : '<'} (@p, @id)`));
+  // The bound on probability alone is what the index range starts from; the pair skips the ties read.
+  const [bound, pair] = ascending ? ['>=', '>'] : ['<=', '<'];
+  const next = db.prepare(sql(`AND probability ${bound} @p AND (probability, image_id) ${pair} (@p, @id)`));
   let chunk = firstChunk;
   let rows = first.all({ ...scan, chunk }) as ScoredPhoto[];
   while (rows.length > 0) {
