@@ -37,9 +37,11 @@ const classes = await vocClasses();
 const names = await vocPhotoNames();
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
 
+// `-- --part errors` or `-- --part effort` runs one half.
+const part = process.argv.includes('--part') ? process.argv[process.argv.indexOf('--part') + 1] : 'all';
 try {
-  await injectedErrors();
-  await effort();
+  if (part !== 'effort') await injectedErrors();
+  if (part !== 'errors') await effort();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -192,16 +194,25 @@ async function curatorFlow(
     actions += 2;
   }
   for (const queue of ['disputed', 'uncertain'] as const) {
+    // A page at a time: each item decided is one key, and leaves the queue; the page is read again
+    // once its items are decided, until the queue has nothing left within reach.
     for (;;) {
-      const { items } = await api.listReviewQueue({ queue, limit: 1 });
-      const item = items[0];
-      if (!item || item.classId === null) break;
-      if (queue === 'uncertain' && Math.abs(item.probability - item.threshold) > uncertainMargin) break;
-      const image = await api.getImage({ imageId: item.imageId });
-      const name = projectClasses.find((c) => c.id === item.classId)!.name;
-      const state: LabelState = truth.get(image.name)!.includes(name) ? 'positive' : 'negative';
-      await api.setLabels({ changes: [{ imageId: item.imageId, classId: item.classId, state }] });
-      actions += 1;
+      const { items } = await api.listReviewQueue({ queue, limit: 500 });
+      const due = items.filter(
+        (item) =>
+          item.classId !== null &&
+          (queue === 'disputed' || Math.abs(item.probability - item.threshold) <= uncertainMargin),
+      );
+      if (due.length === 0) break;
+      for (const item of due) {
+        const image = await api.getImage({ imageId: item.imageId });
+        const name = projectClasses.find((c) => c.id === item.classId)!.name;
+        const state: LabelState = truth.get(image.name)!.includes(name) ? 'positive' : 'negative';
+        await api.setLabels({ changes: [{ imageId: item.imageId, classId: item.classId!, state }] });
+        actions += 1;
+      }
+      // Disputed items kept as they were stay in that queue: one pass over it is the review.
+      if (queue === 'disputed') break;
     }
   }
   // The rest, photo by photo, end exactly right; what the bulk confirmation set wrongly stays wrong.
