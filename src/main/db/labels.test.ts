@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/workspace';
+import { imageRecord } from '../../../test/fixtures/image-record';
 import { ensureClasses } from './classes';
 import { openDatabase } from './connection';
 import { insertImage } from './images';
@@ -10,20 +11,7 @@ import { labelsForImages, writeImportedLabels } from './labels';
 async function projectWithOnePhoto() {
   const db = openDatabase(join(await tempDir(), 'p.sqlite'), { create: true });
   const job = createJob(db, 'import', {});
-  const imageId = insertImage(
-    db,
-    {
-      path: '/photos/a.jpg',
-      sha256: 'a',
-      bytes: 1,
-      format: 'jpeg',
-      width: 4,
-      height: 3,
-      orientation: 1,
-      modifiedAt: '2026-01-01T00:00:00.000Z',
-    },
-    job.id,
-  );
+  const imageId = insertImage(db, imageRecord('a'), job.id);
   const { ids } = ensureClasses(db, ['dog', 'cat']);
   return { db, jobId: job.id, imageId, dog: ids.get('dog')!, cat: ids.get('cat')! };
 }

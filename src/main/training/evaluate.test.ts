@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/workspace';
+import { imageRecord } from '../../../test/fixtures/image-record';
 import { ensureClasses, updateClass } from '../db/classes';
 import { insertImage } from '../db/images';
 import { createJob } from '../db/jobs';
@@ -48,23 +49,7 @@ async function projectWithTwoVersions() {
   const { db } = project;
   const job = createJob(db, 'import', {});
   const ids = Object.fromEntries(
-    photos.map((name) => [
-      name,
-      insertImage(
-        db,
-        {
-          path: `/photos/${name}.jpg`,
-          sha256: name,
-          bytes: 1,
-          format: 'jpeg',
-          width: 4,
-          height: 3,
-          orientation: 1,
-          modifiedAt: '2026-01-01T00:00:00.000Z',
-        },
-        job.id,
-      ),
-    ]),
+    photos.map((name) => [name, insertImage(db, imageRecord(name), job.id)]),
   ) as Record<Photo, number>;
   const classIds = ensureClasses(db, ['dog', 'cat']).ids;
   const dog = classIds.get('dog')!;

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
+import { imageRecord } from '../../../test/fixtures/image-record';
 import { makePhotoFolder, tempDir, vocTruth } from '../../../test/fixtures/workspace';
 import type { ApiEvent } from '../../shared/rpc';
 import { ensureClasses, updateClass } from '../db/classes';
@@ -183,20 +184,7 @@ async function projectWithPhotos(count: number): Promise<{ db: Db; ids: number[]
   const db = openDatabase(join(await tempDir(), 'p.sqlite'), { create: true });
   const job = createJob(db, 'import', {});
   const ids = Array.from({ length: count }, (_, i) =>
-    insertImage(
-      db,
-      {
-        path: `/photos/${String(i).padStart(4, '0')}.jpg`,
-        sha256: `sha-${i}`,
-        bytes: 1,
-        format: 'jpeg',
-        width: 4,
-        height: 3,
-        orientation: 1,
-        modifiedAt: '2026-01-01T00:00:00.000Z',
-      },
-      job.id,
-    ),
+    insertImage(db, imageRecord(String(i).padStart(4, '0'), `sha-${i}`), job.id),
   );
   return { db, ids, jobId: job.id };
 }
