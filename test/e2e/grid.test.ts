@@ -487,7 +487,10 @@ describe('the class panel', () => {
     await expect
       .poll(() => classPanel().getByRole('alert').textContent())
       .toBe('a class named "dog" already exists');
-    expect(await row('grey heron').getByLabel('Name of grey heron').inputValue()).toBe('grey heron');
+    // The field is put back once the list is read again, a round trip after the alert shows.
+    await expect
+      .poll(() => row('grey heron').getByLabel('Name of grey heron').inputValue())
+      .toBe('grey heron');
     // A key a command uses: refused before it is sent.
     await row('grey heron').getByLabel('Key of grey heron').fill('x');
     await row('grey heron').getByLabel('Key of grey heron').press('Tab');
