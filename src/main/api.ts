@@ -206,7 +206,7 @@ export function createStudio(): Studio {
     listImages: async (request) => gridPage(requireOpen().project, request),
     listImageIds: async ({ filter, sort }) => ({ ids: gridIds(requireOpen().project, filter, sort) }),
     getImage: async ({ imageId }) => gridImage(requireOpen().project, imageId),
-    setLabels: async ({ changes, description }) => {
+    setLabels: async ({ changes, description, reviewed }) => {
       const { db } = requireOpen().project;
       // Only live classes (not deleted by a merge) and photos of this project take labels.
       const live = new Set(listClasses(db, { includeArchived: true }).map((c) => c.id));
@@ -223,6 +223,7 @@ export function createStudio(): Studio {
           db,
           text,
           changes.map((change) => ({ ...change, source: 'human' as const })),
+          { reviewed: reviewed ?? false },
         ),
       );
     },

@@ -422,6 +422,11 @@ export const operations = {
           .min(1)
           .max(100_000),
         description: z.string().max(200).optional(),
+        /**
+         * Decisions made in review with the active version's probability in view (keep or flip):
+         * the labels are settled against that version, and its disputed queue no longer lists them.
+         */
+        reviewed: z.boolean().optional(),
       })
       .strict(),
     LabelAction,

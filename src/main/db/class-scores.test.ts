@@ -8,6 +8,7 @@ import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract
 import type { Api } from '../../shared/rpc';
 import type { Studio } from '../api';
 import { disputedFirstPage, uncertainFirstPage } from './class-scores';
+import { queueTallies } from './review-tallies';
 
 /**
  * Real VOC photos with their labels and `animal` (a class COCO does not have), split 80/20 and
@@ -123,6 +124,7 @@ describe('the per-class probability index', () => {
     const db = studio.project!.db;
     const queueClasses = (await api.listClasses({})).map((c) => ({ classId: c.id, threshold: c.threshold }));
     const threshold = new Map(queueClasses.map((c) => [c.classId, c.threshold]));
+    const tallies = queueTallies(db, model.id, queueClasses);
     const pairs = (await photos(api)).flatMap((photo) =>
       photo.predictions.map(({ classId, probability }) => ({
         imageId: photo.id,
@@ -145,10 +147,10 @@ describe('the per-class probability index', () => {
         })),
     );
     expect(uncertain.length).toBeGreaterThan(0);
-    expect(uncertainFirstPage(db, model.id, queueClasses, 30)).toEqual(uncertain);
+    expect(uncertainFirstPage(db, model.id, tallies, 30)).toEqual(uncertain);
     // Small pages read the index a chunk at a time, each from where the last one ended.
     for (const limit of [1, 2, 5])
-      expect(uncertainFirstPage(db, model.id, queueClasses, limit)).toEqual(uncertain.slice(0, limit));
+      expect(uncertainFirstPage(db, model.id, tallies, limit)).toEqual(uncertain.slice(0, limit));
     const disputed = ranked(
       pairs
         .filter(
@@ -165,9 +167,9 @@ describe('the per-class probability index', () => {
         })),
     );
     expect(disputed.length).toBeGreaterThan(0);
-    expect(disputedFirstPage(db, model.id, queueClasses, 30)).toEqual(disputed);
+    expect(disputedFirstPage(db, model.id, tallies, 30)).toEqual(disputed);
     for (const limit of [1, 2, 5])
-      expect(disputedFirstPage(db, model.id, queueClasses, limit)).toEqual(disputed.slice(0, limit));
+      expect(disputedFirstPage(db, model.id, tallies, limit)).toEqual(disputed.slice(0, limit));
   }, 300_000);
 
   it('answers probability filters as the predictions do, alone and with other conditions, in every order', async () => {

@@ -6,6 +6,7 @@
 // per version): activating a version rewrites them. class_score_sources says which model output
 // each class's rows were read from, so a change rewrites only the classes it changed.
 import type { Db } from './connection';
+import { disputedLabel, recount, type ClassTally } from './review-tallies';
 
 /** A project class the active model predicts, and its index in the model's outputs. */
 export interface ScoredClass {
@@ -52,7 +53,12 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
      SELECT model_id, ?, prob(scores, ?) AS probability, image_id FROM predictions WHERE model_id = ?
       ORDER BY probability, image_id`,
   );
+  // The review tallies of the classes rewritten go first, so the triggers that keep them skip the
+  // rows a class at a time; they are counted once at the end.
+  const untally = db.prepare('DELETE FROM review_tallies WHERE class_id = ?');
+  const inUse = db.prepare('SELECT threshold FROM class_threshold_in_use WHERE class_id = ?').pluck();
   db.transaction(() => {
+    for (const { classId } of [...stale, ...missing]) untally.run(classId);
     for (const source of stale) {
       forget.run(source.modelId, source.classId);
       forgetSource.run(source.classId);
@@ -61,6 +67,12 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
       remember.run(classId, modelId, modelIndex);
       read.run(classId, modelIndex, modelId);
     }
+    if (modelId !== null && missing.length > 0)
+      recount(
+        db,
+        modelId,
+        missing.map(({ classId }) => ({ classId, threshold: inUse.get(classId) as number })),
+      );
   })();
 }
 
@@ -127,12 +139,6 @@ export interface ScoredPhoto {
   probability: number;
 }
 
-/** A class a review queue reads, at its threshold in use. */
-export interface QueueClass {
-  classId: number;
-  threshold: number;
-}
-
 /** A (photo, class) pair of a review queue, with its rank key (lower first). */
 export interface QueuePair extends ScoredPhoto {
   classId: number;
@@ -181,18 +187,21 @@ function* scanSide(
 
 /**
  * The first `limit` photos of a scan that `keep` keeps (it takes a chunk's candidates and returns
- * those kept, in their order): membership is tested on whole chunks, so a photo costs no statement.
- * Photos tied with the last one come too: the queue breaks ties by photo id, a downward scan does
- * not.
+ * those kept, in their order), of the `count` the scan holds (its tally): membership is tested on
+ * whole chunks, so a photo costs no statement, and the scan ends once it found them all. Photos
+ * tied with the last one come too: the queue breaks ties by photo id, a downward scan does not.
  */
 function firstKept(
   scans: Generator<ScoredPhoto[]>,
   keep: (candidates: ScoredPhoto[]) => ScoredPhoto[],
   limit: number,
+  count: number,
 ): ScoredPhoto[] {
   const found: ScoredPhoto[] = [];
+  if (count === 0) return found;
   for (const rows of scans) {
     found.push(...keep(rows));
+    if (found.length === count) break;
     if (found.length >= limit && rows[rows.length - 1]!.probability !== found[limit - 1]!.probability) break;
   }
   const cut = found[limit - 1]?.probability;
@@ -200,15 +209,20 @@ function firstKept(
 }
 
 /**
- * A chunk's photos that `condition` (over the photo id `ids.value` and the class @classId) keeps, in
- * the chunk's order: one statement a chunk, each photo a probe of its labels, in photo id order (the
- * labels' key order, so neighbouring probes share pages).
+ * A chunk's photos that `condition` (over the photo id `ids.value`, the class @classId and the
+ * version @modelId) keeps, in the chunk's order: one statement a chunk, each photo a probe of its
+ * labels, in photo id order (the labels' key order, so neighbouring probes share pages).
  */
-function keptBy(db: Db, classId: number, condition: string): (rows: ScoredPhoto[]) => ScoredPhoto[] {
+function keptBy(
+  db: Db,
+  modelId: number,
+  classId: number,
+  condition: string,
+): (rows: ScoredPhoto[]) => ScoredPhoto[] {
   const kept = db.prepare(`SELECT ids.value FROM json_each(@ids) AS ids WHERE ${condition}`).pluck();
   return (rows) => {
     const ids = JSON.stringify(rows.map((row) => row.imageId).sort((a, b) => a - b));
-    const keep = new Set(kept.all({ ids, classId }) as number[]);
+    const keep = new Set(kept.all({ ids, classId, modelId }) as number[]);
     return rows.filter((row) => keep.has(row.imageId));
   };
 }
@@ -216,38 +230,33 @@ function keptBy(db: Db, classId: number, condition: string): (rows: ScoredPhoto[
 const byScore = (a: QueuePair, b: QueuePair) =>
   a.score - b.score || a.imageId - b.imageId || a.classId - b.classId;
 
+const sides = ['above', 'below'] as const;
+
 /**
  * The first `limit` pairs of the uncertain queue, from the index: unknown (photo, class) pairs
  * nearest their class's threshold (score |p − t|), two scans a class from the threshold outwards,
- * merged. A class labelled on every photo, all predicted, is skipped without a scan.
+ * merged; each scan ends once it found the side's unknowns its tally counts.
  */
 export function uncertainFirstPage(
   db: Db,
   modelId: number,
-  classes: readonly QueueClass[],
+  tallies: readonly ClassTally[],
   limit: number,
 ): QueuePair[] {
-  const photos = db.prepare('SELECT count(*) FROM images').pluck().get() as number;
-  const predicted = db.prepare('SELECT count(*) FROM predictions WHERE model_id = ?').pluck().get(modelId);
-  const labelled = db.prepare('SELECT count(*) FROM labels WHERE class_id = ?').pluck();
-  return classes
-    .map(({ classId, threshold }) => ({ classId, threshold, labels: labelled.get(classId) as number }))
-    .filter(({ labels }) => predicted !== photos || labels < photos)
-    .flatMap(({ classId, threshold, labels }) => {
-      // A class nobody labelled yet (one just added, say) needs no probe: all its photos are unknown.
-      const unknown =
-        labels === 0
-          ? (rows: ScoredPhoto[]) => rows
-          : keptBy(
-              db,
-              classId,
-              'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)',
-            );
-      return (['above', 'below'] as const).flatMap((side) =>
+  return tallies
+    .flatMap(({ classId, threshold, unknown }) => {
+      const isUnknown = keptBy(
+        db,
+        modelId,
+        classId,
+        'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)',
+      );
+      return sides.flatMap((side) =>
         firstKept(
           scanSide(db, { modelId, classId, threshold }, side, 'threshold', limit),
-          unknown,
+          isUnknown,
           limit,
+          unknown[side],
         ).map((photo) => ({ ...photo, classId, score: Math.abs(photo.probability - threshold) })),
       );
     })
@@ -256,37 +265,33 @@ export function uncertainFirstPage(
 }
 
 /**
- * The first `limit` pairs of the disputed queue, from the index: labels a person or an import gave
- * that the model contradicts at the class's threshold, lowest self-confidence first (p for a
- * positive, 1 − p for a negative): positives scanned up from 0 below the threshold, negatives down
- * from 1 at or above it, merged. A class without labels of a state is not scanned for it.
+ * The first `limit` pairs of the disputed queue, from the index: labels the version disputes
+ * (disputedLabel), lowest self-confidence first (p for a positive, 1 − p for a negative): positives
+ * scanned up from 0 below the threshold, negatives down from 1 at or above it, merged; each scan
+ * ends once it found the side's disputed labels its tally counts.
  */
 export function disputedFirstPage(
   db: Db,
   modelId: number,
-  classes: readonly QueueClass[],
+  tallies: readonly ClassTally[],
   limit: number,
 ): QueuePair[] {
-  const given = db.prepare('SELECT 1 FROM labels WHERE class_id = ? AND state = ? LIMIT 1').pluck();
-  return classes
-    .flatMap(({ classId, threshold }) =>
-      (
-        [
-          ['positive', 'below', (p: number) => p],
-          ['negative', 'above', (p: number) => 1 - p],
-        ] as const
-      ).flatMap(([state, side, score]) => {
-        if (!given.get(classId, state)) return [];
-        const disputed = keptBy(
+  return tallies
+    .flatMap(({ classId, threshold, disputed }) =>
+      sides.flatMap((side) => {
+        const isDisputed = keptBy(
           db,
+          modelId,
           classId,
           `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId
-                      AND l.state = '${state}' AND l.source IN ('human', 'imported'))`,
+                      AND ${disputedLabel('l', side === 'above' ? '1' : '0', '@modelId')})`,
         );
+        const score = (p: number) => (side === 'above' ? 1 - p : p);
         return firstKept(
           scanSide(db, { modelId, classId, threshold }, side, 'end', limit),
-          disputed,
+          isDisputed,
           limit,
+          disputed[side],
         ).map((photo) => ({ ...photo, classId, score: score(photo.probability) }));
       }),
     )

@@ -46,13 +46,21 @@ describe('a project database', () => {
     insert.run('/a.jpg', 'h1');
     expect(() => insert.run('/a.jpg', 'h2')).toThrow(/UNIQUE/);
     expect(() => insert.run('/b.jpg', 'h1')).toThrow(/UNIQUE/);
-    expect(() => db.prepare("INSERT INTO labels VALUES (1, 999, 'positive', 'human', 'now')").run()).toThrow(
-      /FOREIGN KEY/,
-    );
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO labels (image_id, class_id, state, source, at) VALUES (1, 999, 'positive', 'human', 'now')",
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
     db.prepare("INSERT INTO classes (name, color, position) VALUES ('dog', '#fff', 0)").run();
-    expect(() => db.prepare("INSERT INTO labels VALUES (1, 1, 'maybe', 'human', 'now')").run()).toThrow(
-      /CHECK/,
-    );
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO labels (image_id, class_id, state, source, at) VALUES (1, 1, 'maybe', 'human', 'now')",
+        )
+        .run(),
+    ).toThrow(/CHECK/);
     db.close();
   });
 

@@ -38,7 +38,9 @@ describe('imported labels', () => {
 
   it('never overwrite a label a person set', async () => {
     const { db, jobId, imageId, dog } = await projectWithOnePhoto();
-    db.prepare("INSERT INTO labels VALUES (?, ?, 'negative', 'human', 'then')").run(imageId, dog);
+    db.prepare(
+      "INSERT INTO labels (image_id, class_id, state, source, at) VALUES (?, ?, 'negative', 'human', 'then')",
+    ).run(imageId, dog);
     const outcome = writeImportedLabels(db, [{ imageId, classId: dog, state: 'positive' }], jobId);
     expect(outcome).toEqual({ written: 0, humanKept: 1 });
     expect(labelsForImages(db, [imageId]).get(imageId)).toEqual([

@@ -97,6 +97,11 @@ export interface LabelChange {
   /** null: back to unknown (the label row is removed). */
   state: LabelState | null;
   source: LabelSource;
+  /**
+   * The version the label was decided against in review (labels.reviewed_model_id), or null.
+   * Absent: kept while the state and source stay as they are, else cleared.
+   */
+  reviewedModelId?: number | null;
 }
 
 export interface ActionOutcome {
@@ -112,23 +117,29 @@ interface EventRow {
   class_id: number;
   old_state: LabelState | null;
   old_source: LabelSource | null;
+  old_reviewed_model_id: number | null;
   new_state: LabelState | null;
   source: LabelSource;
+  reviewed_model_id: number | null;
 }
 
-type StoredLabel = { state: LabelState; source: LabelSource };
+type StoredLabel = { state: LabelState; source: LabelSource; reviewedModelId: number | null };
 
 /** Reads and sets single labels; every change gets its label_events row, made by an action or a job. */
 function labelWriter(db: Db) {
-  const current = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
+  const current = db.prepare(
+    'SELECT state, source, reviewed_model_id AS reviewedModelId FROM labels WHERE image_id = ? AND class_id = ?',
+  );
   const upsert = db.prepare(
-    `INSERT INTO labels (image_id, class_id, state, source, at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (image_id, class_id) DO UPDATE SET state = excluded.state, source = excluded.source, at = excluded.at`,
+    `INSERT INTO labels (image_id, class_id, state, source, reviewed_model_id, at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (image_id, class_id) DO UPDATE SET state = excluded.state, source = excluded.source,
+       reviewed_model_id = excluded.reviewed_model_id, at = excluded.at`,
   );
   const remove = db.prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?');
   const event = db.prepare(
-    `INSERT INTO label_events (image_id, class_id, old_state, old_source, new_state, source, action_id, job_id, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO label_events (image_id, class_id, old_state, old_source, old_reviewed_model_id, new_state,
+                               source, reviewed_model_id, action_id, job_id, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const read = (imageId: number, classId: number) => current.get(imageId, classId) as StoredLabel | undefined;
   /** Sets one label, with its event; false when it already was so. `before`: the label as read. */
@@ -138,17 +149,28 @@ function labelWriter(db: Db) {
     at: string,
     before = read(change.imageId, change.classId),
   ): boolean => {
-    if (before?.state === change.state && before.source === change.source) return false;
+    const decided = before?.state === change.state && before.source === change.source;
+    const reviewed =
+      change.state === null
+        ? null
+        : change.reviewedModelId !== undefined
+          ? change.reviewedModelId
+          : decided
+            ? before!.reviewedModelId
+            : null;
+    if (decided && before!.reviewedModelId === reviewed) return false;
     if (!before && change.state === null) return false;
     if (change.state === null) remove.run(change.imageId, change.classId);
-    else upsert.run(change.imageId, change.classId, change.state, change.source, at);
+    else upsert.run(change.imageId, change.classId, change.state, change.source, reviewed, at);
     event.run(
       change.imageId,
       change.classId,
       before?.state ?? null,
       before?.source ?? null,
+      before?.reviewedModelId ?? null,
       change.state,
       change.source,
+      reviewed,
       by.actionId ?? null,
       by.jobId ?? null,
       at,
@@ -161,16 +183,21 @@ function labelWriter(db: Db) {
 /**
  * Applies what a person did as one undoable action: one transaction, one label_events row per
  * label that really changed. A new action ends any chance to redo what was undone before it.
+ * `reviewed`: decisions made in review with the active version's probabilities in view; the labels
+ * are settled against that version, which then no longer disputes them (disputedLabel).
  */
 export function applyLabelChanges(
   db: Db,
   description: string,
   changes: readonly LabelChange[],
-  { undoable = true } = {},
+  { undoable = true, reviewed = false } = {},
 ): ActionOutcome {
   const labelsOf = labelWriter(db);
   return db.transaction((): ActionOutcome => {
     const at = now();
+    const reviewedModelId = reviewed
+      ? ((db.prepare('SELECT id FROM models WHERE active = 1').pluck().get() as number | undefined) ?? null)
+      : null;
     const actionId = undoable
       ? Number(
           db.prepare('INSERT INTO actions (description, at) VALUES (?, ?)').run(description, at)
@@ -180,7 +207,7 @@ export function applyLabelChanges(
     const imageIds = new Set<number>();
     let changed = 0;
     for (const change of changes) {
-      if (!labelsOf.write(change, { actionId }, at)) continue;
+      if (!labelsOf.write(reviewed ? { ...change, reviewedModelId } : change, { actionId }, at)) continue;
       imageIds.add(change.imageId);
       changed += 1;
     }
@@ -219,8 +246,9 @@ function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
     if (!action) return null;
     const events = db
       .prepare(
-        `SELECT image_id, class_id, old_state, old_source, new_state, source FROM label_events
-          WHERE action_id = ? ORDER BY id ${direction === 'undo' ? 'DESC' : 'ASC'}`,
+        `SELECT image_id, class_id, old_state, old_source, old_reviewed_model_id, new_state, source,
+                reviewed_model_id
+           FROM label_events WHERE action_id = ? ORDER BY id ${direction === 'undo' ? 'DESC' : 'ASC'}`,
       )
       .all(action.id) as EventRow[];
     const at = now();
@@ -233,6 +261,7 @@ function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
           state: back ? event.old_state : event.new_state,
           // A label going back to unknown has no source; its event records who made it so.
           source: back ? (event.old_source ?? event.source) : event.source,
+          reviewedModelId: back ? event.old_reviewed_model_id : event.reviewed_model_id,
         },
         {},
         at,

@@ -2,13 +2,14 @@
 // contradicts, most likely wrong first; 'uncertain' the unknown (photo, class) pairs nearest their
 // class's threshold; 'next' the unlabelled photos the model is least sure of, near-duplicates spread.
 //
-// A page is read from the probability index (class_scores), in rank order per class; the totals
-// are counted over the predictions with prob(), which reads every prediction of the active version
-// (tens of ms at thousands of photos, seconds at 100,000 × 80 classes).
+// A page is read from the probability index (class_scores), in rank order per class, and the
+// totals from the per-class tallies kept beside it (review-tallies.ts); 'next' from the partial
+// index of unlabelled photos' predictions. None walks every prediction.
 import type { ClassInfo, LabelSource, LabelState, ReviewItem, ReviewQueue } from '../../shared/contract';
 import { listClasses } from '../db/classes';
 import { disputedFirstPage, uncertainFirstPage } from '../db/class-scores';
 import type { Db } from '../db/connection';
+import { queueTallies, type ClassTally } from '../db/review-tallies';
 import { projectModel } from '../library/grid';
 import type { Project } from '../project';
 
@@ -43,31 +44,6 @@ function activeClasses(project: Project): Active | null {
 
 const fixed = (value: number) => value.toFixed(2);
 
-/** The queue's classes as a table `k` (class_id, idx, threshold) for the counts below. */
-const classTable = `k AS (
-  SELECT json_extract(value, '$.id') AS class_id, json_extract(value, '$.index') AS idx,
-         json_extract(value, '$.threshold') AS threshold
-    FROM json_each(@classes))`;
-
-/**
- * Labels a person or an import gave that the model contradicts at the class's threshold in use: the
- * off-diagonal of confident learning's confident joint with per-class thresholds (Northcutt et al.,
- * JAIR 2021). Ranked by self-confidence, the model's probability of the label given (p for positive,
- * 1 − p for negative), lowest first, as cleanlab's find_label_issues ranked_by 'self_confidence'
- * (disputedFirstPage). Pre-labels a person accepted came from the model, so it cannot dispute them.
- */
-const disputedPairs = `WITH ${classTable}
-  SELECT 1 FROM k JOIN labels l ON l.class_id = k.class_id AND l.source IN ('human', 'imported')
-    JOIN predictions p ON p.image_id = l.image_id AND p.model_id = @modelId
-   WHERE CASE l.state WHEN 'positive' THEN prob(p.scores, k.idx) < k.threshold
-                      ELSE prob(p.scores, k.idx) >= k.threshold END`;
-
-/** Unknown (photo, class) pairs of predicted photos; nearest the class's threshold first (uncertainFirstPage). */
-const uncertainPairs = `WITH ${classTable}
-  SELECT 1 FROM predictions p CROSS JOIN k
-   WHERE p.model_id = @modelId
-     AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = p.image_id AND l.class_id = k.class_id)`;
-
 interface Row {
   imageId: number;
   classId: number;
@@ -80,7 +56,7 @@ interface Row {
 
 /**
  * A page of a per-class queue, read from the probability index (class_scores) in rank order: the
- * first offset + limit pairs, then the page's labels. The count walks the predictions.
+ * first offset + limit pairs, then the page's labels; the total from the classes' tallies.
  */
 function classQueue(
   db: Db,
@@ -89,11 +65,11 @@ function classQueue(
   offset: number,
   limit: number,
 ): { total: number; rows: Row[] } {
-  const classes = active.classes.map((c) => ({ classId: c.id, threshold: c.threshold }));
+  const tallies = queueTallies(db, active.modelId, classesOf(active));
   const firstPage = queue === 'disputed' ? disputedFirstPage : uncertainFirstPage;
-  const pairs = firstPage(db, active.modelId, classes, offset + limit).slice(offset);
+  const pairs = firstPage(db, active.modelId, tallies, offset + limit).slice(offset);
   const label = db.prepare('SELECT state, source FROM labels WHERE image_id = ? AND class_id = ?');
-  const thresholds = new Map(classes.map((c) => [c.classId, c.threshold]));
+  const thresholds = new Map(tallies.map((c) => [c.classId, c.threshold]));
   const rows = pairs.map((pair): Row => {
     const given = label.get(pair.imageId, pair.classId) as
       { state: LabelState; source: LabelSource } | undefined;
@@ -104,16 +80,16 @@ function classQueue(
       threshold: thresholds.get(pair.classId)!,
     };
   });
-  return { total: countOf(db, active, queue === 'disputed' ? disputedPairs : uncertainPairs), rows };
+  return { total: totalOf(tallies, queue), rows };
 }
 
-const queueParams = (active: Active) => ({
-  modelId: active.modelId,
-  classes: JSON.stringify(active.classes),
-});
+const classesOf = (active: Active) => active.classes.map((c) => ({ classId: c.id, threshold: c.threshold }));
 
-const countOf = (db: Db, active: Active, sql: string) =>
-  db.prepare(`SELECT count(*) FROM (${sql})`).pluck().get(queueParams(active)) as number;
+const totalOf = (tallies: ClassTally[], queue: 'disputed' | 'uncertain') =>
+  tallies.reduce((sum, tally) => {
+    const pairs = queue === 'disputed' ? tally.disputed : tally.unknown;
+    return sum + pairs.above + pairs.below;
+  }, 0);
 
 function disputedReason(row: Row, name: string): string {
   const given = row.given === 'positive' ? name : `not ${name}`;
@@ -151,9 +127,8 @@ export interface NextCandidate {
 function* nextOrder(db: Db, active: Active): Generator<NextCandidate> {
   const stream = db
     .prepare(
-      `SELECT image_id AS imageId, uncertainty, scores FROM predictions INDEXED BY predictions_by_uncertainty
-        WHERE model_id = ? AND uncertainty IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = predictions.image_id)
+      `SELECT image_id AS imageId, uncertainty, scores FROM predictions INDEXED BY predictions_unlabelled
+        WHERE model_id = ? AND labelled = 0 AND uncertainty IS NOT NULL
         ORDER BY uncertainty DESC, image_id DESC`,
     )
     .iterate(active.modelId) as IterableIterator<{ imageId: number; uncertainty: number; scores: Buffer }>;
@@ -232,9 +207,8 @@ function nextQueue(
 function countNext(db: Db, active: Active): number {
   return db
     .prepare(
-      `SELECT count(*) FROM predictions p
-        WHERE p.model_id = ? AND p.uncertainty IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = p.image_id)`,
+      `SELECT count(*) FROM predictions INDEXED BY predictions_unlabelled
+        WHERE model_id = ? AND labelled = 0 AND uncertainty IS NOT NULL`,
     )
     .pluck()
     .get(active.modelId) as number;
@@ -258,9 +232,10 @@ export function reviewCounts(project: Project): { disputed: number; uncertain: n
   const active = activeClasses(project);
   if (!active) return { disputed: 0, uncertain: 0, next: 0 };
   const { db } = project;
+  const tallies = queueTallies(db, active.modelId, classesOf(active));
   return {
-    disputed: countOf(db, active, disputedPairs),
-    uncertain: countOf(db, active, uncertainPairs),
+    disputed: totalOf(tallies, 'disputed'),
+    uncertain: totalOf(tallies, 'uncertain'),
     next: countNext(db, active),
   };
 }

@@ -1,0 +1,117 @@
+// What the review queues count, per class (review_tallies, migration 8): so a queue's total costs
+// what its page costs, not a walk over every prediction and label. Over the probability index
+// (class_scores) of a class, on each side of a threshold: its photos, those with a label of the
+// class, and the labels the model disputes. Triggers on labels and class_scores keep a row true as
+// labels and predictions change; a row counted at another version or threshold than the ones in
+// use is counted again here, when a queue reads it.
+import type { Db } from './connection';
+
+/**
+ * The one rule for a label `l` the version `modelId` disputes: a label a person or an import gave (a
+ * pre-label a person accepted came from the model), not settled in review against this version
+ * (labels.reviewed_model_id), that the model contradicts at the threshold: a negative at or above
+ * it, a positive below it (the off-diagonal of confident learning's confident joint, Northcutt et
+ * al., JAIR 2021). `above`: the label's probability is at or above the threshold. Migration 8's
+ * triggers spell it out too.
+ */
+export const disputedLabel = (l: string, above: string, modelId: string) =>
+  `(${l}.source IN ('human', 'imported') AND ${l}.reviewed_model_id IS NOT ${modelId}
+    AND ${l}.state = CASE WHEN ${above} THEN 'negative' ELSE 'positive' END)`;
+
+/** A class's pairs in the uncertain and disputed queues, on each side of its threshold in use. */
+export interface ClassTally {
+  classId: number;
+  threshold: number;
+  /** Photos the version scored for the class without a label of it. */
+  unknown: { above: number; below: number };
+  /** Labels of the class the version disputes: negatives above, positives below. */
+  disputed: { above: number; below: number };
+}
+
+interface TallyRow {
+  classId: number;
+  modelId: number;
+  threshold: number;
+  scoredAbove: number;
+  scoredBelow: number;
+  labelledAbove: number;
+  labelledBelow: number;
+  disputedAbove: number;
+  disputedBelow: number;
+}
+
+/**
+ * Each class's tally for the version `modelId` (the active one, whose rows class_scores holds) at
+ * its threshold in use; counted again, in one statement, for the classes whose row is missing or
+ * was counted at another version or threshold.
+ */
+export function queueTallies(
+  db: Db,
+  modelId: number,
+  classes: readonly { classId: number; threshold: number }[],
+): ClassTally[] {
+  const read = () =>
+    new Map(
+      (
+        db
+          .prepare(
+            `SELECT class_id AS classId, model_id AS modelId, threshold, scored_above AS scoredAbove,
+                    scored_below AS scoredBelow, labelled_above AS labelledAbove,
+                    labelled_below AS labelledBelow, disputed_above AS disputedAbove,
+                    disputed_below AS disputedBelow
+               FROM review_tallies`,
+          )
+          .all() as TallyRow[]
+      ).map((row) => [row.classId, row]),
+    );
+  let held = read();
+  const stale = classes.filter(({ classId, threshold }) => {
+    const row = held.get(classId);
+    return !row || row.modelId !== modelId || row.threshold !== threshold;
+  });
+  if (stale.length > 0) {
+    recount(db, modelId, stale);
+    held = read();
+  }
+  return classes.map(({ classId, threshold }) => {
+    const row = held.get(classId)!;
+    return {
+      classId,
+      threshold,
+      unknown: { above: row.scoredAbove - row.labelledAbove, below: row.scoredBelow - row.labelledBelow },
+      disputed: { above: row.disputedAbove, below: row.disputedBelow },
+    };
+  });
+}
+
+/** Counts the classes' tallies over the index rows of `modelId`, at the thresholds given. */
+export function recount(
+  db: Db,
+  modelId: number,
+  classes: readonly { classId: number; threshold: number }[],
+): void {
+  db.prepare(
+    `WITH k AS (SELECT value ->> 'classId' AS class_id, value ->> 'threshold' AS threshold
+                  FROM json_each(@classes)),
+          scored AS (
+            SELECT k.class_id, sum(s.probability >= k.threshold) AS above, count(*) AS rows
+              FROM k CROSS JOIN class_scores s ON s.model_id = @modelId AND s.class_id = k.class_id
+             GROUP BY k.class_id),
+          labelled AS (
+            SELECT k.class_id, sum(s.probability >= k.threshold) AS above, count(*) AS rows,
+                   sum(${disputedLabel('l', 's.probability >= k.threshold', '@modelId')}
+                       AND s.probability >= k.threshold) AS disputed_above,
+                   sum(${disputedLabel('l', 's.probability >= k.threshold', '@modelId')}
+                       AND s.probability < k.threshold) AS disputed_below
+              FROM k CROSS JOIN labels l ON l.class_id = k.class_id
+              JOIN class_scores s ON s.image_id = l.image_id AND s.class_id = l.class_id AND s.model_id = @modelId
+             GROUP BY k.class_id)
+     INSERT OR REPLACE INTO review_tallies (class_id, model_id, threshold, scored_above, scored_below,
+                                            labelled_above, labelled_below, disputed_above, disputed_below)
+     SELECT k.class_id, @modelId, k.threshold,
+            coalesce(s.above, 0), coalesce(s.rows - s.above, 0),
+            coalesce(l.above, 0), coalesce(l.rows - l.above, 0),
+            coalesce(l.disputed_above, 0), coalesce(l.disputed_below, 0)
+       FROM k LEFT JOIN scored s ON s.class_id = k.class_id LEFT JOIN labelled l ON l.class_id = k.class_id`,
+  ).run({ modelId, classes: JSON.stringify(classes) });
+}
