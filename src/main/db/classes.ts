@@ -51,6 +51,23 @@ export function listClasses(db: Db, { includeArchived = false } = {}): ClassInfo
   return rows.map(fromRow);
 }
 
+/**
+ * The threshold each class decides by for the version `modelId`: the rule of class_threshold_in_use
+ * (tuned when the class says so and the version has one, else hand-set), for a version that need
+ * not be the active one, as its metrics are read.
+ */
+export function thresholdsForVersion(db: Db, modelId: number): Map<number, number> {
+  const rows = db
+    .prepare(
+      `SELECT c.id, CASE WHEN c.threshold_source = 'tuned' AND t.threshold IS NOT NULL
+                         THEN t.threshold ELSE c.threshold END
+         FROM classes c LEFT JOIN class_thresholds t ON t.model_id = ? AND t.class_id = c.id`,
+    )
+    .raw()
+    .all(modelId) as [number, number][];
+  return new Map(rows);
+}
+
 function getClass(db: Db, id: number): ClassInfo {
   const row = db.prepare(`SELECT ${columns} FROM ${from} WHERE c.id = ? AND c.deleted_at IS NULL`).get(id) as
     ClassRow | undefined;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/workspace';
 import { imageRecord } from '../../../test/fixtures/image-record';
-import { ensureClasses, updateClass } from '../db/classes';
+import { ensureClasses, updateClass, useThresholds } from '../db/classes';
 import { insertImage } from '../db/images';
 import { createJob } from '../db/jobs';
 import { writeImportedLabels } from '../db/labels';
@@ -144,6 +144,20 @@ describe('evaluating a version', () => {
     expect(
       evaluateProject(project, 'val').perClass.find((entry) => entry.classId === dog)!.atThreshold,
     ).toMatchObject({ threshold: 0.85, positiveAgreed: 1, positiveDisputed: 1, negativeDisputed: 0 });
+
+    // A class that uses tuned thresholds is measured at the tuned value of the version measured,
+    // active or not; a version without one is measured at the hand-set value.
+    project.db
+      .prepare(
+        `INSERT INTO class_thresholds (model_id, class_id, threshold, rule, val_labels, tuned_at)
+         VALUES (?, ?, 0.35, 'f1', 4, '2026-12-02T00:00:00.000Z')`,
+      )
+      .run(trained.id, dog);
+    useThresholds(project.db, 'tuned', [dog]);
+    const dogOf = (modelId: number) =>
+      evaluateProject(project, 'val', modelId).perClass.find((entry) => entry.classId === dog)!.atThreshold;
+    expect(dogOf(trained.id).threshold).toBe(0.35);
+    expect(dogOf(pack.id).threshold).toBe(0.85);
   });
 
   it('leaves a trained version’s train photos out, whichever version is active', async () => {

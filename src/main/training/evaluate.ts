@@ -1,7 +1,7 @@
 import type { EvalReport, EvalSplit } from '../../shared/contract';
 import { classAtThreshold, evaluate, precisionRecallCurve, type Truth } from '../../shared/metrics';
 import { ApiError } from '../../shared/rpc';
-import { listClasses } from '../db/classes';
+import { listClasses, thresholdsForVersion } from '../db/classes';
 import { imageIdsInSplit } from '../db/images';
 import { labelStatesInSplit } from '../db/labels';
 import { activeModel, getModel, trainedOn, type ModelRecord } from '../db/models';
@@ -82,12 +82,13 @@ export function splitTruth(project: Project, split: EvalSplit, modelId?: number)
 
 /**
  * The metrics of a version on a split (see splitTruth): the paper's figures, and each class at
- * its threshold in use, the one the app decides by, with its precision–recall curve.
+ * the threshold it decides by with that version (thresholdsForVersion), with its precision–recall
+ * curve.
  */
 export function evaluateProject(project: Project, split: EvalSplit, modelId?: number): EvalReport {
   const { model, mapping, imageIds, unpredicted, scores, truth } = splitTruth(project, split, modelId);
   const result = evaluate({ classes: mapping.map((entry) => entry.className), scores, truth });
-  const thresholds = new Map(listClasses(project.db).map((entry) => [entry.id, entry.threshold]));
+  const thresholds = thresholdsForVersion(project.db, model.id);
   const pick = ({ CP, CR, CF1, OP, OR, OF1 }: typeof result.threshold) => ({ CP, CR, CF1, OP, OR, OF1 });
   return {
     modelId: model.id,
