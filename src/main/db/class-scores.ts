@@ -154,8 +154,8 @@ interface Scan {
 /**
  * One class's side of the threshold in rank order, a chunk of rows at a time (each chunk from the
  * last row of the one before, on the index): from the threshold outwards (nearest first) or from
- * the far end inwards (most extreme first). Chunks grow, so a scan that finds its matches early
- * reads little and one that does not reads few statements.
+ * the far end inwards (most extreme first), up to the probability `far` (inclusive). Chunks grow,
+ * so a scan that finds its matches early reads little and one that does not reads few statements.
  */
 function* scanSide(
   db: Db,
@@ -163,25 +163,27 @@ function* scanSide(
   side: 'above' | 'below',
   from: 'threshold' | 'end',
   firstChunk: number,
+  far: number,
 ): Generator<ScoredPhoto[]> {
   const ascending = (side === 'above') === (from === 'threshold');
   const sql = (after: string) =>
     `SELECT image_id AS imageId, probability FROM class_scores
       WHERE model_id = @modelId AND class_id = @classId
-        AND probability ${side === 'above' ? '>=' : '<'} @threshold ${after}
+        AND probability ${side === 'above' ? '>=' : '<'} @threshold
+        AND probability ${ascending ? '<=' : '>='} @far ${after}
       ORDER BY ${ascending ? 'probability, image_id' : 'probability DESC, image_id DESC'} LIMIT @chunk`;
   const first = db.prepare(sql(''));
   // The bound on probability alone is what the index range starts from; the pair skips the ties read.
   const [bound, pair] = ascending ? ['>=', '>'] : ['<=', '<'];
   const next = db.prepare(sql(`AND probability ${bound} @p AND (probability, image_id) ${pair} (@p, @id)`));
   let chunk = firstChunk;
-  let rows = first.all({ ...scan, chunk }) as ScoredPhoto[];
+  let rows = first.all({ ...scan, far, chunk }) as ScoredPhoto[];
   while (rows.length > 0) {
     yield rows;
     if (rows.length < chunk) return;
     const last = rows[rows.length - 1]!;
     chunk *= 4;
-    rows = next.all({ ...scan, chunk, p: last.probability, id: last.imageId }) as ScoredPhoto[];
+    rows = next.all({ ...scan, far, chunk, p: last.probability, id: last.imageId }) as ScoredPhoto[];
   }
 }
 
@@ -230,12 +232,57 @@ function keptBy(
 const byScore = (a: QueuePair, b: QueuePair) =>
   a.score - b.score || a.imageId - b.imageId || a.classId - b.classId;
 
-const sides = ['above', 'below'] as const;
+/** One class's side of a queue, as firstPairs scans it. */
+interface SideScan {
+  classId: number;
+  threshold: number;
+  side: 'above' | 'below';
+  from: 'threshold' | 'end';
+  /** The side's pairs in the queue, from its tally. */
+  count: number;
+  /** What a photo of the side meets to be in the queue (see keptBy). */
+  condition: string;
+  /** A probability's rank key. */
+  score: (p: number) => number;
+  /** The farthest probability of the side whose rank key is at most `score`. */
+  reach: (score: number) => number;
+}
+
+/**
+ * Rank keys are differences of floats: a bound on the probability read from one is widened by this,
+ * so a row tied with the cut is read (one read too many is merged away).
+ */
+const slack = 1e-9;
+
+/**
+ * The first `limit` pairs of the scans' sides, merged: each side scanned in rank order, up to the
+ * rank key of the `limit`th pair found so far (no pair past it can make the page), until it found
+ * the pairs its tally counts.
+ */
+function firstPairs(db: Db, modelId: number, scans: readonly SideScan[], limit: number): QueuePair[] {
+  let page: QueuePair[] = [];
+  for (const scan of scans) {
+    if (scan.count === 0) continue;
+    const cut = page.length === limit ? page[limit - 1]!.score + slack : Infinity;
+    const found = firstKept(
+      scanSide(db, { modelId, ...scan }, scan.side, scan.from, limit, scan.reach(cut)),
+      keptBy(db, modelId, scan.classId, scan.condition),
+      limit,
+      scan.count,
+    );
+    const pairs = found.map((photo) => ({
+      ...photo,
+      classId: scan.classId,
+      score: scan.score(photo.probability),
+    }));
+    page = [...page, ...pairs].sort(byScore).slice(0, limit);
+  }
+  return page;
+}
 
 /**
  * The first `limit` pairs of the uncertain queue, from the index: unknown (photo, class) pairs
- * nearest their class's threshold (score |p − t|), two scans a class from the threshold outwards,
- * merged; each scan ends once it found the side's unknowns its tally counts.
+ * nearest their class's threshold (score |p − t|), two scans a class from the threshold outwards.
  */
 export function uncertainFirstPage(
   db: Db,
@@ -243,32 +290,42 @@ export function uncertainFirstPage(
   tallies: readonly ClassTally[],
   limit: number,
 ): QueuePair[] {
-  return tallies
-    .flatMap(({ classId, threshold, unknown }) => {
-      const isUnknown = keptBy(
-        db,
-        modelId,
+  const condition =
+    'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)';
+  return firstPairs(
+    db,
+    modelId,
+    tallies.flatMap(({ classId, threshold, unknown }) => [
+      {
         classId,
-        'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)',
-      );
-      return sides.flatMap((side) =>
-        firstKept(
-          scanSide(db, { modelId, classId, threshold }, side, 'threshold', limit),
-          isUnknown,
-          limit,
-          unknown[side],
-        ).map((photo) => ({ ...photo, classId, score: Math.abs(photo.probability - threshold) })),
-      );
-    })
-    .sort(byScore)
-    .slice(0, limit);
+        threshold,
+        side: 'above',
+        from: 'threshold',
+        count: unknown.above,
+        condition,
+        score: (p) => p - threshold,
+        reach: (score) => threshold + score,
+      },
+      {
+        classId,
+        threshold,
+        side: 'below',
+        from: 'threshold',
+        count: unknown.below,
+        condition,
+        score: (p) => threshold - p,
+        reach: (score) => threshold - score,
+      },
+    ]),
+    limit,
+  );
 }
 
 /**
  * The first `limit` pairs of the disputed queue, from the index: labels the version disputes
- * (disputedLabel), lowest self-confidence first (p for a positive, 1 − p for a negative): positives
- * scanned up from 0 below the threshold, negatives down from 1 at or above it, merged; each scan
- * ends once it found the side's disputed labels its tally counts.
+ * (disputedLabel), lowest self-confidence first (p for a positive, 1 − p for a negative, as
+ * cleanlab's find_label_issues ranked_by 'self_confidence'): positives scanned up from 0 below the
+ * threshold, negatives down from 1 at or above it.
  */
 export function disputedFirstPage(
   db: Db,
@@ -276,25 +333,34 @@ export function disputedFirstPage(
   tallies: readonly ClassTally[],
   limit: number,
 ): QueuePair[] {
-  return tallies
-    .flatMap(({ classId, threshold, disputed }) =>
-      sides.flatMap((side) => {
-        const isDisputed = keptBy(
-          db,
-          modelId,
-          classId,
-          `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId
-                      AND ${disputedLabel('l', side === 'above' ? '1' : '0', '@modelId')})`,
-        );
-        const score = (p: number) => (side === 'above' ? 1 - p : p);
-        return firstKept(
-          scanSide(db, { modelId, classId, threshold }, side, 'end', limit),
-          isDisputed,
-          limit,
-          disputed[side],
-        ).map((photo) => ({ ...photo, classId, score: score(photo.probability) }));
-      }),
-    )
-    .sort(byScore)
-    .slice(0, limit);
+  const condition = (above: string) =>
+    `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId
+                AND ${disputedLabel('l', above, '@modelId')})`;
+  return firstPairs(
+    db,
+    modelId,
+    tallies.flatMap(({ classId, threshold, disputed }) => [
+      {
+        classId,
+        threshold,
+        side: 'below',
+        from: 'end',
+        count: disputed.below,
+        condition: condition('0'),
+        score: (p) => p,
+        reach: (score) => score,
+      },
+      {
+        classId,
+        threshold,
+        side: 'above',
+        from: 'end',
+        count: disputed.above,
+        condition: condition('1'),
+        score: (p) => 1 - p,
+        reach: (score) => 1 - score,
+      },
+    ]),
+    limit,
+  );
 }

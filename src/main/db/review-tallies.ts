@@ -42,8 +42,8 @@ interface TallyRow {
 
 /**
  * Each class's tally for the version `modelId` (the active one, whose rows class_scores holds) at
- * its threshold in use; counted again, in one statement, for the classes whose row is missing or
- * was counted at another version or threshold.
+ * its threshold in use: counted again, in one statement, for the classes whose row is missing or
+ * was counted for another version; moved to the threshold in use for those counted at another.
  */
 export function queueTallies(
   db: Db,
@@ -65,14 +65,15 @@ export function queueTallies(
       ).map((row) => [row.classId, row]),
     );
   let held = read();
-  const stale = classes.filter(({ classId, threshold }) => {
+  const moved = classes.filter(({ classId, threshold }) => {
     const row = held.get(classId);
-    return !row || row.modelId !== modelId || row.threshold !== threshold;
+    return row && row.modelId === modelId && row.threshold !== threshold;
   });
-  if (stale.length > 0) {
-    recount(db, modelId, stale);
-    held = read();
-  }
+  const stale = classes.filter(({ classId }) => held.get(classId)?.modelId !== modelId);
+  for (const { classId, threshold } of moved)
+    moveThreshold(db, modelId, classId, held.get(classId)!.threshold, threshold);
+  if (stale.length > 0) recount(db, modelId, stale);
+  if (moved.length + stale.length > 0) held = read();
   return classes.map(({ classId, threshold }) => {
     const row = held.get(classId)!;
     return {
@@ -114,4 +115,29 @@ export function recount(
             coalesce(l.disputed_above, 0), coalesce(l.disputed_below, 0)
        FROM k LEFT JOIN scored s ON s.class_id = k.class_id LEFT JOIN labelled l ON l.class_id = k.class_id`,
   ).run({ modelId, classes: JSON.stringify(classes) });
+}
+
+/**
+ * Moves a class's tally from threshold `from` to `to`: only the rows between the two change side
+ * (a threshold nudged costs the rows it passes, not the class's every label).
+ */
+function moveThreshold(db: Db, modelId: number, classId: number, from: number, to: number): void {
+  // Lowered, the rows in [to, from) go above it; raised, those in [from, to) go below.
+  const up = to < from ? 1 : -1;
+  db.prepare(
+    `WITH moved AS (
+       SELECT count(*) AS scored, count(l.image_id) AS labelled,
+              coalesce(sum(${disputedLabel('l', '1', '@modelId')}), 0) AS negatives,
+              coalesce(sum(${disputedLabel('l', '0', '@modelId')}), 0) AS positives
+         FROM class_scores s LEFT JOIN labels l ON l.image_id = s.image_id AND l.class_id = s.class_id
+        WHERE s.model_id = @modelId AND s.class_id = @classId AND s.probability >= @low AND s.probability < @high)
+     UPDATE review_tallies SET threshold = @to,
+            scored_above = scored_above + @up * moved.scored, scored_below = scored_below - @up * moved.scored,
+            labelled_above = labelled_above + @up * moved.labelled,
+            labelled_below = labelled_below - @up * moved.labelled,
+            -- Negatives going above are disputed there, positives going above no longer below.
+            disputed_above = disputed_above + @up * moved.negatives,
+            disputed_below = disputed_below - @up * moved.positives
+       FROM moved WHERE class_id = @classId`,
+  ).run({ modelId, classId, to, up, low: Math.min(from, to), high: Math.max(from, to) });
 }

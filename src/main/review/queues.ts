@@ -1,5 +1,6 @@
 // Review queues: where a curator's minutes do the most good. 'disputed' lists labels the model
-// contradicts, most likely wrong first; 'uncertain' the unknown (photo, class) pairs nearest their
+// contradicts, most likely wrong first (not those a person kept in review against this version:
+// disputedLabel in review-tallies.ts); 'uncertain' the unknown (photo, class) pairs nearest their
 // class's threshold; 'next' the unlabelled photos the model is least sure of, near-duplicates spread.
 //
 // A page is read from the probability index (class_scores), in rank order per class, and the

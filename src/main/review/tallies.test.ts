@@ -108,6 +108,11 @@ async function expectQueuesAsBruteForce(api: Api, db: Db): Promise<void> {
     expect(total, queue).toBe(expected[queue].length);
     expect(counts[queue], queue).toBe(expected[queue].length);
     expect(items.map((item) => `${item.imageId}:${item.classId}`).sort(), queue).toEqual(expected[queue]);
+    // A short page is the whole queue's first items, ties at its cut included (the probabilities tie often).
+    for (const limit of [1, 3, 7])
+      expect((await api.listReviewQueue({ queue, limit })).items, `${queue} ${limit}`).toEqual(
+        items.slice(0, limit),
+      );
   }
 }
 
