@@ -47,7 +47,8 @@ async function prelabelled(api: Api) {
 }
 
 /** One project for the specs below, which follow one another; each opens it in a studio of its own. */
-describe('the train job', () => {
+// A run trains for up to its 45 s budget and pre-labels again; a busy 2-core machine takes minutes.
+describe('the train job', { timeout: 600_000 }, () => {
   let dir: string;
   let projectPath: string;
   let studio: Studio | undefined;
