@@ -166,11 +166,15 @@ function* scanSide(
   far: number,
 ): Generator<ScoredPhoto[]> {
   const ascending = (side === 'above') === (from === 'threshold');
+  const sideBound = `probability ${side === 'above' ? '>=' : '<'} @threshold`;
+  const farBound = `probability ${ascending ? '<=' : '>='} @far`;
+  // From the far end, both bound where the scan stops: only the nearer is given, as the index range
+  // takes one bound an end and would otherwise read on to the threshold.
+  const farNearer = side === 'above' ? far >= scan.threshold : far < scan.threshold;
+  const bounds = from === 'threshold' ? `${sideBound} AND ${farBound}` : farNearer ? farBound : sideBound;
   const sql = (after: string) =>
     `SELECT image_id AS imageId, probability FROM class_scores
-      WHERE model_id = @modelId AND class_id = @classId
-        AND probability ${side === 'above' ? '>=' : '<'} @threshold
-        AND probability ${ascending ? '<=' : '>='} @far ${after}
+      WHERE model_id = @modelId AND class_id = @classId AND ${bounds} ${after}
       ORDER BY ${ascending ? 'probability, image_id' : 'probability DESC, image_id DESC'} LIMIT @chunk`;
   const first = db.prepare(sql(''));
   // The bound on probability alone is what the index range starts from; the pair skips the ties read.
@@ -240,8 +244,8 @@ interface SideScan {
   from: 'threshold' | 'end';
   /** The side's pairs in the queue, from its tally. */
   count: number;
-  /** What a photo of the side meets to be in the queue (see keptBy). */
-  condition: string;
+  /** What a photo of the side meets to be in the queue (see keptBy); null: every photo does. */
+  condition: string | null;
   /** A probability's rank key. */
   score: (p: number) => number;
   /** The farthest probability of the side whose rank key is at most `score`. */
@@ -266,7 +270,7 @@ function firstPairs(db: Db, modelId: number, scans: readonly SideScan[], limit: 
     const cut = page.length === limit ? page[limit - 1]!.score + slack : Infinity;
     const found = firstKept(
       scanSide(db, { modelId, ...scan }, scan.side, scan.from, limit, scan.reach(cut)),
-      keptBy(db, modelId, scan.classId, scan.condition),
+      scan.condition === null ? (rows) => rows : keptBy(db, modelId, scan.classId, scan.condition),
       limit,
       scan.count,
     );
@@ -290,19 +294,22 @@ export function uncertainFirstPage(
   tallies: readonly ClassTally[],
   limit: number,
 ): QueuePair[] {
-  const condition =
-    'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)';
+  // A side without labels of the class (a class nobody labelled yet, say) needs no label probe.
+  const condition = (unknown: number, scored: number) =>
+    unknown === scored
+      ? null
+      : 'NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = ids.value AND l.class_id = @classId)';
   return firstPairs(
     db,
     modelId,
-    tallies.flatMap(({ classId, threshold, unknown }) => [
+    tallies.flatMap(({ classId, threshold, unknown, scored }) => [
       {
         classId,
         threshold,
         side: 'above',
         from: 'threshold',
         count: unknown.above,
-        condition,
+        condition: condition(unknown.above, scored.above),
         score: (p) => p - threshold,
         reach: (score) => threshold + score,
       },
@@ -312,7 +319,7 @@ export function uncertainFirstPage(
         side: 'below',
         from: 'threshold',
         count: unknown.below,
-        condition,
+        condition: condition(unknown.below, scored.below),
         score: (p) => threshold - p,
         reach: (score) => threshold - score,
       },

@@ -22,7 +22,9 @@ export const disputedLabel = (l: string, above: string, modelId: string) =>
 export interface ClassTally {
   classId: number;
   threshold: number;
-  /** Photos the version scored for the class without a label of it. */
+  /** Photos the version scored for the class. */
+  scored: { above: number; below: number };
+  /** Of those, the photos without a label of the class. */
   unknown: { above: number; below: number };
   /** Labels of the class the version disputes: negatives above, positives below. */
   disputed: { above: number; below: number };
@@ -79,6 +81,7 @@ export function queueTallies(
     return {
       classId,
       threshold,
+      scored: { above: row.scoredAbove, below: row.scoredBelow },
       unknown: { above: row.scoredAbove - row.labelledAbove, below: row.scoredBelow - row.labelledBelow },
       disputed: { above: row.disputedAbove, below: row.disputedBelow },
     };
