@@ -2,8 +2,8 @@
 // synthetic 100,000-photo project of the model's 80 classes, every photo pre-labelled by the default
 // model and labelled for 20 of them: pages in each order, filtered by probability alone and with
 // other conditions, the first filtered page after a label change, and the review queues' first
-// pages (disputed and uncertain as the probability index reads them). Prints figures; asserts
-// nothing (timings belong here, not in tests).
+// pages with their totals through the API. Prints figures; asserts nothing (timings belong here,
+// not in tests).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from '../src/shared/rpc';
 import { createStudio } from '../src/main/api';
 import { ensureClasses } from '../src/main/db/classes';
-import { disputedFirstPage, syncClassScores, uncertainFirstPage } from '../src/main/db/class-scores';
+import { syncClassScores } from '../src/main/db/class-scores';
 import { openDatabase } from '../src/main/db/connection';
+import { recount } from '../src/main/db/review-tallies';
 import { insertImage } from '../src/main/db/images';
 import { createJob } from '../src/main/db/jobs';
 import { writeImportedLabels, type ImportedLabel } from '../src/main/db/labels';
@@ -169,38 +170,58 @@ async function benchGridPage(count: number) {
   console.log(
     `grid: first page filtered to ${classNames[0]} >= 0.5 by name after a label change: ${figures(afterChange)} (target <= 20)`,
   );
-  // The disputed and uncertain queues' first pages as the index reads them (class-scores.ts); the
-  // review helper's queues over every prediction take minutes here, so only 'next' is timed through
-  // the API.
-  const opened = studio.project!.db;
-  const modelId = (await api.getModel({}))!.id;
-  const queueClasses = (await api.listClasses({})).map((c) => ({ classId: c.id, threshold: c.threshold }));
-  for (const [queue, firstPage] of [
-    ['disputed', disputedFirstPage],
-    ['uncertain', uncertainFirstPage],
-  ] as const) {
-    const times = await timed(10, async () => firstPage(opened, modelId, queueClasses, 50));
+  // The review queues through the API, totals included (the per-class tallies beside the index).
+  for (const queue of ['disputed', 'uncertain', 'next'] as const) {
+    const times = await timed(10, async () => {
+      const { total, items } = await api.listReviewQueue({ queue, offset: 0, limit: 50 });
+      if (items.length !== Math.min(50, total)) throw new Error(`unexpected ${queue} page`);
+    });
+    const { total } = await api.listReviewQueue({ queue, limit: 1 });
     console.log(
-      `review: first page of 50 of the ${queue} queue, from the index: ${figures(times)} (target <= 100)`,
+      `review: first page of 50 of the ${queue} queue (${total} items) with its total: ${figures(times)} (target <= 100)`,
     );
   }
-  const next = await timed(3, () => api.listReviewQueue({ queue: 'next', offset: 0, limit: 50 }));
+  console.log(`review: reviewCounts: ${figures(await timed(10, () => api.reviewCounts({})))}`);
+  // A decision in review moves the tallies by trigger; a threshold changed counts its class again.
+  const decided = await timed(10, async () => {
+    const [item] = (await api.listReviewQueue({ queue: 'disputed', limit: 1 })).items;
+    await api.setLabels({
+      changes: [{ imageId: item!.imageId, classId: item!.classId!, state: item!.given }],
+      reviewed: true,
+    });
+    const started = performance.now();
+    await api.listReviewQueue({ queue: 'disputed', limit: 50 });
+    return performance.now() - started;
+  });
+  console.log(`review: first disputed page after a label kept in review: ${figures(decided)}`);
+  const thresholdMoved = await timed(10, async (run) => {
+    await api.updateClass({ classId: person, threshold: run % 2 ? 0.45 : 0.5 });
+    const started = performance.now();
+    await api.listReviewQueue({ queue: 'disputed', limit: 50 });
+    return performance.now() - started;
+  });
   console.log(
-    `review: first page of 50 of the next queue (listReviewQueue): ${figures(next)} (target <= 100)`,
+    `review: first disputed page after a threshold change (its class counted again): ${figures(thresholdMoved)}`,
   );
   await studio.close();
 
   // What a change of the active version costs the index: every row of the old one dropped, every
-  // prediction of the new one read (here the same version, read again from its stored predictions).
+  // prediction of the new one read (here the same version, read again from its stored predictions),
+  // the review tallies counted (part of the read; counted again on their own).
   const reopened = openDatabase(path, { create: false });
   const dropped = performance.now();
   syncClassScores(reopened, null, []);
   const read = performance.now();
   syncClassScores(reopened, model.id, mapping);
   const end = performance.now();
+  const thresholds = reopened
+    .prepare('SELECT class_id AS classId, threshold FROM class_threshold_in_use')
+    .all() as { classId: number; threshold: number }[];
+  recount(reopened, model.id, thresholds);
+  const counted = performance.now();
   reopened.close();
   console.log(
-    `index: a version's ${count * classIds.length} rows dropped in ${((read - dropped) / 1000).toFixed(1)} s, read from its predictions in ${((end - read) / 1000).toFixed(1)} s`,
+    `index: a version's ${count * classIds.length} rows dropped in ${((read - dropped) / 1000).toFixed(1)} s, read from its predictions with the review tallies in ${((end - read) / 1000).toFixed(1)} s (the tallies alone: ${((counted - end) / 1000).toFixed(1)} s)`,
   );
 }
 
@@ -208,11 +229,11 @@ async function benchGridPage(count: number) {
  * Runs `run` `runs` times and gives each run's milliseconds: its own measure when it returns a
  * number (the part that counts), else the whole call.
  */
-async function timed(runs: number, run: () => Promise<unknown>): Promise<number[]> {
+async function timed(runs: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     const started = performance.now();
-    const own = await run();
+    const own = await run(i);
     times.push(typeof own === 'number' ? own : performance.now() - started);
   }
   return times;
