@@ -6,12 +6,13 @@
 //      labels becomes active (the harder case: it learned some of the errors).
 //   2. Effort to exact ground truth on 200 VOC photos, in keys and clicks per photo, for: (a) no
 //      pre-labels; (b) photo by photo with the zero-shot version; (c) photo by photo with a version
-//      trained on the other 565 photos; (d) the curator flow with that version: bulk-confirm the
-//      most confident photos, then the disputed and uncertain queues, then photo by photo for the
-//      rest — with the labels still wrong at the end. A scripted annotator that knows the truth
-//      plays each flow, but chooses what to open from what the app shows (the queues, the grid's
-//      confidence order, the shown states), as a person would; it only uses the truth to decide
-//      what to press once a photo or an item is open.
+//      trained on the other 565 photos, at the hand-set thresholds and at those tuned on val; (d) the
+//      curator flow with that version: bulk-confirm the most confident photos, then the disputed and
+//      uncertain queues, then photo by photo for the rest — with the labels still wrong at the end.
+//      A scripted annotator that knows the truth plays each flow, but chooses what to open from what
+//      the app shows (the queues, the grid's confidence order, the shown states, the val photos'
+//      labels beside their pre-labels), as a person would; it only uses the truth to decide what to
+//      press once a photo or an item is open.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +27,12 @@ import { jobDone } from '../test/fixtures/wait';
 
 const flipShare = 0.05;
 const effortPhotos = 200;
-/** The curator bulk-confirms photos the grid shows at least this confident. */
-const bulkConfidence = 0.9;
-/** The curator works the uncertain queue while an item is this close to its class threshold. */
-const uncertainMargin = 0.1;
+/** The share of wrong labels the curator accepts from a bulk confirmation, checked on val first. */
+const acceptedResidual = 0.005;
+/** The confidence cuts the curator considers for the bulk confirmation, most photos first. */
+const cuts = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
+/** The curator works the uncertain queue while an item is this close to its class threshold: a coin toss. */
+const uncertainMargin = 0.05;
 
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-review-'));
 const truth = await vocTruth();
@@ -141,11 +144,33 @@ async function effort(): Promise<void> {
     await prelabelWithActive(api);
     await useTunedThresholds(api);
     rows.push([
-      '(c) trained version, photo by photo',
+      '(c) trained version, tuned thresholds',
       await photoByPhoto(api, true, folder),
       'target <= 1.40',
     ]);
-    const { actions, residual } = await curatorFlow(api, folder);
+    await api.useThresholds({ source: 'manual' });
+    rows.push([
+      '(c) trained version, thresholds 0.5',
+      await photoByPhoto(api, true, folder),
+      'target <= 1.40',
+    ]);
+    // The curator flow at the hand-set thresholds: the grid's confidence is measured from 0.5.
+    const projectClasses = await api.listClasses({});
+    const batch = (await allPhotos(api)).filter((image) => image.path.startsWith(folder));
+    const val = (await allPhotos(api)).filter((image) => image.split === 'val');
+    const cut = cuts.find((c) => bulkConfirmed(val, projectClasses, c).residual <= acceptedResidual) ?? 1;
+    console.log(
+      `bulk confirmation cut checked on the ${val.length} val photos: confidence >= ${cut} ` +
+        `(its confident val photos' pre-labels ${pct(bulkConfirmed(val, projectClasses, cut).residual, 1)} wrong; accepted ${pct(acceptedResidual, 1)})`,
+    );
+    for (const c of cuts) {
+      const { confirmed, residual, actions } = bulkConfirmed(batch, projectClasses, c);
+      console.log(
+        `  had the cut been ${c.toFixed(2)}: ${confirmed} photos confirmed, then photo by photo: ` +
+          `${(actions / batch.length).toFixed(2)} actions a photo, ${pct(residual, 1)} of labels left wrong`,
+      );
+    }
+    const { actions, residual } = await curatorFlow(api, folder, cut);
     rows.push([
       '(d) curator flow (trained version)',
       actions,
@@ -173,20 +198,48 @@ async function photoByPhoto(api: Api, preLabelled: boolean, folder?: string): Pr
 }
 
 /**
- * The curator flow on the photos of `folder`: bulk-confirm the photos the grid shows confident
- * enough (2 clicks: the count, then Confirm), then each disputed item and each uncertain item within
- * the margin (1 key: confirm or flip), then photo by photo for the photos not confirmed. Actions per
- * photo, and the labels left wrong (by the bulk confirmation) among all labels of the photos.
+ * What bulk-confirming the `photos` at least `cut` confident and labelling the rest photo by photo
+ * would cost, from their pre-labels alone (labels set so far ignored): the photos confirmed, the
+ * share of their labels that would be wrong, and the actions (2 clicks for the confirmation, a key
+ * per class shown wrongly and Enter for each other photo).
+ */
+function bulkConfirmed(
+  photos: ImageSummary[],
+  projectClasses: ClassInfo[],
+  cut: number,
+): { confirmed: number; residual: number; actions: number } {
+  let confirmed = 0;
+  let wrong = 0;
+  let actions = 2;
+  for (const image of photos) {
+    const errors = classesShownWrongly(projectClasses, { ...image, labels: [] }).length;
+    if (photoConfidence(image, projectClasses) >= cut) {
+      confirmed += 1;
+      wrong += errors;
+    } else actions += errors + 1;
+  }
+  return { confirmed, residual: confirmed && wrong / (confirmed * projectClasses.length), actions };
+}
+
+/**
+ * The curator flow on the photos of `folder`: bulk-confirm the photos the grid shows at least `cut`
+ * confident (2 clicks: the count, then Confirm); then, of this batch's items, each disputed one and
+ * each uncertain one within the margin (1 key: keep or flip); then photo by photo for the photos not
+ * confirmed. Items of other photos are passed over: the queues list the whole project, the curator
+ * works this batch. Actions per photo, and the labels the bulk confirmation left wrong among all
+ * labels of the batch.
  */
 async function curatorFlow(
   api: Api,
   folder: string,
+  cut: number,
 ): Promise<{ actions: number; residual: { wrong: number; of: number } }> {
   const projectClasses = await api.listClasses({});
   const { ids } = await api.listImageIds({ sort: 'confidence' });
   const ordered = await Promise.all(ids.map((imageId) => api.getImage({ imageId })));
+  const inBatch = (image: { path: string }) => image.path.startsWith(folder);
   const confident = ordered.filter(
-    (image) => image.path.startsWith(folder) && photoConfidence(image, projectClasses) >= bulkConfidence,
+    (image) => inBatch(image) && photoConfidence(image, projectClasses) >= cut,
   );
   let actions = 0;
   if (confident.length > 0) {
@@ -194,30 +247,38 @@ async function curatorFlow(
     actions += 2;
   }
   for (const queue of ['disputed', 'uncertain'] as const) {
-    // A page at a time: each item decided is one key, and leaves the queue; the page is read again
-    // once its items are decided, until the queue has nothing left within reach.
+    // A page at a time: each item decided is one key and leaves the queue (a kept dispute too);
+    // the items passed over stay, so the next page starts after them.
+    let offset = 0;
+    const decided = new Set<string>();
     for (;;) {
-      const { items } = await api.listReviewQueue({ queue, limit: 500 });
-      const due = items.filter(
-        (item) =>
-          item.classId !== null &&
-          (queue === 'disputed' || Math.abs(item.probability - item.threshold) <= uncertainMargin),
-      );
-      if (due.length === 0) break;
-      for (const item of due) {
+      const { items } = await api.listReviewQueue({ queue, offset, limit: 500 });
+      if (items.length === 0) break;
+      for (const item of items) {
         const image = await api.getImage({ imageId: item.imageId });
+        const near = queue === 'disputed' || Math.abs(item.probability - item.threshold) <= uncertainMargin;
+        const key = `${item.imageId}|${item.classId}`;
+        if (item.classId === null || !near || !inBatch(image) || decided.has(key)) {
+          offset += 1;
+          continue;
+        }
         const name = projectClasses.find((c) => c.id === item.classId)!.name;
         const state: LabelState = truth.get(image.name)!.includes(name) ? 'positive' : 'negative';
-        await api.setLabels({ changes: [{ imageId: item.imageId, classId: item.classId!, state }] });
+        await api.setLabels({ changes: [{ imageId: item.imageId, classId: item.classId, state }] });
         actions += 1;
+        decided.add(key);
       }
-      // Disputed items kept as they were stay in that queue: one pass over it is the review.
-      if (queue === 'disputed') break;
+      // The uncertain queue is in order of distance from the threshold: past the margin, it is done.
+      if (
+        queue === 'uncertain' &&
+        items.some((item) => Math.abs(item.probability - item.threshold) > uncertainMargin)
+      )
+        break;
     }
   }
   // The rest, photo by photo, end exactly right; what the bulk confirmation set wrongly stays wrong.
   const confirmed = new Set(confident.map((image) => image.id));
-  const photos = (await allPhotos(api)).filter((image) => image.path.startsWith(folder));
+  const photos = (await allPhotos(api)).filter(inBatch);
   let wrong = 0;
   for (const image of photos) {
     const shownWrongly = classesShownWrongly(projectClasses, image).length;
