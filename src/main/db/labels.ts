@@ -149,16 +149,18 @@ function labelWriter(db: Db) {
     at: string,
     before = read(change.imageId, change.classId),
   ): boolean => {
-    const decided = before?.state === change.state && before.source === change.source;
+    const same = before?.state === change.state && before.source === change.source;
+    // A review decision marks the label with the version in view; another write keeps the mark
+    // only when it leaves the label as it was (setting it again is not a new decision).
     const reviewed =
       change.state === null
         ? null
         : change.reviewedModelId !== undefined
           ? change.reviewedModelId
-          : decided
+          : same
             ? before!.reviewedModelId
             : null;
-    if (decided && before!.reviewedModelId === reviewed) return false;
+    if (same && before!.reviewedModelId === reviewed) return false;
     if (!before && change.state === null) return false;
     if (change.state === null) remove.run(change.imageId, change.classId);
     else upsert.run(change.imageId, change.classId, change.state, change.source, reviewed, at);
