@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/workspace';
@@ -127,6 +127,31 @@ describe('a project database', () => {
     openDatabase(file, { create: true }).close();
     expect(() => openDatabase(file, { create: true })).toThrow(/already exists/);
     expect(() => openDatabase(join(dir, 'missing.sqlite'), { create: false })).toThrow(/no project at/);
+  });
+
+  it('says why a project cannot be created where it cannot be, and leaves no file there', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'notes.txt'), 'a file, not a folder');
+    // Root writes through any mode bits; sysfs refuses it a new file all the same.
+    const unwritable = process.getuid?.() === 0 ? '/sys' : join(dir, 'locked');
+    if (unwritable !== '/sys') await mkdir(unwritable, { mode: 0o500 });
+    const cases: [string, RegExp][] = [
+      [join(dir, 'gone', 'p.sqlite'), /^cannot create .*gone\/p\.sqlite: the folder .*gone does not exist$/],
+      [
+        join(dir, 'notes.txt', 'p.sqlite'),
+        /^cannot create .*notes\.txt\/p\.sqlite: .*notes\.txt is not a folder$/,
+      ],
+      [
+        join(unwritable, 'p.sqlite'),
+        /^cannot create .*p\.sqlite: permission denied \(this user may not write in .*\)$/,
+      ],
+    ];
+    for (const [file, message] of cases) {
+      expect(() => openDatabase(file, { create: true }), file).toThrow(
+        expect.objectContaining({ code: 'io_error', message: expect.stringMatching(message) }),
+      );
+      expect(existsSync(file), file).toBe(false);
+    }
   });
 
   it('refuses any other file, having written nothing to it nor beside it', async () => {

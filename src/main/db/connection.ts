@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ApiError } from '../../shared/rpc';
+import { describeFsError } from '../library/scan';
 import { migrations, schemaVersion } from './migrations';
 
 export type Db = Database.Database;
@@ -20,15 +22,16 @@ const firstTables = ['images', 'classes', 'labels', 'jobs'];
  * project this app can open, so that nothing is written to any other file.
  */
 export function openDatabase(file: string, { create }: { create: boolean }): Db {
-  if (create && existsSync(file)) throw new ApiError('conflict', `${file} already exists`);
-  if (!create && !existsSync(file)) throw new ApiError('not_found', `no project at ${file}`);
-  if (!create) checkIdentity(file);
+  if (create) createEmptyFile(file);
+  else if (!existsSync(file)) throw new ApiError('not_found', `no project at ${file}`);
+  else checkIdentity(file);
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: !create });
+    db = new Database(file, { fileMustExist: true });
     db.pragma('journal_mode = WAL');
   } catch (error) {
-    throw notADatabase(file, error);
+    if (create) rmSync(file, { force: true });
+    throw create ? cannotCreate(file, error) : notADatabase(file, error);
   }
   try {
     db.pragma('foreign_keys = ON');
@@ -43,6 +46,40 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
     if (error instanceof ApiError) throw error;
     throw new ApiError('corrupt_database', `${file} could not be opened: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Makes the new project's file, empty (SQLite makes a database of an empty file), so that a path
+ * where none can be made fails with the system's reason rather than SQLite's "unable to open
+ * database file"; 'wx' also refuses a file that is there, even one made a moment ago.
+ */
+function createEmptyFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ApiError('conflict', `${file} already exists`);
+    throw cannotCreate(file, error);
+  }
+}
+
+function cannotCreate(file: string, error: unknown): ApiError {
+  const folder = dirname(file);
+  const { code } = error as NodeJS.ErrnoException;
+  let folderInfo;
+  try {
+    folderInfo = statSync(folder);
+  } catch {
+    folderInfo = null;
+  }
+  let reason: string;
+  if (!folderInfo) reason = `the folder ${folder} does not exist`;
+  else if (!folderInfo.isDirectory()) reason = `${folder} is not a folder`;
+  else if (code === 'EACCES' || code === 'EPERM')
+    reason = `permission denied (this user may not write in ${folder})`;
+  else if (code === 'EROFS') reason = `${folder} is on a read-only disk`;
+  else reason = describeFsError(error);
+  return new ApiError('io_error', `cannot create ${file}: ${reason}`);
 }
 
 function checkIntegrity(db: Db, file: string): void {
