@@ -182,7 +182,8 @@ async function benchGridPage(count: number) {
     );
   }
   console.log(`review: reviewCounts: ${figures(await timed(10, () => api.reviewCounts({})))}`);
-  // A decision in review moves the tallies by trigger; a threshold changed counts its class again.
+  // A decision in review moves the tallies by trigger; a threshold changed moves its class's tally
+  // over the rows it passes.
   const decided = await timed(10, async () => {
     const [item] = (await api.listReviewQueue({ queue: 'disputed', limit: 1 })).items;
     await api.setLabels({
@@ -200,9 +201,7 @@ async function benchGridPage(count: number) {
     await api.listReviewQueue({ queue: 'disputed', limit: 50 });
     return performance.now() - started;
   });
-  console.log(
-    `review: first disputed page after a threshold change (its class counted again): ${figures(thresholdMoved)}`,
-  );
+  console.log(`review: first disputed page after a threshold change of 0.05: ${figures(thresholdMoved)}`);
   await studio.close();
 
   // What a change of the active version costs the index: every row of the old one dropped, every
