@@ -58,14 +58,17 @@ const Ids = z.array(Id).min(1).max(100_000);
 
 export const ImageFilter = z
   .object({
-    /** The class the state and probability conditions are about. */
+    /**
+     * The class the state, probability and disagreement conditions are about. Without any of them,
+     * the photos the class is on: labelled positive, or pre-labelled at its threshold in use.
+     */
     classId: Id.optional(),
     state: z.enum(['positive', 'negative', 'unknown']).optional(),
     minProbability: z.number().min(0).max(1).optional(),
     maxProbability: z.number().min(0).max(1).optional(),
     /** Photos with no label at all. */
     unlabelled: z.boolean().optional(),
-    /** Photos where a label contradicts the model at the class's threshold. */
+    /** Photos where a label (of classId's class, if given) contradicts the model at its threshold. */
     disagreement: z.boolean().optional(),
     /** Photos of one split. */
     split: Split.optional(),

@@ -93,6 +93,16 @@ const rowColumns =
   'i.id, i.path, i.width, i.height, i.split, i.changed_on_disk_at IS NOT NULL AS changedOnDisk';
 
 /**
+ * Whether a filter's class comes without a condition of its own (a label state, a probability
+ * range, disagreement about it): it then selects the photos the class is on.
+ */
+const classAlone = (filter: ImageFilter) =>
+  filter.state === undefined &&
+  filter.minProbability === undefined &&
+  filter.maxProbability === undefined &&
+  !filter.disagreement;
+
+/**
  * The SQL of a query: photos `i`, their prediction by the active model `p` (when there is one),
  * the conditions of the filter and the order.
  */
@@ -120,6 +130,16 @@ function compile(query: ImageQuery): {
       'EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = @classId AND l.state = @state)',
     );
   }
+  if (filter.classId !== undefined && classAlone(filter)) {
+    // The class is there: labelled positive, or pre-labelled (no label of it, the active version at
+    // or above its threshold in use).
+    conditions.push(`(EXISTS (SELECT 1 FROM labels l
+                              WHERE l.image_id = i.id AND l.class_id = @classId AND l.state = 'positive')
+      OR NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = @classId)
+         AND EXISTS (SELECT 1 FROM class_scores s JOIN class_threshold_in_use u ON u.class_id = s.class_id
+                      WHERE s.image_id = i.id AND s.class_id = @classId AND s.model_id = @modelId
+                        AND s.probability >= u.threshold))`);
+  }
   if (filter.unlabelled) conditions.push('NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)');
   if (filter.split) {
     params.split = filter.split;
@@ -130,6 +150,7 @@ function compile(query: ImageQuery): {
       SELECT 1 FROM labels l JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL
         JOIN class_threshold_in_use u ON u.class_id = c.id
        WHERE l.image_id = i.id AND json_extract(@mapping, '$.c' || l.class_id) IS NOT NULL
+         ${filter.classId === undefined ? '' : 'AND l.class_id = @classId'}
          AND CASE l.state
                WHEN 'positive' THEN prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) < u.threshold
                ELSE prob(p.scores, json_extract(@mapping, '$.c' || l.class_id)) >= u.threshold
