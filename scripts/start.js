@@ -20,4 +20,13 @@ if (!electron)
   console.log('Electron binary not installed (see README, "Desktop app"): starting the browser host.');
 const child = spawn(command, commandArgs, { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// Ending `npm start` by npm's process id ends npm and the shell it runs scripts in, and the shell
+// passes no signal on: once this launcher is orphaned, the app is ended as SIGTERM would end it.
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  // Once: a second SIGTERM would cut the host's own shutdown short.
+  clearInterval(orphaned);
+  child.kill('SIGTERM');
+}, 500).unref();
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
