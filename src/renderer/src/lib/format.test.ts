@@ -7,6 +7,7 @@ import {
   formatProbability,
   formatRate,
   formatSpeed,
+  formatTimeLeft,
   formatWhen,
   plural,
   providerName,
@@ -33,6 +34,13 @@ describe('formatting for the UI', () => {
     expect(formatDuration(125)).toBe('2 min 05 s');
     expect(formatDuration(3780)).toBe('1 h 03 min');
     expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('–');
+  });
+
+  it("says a job's time left as a phrase, without hedging twice", () => {
+    expect(formatTimeLeft(0.4)).toBe('a few seconds left');
+    expect(formatTimeLeft(4.6)).toBe('a few seconds left');
+    expect(formatTimeLeft(44.6)).toBe('about 45 s left');
+    expect(formatTimeLeft(125)).toBe('about 2 min 05 s left');
   });
 
   it('finds the folder a set of paths shares', () => {

@@ -25,6 +25,12 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** A running job's time left as a phrase: "a few seconds left", "about 45 s left". */
+export function formatTimeLeft(seconds: number): string {
+  // "about under 1 s" read as two hedges at once; below a few seconds the figure is noise anyway.
+  return seconds < 5 ? 'a few seconds left' : `about ${formatDuration(seconds)} left`;
+}
+
 /** The folder every path lies in (with a trailing slash), or '' when they share none. */
 export function commonFolder(paths: readonly string[]): string {
   if (paths.length === 0) return '';
