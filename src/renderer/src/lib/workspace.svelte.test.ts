@@ -326,6 +326,18 @@ describe('the workspace store', () => {
     expect(store.classes).toEqual([]);
   });
 
+  it('says why ↓/↑ show no class map on a photo not pre-labelled', async () => {
+    await project(2);
+    open();
+    await store.open(images[0]!.id);
+    await showing(images[0]!.id);
+    expect(store.maps).toEqual([]);
+
+    store.cycleMap(1);
+    expect(store.message).toBe('No class maps for this photo yet: pre-label it to see where each class is');
+    expect(store.selectedMap).toBeNull();
+  });
+
   it('chooses the overlay class, keeps it from photo to photo, and toggles overlay, all classes and help', async () => {
     await project(4, { prelabel: true });
     open();

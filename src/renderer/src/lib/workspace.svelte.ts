@@ -377,7 +377,14 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit' | 'keepLab
 
   /** Shows the map of the next (or previous) class that has one, strongest first. */
   cycleMap(step: 1 | -1): void {
-    if (this.maps.length === 0) return;
+    if (this.maps.length === 0) {
+      // Without a word ↓/↑ would look broken on a photo that has no maps.
+      this.message =
+        this.mapsFor === this.imageId
+          ? 'No class maps for this photo yet: pre-label it to see where each class is'
+          : 'Class maps are still loading';
+      return;
+    }
     const at = this.maps.findIndex((map) => map.classId === this.selectedMap?.classId);
     this.selectClass(this.maps[(at + step + this.maps.length) % this.maps.length]!.classId);
   }
