@@ -1,9 +1,9 @@
 // The one implementation of the shared contract. Electron IPC, the browser host and direct callers
 // (tests, the CLI) all come through `handle`, which validates every request before any service
 // sees it and turns every failure into a typed error.
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { z } from 'zod';
-import { operations, type OpName, type Operations } from '../shared/contract';
+import { operations, type OpName, type Operations, type ProjectInfo } from '../shared/contract';
 import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
 import {
   createClass,
@@ -39,6 +39,9 @@ import { Project } from './project';
 import { reviewCounts, reviewQueue } from './review/queues';
 import { tuneThresholds } from './review/thresholds';
 import { readMedia, type Media, type MediaKind } from './media';
+import { listFolder } from './files/folder-listing';
+import { UserSettings } from './files/settings';
+import { typedPath } from './files/typed-path';
 
 type Implementation = {
   [K in OpName]: (input: z.output<Operations[K]['input']>) => Promise<z.output<Operations[K]['output']>>;
@@ -58,7 +61,27 @@ function requireImages(db: Project['db'], imageIds: readonly number[]): void {
   if (badImage !== undefined) throw new ApiError('not_found', `no photo ${badImage} in this project`);
 }
 
-export function createStudio(): Studio {
+export interface StudioOptions {
+  /** Where typed relative paths start and the folder browser opens: the user's home folder by default. */
+  home?: string;
+  /**
+   * The per-user settings file the apps keep recent projects in. Without one (the CLI, which runs
+   * in scripts) nothing is remembered and the recent list is empty.
+   */
+  settingsFile?: string;
+}
+
+export function createStudio(options: StudioOptions = {}): Studio {
+  const home = options.home ?? homedir();
+  const settings = options.settingsFile ? new UserSettings(options.settingsFile) : null;
+  const typed = (path: string) => typedPath(home, path);
+  /** A project opened or created goes first in the recent list; a list that cannot be written is no reason to fail. */
+  const remembered = async (info: ProjectInfo) => {
+    await settings?.rememberProject(info.path).catch((error: unknown) => {
+      console.error(`csra-studio: recent projects not saved: ${(error as Error).message}`);
+    });
+    return info;
+  };
   let project: Project | null = null;
   let jobs: JobRunner | null = null;
   const models = new ModelHost();
@@ -172,11 +195,12 @@ export function createStudio(): Studio {
   };
 
   const implementation: Implementation = {
-    createProject: async ({ path }) => {
+    createProject: async (input) => {
+      const path = typed(input.path);
       if (project) await guardOutputPath(project.path, path);
-      return (await swap(Project.create(path)))!;
+      return remembered((await swap(Project.create(path)))!);
     },
-    openProject: async ({ path }) => (await swap(Project.open(path)))!,
+    openProject: async ({ path }) => remembered((await swap(Project.open(typed(path))))!),
     closeProject: async () => {
       await swap(null);
       return null;
@@ -235,7 +259,9 @@ export function createStudio(): Studio {
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => {
       const { project, jobs } = requireOpen();
-      return jobs.start('import', await prepareImport(project.db, input));
+      const { folder, labelsCsv } = input;
+      const request = { folder: typed(folder), ...(labelsCsv ? { labelsCsv: typed(labelsCsv) } : {}) };
+      return jobs.start('import', await prepareImport(project.db, request));
     },
     listJobs: async () => listJobs(requireOpen().project.db),
     cancelJob: async ({ jobId }) => requireOpen().jobs.cancel(jobId),
@@ -304,7 +330,13 @@ export function createStudio(): Studio {
     },
     listReviewQueue: async (request) => reviewQueue(requireOpen().project, request),
     reviewCounts: async () => reviewCounts(requireOpen().project),
-    exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, resolve(out)),
+    exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, typed(out)),
+    listFolder: async ({ path }) => listFolder(path === undefined ? home : typed(path), home),
+    listRecentProjects: async () => settings?.recentProjects() ?? [],
+    forgetRecentProject: async ({ path }) => {
+      await settings?.forgetProject(path);
+      return settings?.recentProjects() ?? [];
+    },
   };
 
   return {

@@ -303,7 +303,8 @@ async function withProject(
   createIfMissing: boolean,
   work: (api: Api) => Promise<void>,
 ): Promise<void> {
-  const studio = createStudio();
+  // A command's relative paths start where it was typed, as in any shell.
+  const studio = createStudio({ home: process.cwd() });
   const api = createClient(studio);
   const created: string[] = [];
   let removeCreated = false;

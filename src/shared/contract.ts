@@ -369,6 +369,31 @@ export const ReviewItem = z.object({
   reason: z.string(),
 });
 
+const PathEntry = z.object({ name: z.string(), path: z.string() });
+
+/** One folder as the folder browser shows it: what a project, an import or a labels file can use. */
+export const FolderListing = z.object({
+  path: z.string(),
+  /** Where typed paths start: the user's home folder. */
+  home: z.string(),
+  /** The folders from the root down to this one, this one last. */
+  crumbs: z.array(PathEntry),
+  /** Subfolders (hidden ones left out), each with the photos right in it; null when it cannot be read. */
+  folders: z.array(PathEntry.extend({ images: z.number().int().nullable() })),
+  projects: z.array(PathEntry),
+  csvs: z.array(PathEntry),
+  /** Photo files right in this folder (an import also takes those of its subfolders). */
+  images: z.number().int(),
+});
+
+export const RecentProject = z.object({
+  path: z.string(),
+  name: z.string(),
+  openedAt: z.string(),
+  /** Nothing is at the path any more (moved, deleted, or on a disk not mounted now). */
+  missing: z.boolean(),
+});
+
 const op = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 const None = z.object({}).strict();
 
@@ -513,6 +538,11 @@ export const operations = {
     z.object({ format: z.enum(['csv']), out: Path }).strict(),
     z.object({ path: z.string(), rows: z.number().int() }),
   ),
+  /** A folder's listing for the folder browser: the home folder unless `path` names another. */
+  listFolder: op(z.object({ path: Path.optional() }).strict(), FolderListing),
+  /** Projects opened or created lately, newest first (kept in the user's settings file). */
+  listRecentProjects: op(None, z.array(RecentProject)),
+  forgetRecentProject: op(z.object({ path: Path }).strict(), z.array(RecentProject)),
 };
 
 /**
@@ -558,3 +588,5 @@ export type ThresholdRule = z.infer<typeof ThresholdRule>;
 export type TunedThreshold = z.infer<typeof TunedThreshold>;
 export type ReviewQueue = z.infer<typeof ReviewQueue>;
 export type ReviewItem = z.infer<typeof ReviewItem>;
+export type FolderListing = z.infer<typeof FolderListing>;
+export type RecentProject = z.infer<typeof RecentProject>;

@@ -46,6 +46,9 @@ export const opNames = [
   'listReviewQueue',
   'reviewCounts',
   'exportLabels',
+  'listFolder',
+  'listRecentProjects',
+  'forgetRecentProject',
 ] as const satisfies readonly OpName[];
 
 // Fails to compile when an operation of the contract is missing from the list above.

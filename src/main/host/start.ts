@@ -1,8 +1,10 @@
 // `npm start` without the Electron binary: the browser host on 127.0.0.1, printing the URL to open.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient } from '../../shared/rpc';
 import { createStudio } from '../api';
+import { hostSettingsFile } from '../files/settings';
 import { startHost } from './server';
 
 const { values } = parseArgs({
@@ -14,10 +16,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const studio = createStudio();
+const studio = createStudio({ settingsFile: hostSettingsFile() });
 if (values.project) {
   try {
-    await createClient(studio).openProject({ path: values.project });
+    // Typed in a terminal: relative to where it was typed, not to the home folder.
+    await createClient(studio).openProject({ path: resolve(values.project) });
   } catch (error) {
     console.error(`csra-studio: ${(error as Error).message}`);
     process.exit(2);

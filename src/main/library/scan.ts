@@ -71,7 +71,7 @@ export async function scanFolder(root: string): Promise<ScanResult> {
   return { photos, problems };
 }
 
-function isPhotoName(name: string): boolean {
+export function isPhotoName(name: string): boolean {
   return !name.startsWith('.') && photoExtensions.has(extname(name).toLowerCase());
 }
 
