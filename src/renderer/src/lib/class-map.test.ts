@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorize, decodeClassMaps, viridis } from './class-map';
+import { colorize, decodeClassMaps, overlayAlpha, viridis } from './class-map';
 
 /** base64 of `bytes`, as main writes a map's values. */
 function base64(bytes: number[]): string {
@@ -47,16 +47,23 @@ describe('class maps for the viewer', () => {
     for (let byte = 8; byte < 256; byte += 8) expect(luma(byte)).toBeGreaterThan(luma(byte - 8));
   });
 
-  it('turns a map into opaque RGBA pixels, one per value', () => {
+  it('turns a map into RGBA pixels, one per value, transparent where the model sees nothing', () => {
     const pixels = colorize({
       classId: 1,
       probability: 1,
       peak: 1,
       size: 2,
-      values: Uint8Array.of(0, 255, 0, 0),
+      values: Uint8Array.of(0, 255, 64, 128),
     });
     expect(pixels).toHaveLength(16);
-    expect([...pixels.slice(0, 4)]).toEqual([0x44, 0x01, 0x54, 255]);
+    expect([...pixels.slice(0, 4)]).toEqual([0x44, 0x01, 0x54, 0]);
     expect([...pixels.slice(4, 8)]).toEqual([0xfd, 0xe7, 0x25, 255]);
+    // Alpha rises with the value: a low score lets the photo through, the peak covers it.
+    const alphas = [3, 7, 11, 15].map((at) => pixels[at]!);
+    expect(alphas).toEqual([0, 255, overlayAlpha[64], overlayAlpha[128]]);
+    for (let byte = 1; byte < 256; byte += 1)
+      expect(overlayAlpha[byte]).toBeGreaterThanOrEqual(overlayAlpha[byte - 1]!);
+    expect(overlayAlpha[8]).toBeLessThan(overlayAlpha[128]!);
+    expect(overlayAlpha[0]).toBe(0);
   });
 });

@@ -101,15 +101,25 @@ export const viridis: Uint8Array = (() => {
   return table;
 })();
 
-/** The map as opaque RGBA pixels, size × size, for an ImageData. */
+/**
+ * Alpha of each byte: rising with the value, as the colour does, so that where the model sees
+ * nothing the photo shows through untouched (an opaque low end tinted the whole photo purple). The
+ * square root lifts the middle: a linear ramp left all but the very peak too faint to find.
+ */
+export const overlayAlpha: Uint8Array = Uint8Array.from({ length: 256 }, (_, b) =>
+  Math.round(Math.sqrt(b / 255) * 255),
+);
+
+/** The map as RGBA pixels, size × size, for an ImageData, transparent where it is low. */
 export function colorize(map: ClassMap, table: Uint8Array = viridis): Uint8ClampedArray<ArrayBuffer> {
   const pixels = new Uint8ClampedArray(map.values.length * 4);
   for (let i = 0; i < map.values.length; i += 1) {
-    const entry = map.values[i]! * 3;
+    const value = map.values[i]!;
+    const entry = value * 3;
     pixels[i * 4] = table[entry]!;
     pixels[i * 4 + 1] = table[entry + 1]!;
     pixels[i * 4 + 2] = table[entry + 2]!;
-    pixels[i * 4 + 3] = 255;
+    pixels[i * 4 + 3] = overlayAlpha[value]!;
   }
   return pixels;
 }

@@ -1,7 +1,7 @@
 // The photo stage, drawn with Konva: the photo fitted to the stage, zoomed around the pointer
 // (wheel) or the centre (keys) and panned by dragging; over it the class attention overlay (a class
-// map coloured with viridis, scaled up with bilinear smoothing) and, in "all classes" mode, a dot
-// and a name at each class's peak.
+// map coloured with viridis and transparent where it is low, scaled up with bilinear smoothing)
+// and, in "all classes" mode, a dot and a name at the peak of each class at its threshold.
 //
 // Three layers, each its own canvas: the photo, the overlay (its opacity is the canvas's CSS
 // opacity, so the slider redraws nothing) and the markers. None of them listens for hits; dragging
@@ -121,7 +121,6 @@ export class StageView {
       const marker = new Konva.Group({
         x: peak.x * this.#photoWidth,
         y: peak.y * this.#photoHeight,
-        opacity: peak.predicted ? 1 : 0.7,
         name: 'peak',
       });
       marker.add(
@@ -133,7 +132,7 @@ export class StageView {
         y: -9,
         text: `${peak.name} ${formatProbability(peak.probability)}`,
         fontSize: 13,
-        fontStyle: peak.predicted ? 'bold' : 'normal',
+        fontStyle: 'bold',
         fontFamily: 'system-ui, sans-serif',
         fill: '#ffffff',
         padding: 3,

@@ -101,9 +101,15 @@ describe('the workspace store', () => {
     expect(store.maps.map((map) => map.classId)).toEqual(answer.maps.map((map) => map.classId));
     expect(store.selectedMap?.classId).toBe(answer.maps[0]!.classId);
     expect(store.rows.filter((row) => row.hasMap).length).toBe(answer.maps.length);
-    expect(store.peaks.map((peak) => peak.classId)).toEqual(answer.maps.map((map) => map.classId));
+    // "All classes" marks only the classes at or above their threshold: the people, not the rest.
+    const threshold = (id: number) => store.classes.find((item) => item.id === id)!.threshold;
+    const reaching = store.maps.filter((map) => map.probability >= threshold(map.classId));
+    expect(reaching.length).toBeGreaterThan(0);
+    expect(reaching.length).toBeLessThan(store.maps.length);
+    expect(store.peaks.map((peak) => peak.classId)).toEqual(reaching.map((map) => map.classId));
+    expect(store.peaks.map((peak) => peak.name)).toContain('person');
     for (const [index, peak] of store.peaks.entries()) {
-      expect(peak).toMatchObject(peakOf(store.maps[index]!));
+      expect(peak).toMatchObject(peakOf(reaching[index]!));
       expect(peak.x).toBeGreaterThan(0);
       expect(peak.x).toBeLessThan(1);
     }

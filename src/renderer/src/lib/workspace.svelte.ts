@@ -49,8 +49,6 @@ export interface Peak {
   name: string;
   color: string;
   probability: number;
-  /** The probability reaches the class's threshold: the stage draws it full strength, else faded. */
-  predicted: boolean;
   x: number;
   y: number;
 }
@@ -123,18 +121,18 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit' | 'keepLab
       hasMap: mapped.has(item.id),
     }));
   });
+  /** The peaks "all classes" marks: classes at or above their threshold only, as a weak one reads as a find. */
   peaks = $derived.by((): Peak[] => {
     const byId = new Map(this.classes.map((item) => [item.id, item]));
     return this.maps.flatMap((map) => {
       const item = byId.get(map.classId);
-      return item
+      return item && map.probability >= item.threshold
         ? [
             {
               classId: item.id,
               name: item.name,
               color: item.color,
               probability: map.probability,
-              predicted: map.probability >= item.threshold,
               ...peakOf(map),
             },
           ]
