@@ -1,6 +1,8 @@
 // Exposes the API contract to the sandboxed renderer as window.api: one function per operation,
-// each returning the envelope main produced, plus the event subscription. Nothing else.
+// each returning the envelope main produced, plus the event subscription; and as window.dialogs
+// the two native file dialogs. Nothing else.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { NativeDialogs } from '../shared/dialogs';
 import { opNames, type ApiEvent, type Envelope } from '../shared/rpc';
 
 const api: Record<string, unknown> = Object.fromEntries(
@@ -13,3 +15,9 @@ api.onEvent = (listener: (event: ApiEvent) => void) => {
 };
 
 contextBridge.exposeInMainWorld('api', api);
+
+const dialogs: NativeDialogs = {
+  openPath: (kind) => ipcRenderer.invoke('dialog:open', kind),
+  newProjectPath: () => ipcRenderer.invoke('dialog:new-project'),
+};
+contextBridge.exposeInMainWorld('dialogs', dialogs);

@@ -21,6 +21,20 @@ describe.skipIf(!binary)('the desktop app (skipped: no Electron binary; see READ
         Object.keys((globalThis as unknown as { api: object }).api).sort(),
       );
       expect(exposed).toEqual([...opNames, 'onEvent'].sort());
+      // The native dialogs: Electron's own dialog answers as a person picking a folder would.
+      await app.evaluate(({ dialog }, folder) => {
+        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as never;
+      }, vocImages);
+      const picked = await page.evaluate(async () => {
+        const dialogs = (globalThis as unknown as { dialogs: Record<string, (kind?: unknown) => unknown> })
+          .dialogs;
+        return {
+          names: Object.keys(dialogs).sort(),
+          folder: await dialogs.openPath!('folder'),
+          refused: await dialogs.openPath!({ properties: ['openFile', 'multiSelections'] }),
+        };
+      });
+      expect(picked).toEqual({ names: ['newProjectPath', 'openPath'], folder: vocImages, refused: null });
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
         'undefined',
       );

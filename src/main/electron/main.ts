@@ -1,10 +1,12 @@
 // The Electron main process: window, IPC registration and the media protocol. The only code that
 // imports 'electron'; everything it serves comes from the same Studio as the browser host and CLI.
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
-import { readFile } from 'node:fs/promises';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpName } from '../../shared/contract';
 import { createStudio } from '../api';
+import { chosenPath, newProjectDialogOptions, openDialogOptions } from '../files/dialogs';
 import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 import { isAppFrame, refusedSender, rendererEntry } from '../trusted-sender';
@@ -13,7 +15,7 @@ protocol.registerSchemesAsPrivileged([
   { scheme: 'csra-media', privileges: { standard: true, secure: true } },
 ]);
 
-const studio = createStudio();
+const studio = createStudio({ settingsFile: join(app.getPath('userData'), 'settings.json') });
 const appUrl = rendererEntry(
   app.isPackaged,
   process.env.ELECTRON_RENDERER_URL,
@@ -63,17 +65,29 @@ void app.whenReady().then(() => {
     if (!target) return new Response('not found', { status: 404 });
     try {
       const media = await studio.readMedia(target.kind, target.id);
-      const body = 'bytes' in media ? media.bytes : await readFile(media.file);
-      return new Response(new Uint8Array(body), { headers: { 'Content-Type': media.type } });
+      return new Response(new Uint8Array(media.bytes), { headers: { 'Content-Type': media.type } });
     } catch (error) {
       return new Response((error as Error).message, { status: 404 });
     }
   });
-  ipcMain.handle('api', ({ senderFrame }, op: OpName, input: unknown) =>
-    isAppFrame(senderFrame && { url: senderFrame.url, top: senderFrame.parent === null }, appUrl)
-      ? studio.call(op, input)
-      : refusedSender,
+  const fromApp = ({ senderFrame }: IpcMainInvokeEvent) =>
+    isAppFrame(senderFrame && { url: senderFrame.url, top: senderFrame.parent === null }, appUrl);
+  ipcMain.handle('api', (event, op: OpName, input: unknown) =>
+    fromApp(event) ? studio.call(op, input) : refusedSender,
   );
+  // The native dialogs, each over the window that asked; a request from elsewhere gets no dialog.
+  const ownerOf = (event: IpcMainInvokeEvent) => BrowserWindow.fromWebContents(event.sender);
+  ipcMain.handle('dialog:open', async (event, kind: unknown) => {
+    const options = fromApp(event) && openDialogOptions(kind, homedir());
+    const owner = ownerOf(event);
+    if (!options || !owner) return null;
+    return chosenPath(await dialog.showOpenDialog(owner, options));
+  });
+  ipcMain.handle('dialog:new-project', async (event) => {
+    const owner = ownerOf(event);
+    if (!fromApp(event) || !owner) return null;
+    return chosenPath(await dialog.showSaveDialog(owner, newProjectDialogOptions(homedir())));
+  });
   createWindow();
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow());
 });

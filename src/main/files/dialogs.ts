@@ -1,0 +1,72 @@
+// The options of the desktop app's native dialogs, from what the renderer asked for: a request
+// names a kind, never a title, a filter or a starting folder of its own.
+import { openPathKinds, type OpenPathKind } from '../../shared/dialogs';
+
+interface FileFilter {
+  name: string;
+  extensions: string[];
+}
+
+/** The parts of Electron's OpenDialogOptions used here (this module stays free of Electron). */
+export interface OpenOptions {
+  title: string;
+  defaultPath: string;
+  properties: ('openFile' | 'openDirectory')[];
+  filters?: FileFilter[];
+}
+
+export interface SaveOptions {
+  title: string;
+  defaultPath: string;
+  filters: FileFilter[];
+  properties: 'showOverwriteConfirmation'[];
+}
+
+const projectFilter: FileFilter = { name: 'CSRA Studio projects', extensions: ['sqlite'] };
+
+const isOpenPathKind = (kind: unknown): kind is OpenPathKind =>
+  typeof kind === 'string' && (openPathKinds as readonly string[]).includes(kind);
+
+/** The open dialog for `kind`; null for a request that names no kind of ours. */
+export function openDialogOptions(kind: unknown, home: string): OpenOptions | null {
+  if (!isOpenPathKind(kind)) return null;
+  switch (kind) {
+    case 'project':
+      return {
+        title: 'Open a project',
+        defaultPath: home,
+        properties: ['openFile'],
+        filters: [projectFilter],
+      };
+    case 'folder':
+      return {
+        title: 'Choose the folder of photos to import',
+        defaultPath: home,
+        properties: ['openDirectory'],
+      };
+    case 'csv':
+      return {
+        title: 'Choose a labels CSV',
+        defaultPath: home,
+        properties: ['openFile'],
+        filters: [{ name: 'CSV files', extensions: ['csv'] }],
+      };
+  }
+}
+
+/**
+ * The save dialog for a new project's file. It asks before an existing file is chosen, though
+ * createProject refuses one anyway.
+ */
+export function newProjectDialogOptions(home: string): SaveOptions {
+  return {
+    title: 'Create a project',
+    defaultPath: home,
+    filters: [projectFilter],
+    properties: ['showOverwriteConfirmation'],
+  };
+}
+
+/** The path a dialog's result holds, or null when it was cancelled. */
+export const chosenPath = (result: { canceled: boolean; filePaths?: string[]; filePath?: string }) =>
+  result.canceled ? null : (result.filePaths?.[0] ?? result.filePath ?? null) || null;
