@@ -86,4 +86,15 @@ describe('the project store', () => {
       timeout: 30_000,
     });
   });
+
+  it('follows the class count as classes are added, archived and merged, by any client', async () => {
+    await store.create(studio.projectPath);
+    const other = createClient(studio.transport);
+    const added = await other.addClasses({ names: ['dog', 'cat', 'car'] });
+    await vi.waitFor(() => expect(store.current?.classCount).toBe(3), { timeout: 30_000 });
+    await other.updateClass({ classId: added[0]!.id, archived: true });
+    await vi.waitFor(() => expect(store.current?.classCount).toBe(2), { timeout: 30_000 });
+    await other.mergeClasses({ from: added[1]!.id, into: added[2]!.id });
+    await vi.waitFor(() => expect(store.current?.classCount).toBe(1), { timeout: 30_000 });
+  });
 });

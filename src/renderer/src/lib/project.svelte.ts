@@ -20,7 +20,8 @@ export class ProjectStore {
     this.#api = api;
     this.#unsubscribe = api.onEvent((event) => {
       if (event.type === 'project') this.current = event.project;
-      // Imports change the photo and class counts.
+      // Imports change the photo and class counts; the class list changes the class count.
+      else if (event.type === 'classes') void this.refresh();
       else if (event.type === 'job' && event.job.status !== 'running') void this.refresh();
     });
   }
