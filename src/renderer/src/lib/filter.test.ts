@@ -25,10 +25,31 @@ const dog: ClassInfo = {
 };
 
 describe('the grid filter', () => {
-  it('is no API filter at all when it narrows nothing, a class alone included', () => {
+  it('is no API filter at all when it narrows nothing', () => {
     expect(toImageFilter(noFilter)).toBeUndefined();
-    expect(toImageFilter({ ...noFilter, classId: 4 })).toBeUndefined();
-    expect(isFiltering({ ...noFilter, classId: 4 })).toBe(false);
+    expect(isFiltering(noFilter)).toBe(false);
+  });
+
+  it('sends a class in any state alone: main shows the photos it is on, and says so in words', () => {
+    expect(toImageFilter({ ...noFilter, classId: 4 })).toEqual({ classId: 4 });
+    expect(isFiltering({ ...noFilter, classId: 4 })).toBe(true);
+    expect(describeFilter({ ...noFilter, classId: 4 }, [dog])).toBe('dog (label or pre-label)');
+    expect(describeFilter({ ...noFilter, classId: 4, unlabelled: true }, [dog])).toBe(
+      'dog (label or pre-label), unlabelled',
+    );
+  });
+
+  it('says disagreement with a class is about that class', () => {
+    expect(toImageFilter({ ...noFilter, classId: 4, disagreement: true })).toEqual({
+      classId: 4,
+      disagreement: true,
+    });
+    expect(describeFilter({ ...noFilter, classId: 4, disagreement: true }, [dog])).toBe(
+      'disagreement about dog',
+    );
+    expect(describeFilter({ ...noFilter, classId: 4, state: 'positive', disagreement: true }, [dog])).toBe(
+      'dog positive, disagreement about dog',
+    );
   });
 
   it('sends a class’s state and bounds only with the class, and leaves empty bounds out', () => {
@@ -76,9 +97,9 @@ describe('the grid filter', () => {
     expect(parseProbability('high')).toBeNull();
   });
 
-  it('chooses a class: a first one shows its positives, another keeps the state and bounds', () => {
+  it('chooses a class and changes no other field; another keeps the state and bounds', () => {
     const chosen = withClass({ ...noFilter, unlabelled: true }, 4);
-    expect(chosen).toEqual({ ...noFilter, unlabelled: true, classId: 4, state: 'positive' });
+    expect(chosen).toEqual({ ...noFilter, unlabelled: true, classId: 4 });
     const narrowed = { ...chosen, state: 'unknown' as const, minProbability: 0.3 };
     expect(withClass(narrowed, 7)).toEqual({ ...narrowed, classId: 7 });
     expect(withClass(narrowed, null)).toEqual({ ...noFilter, unlabelled: true });

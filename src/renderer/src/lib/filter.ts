@@ -1,6 +1,8 @@
-// The grid's filter as the filter bar holds it, and the API's ImageFilter it stands for. A class's
-// state and probability range only mean something with a class chosen; bounds left empty are no
-// bound (a photo the model has not predicted has no probability, so "0 to 1" is not "any").
+// The grid's filter as the filter bar holds it, and the ImageFilter it stands for. A class's state
+// and probability range only mean something with a class chosen; bounds left empty are no bound (a
+// photo the model has not predicted has no probability, so "0 to 1" is not "any"). A class in any
+// state and without a range is the photos it is on (labelled positive, or pre-labelled), and
+// disagreement with a class is about that class: main reads the ImageFilter so.
 import type { ClassInfo, ImageFilter, ImageSort, Split } from '../../../shared/contract';
 import { formatProbability } from './format';
 
@@ -54,9 +56,7 @@ export function toImageFilter(filter: GridFilter): ImageFilter | undefined {
   if (filter.unlabelled) result.unlabelled = true;
   if (filter.disagreement) result.disagreement = true;
   if (filter.split !== null) result.split = filter.split;
-  // A class alone filters nothing: drop it.
-  const conditions = Object.keys(result).filter((key) => key !== 'classId');
-  return conditions.length > 0 ? result : undefined;
+  return Object.keys(result).length > 0 ? result : undefined;
 }
 
 /** Whether the filter narrows the library at all. */
@@ -65,13 +65,13 @@ export function isFiltering(filter: GridFilter): boolean {
 }
 
 /**
- * The filter on class `classId`: a first class shows its positives, another keeps the state and
- * bounds; no class (null) takes them away.
+ * The filter on class `classId`, every other field as it was; no class (null) takes the state and
+ * bounds away with it.
  */
 export function withClass(filter: GridFilter, classId: number | null): GridFilter {
   return classId === null
     ? { ...filter, classId, state: 'any', minProbability: null, maxProbability: null }
-    : { ...filter, classId, state: filter.classId === null ? 'positive' : filter.state };
+    : { ...filter, classId };
 }
 
 /** The filter without the conditions a class no longer there (deleted, archived) held. */
@@ -96,19 +96,21 @@ function clamp01(value: number): number {
 export function describeFilter(filter: GridFilter, classes: readonly ClassInfo[]): string {
   const parts: string[] = [];
   const item = classes.find((candidate) => candidate.id === filter.classId);
+  const { minProbability: min, maxProbability: max } = filter;
   if (item) {
     if (filter.state !== 'any') parts.push(`${item.name} ${filter.state}`);
-    const { minProbability: min, maxProbability: max } = filter;
     if (min !== null && max !== null) {
       parts.push(`${item.name} ${formatProbability(min)}–${formatProbability(max)}`);
     } else if (min !== null) {
       parts.push(`${item.name} ≥ ${formatProbability(min)}`);
     } else if (max !== null) {
       parts.push(`${item.name} ≤ ${formatProbability(max)}`);
+    } else if (filter.state === 'any' && !filter.disagreement) {
+      parts.push(`${item.name} (label or pre-label)`);
     }
   }
   if (filter.unlabelled) parts.push('unlabelled');
-  if (filter.disagreement) parts.push('disagreement');
+  if (filter.disagreement) parts.push(item ? `disagreement about ${item.name}` : 'disagreement');
   if (filter.split !== null) parts.push(filter.split === 'none' ? 'no split' : `${filter.split} split`);
   return parts.join(', ');
 }

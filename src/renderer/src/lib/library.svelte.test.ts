@@ -208,6 +208,64 @@ describe('the library store', () => {
     expect(library.preLabels({ ...image, predictions: [] })).toEqual([]);
   });
 
+  it('marks the labels the model contradicts, and scores each photo on the class the view is about', () => {
+    const classes: ClassInfo[] = ['dog', 'cat', 'car', 'bus', 'boat'].map((name, index) => ({
+      id: index + 1,
+      name,
+      color: '#3cb44b',
+      hotkey: null,
+      position: index,
+      threshold: name === 'car' ? 0.9 : 0.5,
+      manualThreshold: name === 'car' ? 0.9 : 0.5,
+      tunedThreshold: null,
+      thresholdSource: 'manual' as const,
+      archived: false,
+    }));
+    library.classes = classes;
+    const image: ImageSummary = {
+      id: 1,
+      path: '/photos/a.jpg',
+      name: 'a.jpg',
+      width: 500,
+      height: 375,
+      split: 'none',
+      labels: [
+        { classId: 1, state: 'positive', source: 'human' },
+        { classId: 2, state: 'positive', source: 'imported' },
+        { classId: 3, state: 'negative', source: 'human' },
+        { classId: 4, state: 'negative', source: 'human' },
+      ],
+      predictions: [
+        { classId: 1, probability: 0.97 },
+        { classId: 2, probability: 0.2 },
+        // Below car's own threshold (0.9): the negative agrees with the model.
+        { classId: 3, probability: 0.8 },
+        { classId: 4, probability: 0.7 },
+        { classId: 5, probability: 0.45 },
+      ],
+      changedOnDisk: false,
+    };
+    expect(
+      library.disputedLabels(image).map(({ item, state, probability }) => [item.name, state, probability]),
+    ).toEqual([
+      ['cat', 'positive', 0.2],
+      ['bus', 'negative', 0.7],
+    ]);
+    expect(library.disputedLabels({ ...image, predictions: [] })).toEqual([]);
+
+    // Name order, no class: the tile shows no score.
+    expect(library.scoreInView(image)).toBeNull();
+    // Sorted by uncertainty or confidence: the least certain class, the one the order ranks it by.
+    library.sort = 'uncertainty';
+    expect(library.scoreInView(image)).toEqual({ item: classes[4], probability: 0.45 });
+    library.sort = 'confidence';
+    expect(library.scoreInView(image)?.item.name).toBe('boat');
+    // A class filtered on comes first.
+    library.filter = { ...noFilter, classId: 3 };
+    expect(library.scoreInView(image)).toEqual({ item: classes[2], probability: 0.8 });
+    expect(library.scoreInView({ ...image, predictions: [] })).toBeNull();
+  });
+
   it('filters by class state, probability range, unlabelled and disagreement, as the API does', async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const { photos, images, classes } = await importAndPrelabel(12, 6);

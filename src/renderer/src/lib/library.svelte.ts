@@ -7,7 +7,7 @@
 // or classes change, and when the project changes; a new filter or order starts from the top.
 // While the grid is hidden (the workspace covers it) those changes only mark it stale: the next
 // label key then never waits behind a page the person cannot see.
-import type { ClassInfo, ImageFilter, ImageSort, ImageSummary } from '../../../shared/contract';
+import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, LabelState } from '../../../shared/contract';
 import { preLabelProbability } from '../../../shared/labels';
 import type { Api } from '../../../shared/rpc';
 import { messageOf } from './errors';
@@ -20,10 +20,15 @@ const prelabelReloadMs = 3_000;
 /** Pages kept beyond those in view: the ones read last. */
 const pagesKept = 24;
 
-/** A class the model predicts for a photo that nobody has labelled for it. */
-export interface PreLabel {
+/** A class and the model's probability of it on a photo. */
+export interface ClassProbability {
   item: ClassInfo;
   probability: number;
+}
+
+/** A label the model contradicts at its class's threshold in use. */
+export interface DisputedLabel extends ClassProbability {
+  state: LabelState;
 }
 
 interface Page {
@@ -254,11 +259,50 @@ export class LibraryStore {
    * The pre-labels of an image, in class order: classes it has no label for (positive or negative,
    * from anyone) that the model gives at least the class's threshold (0.5 unless a person set it).
    */
-  preLabels(image: ImageSummary): PreLabel[] {
+  preLabels(image: ImageSummary): ClassProbability[] {
     return this.classes.flatMap((item) => {
       const probability = preLabelProbability(image, item);
       return probability === null ? [] : [{ item, probability }];
     });
+  }
+
+  /**
+   * The labels of an image the model contradicts, in class order: positives it gives less than the
+   * class's threshold in use, negatives it gives the threshold or more (what the Disagreement filter
+   * selects).
+   */
+  disputedLabels(image: ImageSummary): DisputedLabel[] {
+    const labels = new Map(image.labels.map((label) => [label.classId, label.state]));
+    return this.classes.flatMap((item) => {
+      const state = labels.get(item.id);
+      const probability = image.predictions.find((p) => p.classId === item.id)?.probability;
+      if (state === undefined || probability === undefined) return [];
+      return (state === 'positive') === probability >= item.threshold ? [] : [{ item, state, probability }];
+    });
+  }
+
+  /**
+   * The class the view is about on this image, with the model's probability of it: the filter's
+   * class, or when sorted by uncertainty or confidence the image's least certain class (the one the
+   * sort ranks it by); null when there is none or the model has not predicted it.
+   */
+  scoreInView(image: ImageSummary): ClassProbability | null {
+    const probabilityOf = (item: ClassInfo) =>
+      image.predictions.find((p) => p.classId === item.id)?.probability;
+    if (this.filter.classId !== null) {
+      const item = this.classes.find((candidate) => candidate.id === this.filter.classId);
+      const probability = item && probabilityOf(item);
+      return item && probability !== undefined ? { item, probability } : null;
+    }
+    if (this.sort !== 'uncertainty' && this.sort !== 'confidence') return null;
+    let least: ClassProbability | null = null;
+    for (const item of this.classes) {
+      const probability = probabilityOf(item);
+      if (probability === undefined) continue;
+      const certainty = Math.abs(2 * probability - 1);
+      if (!least || certainty < Math.abs(2 * least.probability - 1)) least = { item, probability };
+    }
+    return least;
   }
 
   dispose(): void {
