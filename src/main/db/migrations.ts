@@ -270,9 +270,10 @@ export const migrations: Migration[] = [
       -- Per class, what the review queues count over the index rows of model_id, on each side of
       -- threshold (above: probability >= threshold): the rows, those whose photo has a label of the
       -- class, and the labels the model disputes there (negatives above, positives below; the rule
-      -- is disputedLabel in review-tallies.ts). Kept by the triggers below; a row counted at another
-      -- version or threshold than the ones in use is stale and counted again when read, as is a
-      -- missing one (none here: the first queue read counts them).
+      -- is disputedLabel in review-tallies.ts). Kept by the triggers below; when read, a missing row
+      -- or one of another version is counted (none here: the first queue read counts them), one at
+      -- another threshold moved to the one in use. A class's row is dropped while its index rows are
+      -- rewritten wholesale, so that those rows pass the triggers at the cost of one probe.
       CREATE TABLE review_tallies (
         class_id       INTEGER PRIMARY KEY REFERENCES classes (id) ON DELETE CASCADE,
         model_id       INTEGER NOT NULL REFERENCES models (id) ON DELETE CASCADE,
@@ -334,6 +335,7 @@ export const migrations: Migration[] = [
            AND s.image_id = new.image_id AND s.class_id = new.class_id AND s.model_id = t.model_id;
       END;
       CREATE TRIGGER class_scores_insert_tallied AFTER INSERT ON class_scores
+        WHEN EXISTS (SELECT 1 FROM review_tallies WHERE class_id = new.class_id)
       BEGIN
         UPDATE review_tallies AS t SET
                scored_above = t.scored_above + (new.probability >= t.threshold),
@@ -348,6 +350,7 @@ export const migrations: Migration[] = [
          WHERE t.class_id = new.class_id AND t.model_id = new.model_id;
       END;
       CREATE TRIGGER class_scores_delete_tallied AFTER DELETE ON class_scores
+        WHEN EXISTS (SELECT 1 FROM review_tallies WHERE class_id = old.class_id)
       BEGIN
         UPDATE review_tallies AS t SET
                scored_above = t.scored_above - (old.probability >= t.threshold),
