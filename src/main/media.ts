@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ApiError } from '../shared/rpc';
 import { getImage, recordChangedOnDisk, type ImageRecord } from './db/images';
@@ -8,7 +8,10 @@ import type { Project } from './project';
 
 export type MediaKind = 'thumb' | 'photo';
 
-export type Media = { file: string; type: string } | { bytes: Buffer; type: string };
+export interface Media {
+  bytes: Buffer;
+  type: string;
+}
 
 // Formats every Chromium displays as they are; others (TIFF, HEIF) are converted on the way out.
 const browserTypes: Record<string, string> = {
@@ -20,7 +23,8 @@ const browserTypes: Record<string, string> = {
 
 /**
  * The bytes behind a media URL. Only photos of the open project are reachable, and only by id:
- * no transport ever turns a requested path into a file read.
+ * no transport ever turns a requested path into a file read. Read whole, so that a transport's
+ * foreground request (see foreground.ts) is over once the bytes are sent.
  */
 export async function readMedia(
   project: Project | null,
@@ -32,7 +36,12 @@ export async function readMedia(
   if (!project) throw new ApiError('no_project', 'no project is open');
   const image = getImage(project.db, id);
   if (!image) throw new ApiError('not_found', `no photo ${id} in this project`);
-  if (kind === 'thumb') return { file: project.thumbnailPath(image.sha256), type: 'image/webp' };
+  if (kind === 'thumb') {
+    const bytes = await readFile(project.thumbnailPath(image.sha256)).catch(() => {
+      throw new ApiError('not_found', `photo ${id} has no thumbnail yet`);
+    });
+    return { bytes, type: 'image/webp' };
+  }
   const bytes = await readImportedPhoto(project, image, markChanged);
   const type = browserTypes[image.format];
   if (type) return { bytes, type };

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { OpName } from '../../shared/contract';
 import { createStudio } from '../api';
 import { chosenPath, newProjectDialogOptions, openDialogOptions } from '../files/dialogs';
+import { foreground } from '../foreground';
 import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 import { isAppFrame, refusedSender, rendererEntry } from '../trusted-sender';
@@ -59,7 +60,8 @@ void app.whenReady().then(() => {
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] },
     });
   });
-  protocol.handle('csra-media', async (request) => {
+  protocol.handle('csra-media', (request) => foreground(() => serveMedia(request)));
+  async function serveMedia(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const target = parseMediaPath(`${url.host}${url.pathname}`);
     if (!target) return new Response('not found', { status: 404 });
@@ -69,11 +71,11 @@ void app.whenReady().then(() => {
     } catch (error) {
       return new Response((error as Error).message, { status: 404 });
     }
-  });
+  }
   const fromApp = ({ senderFrame }: IpcMainInvokeEvent) =>
     isAppFrame(senderFrame && { url: senderFrame.url, top: senderFrame.parent === null }, appUrl);
   ipcMain.handle('api', (event, op: OpName, input: unknown) =>
-    fromApp(event) ? studio.call(op, input) : refusedSender,
+    fromApp(event) ? foreground(() => studio.call(op, input)) : refusedSender,
   );
   // The native dialogs, each over the window that asked; a request from elsewhere gets no dialog.
   const ownerOf = (event: IpcMainInvokeEvent) => BrowserWindow.fromWebContents(event.sender);

@@ -2,8 +2,7 @@
 // a WebSocket. Bound to 127.0.0.1 only; every request and connection must carry the per-run token
 // (once in the URL, then as a same-site cookie).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -11,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { maxRequestBytes, type OpName } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import type { Studio } from '../api';
+import { foreground } from '../foreground';
 import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 
@@ -48,7 +48,7 @@ export async function startHost(options: {
     );
 
   const server = createServer((request, response) => {
-    void handleHttp(request, response).catch((error: unknown) => {
+    void foreground(() => handleHttp(request, response)).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, 'internal error');
       console.error('csra-studio host:', error);
     });
@@ -81,12 +81,7 @@ export async function startHost(options: {
       const media = await studio.readMedia(target.kind, target.id);
       response.setHeader('Content-Type', media.type);
       response.setHeader('Cache-Control', 'private, max-age=3600');
-      if ('bytes' in media) return void response.end(media.bytes);
-      const { size } = await stat(media.file);
-      response.setHeader('Content-Length', size);
-      createReadStream(media.file)
-        .on('error', () => response.destroy())
-        .pipe(response);
+      response.end(media.bytes);
     } catch (error) {
       const status = error instanceof ApiError && error.code !== 'io_error' ? 404 : 500;
       send(response, status, (error as Error).message);
@@ -154,7 +149,7 @@ function serveApi(ws: WebSocket, studio: Studio) {
       );
     }
     const id = typeof message?.id === 'number' ? message.id : null;
-    const envelope = await studio.call(message?.op as OpName, message?.input);
+    const envelope = await foreground(() => studio.call(message?.op as OpName, message?.input));
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...envelope }));
   });
 }

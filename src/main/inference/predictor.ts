@@ -4,6 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { sigmoid } from '../../shared/csra';
 import { mapOrdered } from '../concurrency';
+import { foregroundSettled } from '../foreground';
 import { UnreadablePhoto } from '../library/photo';
 import { photoPixels, type Frame, type ModelInput } from './preprocess';
 
@@ -85,6 +86,8 @@ export async function* predictPhotos(
 }
 
 async function runBatch(model: ModelRunner, items: Decoded[], features: boolean): Promise<PhotoOutcome[]> {
+  // A batch holds the event loop until it is done: what a person waits for goes first.
+  await foregroundSettled();
   const ready = items.filter((item): item is Decoded & { ok: true } => item.ok);
   const outputs =
     ready.length > 0
