@@ -72,6 +72,11 @@ export const ImageFilter = z
     disagreement: z.boolean().optional(),
     /** Photos of one split. */
     split: Split.optional(),
+    /**
+     * Photos a person reviewed (true: every class labelled by a person, as confirming leaves them),
+     * or not yet (false).
+     */
+    reviewed: z.boolean().optional(),
   })
   .strict()
   .refine(
@@ -475,7 +480,11 @@ export const operations = {
   resumeJob: op(z.object({ jobId: Id }).strict(), JobInfo),
   getImportReport: op(z.object({ jobId: Id }).strict(), ImportReport),
   getModel: op(None, ModelInfo.nullable()),
-  startPrelabel: op(z.object({ provider: ProviderChoice.default('auto') }).strict(), JobInfo),
+  /** Pre-labels the photos the active version has not predicted; `again`: every photo, once more. */
+  startPrelabel: op(
+    z.object({ provider: ProviderChoice.default('auto'), again: z.boolean().default(false) }).strict(),
+    JobInfo,
+  ),
   getPrelabelReport: op(z.object({ jobId: Id }).strict(), PrelabelReport),
   getClassMaps: op(z.object({ imageId: Id }).strict(), ClassMaps),
   /** A version against the project's labels: the active one unless `modelId` names another. */

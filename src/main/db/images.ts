@@ -145,6 +145,14 @@ function compile(query: ImageQuery): {
     params.split = filter.split;
     conditions.push('i.split = @split');
   }
+  if (filter.reviewed !== undefined) {
+    // Reviewed: the project has classes and a person labelled every one of them on the photo (a
+    // labels file's labels count once a person confirmed them, which makes them 'human').
+    const reviewed = `(EXISTS (SELECT 1 FROM classes c WHERE c.deleted_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM classes c WHERE c.deleted_at IS NULL AND NOT EXISTS (
+        SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = c.id AND l.source <> 'imported')))`;
+    conditions.push(filter.reviewed ? reviewed : `NOT ${reviewed}`);
+  }
   if (filter.disagreement) {
     conditions.push(`EXISTS (
       SELECT 1 FROM labels l JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL

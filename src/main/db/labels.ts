@@ -68,6 +68,26 @@ export function writeImportedLabels(
   return outcome;
 }
 
+/** The photos' labels read from a file (of classes not archived), with their review marks. */
+export function importedLabels(
+  db: Db,
+  imageIds: readonly number[],
+): { imageId: number; classId: number; state: LabelState; reviewedModelId: number | null }[] {
+  return db
+    .prepare(
+      `SELECT l.image_id AS imageId, l.class_id AS classId, l.state, l.reviewed_model_id AS reviewedModelId
+         FROM json_each(?) AS ids JOIN labels l ON l.image_id = ids.value
+         JOIN classes c ON c.id = l.class_id AND c.deleted_at IS NULL
+        WHERE l.source = 'imported'`,
+    )
+    .all(JSON.stringify(imageIds)) as {
+    imageId: number;
+    classId: number;
+    state: LabelState;
+    reviewedModelId: number | null;
+  }[];
+}
+
 export function countLabelEventsOfJob(db: Db, jobId: number): number {
   return (db.prepare('SELECT count(*) AS n FROM label_events WHERE job_id = ?').get(jobId) as { n: number })
     .n;

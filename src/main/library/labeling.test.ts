@@ -108,6 +108,41 @@ describe('labels a person sets', () => {
     expect(undone[1]!.labels).toEqual([]);
   });
 
+  it('confirming a photo labelled by a labels file makes its labels the person’s: reviewed, and undoable', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    const { labelsCsv } = await copyVocPhotos(folder, 4);
+    await importAndWait(api, folder, labelsCsv);
+    const classes = await api.listClasses({});
+    const images = (await api.listImages({})).images;
+    const [photo] = images;
+    // Every class of the file is labelled on every photo, by the file: nothing to accept or reject.
+    expect(photo!.labels).toHaveLength(classes.length);
+    expect(photo!.labels.every((label) => label.source === 'imported')).toBe(true);
+    const ids = async (filter: object) => (await api.listImageIds({ filter })).ids;
+    expect(await ids({ reviewed: true })).toEqual([]);
+    expect(await ids({ reviewed: false })).toHaveLength(images.length);
+
+    const confirmed = await api.confirmPhotos({ imageIds: [photo!.id] });
+    expect(confirmed).toMatchObject({ description: 'confirm 1 photo', changed: classes.length });
+    const after = await api.getImage({ imageId: photo!.id });
+    expect(after.labels).toEqual(photo!.labels.map((label) => ({ ...label, source: 'human' })));
+    expect(await ids({ reviewed: true })).toEqual([photo!.id]);
+    expect(await ids({ reviewed: false })).not.toContain(photo!.id);
+    // Confirming again has nothing left to record.
+    expect((await api.confirmPhotos({ imageIds: [photo!.id] })).changed).toBe(0);
+
+    expect(await api.undo({})).toMatchObject({ description: 'confirm 1 photo', imageIds: [photo!.id] });
+    expect((await api.getImage({ imageId: photo!.id })).labels).toEqual(photo!.labels);
+    expect(await ids({ reviewed: true })).toEqual([]);
+    await api.redo({});
+    expect(await ids({ reviewed: true })).toEqual([photo!.id]);
+
+    // A class added later is one nobody has looked for yet: the photo is not reviewed any more.
+    await api.createClass({ name: 'zebra' });
+    expect(await ids({ reviewed: true })).toEqual([]);
+  });
+
   it('survive a crash right after the key: the labels, their events and the undo history are in the file', async () => {
     const { api, projectPath } = await prelabelledWithoutLabels(3);
     const dog = (await api.listClasses({})).find((c) => c.name === 'dog')!;

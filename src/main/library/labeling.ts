@@ -1,9 +1,20 @@
 // What the annotator's keys do to labels, beyond toggling one class: accepting the model's
 // pre-labels, rejecting what is left, or both at once (confirming the photo). Each is one
 // undoable action.
+//
+// Confirming is a person saying the photo is reviewed. That is kept in the labels themselves, not
+// in a mark beside them: a confirmed photo has every class labelled by a person ('human' or
+// 'accepted'), those read from a labels file included, so the grid's "reviewed" filter, undo and
+// training provenance all read one thing.
 import type { ClassInfo } from '../../shared/contract';
 import { listClasses } from '../db/classes';
-import { labelsForImages, applyLabelChanges, type ActionOutcome, type LabelChange } from '../db/labels';
+import {
+  applyLabelChanges,
+  importedLabels,
+  labelsForImages,
+  type ActionOutcome,
+  type LabelChange,
+} from '../db/labels';
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';
@@ -75,24 +86,33 @@ export function rejectUnlabelled(project: Project, imageIds: readonly number[]):
 }
 
 /**
- * The photos are done: pre-labels are accepted and every other unknown class becomes negative, in
- * one action, so one undo takes the whole confirmation back. Labels a person set stay as they are.
+ * The photos are done: pre-labels are accepted, every other unknown class becomes negative and the
+ * labels read from a file become the person's, in one action, so one undo takes the whole
+ * confirmation back. Labels a person set stay as they are.
  */
 export function confirmPhotos(project: Project, imageIds: readonly number[]): ActionOutcome {
-  const { accepted, negatives } = confirmChanges(project, imageIds);
+  const { accepted, negatives, reviewed } = confirmChanges(project, imageIds);
   return applyLabelChanges(project.db, `confirm ${plural(imageIds.length, 'photo')}`, [
     ...accepted,
     ...negatives,
+    ...reviewed,
   ]);
 }
 
-/** What confirming the photos would set: their pre-labels (`accepted`) and the negatives after them. */
+/**
+ * What confirming the photos would set: their pre-labels (`accepted`), the negatives after them,
+ * and their imported labels as the person's (state and review mark kept).
+ */
 export function confirmChanges(
   project: Project,
   imageIds: readonly number[],
-): { accepted: LabelChange[]; negatives: LabelChange[] } {
+): { accepted: LabelChange[]; negatives: LabelChange[]; reviewed: LabelChange[] } {
   const classes = listClasses(project.db);
   const known = knownLabels(project, imageIds);
   const accepted = preLabelChanges(project, classes, imageIds, known);
-  return { accepted, negatives: restChanges(classes, imageIds, known) };
+  const reviewed = importedLabels(project.db, imageIds).map((label): LabelChange => ({
+    ...label,
+    source: 'human',
+  }));
+  return { accepted, negatives: restChanges(classes, imageIds, known), reviewed };
 }

@@ -89,6 +89,20 @@ describe('the grid filter', () => {
     });
   });
 
+  it('sends reviewed or not reviewed, alone or with the rest, and says it in words', () => {
+    expect(toImageFilter({ ...noFilter, reviewed: true })).toEqual({ reviewed: true });
+    expect(toImageFilter({ ...noFilter, reviewed: false })).toEqual({ reviewed: false });
+    expect(isFiltering({ ...noFilter, reviewed: false })).toBe(true);
+    expect(toImageFilter({ ...noFilter, split: 'val', reviewed: false })).toEqual({
+      split: 'val',
+      reviewed: false,
+    });
+    expect(describeFilter({ ...noFilter, reviewed: true }, [dog])).toBe('reviewed');
+    expect(describeFilter({ ...noFilter, classId: 4, state: 'positive', reviewed: false }, [dog])).toBe(
+      'dog positive, not reviewed',
+    );
+  });
+
   it('reads probabilities typed into a field, clamped to [0, 1]; empty or not a number is no bound', () => {
     expect(parseProbability(' 0.25 ')).toBe(0.25);
     expect(parseProbability('1.5')).toBe(1);

@@ -18,6 +18,8 @@ export interface GridFilter {
   disagreement: boolean;
   /** Photos of one split only; null for any split. */
   split: Split | null;
+  /** Photos a person reviewed (true), not reviewed yet (false); null for either. */
+  reviewed: boolean | null;
 }
 
 export const noFilter: GridFilter = {
@@ -28,6 +30,7 @@ export const noFilter: GridFilter = {
   unlabelled: false,
   disagreement: false,
   split: null,
+  reviewed: null,
 };
 
 export const splitChoices: { value: Split; label: string }[] = [
@@ -56,6 +59,7 @@ export function toImageFilter(filter: GridFilter): ImageFilter | undefined {
   if (filter.unlabelled) result.unlabelled = true;
   if (filter.disagreement) result.disagreement = true;
   if (filter.split !== null) result.split = filter.split;
+  if (filter.reviewed !== null) result.reviewed = filter.reviewed;
   return Object.keys(result).length > 0 ? result : undefined;
 }
 
@@ -112,5 +116,6 @@ export function describeFilter(filter: GridFilter, classes: readonly ClassInfo[]
   if (filter.unlabelled) parts.push('unlabelled');
   if (filter.disagreement) parts.push(item ? `disagreement about ${item.name}` : 'disagreement');
   if (filter.split !== null) parts.push(filter.split === 'none' ? 'no split' : `${filter.split} split`);
+  if (filter.reviewed !== null) parts.push(filter.reviewed ? 'reviewed' : 'not reviewed');
   return parts.join(', ');
 }
