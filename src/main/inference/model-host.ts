@@ -9,7 +9,7 @@ import { checkSession, loadPack, readManifest, type PackManifest } from '../mode
 import { modelsDir } from '../paths';
 import { loadVersionPack } from '../models/versions';
 import type { ModelRunner } from './predictor';
-import { createSession, type Provider } from './providers';
+import { createSession, providerLine, type Provider } from './providers';
 
 export interface LoadedModel extends ModelRunner {
   provider: Provider;
@@ -68,6 +68,8 @@ export class ModelHost {
   }
 }
 
+let providerReported = false;
+
 async function open(record: ModelSource, choice: ProviderChoice): Promise<LoadedModel> {
   const { folder, version } = packOf(record);
   const { manifest, modelPath } = await (record.folder ? loadVersionPack(folder) : loadPack(folder));
@@ -77,7 +79,11 @@ async function open(record: ModelSource, choice: ProviderChoice): Promise<Loaded
       `model ${record.pack} needs version ${version} of its pack, but ${folder} holds version ${manifest.version}`,
     );
   }
-  const { session, provider } = await createSession(modelPath, choice);
+  const opened = await createSession(modelPath, choice);
+  const { session, provider } = opened;
+  // Once per process, the only line about providers it prints (the probes' own output is dropped).
+  if (!providerReported) console.error(providerLine(opened));
+  providerReported = true;
   checkSession(session, manifest);
   const [height] = manifest.input.size;
   const { features, featuresMirror, pooledClassMap, zeroShot } = manifest.outputs;

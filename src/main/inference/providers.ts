@@ -1,6 +1,6 @@
 // Which onnxruntime execution provider runs a model. `auto` tries CUDA (when its libraries are
 // installed beside onnxruntime), then WebGPU (when an adapter exists), then the CPU.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,12 +10,14 @@ import { ApiError } from '../../shared/rpc';
 
 export type Provider = Exclude<ProviderChoice, 'auto'>;
 
+const onnxruntimeEntry = () => createRequire(import.meta.url).resolve('onnxruntime-node');
+
 /** Why a provider cannot run here, or null when it may: checked before asking onnxruntime. */
-function unavailableBecause(provider: Provider): string | null {
+async function unavailableBecause(provider: Provider, model: string): Promise<string | null> {
   if (provider === 'cpu') return null;
   if (provider === 'cuda') {
     const binaries = join(
-      dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+      dirname(onnxruntimeEntry()),
       '..',
       'bin',
       'napi-v6',
@@ -26,16 +28,20 @@ function unavailableBecause(provider: Provider): string | null {
       ? null
       : 'the CUDA libraries of onnxruntime are not installed (npm install --onnxruntime-node-install=cuda12 on a machine with CUDA 12)';
   }
-  if (process.platform === 'linux' && !hasVulkanLoader())
-    return 'no Vulkan loader (libvulkan.so.1) for WebGPU';
-  return null;
+  if (process.platform === 'linux' && !hasVulkanLoader()) return 'no Vulkan loader (libvulkan.so.1)';
+  webGpu ??= probeWebGpu(model);
+  return webGpu;
 }
 
 let vulkan: boolean | undefined;
+/** Whether the dynamic linker can find libvulkan.so.1: on LD_LIBRARY_PATH or in its cache. */
 function hasVulkanLoader(): boolean {
   if (vulkan === undefined) {
+    const folders = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
     try {
-      vulkan = execFileSync('ldconfig', ['-p'], { encoding: 'utf8' }).includes('libvulkan.so.1');
+      vulkan =
+        folders.some((folder) => existsSync(join(folder, 'libvulkan.so.1'))) ||
+        execFileSync('ldconfig', ['-p'], { encoding: 'utf8' }).includes('libvulkan.so.1');
     } catch {
       vulkan = false;
     }
@@ -43,40 +49,68 @@ function hasVulkanLoader(): boolean {
   return vulkan;
 }
 
+let webGpu: Promise<string | null> | undefined;
+/**
+ * Opens the model on WebGPU in a child process, once per process: where a Vulkan driver exists but
+ * is not usable, Dawn and the driver print warnings (with C++ source paths) straight to the
+ * process's stderr, which no JavaScript can catch. The child's output is read and dropped; what
+ * comes back is why WebGPU cannot run, or null when it can.
+ */
+function probeWebGpu(model: string): Promise<string | null> {
+  const script = `require(process.argv[1]).InferenceSession.create(process.argv[2], { executionProviders: ['webgpu'], logSeverityLevel: 4 }).then(() => process.stdout.write('\\n' + JSON.stringify(null)), (error) => process.stdout.write('\\n' + JSON.stringify(String(error.message))));`;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-e', script, onnxruntimeEntry(), model],
+      // The Electron binary runs the script as Node does with ELECTRON_RUN_AS_NODE.
+      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000 },
+      (error, stdout) => {
+        const answer = stdout.split('\n').at(-1) ?? '';
+        try {
+          const reason = JSON.parse(answer) as string | null;
+          resolve(reason === null ? null : readable(reason));
+        } catch {
+          resolve(`WebGPU could not be tried (${error?.message.split('\n')[0] ?? 'no answer'})`);
+        }
+      },
+    );
+  });
+}
+
+/** An onnxruntime error without the source file and check it comes from. */
+function readable(message: string): string {
+  return message.split('\n')[0]!.replace(/^.* was false\. /, '');
+}
+
 export interface OpenedSession {
   session: ort.InferenceSession;
   provider: Provider;
+  /** Why each provider tried before it does not run ("webgpu: no Vulkan loader (libvulkan.so.1)"). */
+  notUsed: string[];
 }
 
 /**
  * Creates the session on the chosen provider. An explicit choice that cannot run fails with the
  * reason; `auto` falls through to the next provider and reports the one that runs.
  */
-export async function createSession(
-  model: string | Uint8Array,
-  choice: ProviderChoice,
-): Promise<OpenedSession> {
+export async function createSession(model: string, choice: ProviderChoice): Promise<OpenedSession> {
   const candidates: Provider[] = choice === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [choice];
   const reasons: string[] = [];
   for (const provider of candidates) {
-    const blocked = unavailableBecause(provider);
+    const blocked = await unavailableBecause(provider, model);
     if (blocked) {
       reasons.push(`${provider}: ${blocked}`);
       continue;
     }
     try {
-      const options: ort.InferenceSession.SessionOptions = {
+      const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
-      };
-      const session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, options)
-          : await ort.InferenceSession.create(model, options);
-      return { session, provider };
+      });
+      return { session, provider, notUsed: reasons };
     } catch (error) {
-      reasons.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
+      reasons.push(`${provider}: ${readable((error as Error).message)}`);
     }
   }
   throw new ApiError(
@@ -85,4 +119,11 @@ export async function createSession(
       ? `no execution provider could run the model (${reasons.join('; ')})`
       : `the ${choice} execution provider is not available here: ${reasons.join('; ').replace(`${choice}: `, '')}`,
   );
+}
+
+/** The one line a process logs about its provider: which runs, and why none of the GPU ones does. */
+export function providerLine({ provider, notUsed }: OpenedSession): string {
+  return provider === 'cpu' && notUsed.length > 0
+    ? `onnxruntime runs on the CPU; no GPU: ${notUsed.join('; ')}`
+    : `onnxruntime runs on ${provider === 'cpu' ? 'the CPU' : provider === 'cuda' ? 'CUDA' : 'WebGPU'}`;
 }
