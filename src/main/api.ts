@@ -3,7 +3,7 @@
 // sees it and turns every failure into a typed error.
 import { homedir } from 'node:os';
 import { z } from 'zod';
-import { operations, type OpName, type Operations, type ProjectInfo } from '../shared/contract';
+import { operations, type OpName, type Operations } from '../shared/contract';
 import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
 import {
   createClass,
@@ -75,12 +75,15 @@ export function createStudio(options: StudioOptions = {}): Studio {
   const home = options.home ?? homedir();
   const settings = options.settingsFile ? new UserSettings(options.settingsFile) : null;
   const typed = (path: string) => typedPath(home, path);
-  /** A project opened or created goes first in the recent list; a list that cannot be written is no reason to fail. */
-  const remembered = async (info: ProjectInfo) => {
-    await settings?.rememberProject(info.path).catch((error: unknown) => {
+  /**
+   * A project opened or created goes first in the recent list before it is announced, so a client
+   * reading the list on the announcement finds it; a list that cannot be written fails nothing.
+   */
+  const remembered = async (opened: Project) => {
+    await settings?.rememberProject(opened.path).catch((error: unknown) => {
       console.error(`csra-studio: recent projects not saved: ${(error as Error).message}`);
     });
-    return info;
+    return opened;
   };
   let project: Project | null = null;
   let jobs: JobRunner | null = null;
@@ -198,9 +201,9 @@ export function createStudio(options: StudioOptions = {}): Studio {
     createProject: async (input) => {
       const path = typed(input.path);
       if (project) await guardOutputPath(project.path, path);
-      return remembered((await swap(Project.create(path)))!);
+      return (await swap(await remembered(Project.create(path))))!;
     },
-    openProject: async ({ path }) => remembered((await swap(Project.open(typed(path))))!),
+    openProject: async ({ path }) => (await swap(await remembered(Project.open(typed(path)))))!,
     closeProject: async () => {
       await swap(null);
       return null;
@@ -268,13 +271,13 @@ export function createStudio(options: StudioOptions = {}): Studio {
     resumeJob: async ({ jobId }) => requireOpen().jobs.resume(jobId),
     getImportReport: async ({ jobId }) => importReport(requireOpen().project, jobId),
     getModel: async () => modelInfo(requireOpen().project, models.lastProvider),
-    startPrelabel: async ({ provider }) => {
+    startPrelabel: async ({ provider, again }) => {
       const open = requireOpen();
       const model = await ensureDefaultModel(open.project);
       // Loaded before the job starts, so a missing or broken model, or a provider that cannot run,
       // fails the request itself with the reason.
       await models.load(modelSource(open.project, model), provider);
-      return open.jobs.start('prelabel', { modelId: model.id, provider } satisfies PrelabelConfig);
+      return open.jobs.start('prelabel', { modelId: model.id, provider, again } satisfies PrelabelConfig);
     },
     getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),
     getClassMaps: async ({ imageId }) => classMapsOf(requireOpen().project, imageId),

@@ -43,7 +43,7 @@ describe('a folder listing', () => {
     await writeFile(join(home, 'file.txt'), '');
     await expect(listFolder(join(home, 'gone'), home)).rejects.toMatchObject({
       code: 'bad_input',
-      message: `cannot open folder ${join(home, 'gone')}: no such file`,
+      message: `cannot open folder ${join(home, 'gone')}: it does not exist`,
     });
     await expect(listFolder(join(home, 'file.txt'), home)).rejects.toMatchObject({
       code: 'bad_input',

@@ -10,7 +10,11 @@ import { describeFsError, isPhotoName } from '../library/scan';
 
 export async function listFolder(path: string, home: string): Promise<FolderListing> {
   const info = await stat(path).catch((error: unknown) => {
-    throw new ApiError('bad_input', `cannot open folder ${path}: ${describeFsError(error)}`);
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ApiError(
+      'bad_input',
+      `cannot open folder ${path}: ${missing ? 'it does not exist' : describeFsError(error)}`,
+    );
   });
   if (!info.isDirectory()) throw new ApiError('bad_input', `${path} is not a folder`);
   const listing: FolderListing = {

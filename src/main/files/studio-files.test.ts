@@ -40,7 +40,7 @@ describe('the folder listing', () => {
     expect(photos.csvs.map((csv) => csv.name)).toEqual(['labels.csv']);
     await expect(api.listFolder({ path: 'nowhere' })).rejects.toMatchObject({
       code: 'bad_input',
-      message: `cannot open folder ${join(dir, 'nowhere')}: no such file`,
+      message: `cannot open folder ${join(dir, 'nowhere')}: it does not exist`,
     });
   });
 });
