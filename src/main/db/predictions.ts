@@ -13,14 +13,20 @@ const fromBlob = (blob: Buffer) =>
   new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 
 /** Photos the model has not predicted yet, in id order. */
-export function imagesToPredict(db: Db, modelId: number): { id: number; path: string; sha256: string }[] {
+/** Photos without a prediction by the model; `since` (a run again): made before it counts as none. */
+export function imagesToPredict(
+  db: Db,
+  modelId: number,
+  since = '',
+): { id: number; path: string; sha256: string }[] {
   return db
     .prepare(
       `SELECT id, path, sha256 FROM images i
-        WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)
+        WHERE NOT EXISTS (SELECT 1 FROM predictions p
+                           WHERE p.image_id = i.id AND p.model_id = ? AND p.created_at >= ?)
         ORDER BY id`,
     )
-    .all(modelId) as { id: number; path: string; sha256: string }[];
+    .all(modelId, since) as { id: number; path: string; sha256: string }[];
 }
 
 export function countImagesToPredict(db: Db, modelId: number): number {

@@ -108,6 +108,38 @@ describe('pre-labeling a project', () => {
     expect((await api.getPrelabelReport({ jobId: job.id })).predicted).toBe(16);
     expect((await api.getModel({}))!.predicted).toBe(16);
   });
+
+  it('runs again on every photo when asked, and a run again that is resumed carries on where it stopped', async () => {
+    const { api } = await prelabelled(12);
+    await prelabelAndWait(api);
+    const before = (await api.listImages({})).images;
+
+    const job = await api.startPrelabel({ provider: 'cpu', again: true });
+    await new Promise<void>((resolve) => {
+      const stop = api.onEvent((event) => {
+        if (event.type === 'job' && event.job.id === job.id && event.job.done >= 4) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await api.cancelJob({ jobId: job.id });
+    expect((await jobEnd(api, job.id)).status).toBe('cancelled');
+    const partial = (await api.getPrelabelReport({ jobId: job.id })).predicted;
+    expect(partial).toBeGreaterThanOrEqual(4);
+    expect(partial).toBeLessThan(12);
+    await api.resumeJob({ jobId: job.id });
+    expect((await jobEnd(api, job.id)).status).toBe('done');
+    // Each photo predicted once more, none twice, to the same probabilities.
+    expect((await api.getPrelabelReport({ jobId: job.id })).predicted).toBe(12);
+    expect((await api.getModel({}))!.predicted).toBe(12);
+    const after = (await api.listImages({})).images;
+    for (const [index, image] of after.entries()) {
+      for (const [at, prediction] of image.predictions.entries()) {
+        expect(prediction.probability).toBeCloseTo(before[index]!.predictions[at]!.probability, 5);
+      }
+    }
+  });
 });
 
 describe('a model that cannot run', () => {

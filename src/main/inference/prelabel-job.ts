@@ -19,6 +19,8 @@ import { modelSource } from '../models/versions';
 export interface PrelabelConfig {
   modelId: number;
   provider: ProviderChoice;
+  /** Predicts every photo again, those the version predicted before the job began included. */
+  again?: boolean;
 }
 
 interface PrelabelResult {
@@ -71,7 +73,8 @@ export async function runPrelabel(
   // Read for each batch: a class named while the run goes on is measured from the next batch on, as
   // the rows already written are measured again by the class change itself.
   const mapping = () => projectClassMapping(listClasses(db), record);
-  const todo = imagesToPredict(db, record.id);
+  // A run again redoes what was predicted before it began, so a resumed one carries on where it stopped.
+  const todo = imagesToPredict(db, record.id, config.again ? getJob(db, jobId)!.createdAt : '');
   const hashes = new Map(todo.map((photo) => [photo.id, photo.sha256]));
   const total = countImages(db);
   let done = total - todo.length;

@@ -127,6 +127,24 @@ describe('the pre-label store', () => {
     expect(await prelabelJobs()).toHaveLength(1);
   });
 
+  it('says every photo is pre-labelled by this version instead of running for none, and runs again on all when asked', async () => {
+    await studio.api.createProject({ path: studio.projectPath });
+    await importPhotos(4);
+    await settled();
+    await vi.waitFor(() => expect(store.model?.predicted).toBe(4), patience);
+
+    expect(await store.start()).toBe(false);
+    expect(store.allPredicted).toBe(4);
+    expect(store.error).toBeNull();
+    expect(await prelabelJobs()).toHaveLength(1);
+
+    expect(await store.start('cpu', { again: true })).toBe(true);
+    expect(store.allPredicted).toBeNull();
+    await settled();
+    expect(store.report).toMatchObject({ status: 'done', predicted: 4 });
+    expect(await prelabelJobs()).toHaveLength(2);
+  });
+
   it('leaves imports alone when told not to pre-label by itself', async () => {
     store.dispose();
     store = new PrelabelStore(studio.api, { auto: false });

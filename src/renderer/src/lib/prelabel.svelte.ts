@@ -34,6 +34,11 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
   model = $state<ModelInfo | null>(null);
   /** The execution provider the next run asks for. */
   provider = $state<ProviderChoice>('auto');
+  /**
+   * The project's photo count when the last Pre-label found the active version had predicted every
+   * one (no run started: it would predict none); null otherwise.
+   */
+  allPredicted = $state<number | null>(null);
   /** The class maps of the photos viewed last, for the viewer. */
   readonly classMaps = new ClassMapCache(this.api, mapCacheSize);
 
@@ -59,6 +64,7 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
       if (event.type === 'project') {
         this.#modelReads += 1;
         this.model = null;
+        this.allPredicted = null;
         this.#again = false;
         this.classMaps.clear();
         this.#importsSeen.clear();
@@ -68,6 +74,7 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
         void this.loadModel();
       } else if (event.type === 'models') {
         // Another version is active: its name, the classes it predicts and its maps.
+        this.allPredicted = null;
         this.classMaps.clear();
         void this.loadModel();
       } else if (event.type === 'job' && event.job.kind === 'import' && event.job.status !== 'running') {
@@ -92,10 +99,23 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
     }
   }
 
-  /** Pre-labels every photo the model has not predicted yet, on `provider` (or the one chosen). */
-  async start(provider: ProviderChoice = this.provider): Promise<boolean> {
+  /**
+   * Pre-labels every photo the model has not predicted yet, on `provider` (or the one chosen); when
+   * it has predicted them all, starts nothing and says so (`allPredicted`). `again`: predicts every
+   * photo once more.
+   */
+  async start(provider: ProviderChoice = this.provider, { again = false } = {}): Promise<boolean> {
     this.provider = provider;
-    return this.launch(() => this.api.startPrelabel({ provider }));
+    this.allPredicted = null;
+    if (!again) {
+      const model = await this.loadModel();
+      const photos = await this.#photoCount();
+      if (model && photos !== null && photos > 0 && model.predicted >= photos) {
+        this.allPredicted = photos;
+        return false;
+      }
+    }
+    return this.launch(() => this.api.startPrelabel({ provider, again }));
   }
 
   override dispose(): void {
@@ -131,6 +151,7 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
       return;
     }
     if (!importNeedsPrelabel(report)) return;
+    this.allPredicted = null;
     if (this.running || this.busy) {
       this.#again = true;
       return;
@@ -145,7 +166,17 @@ export class PrelabelStore extends JobStore<PrelabelReport> {
 
   /** Whether some photo of the project has no prediction from `model`, the active one. */
   async #unpredicted(model: ModelInfo): Promise<boolean> {
-    const page = await this.api.listImages({ limit: 1 });
-    return model.predicted < page.total;
+    const photos = await this.#photoCount();
+    return photos !== null && model.predicted < photos;
+  }
+
+  /** The project's photos; null (and the error said) when they could not be counted. */
+  async #photoCount(): Promise<number | null> {
+    try {
+      return (await this.api.listImages({ limit: 1 })).total;
+    } catch (error) {
+      this.error = messageOf(error);
+      return null;
+    }
   }
 }
