@@ -176,6 +176,11 @@ export class LibraryStore {
     }
   }
 
+  /** Resolves once the reload in flight, if any, has answered: the pages then hold what main does. */
+  async settled(): Promise<void> {
+    while (this.#reloading) await this.#reloading;
+  }
+
   /** Called when the filter or order changes (the selection clears itself on it). */
   onQueryChange(listener: () => void): () => void {
     this.#queryListeners.add(listener);

@@ -97,6 +97,32 @@ describe('the selection', () => {
     expect(selected()).toEqual(sorted(ids(2, 22)));
   });
 
+  it('follows the photo last viewed in the workspace, loaded or not, and lets go of one the filter hides', async () => {
+    // Photo 3 was clicked, then the workspace moved on to 6: 6 is the selection and the anchor.
+    await click(3);
+    expect(await selection.follow(images[6]!.id)).toBe(6);
+    expect(selected()).toEqual(ids(6, 6));
+    expect(selection.anchor).toBe(6);
+    // Opened from a selection and closed on one of its photos: the selection stays.
+    await click(8, { toggle: true });
+    expect(await selection.follow(images[8]!.id)).toBe(8);
+    expect(selected()).toEqual(sorted([...ids(6, 6), ...ids(8, 8)]));
+    // On a page the grid has not loaded (only the first is).
+    expect(library.imageAt(21)).toBeUndefined();
+    expect(await selection.follow(images[21]!.id)).toBe(21);
+    expect(selected()).toEqual(ids(21, 21));
+    // Labelled in the workspace, out of the "unlabelled" filter: nothing the person sees stays picked.
+    await library.setFilter({ ...noFilter, unlabelled: true });
+    await click(2);
+    const viewed = images[2 + 16]!.id;
+    await studio.api.setLabels({
+      changes: [{ imageId: viewed, classId: classes[0]!.id, state: 'positive' }],
+    });
+    await vi.waitFor(() => expect(library.indexOf(viewed)).toBe(-1), patience);
+    expect(await selection.follow(viewed)).toBe(-1);
+    expect(selection.count).toBe(0);
+  });
+
   it('selects every photo in the filter, in the filter’s terms, and clears on a new filter', async () => {
     await library.setFilter({ ...noFilter, unlabelled: true });
     await selection.selectAll();

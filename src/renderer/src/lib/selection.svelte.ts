@@ -83,6 +83,31 @@ export class SelectionStore {
     }
   }
 
+  /**
+   * After the workspace: the selection follows the photo last viewed there, so that what the bar
+   * does acts on it. It becomes the selection unless it is in it already (the selection it was
+   * opened from then stays), and the anchor; a photo the grid's filter no longer shows clears the
+   * selection. Resolves with the photo's index in the grid, -1 when it is not there.
+   */
+  async follow(imageId: number): Promise<number> {
+    let index = this.#library.indexOf(imageId);
+    if (index < 0) {
+      try {
+        index = (await this.#api.listImageIds(this.#library.query)).ids.indexOf(imageId);
+      } catch {
+        // The connection may be down (its banner says so): the selection is left as it is.
+        return -1;
+      }
+    }
+    if (index < 0) {
+      this.clear();
+      return -1;
+    }
+    if (!this.ids.has(imageId)) this.#replace(new Set([imageId]));
+    this.anchor = index;
+    return index;
+  }
+
   /** Every photo the grid's filter selects. */
   async selectAll(): Promise<void> {
     const version = ++this.#version;
