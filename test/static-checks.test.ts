@@ -68,7 +68,15 @@ describe('the source', () => {
     expect(main).toMatch(
       /const firstInstance = app\.requestSingleInstanceLock\(\);\nif \(!firstInstance\) app\.quit\(\);/,
     );
-    expect(main).toMatch(/ipcMain\.handle\('api', \(\{ senderFrame \}[^)]*\) =>\s+isAppFrame\(/);
+    // Every IPC channel (the API and the two native dialogs) answers the app's own page only.
+    expect(main).toMatch(/const fromApp = \(\{ senderFrame \}: IpcMainInvokeEvent\) =>\s+isAppFrame\(/);
+    const handlers = main.split('ipcMain.handle(').slice(1);
+    expect(handlers.map((handler) => handler.match(/^'([^']+)'/)?.[1])).toEqual([
+      'api',
+      'dialog:open',
+      'dialog:new-project',
+    ]);
+    for (const handler of handlers) expect(handler.split('\n  });')[0]).toContain('fromApp(event)');
     // The dev server's page only where rendererEntry allows it, i.e. never in a packaged app.
     expect(main.match(/ELECTRON_RENDERER_URL/g)).toHaveLength(1);
     expect(main).toMatch(/rendererEntry\(\s*app\.isPackaged,\s*process\.env\.ELECTRON_RENDERER_URL,/);
