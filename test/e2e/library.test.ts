@@ -124,10 +124,12 @@ describe('a first session in the app', () => {
     const tilesShown: { name: string; chips: { text: string; background: string }[] }[] = await page.evaluate(
       `[...document.querySelectorAll('.grid .tile')].map((tile) => ({
         name: tile.querySelector('.name').textContent.trim(),
-        chips: [...tile.querySelectorAll('.chip')].map((chip) => ({
-          text: chip.textContent.trim(),
-          background: getComputedStyle(chip).backgroundColor,
-        })),
+        chips: [...tile.querySelectorAll('.chip:not(.outline)')].map((chip) => {
+          // A label the model contradicts carries a mark and the model's probability beside the name.
+          const name = chip.cloneNode(true);
+          name.querySelectorAll('.mark, .probability').forEach((part) => part.remove());
+          return { text: name.textContent.trim(), background: getComputedStyle(chip).backgroundColor };
+        }),
       }))`,
     );
     expect(tilesShown.map((tile) => tile.name)).toEqual(photos.photos);
