@@ -154,6 +154,20 @@ describe('review mode', () => {
     expect(review.current).toBeNull();
   });
 
+  it('forgets the project it counted for: no count and no error of it once the project closes', async () => {
+    await review.loadCounts();
+    expect(review.counts).not.toBeNull();
+    // A count asked just before the project closes answers after: neither it nor its error shows.
+    const late = review.loadCounts();
+    await studio.api.closeProject({});
+    await late;
+    await vi.waitFor(() => expect(review.counts).toBeNull(), patience);
+    // A count asked with no project open (a job of the closed project ending, say) shows nothing.
+    await review.loadCounts();
+    expect(review.error).toBeNull();
+    expect(review.counts).toBeNull();
+  });
+
   it('says so when a queue is empty', async () => {
     // Every photo confirmed: nothing unknown is left, and no photo without labels.
     const { ids } = await studio.api.listImageIds({});

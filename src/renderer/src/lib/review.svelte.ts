@@ -46,15 +46,24 @@ export class ReviewStore {
   readonly #stopEvents: () => void;
   /** Bumped by every read of the queue, start and stop: only the latest answer counts. */
   #reads = 0;
+  /**
+   * Bumped as a project opens or closes: a count read for the project before (or a job of it ending
+   * after it closed) never shows its answer or its error for the next one.
+   */
+  #projects = 0;
+  #projectOpen = true;
 
   constructor(api: Api, workspace: WorkspaceStore) {
     this.#api = api;
     this.#workspace = workspace;
     this.#stopEvents = api.onEvent((event) => {
       if (event.type === 'project') {
+        this.#projects += 1;
+        this.#projectOpen = event.project !== null;
         this.stop();
         this.counts = null;
-        if (event.project) void this.loadCounts();
+        this.error = null;
+        void this.loadCounts();
       } else if (
         event.type === 'labels' ||
         event.type === 'classes' ||
@@ -78,10 +87,13 @@ export class ReviewStore {
   }
 
   async loadCounts(): Promise<void> {
+    if (!this.#projectOpen) return;
+    const project = this.#projects;
     try {
-      this.counts = await this.#api.reviewCounts({});
+      const counts = await this.#api.reviewCounts({});
+      if (project === this.#projects) this.counts = counts;
     } catch (error) {
-      this.error = messageOf(error);
+      if (project === this.#projects) this.error = messageOf(error);
     }
   }
 
