@@ -109,11 +109,14 @@ describe('review mode', () => {
     await vi.waitFor(() => expect(key(review.current)).toBe(key(first!)), patience);
     await showing(first!);
 
-    // Keep: the label given, now a person's; the next item shows.
+    // Keep: the label given, now a person's; the next item shows, and the kept one leaves the
+    // queue: a person decided it with this version's probability in view.
     await review.keep();
     expect(await labelOf(first!)).toBe(`${first!.given}:human`);
     await vi.waitFor(() => expect(key(review.current)).toBe(key(second!)), patience);
     await showing(second!);
+    await vi.waitFor(() => expect(review.total).toBe(queue.total - 1), patience);
+    expect(review.items.map(key)).not.toContain(key(first!));
 
     // Skip: the label stays as it is.
     const skipped = review.current!;

@@ -130,7 +130,10 @@ export class ReviewStore {
     this.index = 0;
   }
 
-  /** Sets the label the item proposes, as a person's: the same state, now source human. */
+  /**
+   * Sets the label the item proposes, as a person's: the same state, now source human, settled
+   * against the active version (a kept dispute leaves the disputed queue).
+   */
   keep(): Promise<void> {
     return this.#decide((proposed) => proposed);
   }
@@ -175,7 +178,7 @@ export class ReviewStore {
       return;
     }
     // The workspace takes the photo on show now, before the next item replaces it.
-    const saved = this.#workspace.setLabel(item.classId, state(proposed));
+    const saved = this.#workspace.setLabel(item.classId, state(proposed), { reviewed: true });
     this.skip();
     await saved;
   }

@@ -301,9 +301,12 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit' | 'keepLab
     });
   }
 
-  /** Sets one class on the current photo (null: unknown again). */
-  setLabel(classId: number, state: LabelState | null): Promise<void> {
-    return this.#labelPhoto((imageId) => this.#set(imageId, classId, state));
+  /**
+   * Sets one class on the current photo (null: unknown again); `reviewed` when decided in review
+   * with the model's probability in view, which settles it against the active version.
+   */
+  setLabel(classId: number, state: LabelState | null, { reviewed = false } = {}): Promise<void> {
+    return this.#labelPhoto((imageId) => this.#set(imageId, classId, state, reviewed));
   }
 
   /** Labels every pre-label of the photo positive; then moves on when auto-advance is on. */
@@ -502,11 +505,12 @@ export class WorkspaceStore implements Omit<KeyTarget, 'zoom' | 'fit' | 'keepLab
     return version;
   }
 
-  async #set(imageId: number, classId: number, state: LabelState | null): Promise<void> {
+  async #set(imageId: number, classId: number, state: LabelState | null, reviewed = false): Promise<void> {
     const name = this.classes.find((item) => item.id === classId)?.name ?? `class ${classId}`;
     await this.#api.setLabels({
       changes: [{ imageId, classId, state }],
       description: `${name}: ${state ?? 'unknown'}`,
+      ...(reviewed ? { reviewed } : {}),
     });
     this.#committed();
     // The answer says it is done: the photo shows it now, without another read.
