@@ -1,0 +1,48 @@
+// What every exchange format reads into and writes from: photos named as the file names them, each
+// with a state per class. Readers and writers of the formats meet here, not in the database; the
+// exchange layer matches records to the project's photos and turns them into label writes.
+import type { LabelSource, LabelState, Split } from '../../shared/contract';
+
+/** What a format says of one class on one photo: a label, or only a model's score. */
+export interface ClassEntry {
+  /** Absent: the file says nothing but a score (a suggestion), the class stays unknown. */
+  state?: LabelState;
+  /** Who gave the label, where the format says (a lossless file, CVAT's source="auto"). */
+  source?: LabelSource;
+  /** A model's probability in [0, 1], where the format carries one. */
+  score?: number;
+}
+
+/** One photo of a label file. */
+export interface ExchangeRecord {
+  /**
+   * The photo as the file names it: a path relative to the imported folder where the format has
+   * one, else a file name or a stem (`000005`); the matcher tries all three.
+   */
+  name: string;
+  /** Each class the file mentions for the photo; a class absent here is unknown for it. */
+  classes: Map<string, ClassEntry>;
+  split?: Split;
+  sha256?: string;
+  /** Where in the file the record came from, for reports: `line 12`, `$[3]`, `image id 7`. */
+  at: string;
+}
+
+/** Something a reader passed over, said with where and why; never dropped silently. */
+export interface ExchangeProblem {
+  at: string;
+  reason: string;
+}
+
+/** A whole label file, read. */
+export interface ExchangeFile {
+  format: string;
+  /** Every class the file declares, in its order, those with only negative labels included. */
+  classes: string[];
+  records: ExchangeRecord[];
+  /** Rows, tasks or values skipped, each with its reason (cancelled tasks, unreadable values). */
+  skipped: ExchangeProblem[];
+}
+
+/** What a format cannot carry: written out as the nearest thing it can say, and said before. */
+export type Loss = 'unknown' | 'negatives' | 'sources' | 'scores' | 'splits';
