@@ -46,3 +46,22 @@ export interface ExchangeFile {
 
 /** What a format cannot carry: written out as the nearest thing it can say, and said before. */
 export type Loss = 'unknown' | 'negatives' | 'sources' | 'scores' | 'splits';
+
+/**
+ * A label format, as the registry (formats.ts) lists it for the CLI, the UI and the tests. A
+ * single-file format reads a file and writes one file (`''` in the written map); a folder format
+ * (VOC, imagefolder) reads a folder and writes several, keyed by their path relative to the output
+ * folder.
+ */
+export interface ExchangeFormat {
+  /** The name on the command line and in the contract: `jsonl`, `labels-csv`, `voc`, `coco`… */
+  id: string;
+  title: string;
+  layout: 'file' | 'folder';
+  /** Whether the content at `path` (its first few KB in `head` for a file) is of this format. */
+  detect?: (path: string, head: string) => boolean;
+  read?: (path: string) => Promise<ExchangeFile>;
+  write?: (data: ExchangeFile) => Map<string, string>;
+  /** What the written file cannot say; empty for a lossless format. */
+  loses: readonly Loss[];
+}
