@@ -42,6 +42,8 @@ export interface ExchangeFile {
   records: ExchangeRecord[];
   /** Rows, tasks or values skipped, each with its reason (cancelled tasks, unreadable values). */
   skipped: ExchangeProblem[];
+  /** The model version the scores come from, for formats that name it (Label Studio's model_version). */
+  modelVersion?: string;
 }
 
 /** What a format cannot carry: written out as the nearest thing it can say, and said before. */
