@@ -1,0 +1,103 @@
+// One-hot CSV: a `filename` column, then one 0/1 column per class, as Roboflow's multi-label
+// classification export writes it (`_classes.csv`, a space after each comma) and as training code
+// reads it into a matrix. `1` is positive, `0` negative; an empty cell is read as unknown, but the
+// writer keeps the matrix full of 0/1 for that code, so unknown goes out as 0 (declared below).
+import { readFile } from 'node:fs/promises';
+import { ApiError } from '../../shared/rpc';
+import { describeFsError } from '../library/scan';
+import { checkedClassName, csvField, parseCsv, unescaped } from './labels-csv';
+import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
+
+export const oneHotCsvFormat: ExchangeFormat = {
+  id: 'one-hot-csv',
+  title: 'One-hot CSV (Roboflow multi-label _classes.csv)',
+  layout: 'file',
+  // labels.csv also starts with `filename`: its header is told apart by its fixed column names.
+  detect: (_path, head) => {
+    const header = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!;
+    return (
+      /^"?filename"?\s*,/i.test(header) && !/^filename\s*,\s*classes\s*(,\s*negatives\s*)?$/i.test(header)
+    );
+  },
+  read: readOneHotCsv,
+  write: (data) => new Map([['', formatOneHotCsv(data)]]),
+  loses: ['unknown', 'sources', 'scores', 'splits'],
+};
+
+async function readOneHotCsv(file: string): Promise<ExchangeFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ApiError('bad_input', `cannot read labels file ${file}: ${describeFsError(error)}`);
+  }
+  return parseOneHotCsv(text, file);
+}
+
+const states: Record<string, ClassEntry['state']> = { '1': 'positive', '0': 'negative' };
+
+export function parseOneHotCsv(text: string, source = '_classes.csv'): ExchangeFile {
+  const fail = (line: number, why: string): never => {
+    throw new ApiError('bad_input', `one-hot-csv ${source} line ${line}: ${why}`);
+  };
+  if (text.includes('\u0000')) fail(1, 'binary data, not a CSV file');
+  // Spaces around an unquoted cell are the writer's padding (Roboflow's `, `); a quoted one is kept
+  // byte for byte, as labels.csv reads it.
+  const [head, ...rows] = parseCsv(text, fail).map((row) => ({
+    line: row.line,
+    cells: row.cells.map((cell) => unescaped(cell.quoted ? cell.value : cell.value.trim())),
+  }));
+  if (head?.cells[0]?.toLowerCase() !== 'filename' || head.cells.length < 2) {
+    fail(1, `expected the header "filename, <class>, <class>, …", found "${head?.cells.join(',') ?? ''}"`);
+  }
+  const classes = head!.cells.slice(1).map((name) => checkedClassName(name, 1, fail));
+  const twice = classes.find((name, index) => classes.indexOf(name) !== index);
+  if (twice !== undefined) fail(1, `class "${twice}" has two columns`);
+  const records: ExchangeRecord[] = [];
+  const skipped: ExchangeProblem[] = [];
+  const seen = new Map<string, number>();
+  for (const { line, cells } of rows) {
+    if (cells.length === 1 && cells[0] === '') continue;
+    if (cells.length !== head!.cells.length)
+      fail(
+        line,
+        `expected ${head!.cells.length} columns (filename and ${classes.length} classes), found ${cells.length}`,
+      );
+    const name = cells[0]!;
+    if (name === '') fail(line, 'empty filename');
+    const previous = seen.get(name);
+    if (previous !== undefined) fail(line, `${name} is listed again (first on line ${previous})`);
+    seen.set(name, line);
+    const entries = new Map<string, ClassEntry>();
+    classes.forEach((className, index) => {
+      const value = cells[index + 1]!;
+      const state = states[value];
+      if (state) entries.set(className, { state });
+      else if (value !== '')
+        skipped.push({ at: `line ${line}, ${className}`, reason: `${JSON.stringify(value)} is not 0 or 1` });
+    });
+    records.push({ name: originalName(name), classes: entries, at: `line ${line}` });
+  }
+  if (records.length === 0) fail(1, 'no rows after the header');
+  return { format: oneHotCsvFormat.id, classes, records, skipped };
+}
+
+/**
+ * Roboflow renames each exported photo `<stem>_<ext>.rf.<hash>.<ext>` (`000005_jpg.rf.3f2a….jpg`);
+ * the original name is what the project's photos are called, so it is given back. Any other name,
+ * even one with `.rf.` in it, is kept.
+ */
+function originalName(name: string): string {
+  return name.replace(/_([A-Za-z0-9]+)\.rf\.[0-9a-f]{8,}\.[A-Za-z0-9]+$/, '.$1');
+}
+
+/** Roboflow's layout: a space after each comma, 1 for positive and 0 for anything else. */
+export function formatOneHotCsv(data: ExchangeFile): string {
+  const lines = data.records.map((record) =>
+    [
+      csvField(record.name),
+      ...data.classes.map((name) => (record.classes.get(name)?.state === 'positive' ? '1' : '0')),
+    ].join(', '),
+  );
+  return [['filename', ...data.classes].map(csvField).join(', '), ...lines].join('\n') + '\n';
+}
