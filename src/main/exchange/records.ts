@@ -24,6 +24,9 @@ export interface ExchangeRecord {
   classes: Map<string, ClassEntry>;
   split?: Split;
   sha256?: string;
+  /** The photo's pixel size, for formats whose layout states it (CVAT's `<image width height>`). */
+  width?: number;
+  height?: number;
   /** Where in the file the record came from, for reports: `line 12`, `$[3]`, `image id 7`. */
   at: string;
 }
@@ -64,6 +67,11 @@ export interface ExchangeFormat {
   detect?: (path: string, head: string) => boolean;
   read?: (path: string) => Promise<ExchangeFile>;
   write?: (data: ExchangeFile) => Map<string, string>;
+  /**
+   * For a layout that holds the photos beside its labels (imagefolder, FiftyOne): where the export
+   * copies each record's photo, relative to the output folder. The writer writes only the labels.
+   */
+  photoPath?: (record: ExchangeRecord) => string;
   /** What the written file cannot say; empty for a lossless format. */
   loses: readonly Loss[];
 }
