@@ -41,7 +41,7 @@ async function benchImport() {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   const started = performance.now();
-  const job = await api.startImport({ folder: vocImages, labelsCsv: vocLabels });
+  const job = await api.startImport({ folder: vocImages, labelsFile: vocLabels });
   await jobDone(api, job.id);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);

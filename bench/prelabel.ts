@@ -53,7 +53,7 @@ async function benchEndToEnd(): Promise<number> {
   const studio = createStudio();
   const api = createClient(studio);
   await api.createProject({ path: join(dir, 'voc.sqlite') });
-  const imported = await api.startImport({ folder: vocImages, labelsCsv: vocLabels });
+  const imported = await api.startImport({ folder: vocImages, labelsFile: vocLabels });
   await jobDone(api, imported.id);
   const started = performance.now();
   const job = await api.startPrelabel({ provider });

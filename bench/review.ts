@@ -57,7 +57,7 @@ async function injectedErrors(): Promise<void> {
     ['filename,classes', ...names.map((n) => `${n},${[...rows.get(n)!].join('|')}`)].join('\n'),
   );
   const api = await openStudio(join(dir, 'flipped.sqlite'));
-  await jobDone(api, (await api.startImport({ folder: vocImages, labelsCsv: csv })).id);
+  await jobDone(api, (await api.startImport({ folder: vocImages, labelsFile: csv })).id);
   await jobDone(api, (await api.startPrelabel({ provider: 'auto' })).id);
   // The queue's cut is each class's threshold tuned on val (on the labels as they are, errors included).
   await api.assignSplits({ val: 0.2, seed: 1 });
@@ -137,7 +137,7 @@ async function effort(): Promise<void> {
     // (c) and (d): a version trained on the other 565 photos' labels, then the 200 photos to label.
     // (c) only counts keys from what the photos show, so (d) runs on the same project after it.
     const api = await openStudio(join(dir, 'trained.sqlite'));
-    await jobDone(api, (await api.startImport({ folder: trainFolder, labelsCsv: othersCsv })).id);
+    await jobDone(api, (await api.startImport({ folder: trainFolder, labelsFile: othersCsv })).id);
     await api.assignSplits({ val: 0.2, seed: 1 });
     await jobDone(api, (await api.startTrain({ activate: 'always' })).id);
     await jobDone(api, (await api.startImport({ folder })).id);

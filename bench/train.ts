@@ -42,7 +42,7 @@ try {
     await api.createProject({ path: projectPath });
     const labels = join(dir, 'labels.csv');
     await writeDerivedLabelsCsv(labels, await vocPhotoNames(), derived);
-    const imported = await api.startImport({ folder: vocImages, labelsCsv: labels });
+    const imported = await api.startImport({ folder: vocImages, labelsFile: labels });
     await jobDone(api, imported.id);
     await api.assignSplits({ val: 0.2, test: 0, seed: 1 });
   }

@@ -47,7 +47,7 @@ try {
 async function buildProject(): Promise<void> {
   await api.createProject({ path: join(dir, 'grid.sqlite') });
   let started = performance.now();
-  await jobDone(api, (await api.startImport({ folder: vocImages, labelsCsv: vocLabels })).id);
+  await jobDone(api, (await api.startImport({ folder: vocImages, labelsFile: vocLabels })).id);
   const voc = (await api.listImages({ limit: 1 })).total;
   console.log(`project: ${voc} VOC photos with labels.csv imported in ${seconds(started)} s`);
   if (options.prelabel) {

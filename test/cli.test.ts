@@ -33,6 +33,7 @@ describe('csra-studio import', () => {
       '765 photos found: 765 new, 0 already in the project, 0 duplicates, 0 skipped',
     );
     expect(first.stdout).toContain('labels: 20 classes, 765 photos labelled, 15300 labels written');
+    expect(first.stdout).toContain('labels file format: labels-csv');
     expect(first.stdout).toContain('project: 20 classes');
 
     const second = await cli(['import', project, vocImages, '--labels', vocLabels, '--json']);
@@ -47,8 +48,8 @@ describe('csra-studio import', () => {
     expect(report.labels.labelsWritten).toBe(0);
 
     const out = join(await tempDir(), 'labels.csv');
-    const exported = await cli(['export', project, '--format', 'csv', '--out', out]);
-    expect(exported).toMatchObject({ code: 0, stdout: `wrote 765 photos to ${out}\n` });
+    const exported = await cli(['export', project, '--format', 'labels-csv', '--out', out]);
+    expect(exported).toMatchObject({ code: 0, stdout: `wrote 765 photos to ${out} (labels-csv)\n` });
     const sortClasses = (text: string) =>
       text
         .trim()
@@ -139,7 +140,10 @@ describe('csra-studio import', () => {
       ],
       [['import', notAProject, vocImages], /is not a CSRA Studio project/],
       [['import', project, vocImages, '--bogus'], /Unknown option '--bogus'/],
-      [['export', project, '--format', 'xml', '--out', join(dir, 'x')], /unsupported export format "xml"/],
+      [
+        ['export', project, '--format', 'xml', '--out', join(dir, 'x')],
+        /unknown format "xml" \(export: jsonl, labels-csv/,
+      ],
       [['export', join(dir, 'missing.sqlite'), '--out', join(dir, 'x.csv')], /no project at/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];
@@ -190,9 +194,9 @@ describe('csra-studio import', () => {
 describe('csra-studio export', () => {
   it("exits 2 for an output path that is the project's own file, and the project keeps its labels", async () => {
     const dir = await tempDir();
-    const { labelsCsv } = await copyVocPhotos(join(dir, 'photos'), 3);
+    const { labelsFile } = await copyVocPhotos(join(dir, 'photos'), 3);
     const project = join(dir, 'p.sqlite');
-    expect((await cli(['import', project, join(dir, 'photos'), '--labels', labelsCsv])).code).toBe(0);
+    expect((await cli(['import', project, join(dir, 'photos'), '--labels', labelsFile])).code).toBe(0);
     await symlink(project, join(dir, 'link.sqlite'));
     for (const out of [project, `${project}-wal`, join(dir, 'link.sqlite'), join(dir, 'p.thumbs', 'l.csv')]) {
       const result = await cli(['export', project, '--out', out]);
@@ -204,7 +208,7 @@ describe('csra-studio export', () => {
     const out = join(dir, 'labels.csv');
     expect(await cli(['export', project, '--out', out])).toMatchObject({
       code: 0,
-      stdout: `wrote 3 photos to ${out}\n`,
+      stdout: `wrote 3 photos to ${out} (jsonl)\n`,
     });
   });
 
@@ -393,10 +397,10 @@ describe('csra-studio split', () => {
   it('splits the labelled photos 80/20 by default, keeps the splits on a second run, and redoes them with --reassign', async () => {
     const dir = await tempDir();
     const folder = join(dir, 'photos');
-    const { labelsCsv } = await copyVocPhotos(folder, 12);
+    const { labelsFile } = await copyVocPhotos(folder, 12);
     await copyVocPhotoFiles(join(dir, 'unlabelled'), (await vocPhotoNames(15)).slice(12));
     const project = join(dir, 'p.sqlite');
-    await cli(['import', project, folder, '--labels', labelsCsv]);
+    await cli(['import', project, folder, '--labels', labelsFile]);
     await cli(['import', project, join(dir, 'unlabelled')]);
 
     const first = await cli(['split', project]);

@@ -30,13 +30,13 @@ const matrix: Row[] = [
     kind: 'import',
     // With a duplicate and files that are no photos: what the report lists must come out the same.
     async prepare(_, dir) {
-      const { folder, labelsCsv } = await makePhotoFolder(dir, {
+      const { folder, labelsFile } = await makePhotoFolder(dir, {
         count: 160,
         withLabels: true,
         withBadFiles: true,
         withDuplicate: true,
       });
-      return { kind: 'import', input: { folder, labelsCsv: labelsCsv! } };
+      return { kind: 'import', input: { folder, labelsFile: labelsFile! } };
     },
     points: everyPoint('importing'),
   },
@@ -79,8 +79,8 @@ const matrix: Row[] = [
     kind: 'train',
     async prepare(api, dir) {
       const folder = join(dir, 'photos');
-      const { labelsCsv } = await copyVocPhotos(folder, 30);
-      await importAndWait(api, folder, labelsCsv);
+      const { labelsFile } = await copyVocPhotos(folder, 30);
+      await importAndWait(api, folder, labelsFile);
       await api.assignSplits({ val: 0.2, seed: 1 });
       return { kind: 'train', input: { activate: 'never' } };
     },

@@ -18,7 +18,8 @@ import { applyLabelChanges, redoLastAction, undoLastAction, type ActionOutcome }
 import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
 import { setSplit } from './db/splits';
-import { exportLabelsCsv } from './exchange/export';
+import { exportLabels, previewExport } from './exchange/export';
+import { exchangeFormats } from './exchange/formats';
 import { guardOutputPath } from './guarded-write';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
 import { classMapsOf, ensureDefaultModel, modelInfo } from './inference/model-info';
@@ -262,8 +263,11 @@ export function createStudio(options: StudioOptions = {}): Studio {
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => {
       const { project, jobs } = requireOpen();
-      const { folder, labelsCsv } = input;
-      const request = { folder: typed(folder), ...(labelsCsv ? { labelsCsv: typed(labelsCsv) } : {}) };
+      const { folder, labelsFile, labelsFormat } = input;
+      const request = {
+        folder: typed(folder),
+        ...(labelsFile ? { labelsFile: typed(labelsFile), labelsFormat } : {}),
+      };
       return jobs.start('import', await prepareImport(project.db, request));
     },
     listJobs: async () => listJobs(requireOpen().project.db),
@@ -333,7 +337,18 @@ export function createStudio(options: StudioOptions = {}): Studio {
     },
     listReviewQueue: async (request) => reviewQueue(requireOpen().project, request),
     reviewCounts: async () => reviewCounts(requireOpen().project),
-    exportLabels: async ({ out }) => exportLabelsCsv(requireOpen().project, typed(out)),
+    listFormats: async () =>
+      exchangeFormats.map((format) => ({
+        id: format.id,
+        title: format.title,
+        layout: format.layout,
+        canImport: format.read !== undefined,
+        canExport: format.write !== undefined,
+        loses: [...format.loses],
+      })),
+    previewExport: async (choice) => previewExport(requireOpen().project, choice),
+    exportLabels: async (request) =>
+      exportLabels(requireOpen().project, { ...request, out: typed(request.out) }),
     listFolder: async ({ path }) => listFolder(path === undefined ? home : typed(path), home),
     listRecentProjects: async () => settings?.recentProjects() ?? [],
     forgetRecentProject: async ({ path }) => {

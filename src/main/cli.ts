@@ -11,11 +11,13 @@ import {
   type SplitCounts,
   ActivateRule,
   ReviewQueue,
+  Split,
   type ModelVersion,
   type TrainReport,
 } from '../shared/contract';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
+import { exchangeFormats } from './exchange/formats';
 import { projectOwnPaths } from './guarded-write';
 import { listClasses } from './db/classes';
 import { projectClassMapping } from './inference/class-mapping';
@@ -27,7 +29,7 @@ import { Project } from './project';
 import { modelSource } from './models/versions';
 
 const usage = `usage:
-  csra-studio import   <project.sqlite> <folder> [--labels labels.csv] [--json]
+  csra-studio import   <project.sqlite> <folder> [--labels FILE [--format auto|ID]] [--json]
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
   csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--json]
@@ -35,7 +37,8 @@ const usage = `usage:
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
   csra-studio models   <project.sqlite> [--activate N] [--json]
-  csra-studio export   <project.sqlite> --format csv --out PATH`;
+  csra-studio export   <project.sqlite> [--format ID] --out PATH [--split train|val|test|none] [--predictions]
+  csra-studio formats  (the label formats import and export speak, and what each loses)`;
 
 const providerOption = { ep: { type: 'string', default: 'auto' } } as const;
 
@@ -59,10 +62,15 @@ class UsageError extends Error {}
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   async import(args) {
-    const { values, positionals } = parse(args, { labels: { type: 'string' }, json: { type: 'boolean' } }, 2);
+    const { values, positionals } = parse(
+      args,
+      { labels: { type: 'string' }, format: { type: 'string', default: 'auto' }, json: { type: 'boolean' } },
+      2,
+    );
     const [projectPath, folder] = positionals as [string, string];
     await withProject(projectPath, true, async (api) => {
-      const job = await api.startImport({ folder, ...(values.labels ? { labelsCsv: values.labels } : {}) });
+      const labels = values.labels ? { labelsFile: values.labels, labelsFormat: values.format } : {};
+      const job = await api.startImport({ folder, ...labels });
       const finished = await followJob(api, job);
       const report = await api.getImportReport({ jobId: job.id });
       const project = await api.getProject({});
@@ -265,16 +273,37 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   async export(args) {
     const { values, positionals } = parse(
       args,
-      { format: { type: 'string', default: 'csv' }, out: { type: 'string' } },
+      {
+        format: { type: 'string', default: 'jsonl' },
+        out: { type: 'string' },
+        split: { type: 'string' },
+        predictions: { type: 'boolean', default: false },
+      },
       1,
     );
-    if (values.format !== 'csv')
-      throw new UsageError(`unsupported export format "${values.format}" (supported: csv)`);
     if (!values.out) throw new UsageError('export needs --out PATH');
+    const split = values.split === undefined ? undefined : Split.safeParse(values.split);
+    if (split && !split.success) throw new UsageError(`--split must be one of ${Split.options.join(', ')}`);
+    const choice = {
+      format: values.format,
+      predictions: values.predictions,
+      ...(split && { split: split.data }),
+    };
     await withProject(positionals[0]!, false, async (api) => {
-      const { path, rows } = await api.exportLabels({ format: 'csv', out: values.out! });
-      process.stdout.write(`wrote ${rows} photos to ${path}\n`);
+      // What the format cannot say is said before the file is written.
+      for (const loss of (await api.previewExport(choice)).losses) process.stdout.write(`note: ${loss}\n`);
+      const { path, rows, format } = await api.exportLabels({ ...choice, out: values.out! });
+      process.stdout.write(`wrote ${rows} photos to ${path} (${format})\n`);
     });
+  },
+
+  async formats(args) {
+    parse(args, {}, 0);
+    for (const format of exchangeFormats) {
+      const ways = [format.read && 'import', format.write && 'export'].filter(Boolean).join(', ');
+      const loses = format.loses.length ? `loses ${format.loses.join(', ')}` : 'lossless';
+      process.stdout.write(`${format.id.padEnd(14)} ${format.title} (${ways}; ${loses})\n`);
+    }
   },
 };
 
@@ -502,12 +531,21 @@ function describeImport(report: ImportReport, classCount: number): string {
     lines.push(`  duplicate  ${path} (same as ${duplicateOf})`);
   for (const { path, reason } of report.skipped) lines.push(`  skipped    ${path}: ${reason}`);
   if (report.labels) {
-    const { classes, photosLabelled, labelsWritten, humanLabelsKept, unmatchedRows } = report.labels;
+    const { format, classes, photosLabelled, labelsWritten, humanLabelsKept, unmatchedRows } = report.labels;
+    const { unmatched = unmatchedRows.length, classesCreated = [], skipped } = report.labels;
+    if (format) lines.push(`labels file format: ${format}`);
     lines.push(
       `labels: ${classes} classes, ${photosLabelled} photos labelled, ${labelsWritten} labels written` +
         (humanLabelsKept ? `, ${humanLabelsKept} human labels kept` : '') +
-        (unmatchedRows.length ? `, ${unmatchedRows.length} rows name no imported photo` : ''),
+        (unmatched ? `, ${unmatched} rows name no imported photo` : ''),
     );
+    if (classesCreated.length)
+      lines.push(`  new classes (${classesCreated.length}): ${classesCreated.join(', ')}`);
+    if (unmatched)
+      lines.push(`  unmatched: ${unmatchedRows.join(', ')}${unmatched > unmatchedRows.length ? ', …' : ''}`);
+    for (const { at, reason } of skipped?.examples ?? []) lines.push(`  unread     ${at}: ${reason}`);
+    if (skipped && skipped.count > skipped.examples.length)
+      lines.push(`  … and ${skipped.count - skipped.examples.length} more not read`);
   }
   lines.push(`project: ${classCount} classes`);
   return lines.join('\n') + '\n';

@@ -9,8 +9,8 @@ import { thumbnailFolder } from './library/thumbnails';
 /** A project with three labelled VOC photos, and a folder beside it to export to. */
 async function labelledProject() {
   const context = await newStudio();
-  const { labelsCsv } = await copyVocPhotos(join(context.dir, 'photos'), 3);
-  await importAndWait(context.api, join(context.dir, 'photos'), labelsCsv);
+  const { labelsFile } = await copyVocPhotos(join(context.dir, 'photos'), 3);
+  await importAndWait(context.api, join(context.dir, 'photos'), labelsFile);
   const out = join(context.dir, 'out');
   await mkdir(out);
   return { ...context, out };
@@ -36,14 +36,14 @@ describe('writing to a path a request names', () => {
       join(dir, 'project.models', 'v1', 'model.onnx'),
     ];
     for (const path of refused)
-      await expect(api.exportLabels({ format: 'csv', out: path }), path).rejects.toMatchObject({
+      await expect(api.exportLabels({ format: 'labels-csv', out: path }), path).rejects.toMatchObject({
         code: 'conflict',
         message: `${path} is the project's own file; choose another output path`,
       });
 
     await api.closeProject({});
     expect((await api.openProject({ path: projectPath })).imageCount).toBe(3);
-    expect(await api.exportLabels({ format: 'csv', out: join(out, 'labels.csv') })).toMatchObject({
+    expect(await api.exportLabels({ format: 'labels-csv', out: join(out, 'labels.csv') })).toMatchObject({
       rows: 3,
     });
   });
@@ -51,7 +51,12 @@ describe('writing to a path a request names', () => {
   it('writes beside the project under another name, which is no file of the project', async () => {
     const { api, dir } = await labelledProject();
     const out = join(dir, 'project.csv');
-    expect(await api.exportLabels({ format: 'csv', out })).toEqual({ path: out, rows: 3 });
+    expect(await api.exportLabels({ format: 'labels-csv', out })).toEqual({
+      path: out,
+      format: 'labels-csv',
+      rows: 3,
+      losses: [],
+    });
     expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('filename,classes');
   });
 
@@ -59,7 +64,7 @@ describe('writing to a path a request names', () => {
     const { api, out } = await labelledProject();
     const file = join(out, 'labels.csv');
     await writeFile(file, 'an older and much longer file\n'.repeat(1000));
-    await api.exportLabels({ format: 'csv', out: file });
+    await api.exportLabels({ format: 'labels-csv', out: file });
     const written = await readFile(file, 'utf8');
     expect(written.split('\n').filter(Boolean)).toHaveLength(4);
     expect(written).not.toContain('older');
@@ -67,7 +72,7 @@ describe('writing to a path a request names', () => {
     const link = join(out, 'latest.csv');
     await symlink(file, link);
     await writeFile(file, 'previous\n');
-    await api.exportLabels({ format: 'csv', out: link });
+    await api.exportLabels({ format: 'labels-csv', out: link });
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect(await readFile(file, 'utf8')).toBe(written);
     expect(await readdir(out)).toEqual(['labels.csv', 'latest.csv']);
@@ -88,12 +93,12 @@ describe('writing to a path a request names', () => {
     const { api, out } = await labelledProject();
     const folder = join(out, 'a-folder');
     await mkdir(folder);
-    await expect(api.exportLabels({ format: 'csv', out: folder })).rejects.toMatchObject({
+    await expect(api.exportLabels({ format: 'labels-csv', out: folder })).rejects.toMatchObject({
       code: 'io_error',
       message: `cannot write ${folder}: is a folder`,
     });
     await expect(
-      api.exportLabels({ format: 'csv', out: join(out, 'missing', 'labels.csv') }),
+      api.exportLabels({ format: 'labels-csv', out: join(out, 'missing', 'labels.csv') }),
     ).rejects.toMatchObject({ code: 'io_error', message: /labels\.csv: no such file/ });
     expect(await readdir(out)).toEqual(['a-folder']);
   });

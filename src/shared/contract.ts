@@ -152,9 +152,40 @@ export const ImportReport = z.object({
       photosLabelled: z.number().int(),
       labelsWritten: z.number().int(),
       humanLabelsKept: z.number().int(),
+      /** The first rows that named no photo of the folder (all of them: `unmatched`). */
       unmatchedRows: z.array(z.string()),
+      /** The label file's format, as detected or named (absent: a report of before formats). */
+      format: z.string().optional(),
+      unmatched: z.number().int().optional(),
+      classesCreated: z.array(z.string()).optional(),
+      /** What the file held that could not be read (cancelled tasks, bad values): count, first few. */
+      skipped: z
+        .object({
+          count: z.number().int(),
+          examples: z.array(z.object({ at: z.string(), reason: z.string() })),
+        })
+        .optional(),
     })
     .nullable(),
+});
+
+const FormatId = z.string().max(40);
+
+export const ExchangeFormatInfo = z.object({
+  id: z.string(),
+  title: z.string(),
+  layout: z.enum(['file', 'folder']),
+  canImport: z.boolean(),
+  canExport: z.boolean(),
+  loses: z.array(z.enum(['unknown', 'negatives', 'sources', 'scores', 'splits'])),
+});
+
+/** Which labels an export writes, and how. */
+const ExportChoice = z.object({
+  format: FormatId.default('jsonl'),
+  split: Split.optional(),
+  /** The active version's probabilities too, where the format carries scores. */
+  predictions: z.boolean().default(false),
 });
 
 export const ModelInfo = z.object({
@@ -474,7 +505,11 @@ export const operations = {
   previewConfirm: op(z.object({ imageIds: Ids }).strict(), ConfirmPreview),
   undo: op(None, LabelAction.nullable()),
   redo: op(None, LabelAction.nullable()),
-  startImport: op(z.object({ folder: Path, labelsCsv: Path.optional() }).strict(), JobInfo),
+  /** `labelsFormat`: a format of listFormats that can import, or 'auto' (told by the file's content). */
+  startImport: op(
+    z.object({ folder: Path, labelsFile: Path.optional(), labelsFormat: FormatId.default('auto') }).strict(),
+    JobInfo,
+  ),
   listJobs: op(None, z.array(JobInfo)),
   cancelJob: op(z.object({ jobId: Id }).strict(), JobInfo),
   resumeJob: op(z.object({ jobId: Id }).strict(), JobInfo),
@@ -543,9 +578,17 @@ export const operations = {
     None,
     z.object({ disputed: z.number().int(), uncertain: z.number().int(), next: z.number().int() }),
   ),
+  /** The label formats import and export speak, and what each cannot carry. */
+  listFormats: op(None, z.array(ExchangeFormatInfo)),
+  /**
+   * Writes the labels of the photos (of one split) in a format: a file, or a folder for a folder
+   * format. `losses`: what the format could not say, as said before writing.
+   */
+  /** What exportLabels would write and lose, said before anything is written. */
+  previewExport: op(ExportChoice.strict(), z.object({ rows: z.number().int(), losses: z.array(z.string()) })),
   exportLabels: op(
-    z.object({ format: z.enum(['csv']), out: Path }).strict(),
-    z.object({ path: z.string(), rows: z.number().int() }),
+    ExportChoice.extend({ out: Path }).strict(),
+    z.object({ path: z.string(), format: z.string(), rows: z.number().int(), losses: z.array(z.string()) }),
   ),
   /** A folder's listing for the folder browser: the home folder unless `path` names another. */
   listFolder: op(z.object({ path: Path.optional() }).strict(), FolderListing),
@@ -576,6 +619,7 @@ export type JobInfo = z.infer<typeof JobInfo>;
 export type JobStatus = z.infer<typeof JobStatus>;
 export type ImportReport = z.infer<typeof ImportReport>;
 export type ModelInfo = z.infer<typeof ModelInfo>;
+export type ExchangeFormatInfo = z.infer<typeof ExchangeFormatInfo>;
 export type PrelabelReport = z.infer<typeof PrelabelReport>;
 export type ClassMaps = z.infer<typeof ClassMaps>;
 export type ImageFilter = z.infer<typeof ImageFilter>;

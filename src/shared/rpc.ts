@@ -45,6 +45,8 @@ export const opNames = [
   'useThresholds',
   'listReviewQueue',
   'reviewCounts',
+  'listFormats',
+  'previewExport',
   'exportLabels',
   'listFolder',
   'listRecentProjects',

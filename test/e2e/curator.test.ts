@@ -24,7 +24,7 @@ beforeAll(async () => {
   await page.getByRole('heading', { level: 1, name: 'curator' }).waitFor(slow);
   const photos = await makePhotoFolder(dir, { count: photoCount, withLabels: true, labelled: labelledCount });
   // The app pre-labels what an import adds by itself: wait for that run to finish.
-  await api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  await api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   await vi.waitFor(
     async () => {
       const jobs = await api.listJobs({});

@@ -26,10 +26,10 @@ const libraryHead = () => page.locator('.library .head');
 const stage = () => page.locator('.photo-stage');
 
 /** Opens a new project named `name` in the app and imports `folder` into it, waiting for the pre-label run it starts. */
-async function projectWith(name: string, folder: string, labelsCsv?: string): Promise<void> {
+async function projectWith(name: string, folder: string, labelsFile?: string): Promise<void> {
   await api.createProject({ path: join(dir, `${name}.sqlite`) });
   await page.getByRole('heading', { level: 1, name }).waitFor(slow);
-  await api.startImport({ folder, ...(labelsCsv ? { labelsCsv } : {}) });
+  await api.startImport({ folder, ...(labelsFile ? { labelsFile } : {}) });
   await prelabelRuns(api, 1);
 }
 
@@ -80,8 +80,8 @@ describe('first steps', () => {
 
   it('Enter on a photo labelled by labels.csv makes its labels the person’s, undoably; the grid filters reviewed', async () => {
     const folder = join(dir, 'voc');
-    const { labelsCsv } = await copyVocPhotos(folder, 4);
-    await projectWith('voc', folder, labelsCsv);
+    const { labelsFile } = await copyVocPhotos(folder, 4);
+    await projectWith('voc', folder, labelsFile);
     const images = (await api.listImages({})).images;
     expect(images.every((image) => image.labels.every((label) => label.source === 'imported'))).toBe(true);
 

@@ -20,7 +20,7 @@ const { dir, api, host, page, problems } = await startE2eApp('grid-views');
 beforeAll(async () => {
   await api.createProject({ path: join(dir, 'views.sqlite') });
   const photos = await makePhotoFolder(dir, { count, withLabels: true, labelled: 20 });
-  let job = await api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  let job = await api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   expect((await jobEnd(api, job.id)).status).toBe('done');
   job = await api.startPrelabel({ provider: 'cpu' });
   expect((await jobEnd(api, job.id)).status).toBe('done');

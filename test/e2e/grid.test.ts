@@ -27,7 +27,7 @@ let total: number;
 beforeAll(async () => {
   await api.createProject({ path: join(dir, 'grid.sqlite') });
   first = await makePhotoFolder(dir, { count: firstCount, withLabels: true, labelled: labelledCount });
-  let job = await api.startImport({ folder: first.folder, labelsCsv: first.labelsCsv! });
+  let job = await api.startImport({ folder: first.folder, labelsFile: first.labelsFile! });
   expect((await jobEnd(api, job.id)).status).toBe('done');
   job = await api.startPrelabel({ provider: 'cpu' });
   expect((await jobEnd(api, job.id)).status).toBe('done');

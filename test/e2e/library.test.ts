@@ -79,7 +79,7 @@ describe('a first session in the app', () => {
 
   it('imports a folder with labels and reports every file it did not import, and why', async () => {
     await page.getByLabel('Folder').fill(photos.folder);
-    await page.getByLabel(/Labels CSV/).fill(photos.labelsCsv!);
+    await page.getByLabel(/Labels CSV/).fill(photos.labelsFile!);
     await page.getByRole('button', { name: 'Start import' }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor(slow);
 

@@ -18,7 +18,7 @@ let trainedId: number;
 beforeAll(async () => {
   await api.createProject({ path: join(dir, 'metrics.sqlite') });
   const photos = await makePhotoFolder(dir, { count: 40, withLabels: true });
-  const imported = await api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  const imported = await api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   expect((await jobEnd(api, imported.id)).status).toBe('done');
   const prelabel = await api.startPrelabel({});
   expect((await jobEnd(api, prelabel.id)).status).toBe('done');

@@ -14,7 +14,7 @@ beforeAll(async () => {
   await api.createProject({ path: join(dir, 'thresholds.sqlite') });
   const photos = await makePhotoFolder(dir, { count: 60, withLabels: true });
   expect(
-    (await jobEnd(api, (await api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! })).id))
+    (await jobEnd(api, (await api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! })).id))
       .status,
   ).toBe('done');
   await api.assignSplits({ val: 0.5, seed: 1 });

@@ -19,9 +19,9 @@ async function prelabelledProject(count: number) {
   const folder = join(context.dir, 'photos');
   const names = await vocPhotoNames(count);
   await copyVocPhotoFiles(folder, names);
-  const labelsCsv = join(context.dir, 'labels.csv');
-  await writeDerivedLabelsCsv(labelsCsv, names, { animal: vocDerivedClasses.animal });
-  await importAndWait(context.api, folder, labelsCsv);
+  const labelsFile = join(context.dir, 'labels.csv');
+  await writeDerivedLabelsCsv(labelsFile, names, { animal: vocDerivedClasses.animal });
+  await importAndWait(context.api, folder, labelsFile);
   await context.api.assignSplits({ val: 0.2, seed: 1 });
   await jobEnd(context.api, (await context.api.startPrelabel({ provider: 'cpu' })).id);
   return context;

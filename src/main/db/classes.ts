@@ -121,14 +121,14 @@ export function assertRoomForClasses(db: Db, names: readonly string[]): void {
     );
 }
 
-/** Ids of the named classes, creating the missing ones at the end of the list. */
+/** Ids of the named classes, creating the missing ones at the end of the list (named in `created`). */
 export function ensureClasses(
   db: Db,
   names: readonly string[],
-): { ids: Map<string, number>; created: number } {
+): { ids: Map<string, number>; created: string[] } {
   const find = db.prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL');
   const ids = new Map<string, number>();
-  let created = 0;
+  const created: string[] = [];
   db.transaction(() => {
     assertRoomForClasses(db, names);
     for (const name of names) {
@@ -136,7 +136,7 @@ export function ensureClasses(
       if (row) ids.set(name, row.id);
       else {
         ids.set(name, insertClass(db, name));
-        created += 1;
+        created.push(name);
       }
     }
   })();

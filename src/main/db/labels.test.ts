@@ -60,7 +60,7 @@ describe('classes', () => {
   it('are created once, in order, with distinct colours', async () => {
     const { db } = await projectWithOnePhoto();
     const again = ensureClasses(db, ['cat', 'bird']);
-    expect(again.created).toBe(1);
+    expect(again.created).toEqual(['bird']);
     const rows = db.prepare('SELECT name, color, position FROM classes ORDER BY position').all() as {
       name: string;
       color: string;

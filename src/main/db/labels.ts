@@ -34,6 +34,8 @@ export interface ImportedLabel {
   imageId: number;
   classId: number;
   state: LabelState;
+  /** Who gave it, where the file says (the lossless format); else `imported`. */
+  source?: LabelSource;
 }
 
 export interface ImportedLabelsOutcome {
@@ -62,7 +64,8 @@ export function writeImportedLabels(
         if (current.state !== label.state) outcome.humanKept += 1;
         continue;
       }
-      if (labelsOf.write({ ...label, source: 'imported' }, { jobId }, at, current)) outcome.written += 1;
+      const change = { ...label, source: label.source ?? 'imported' };
+      if (labelsOf.write(change, { jobId }, at, current)) outcome.written += 1;
     }
   })();
   return outcome;

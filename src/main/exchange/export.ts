@@ -1,25 +1,167 @@
-import { dirname, relative, sep } from 'node:path';
-import { positiveClassesByImage } from '../db/images';
-import { writeOutputFile } from '../guarded-write';
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import type { LabelSource, LabelState, Split } from '../../shared/contract';
+import { ApiError } from '../../shared/rpc';
+import type { Db } from '../db/connection';
+import { guardOutputPath, writeOutputFile } from '../guarded-write';
+import { describeFsError } from '../library/scan';
 import type { Project } from '../project';
-import { formatLabelsCsv } from './labels-csv';
+import { findFormat } from './formats';
+import type { ExchangeFile, ExchangeFormat, ExchangeRecord, Loss } from './records';
+
+export interface ExportRequest {
+  format: string;
+  out: string;
+  split?: Split;
+  predictions?: boolean;
+}
+
+export interface ExportOutcome {
+  path: string;
+  format: string;
+  rows: number;
+  /** What the format could not say, one sentence per kind of loss. */
+  losses: string[];
+}
+
+export type ExportChoice = Omit<ExportRequest, 'out'>;
+
+/** What an export would write and lose: the notice the CLI and the UI show before writing. */
+export function previewExport(project: Project, choice: ExportChoice): { rows: number; losses: string[] } {
+  const format = findFormat(choice.format, 'write');
+  const data = projectLabels(project.db, choice);
+  return { rows: data.records.length, losses: lossNotices(format, data, choice.predictions ?? false) };
+}
+
+/** Writes the project's labels in a registered format; `losses` says what the format could not. */
+export async function exportLabels(project: Project, request: ExportRequest): Promise<ExportOutcome> {
+  const format = findFormat(request.format, 'write');
+  const data = projectLabels(project.db, request);
+  const losses = lossNotices(format, data, request.predictions ?? false);
+  const files = format.write!(data);
+  if (format.layout === 'file') await writeOutputFile(project.path, request.out, files.get('')!);
+  else await writeFolder(project.path, request.out, files);
+  return { path: request.out, format: format.id, rows: data.records.length, losses };
+}
+
+async function writeFolder(
+  projectPath: string,
+  out: string,
+  files: ReadonlyMap<string, string>,
+): Promise<void> {
+  await guardOutputPath(projectPath, out);
+  for (const [path, text] of files) {
+    // A writer names its files; one that would land outside the output folder is a bug, not a path.
+    if (isAbsolute(path) || normalize(path).split(sep).includes('..'))
+      throw new Error(`a writer named ${path}, outside its output folder`);
+    const target = join(out, path);
+    await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => {
+      throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);
+    });
+    await writeOutputFile(projectPath, target, text);
+  }
+}
 
 /**
- * The project's labels as labels.csv: one row per photo with any label, filenames relative to the
- * folder that holds all the photos, so importing the file back matches every row.
+ * The project's labels as an exchange file: every photo with a label or a split (of one split when
+ * asked), named by its path relative to the folder holding all the project's photos, so importing
+ * the file over that folder matches every record.
  */
-export async function exportLabelsCsv(
-  project: Project,
-  out: string,
-): Promise<{ path: string; rows: number }> {
-  const images = positiveClassesByImage(project.db).filter((image) => image.labelled);
-  const root = commonFolder(images.map((image) => image.path));
-  const rows = images.map((image) => ({
-    filename: relative(root, image.path).split(sep).join('/'),
-    classes: image.classes,
-  }));
-  await writeOutputFile(project.path, out, formatLabelsCsv(rows));
-  return { path: out, rows: rows.length };
+export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'predictions'>): ExchangeFile {
+  const classes = db
+    .prepare('SELECT id, name FROM classes WHERE deleted_at IS NULL ORDER BY position, id')
+    .all() as { id: number; name: string }[];
+  const nameOf = new Map(classes.map((item) => [item.id, item.name]));
+  const paths = db.prepare('SELECT path FROM images').pluck().all() as string[];
+  const root = commonFolder(paths);
+  const photos = db
+    .prepare(
+      `SELECT id, path, sha256, split, width, height FROM images i
+        WHERE (split <> 'none' OR EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id))
+          AND (@split IS NULL OR split = @split)
+        ORDER BY path`,
+    )
+    .all({ split: request.split ?? null }) as (Pick<ExchangeRecord, 'width' | 'height'> & {
+    id: number;
+    path: string;
+    sha256: string;
+    split: Split;
+  })[];
+  const byId = new Map<number, ExchangeRecord>();
+  const records = photos.map((photo) => {
+    const record: ExchangeRecord = {
+      name: relative(root, photo.path).split(sep).join('/'),
+      sha256: photo.sha256,
+      split: photo.split,
+      width: photo.width,
+      height: photo.height,
+      classes: new Map(),
+      at: `image id ${photo.id}`,
+    };
+    byId.set(photo.id, record);
+    return record;
+  });
+  const labels = db.prepare('SELECT image_id, class_id, state, source FROM labels').raw().all() as [
+    number,
+    number,
+    LabelState,
+    LabelSource,
+  ][];
+  for (const [imageId, classId, state, source] of labels) {
+    const name = nameOf.get(classId);
+    if (name !== undefined) byId.get(imageId)?.classes.set(name, { state, source });
+  }
+  if (request.predictions) {
+    const scores = db
+      .prepare(
+        `SELECT image_id, class_id, probability FROM class_scores
+          WHERE model_id = (SELECT id FROM models WHERE active = 1)`,
+      )
+      .raw()
+      .all() as [number, number, number][];
+    for (const [imageId, classId, score] of scores) {
+      const name = nameOf.get(classId);
+      const record = byId.get(imageId);
+      if (name === undefined || !record) continue;
+      record.classes.set(name, { ...record.classes.get(name), score });
+    }
+  }
+  return { format: 'project', classes: classes.map((item) => item.name), records, skipped: [] };
+}
+
+const count = (n: number, what: string) => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
+
+/** One sentence per kind of loss that the data would really suffer in this format. */
+export function lossNotices(format: ExchangeFormat, data: ExchangeFile, predictions: boolean): string[] {
+  const entries = data.records.flatMap((record) => data.classes.map((name) => record.classes.get(name)));
+  const tally = (loss: Loss): number => {
+    switch (loss) {
+      case 'unknown':
+        return entries.filter((entry) => !entry?.state).length;
+      case 'negatives':
+        return entries.filter((entry) => entry?.state === 'negative').length;
+      case 'sources':
+        return entries.filter((entry) => entry?.state && entry.source !== 'imported').length;
+      case 'scores':
+        return predictions ? entries.filter((entry) => entry?.score !== undefined).length : 0;
+      case 'splits':
+        return data.records.filter((record) => record.split && record.split !== 'none').length;
+    }
+  };
+  const say: Record<Loss, (n: number) => string> = {
+    unknown: (n) =>
+      `this format cannot say unknown: ${count(n, 'unknown label')} will be written as negative`,
+    negatives: (n) =>
+      `this format cannot say negative: ${count(n, 'negative label')} will be left out (read back as absent)`,
+    sources: (n) =>
+      `this format cannot say who labelled: ${count(n, 'label')} set or accepted by a person will read back as imported`,
+    scores: (n) => `this format cannot carry scores: ${count(n, 'probability')} will be left out`,
+    splits: (n) => `this format cannot say splits: the split of ${count(n, 'photo')} will be left out`,
+  };
+  return format.loses.flatMap((loss) => {
+    const n = tally(loss);
+    return n > 0 ? [say[loss](n)] : [];
+  });
 }
 
 function commonFolder(paths: string[]): string {

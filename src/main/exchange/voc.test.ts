@@ -197,7 +197,7 @@ describe('malformed VOC input', () => {
       'Annotations/000005.xml': '<annotation>\n  <object><name>cat</name></objekt>\n</annotation>',
     });
     await expect(readVoc(root)).rejects.toThrow(
-      'voc Annotations/000005.xml line 2, column 35: </objekt> closes <object> (line 2)',
+      'voc Annotations/000005.xml line 2, column 27: </objekt> closes <object> (line 2)',
     );
   });
 

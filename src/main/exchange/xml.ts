@@ -108,9 +108,10 @@ export function parseXml(text: string, format: string, source: string): XmlEleme
       own += decode(text.slice(pos, next), pos);
       pos = next;
       if (text.startsWith('</', pos)) {
+        const closingAt = pos;
         pos += 2;
         const closing = readName('an element name after "</"');
-        if (closing !== name) fail(`</${closing}> closes <${name}> (line ${line})`);
+        if (closing !== name) fail(`</${closing}> closes <${name}> (line ${line})`, closingAt);
         while (/\s/.test(text[pos] ?? '')) pos += 1;
         if (text[pos] !== '>') fail(`expected ">" to end </${closing}>`);
         pos += 1;

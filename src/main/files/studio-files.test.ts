@@ -21,7 +21,9 @@ describe('paths a person types', () => {
     const { report } = await importAndWait(api, '~/photos', 'photos/labels.csv');
     expect(report).toMatchObject({ status: 'done', added: names.length });
     expect(report.labels?.photosLabelled).toBe(names.length);
-    expect((await api.exportLabels({ format: 'csv', out: 'out.csv' })).path).toBe(join(dir, 'out.csv'));
+    expect((await api.exportLabels({ format: 'labels-csv', out: 'out.csv' })).path).toBe(
+      join(dir, 'out.csv'),
+    );
 
     await api.closeProject({});
     expect((await api.openProject({ path: '~/rel.sqlite' })).path).toBe(join(dir, 'rel.sqlite'));

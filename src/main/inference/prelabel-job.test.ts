@@ -16,7 +16,7 @@ async function prelabelled(count: number) {
   const context = await newStudio();
   const folder = join(context.dir, 'photos');
   const photos = await copyVocPhotos(folder, count);
-  await importAndWait(context.api, folder, photos.labelsCsv);
+  await importAndWait(context.api, folder, photos.labelsFile);
   return { ...context, folder, ...photos };
 }
 
@@ -164,7 +164,7 @@ describe('a model that cannot run', () => {
     const fresh = await newStudio();
     await importAndWait(
       fresh.api,
-      (await copyVocPhotos(join(fresh.dir, 'p'), 1)).labelsCsv.replace('/labels.csv', ''),
+      (await copyVocPhotos(join(fresh.dir, 'p'), 1)).labelsFile.replace('/labels.csv', ''),
     );
     await expect(fresh.api.startPrelabel({})).rejects.toThrow(/does not match its model/);
 

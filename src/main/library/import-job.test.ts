@@ -152,8 +152,8 @@ describe('importing labels.csv with the photos', () => {
   it('creates the classes and stores each photo as labelled for every class named in the file', async () => {
     const { api, dir } = await newStudio();
     const folder = join(dir, 'labelled');
-    const { names, labelsCsv } = await copyVocPhotos(folder, 10);
-    const { report } = await importAndWait(api, folder, labelsCsv);
+    const { names, labelsFile } = await copyVocPhotos(folder, 10);
+    const { report } = await importAndWait(api, folder, labelsFile);
     const truth = await vocTruth();
     const classNames = [...new Set(names.flatMap((name) => truth.get(name)!))];
 
@@ -181,12 +181,17 @@ describe('importing labels.csv with the photos', () => {
     await copyVocPhotos(folder, 2);
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'filename,classes\n000005.jpg,chair\n000007.jpg,car,extra\n');
-    await expect(api.startImport({ folder, labelsCsv: bad })).rejects.toMatchObject({
+    await expect(api.startImport({ folder, labelsFile: bad })).rejects.toMatchObject({
       code: 'bad_input',
       message: expect.stringContaining('line 3: expected 2 columns'),
     });
     await writeFile(bad, 'name;labels\n000005.jpg;chair\n');
-    await expect(api.startImport({ folder, labelsCsv: bad })).rejects.toThrow(/line 1: expected the header/);
+    await expect(api.startImport({ folder, labelsFile: bad })).rejects.toThrow(
+      /bad\.csv: not a label file of any known format \(jsonl, labels-csv.*\); name the format/,
+    );
+    await expect(api.startImport({ folder, labelsFile: bad, labelsFormat: 'labels-csv' })).rejects.toThrow(
+      /labels\.csv .*bad\.csv line 1: expected the header/,
+    );
     expect((await api.listImages({})).total).toBe(0);
     expect(await api.listJobs({})).toEqual([]);
   });
@@ -208,13 +213,13 @@ describe('importing labels.csv with the photos', () => {
     ];
     for (const [rows, message] of refused) {
       await writeFile(csv, ['filename,classes', ...rows, ''].join('\n'));
-      await expect(api.startImport({ folder, labelsCsv: csv })).rejects.toMatchObject({
+      await expect(api.startImport({ folder, labelsFile: csv })).rejects.toMatchObject({
         message: expect.stringContaining(message),
       });
     }
     await api.addClasses({ names: Array.from({ length: 995 }, (_, i) => `class ${i}`) });
     await writeFile(csv, 'filename,classes\n000005.jpg,class 0|chair|car|dog|cat|horse|sofa\n');
-    await expect(api.startImport({ folder, labelsCsv: csv })).rejects.toMatchObject({
+    await expect(api.startImport({ folder, labelsFile: csv })).rejects.toMatchObject({
       code: 'conflict',
       message: /6 new classes would make 1,001/,
     });
@@ -226,9 +231,9 @@ describe('importing labels.csv with the photos', () => {
   it('lists rows that name no imported photo', async () => {
     const { api, dir } = await newStudio();
     const folder = join(dir, 'photos');
-    const { labelsCsv } = await copyVocPhotos(folder, 2);
-    await writeFile(labelsCsv, (await readFile(labelsCsv, 'utf8')) + 'missing.jpg,dog\n');
-    const { report } = await importAndWait(api, folder, labelsCsv);
+    const { labelsFile } = await copyVocPhotos(folder, 2);
+    await writeFile(labelsFile, (await readFile(labelsFile, 'utf8')) + 'missing.jpg,dog\n');
+    const { report } = await importAndWait(api, folder, labelsFile);
     expect(report.labels?.unmatchedRows).toEqual(['missing.jpg']);
   });
 });

@@ -1,5 +1,5 @@
-import { basename, relative, resolve, sep } from 'node:path';
-import type { ImportReport } from '../../shared/contract';
+import { resolve } from 'node:path';
+import type { ImportReport, Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { assertRoomForClasses, ensureClasses } from '../db/classes';
@@ -7,7 +7,10 @@ import type { Db } from '../db/connection';
 import { countImagesOfJob, imagePathBySha, imagesUnder, insertImage, type NewImage } from '../db/images';
 import { clearJobItem, getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { countLabelEventsOfJob, writeImportedLabels, type ImportedLabel } from '../db/labels';
-import { readLabelsCsv, type LabelsCsv } from '../exchange/labels-csv';
+import { setSplit } from '../db/splits';
+import { readLabelFile } from '../exchange/formats';
+import { matchRecords, sample, sampleSize } from '../exchange/match';
+import type { ExchangeFile } from '../exchange/records';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
 import { decodePhoto, readPhotoBytes, sha256, UnreadablePhoto } from './photo';
@@ -16,7 +19,9 @@ import { writeThumbnail } from './thumbnails';
 
 export interface ImportConfig {
   folder: string;
-  labelsCsv?: string;
+  labelsFile?: string;
+  /** A registered format's id, or 'auto': told by the file's content. */
+  labelsFormat?: string;
 }
 
 type Outcome =
@@ -41,10 +46,12 @@ const batchSize = 32;
  */
 export async function prepareImport(db: Db, config: ImportConfig): Promise<ImportConfig> {
   const folder = await readableFolder(config.folder);
-  if (!config.labelsCsv) return { folder };
-  const labelsCsv = resolve(config.labelsCsv);
-  assertRoomForClasses(db, (await readLabelsCsv(labelsCsv)).classes);
-  return { folder, labelsCsv };
+  if (!config.labelsFile) return { folder };
+  const labelsFile = resolve(config.labelsFile);
+  const file = await readLabelFile(labelsFile, config.labelsFormat);
+  assertRoomForClasses(db, file.classes);
+  // The format found now is the one the job reads, so a run cannot detect differently.
+  return { folder, labelsFile, labelsFormat: file.format };
 }
 
 /**
@@ -54,7 +61,7 @@ export async function prepareImport(db: Db, config: ImportConfig): Promise<Impor
 export async function runImport(project: Project, config: ImportConfig, context: JobContext): Promise<void> {
   const { db } = project;
   const { jobId, signal } = context;
-  const labels = config.labelsCsv ? await readLabelsCsv(config.labelsCsv) : null;
+  const labels = config.labelsFile ? await readLabelFile(config.labelsFile, config.labelsFormat) : null;
 
   context.progress('scanning', 0, 0);
   const scan = await scanFolder(config.folder);
@@ -125,41 +132,48 @@ async function examine(project: Project, path: string): Promise<Outcome> {
 }
 
 /**
- * Matches CSV rows to the folder's photos by path relative to the folder, or by file name where
- * that is unique, then writes their labels in one transaction.
+ * Matches the file's records to the folder's photos, then writes their labels and splits in one
+ * transaction: a file that fails anywhere leaves the project as it was.
  */
 function applyLabels(
   project: Project,
   folder: string,
-  csv: LabelsCsv,
+  file: ExchangeFile,
   jobId: number,
 ): ImportResult['labels'] {
   const { db } = project;
-  const byRelative = new Map<string, number>();
-  const byName = new Map<string, number | null>();
-  for (const [path, image] of imagesUnder(db, folder)) {
-    byRelative.set(relative(folder, path).split(sep).join('/'), image.id);
-    const name = basename(path);
-    byName.set(name, byName.has(name) ? null : image.id);
-  }
-  const { ids } = ensureClasses(db, csv.classes);
-  const pending: ImportedLabel[] = [];
-  const unmatchedRows: string[] = [];
-  let photosLabelled = 0;
-  for (const row of csv.rows) {
-    const imageId = byRelative.get(row.filename) ?? byName.get(row.filename);
-    if (!imageId) {
-      unmatchedRows.push(row.filename);
-      continue;
+  const photos = new Map([...imagesUnder(db, folder)].map(([path, image]) => [path, image.id]));
+  const { matched, unmatched } = matchRecords(file.records, folder, photos);
+  return db.transaction((): ImportResult['labels'] => {
+    const { ids, created } = ensureClasses(db, file.classes);
+    const pending: ImportedLabel[] = [];
+    const splits = new Map<Split, number[]>();
+    for (const { imageId, record } of matched) {
+      for (const [name, entry] of record.classes) {
+        if (!entry.state) continue;
+        pending.push({
+          imageId,
+          classId: ids.get(name)!,
+          state: entry.state,
+          ...(entry.source && { source: entry.source }),
+        });
+      }
+      if (record.split) splits.set(record.split, [...(splits.get(record.split) ?? []), imageId]);
     }
-    photosLabelled += 1;
-    const positive = new Set(row.classes);
-    for (const [name, classId] of ids) {
-      pending.push({ imageId, classId, state: positive.has(name) ? 'positive' : 'negative' });
-    }
-  }
-  const { humanKept } = writeImportedLabels(db, pending, jobId);
-  return { classes: csv.classes.length, photosLabelled, humanLabelsKept: humanKept, unmatchedRows };
+    for (const [split, imageIds] of splits) setSplit(db, imageIds, split);
+    const { humanKept } = writeImportedLabels(db, pending, jobId);
+    const skipped = sample(file.skipped.map((problem) => problem.at));
+    return {
+      format: file.format,
+      classes: file.classes.length,
+      classesCreated: created,
+      photosLabelled: new Set(matched.map((match) => match.imageId)).size,
+      humanLabelsKept: humanKept,
+      unmatched: unmatched.length,
+      unmatchedRows: unmatched.slice(0, sampleSize).map((record) => record.name),
+      skipped: { count: skipped.count, examples: file.skipped.slice(0, sampleSize) },
+    };
+  })();
 }
 
 export function importReport(project: Project, jobId: number): ImportReport {

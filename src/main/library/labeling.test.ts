@@ -111,8 +111,8 @@ describe('labels a person sets', () => {
   it('confirming a photo labelled by a labels file makes its labels the person’s: reviewed, and undoable', async () => {
     const { api, dir } = await newStudio();
     const folder = join(dir, 'photos');
-    const { labelsCsv } = await copyVocPhotos(folder, 4);
-    await importAndWait(api, folder, labelsCsv);
+    const { labelsFile } = await copyVocPhotos(folder, 4);
+    await importAndWait(api, folder, labelsFile);
     const classes = await api.listClasses({});
     const images = (await api.listImages({})).images;
     const [photo] = images;
@@ -279,7 +279,7 @@ describe('the grid', () => {
   it('measures uncertainty over the classes the project reads, those a labels.csv brings included', async () => {
     const { api, dir, projectPath } = await newStudio();
     const folder = join(dir, 'photos');
-    const { labelsCsv } = await copyVocPhotos(folder, 6);
+    const { labelsFile } = await copyVocPhotos(folder, 6);
     await importAndWait(api, folder);
     await api.createClass({ name: 'person' });
     await jobEnd(api, (await api.startPrelabel({ provider: 'cpu' })).id);
@@ -299,7 +299,7 @@ describe('the grid', () => {
     for (const [imageId, u] of await measured()) expect(before.get(imageId)).toBeCloseTo(u, 6);
 
     // The same folder again with its labels.csv: the VOC classes it names now count too.
-    await importAndWait(api, folder, labelsCsv);
+    await importAndWait(api, folder, labelsFile);
     expect((await api.listClasses({})).length).toBeGreaterThan(1);
     const after = stored();
     for (const [imageId, u] of await measured()) expect(after.get(imageId)).toBeCloseTo(u, 6);
@@ -393,8 +393,8 @@ describe('classes', () => {
   it('merge: positives of either become positives of the target, and the merged class goes', async () => {
     const context = await newStudio();
     const folder = join(context.dir, 'photos');
-    const { labelsCsv } = await copyVocPhotos(folder, 6);
-    await importAndWait(context.api, folder, labelsCsv);
+    const { labelsFile } = await copyVocPhotos(folder, 6);
+    await importAndWait(context.api, folder, labelsFile);
     const { api } = context;
     const classes = await api.listClasses({});
     const chair = classes.find((c) => c.name === 'chair')!;

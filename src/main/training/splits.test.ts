@@ -270,7 +270,7 @@ describe('splits through the API', () => {
   it('assigns, moves by hand, filters the grid by split, and tells every client', async () => {
     const { api, studio, dir } = await newStudio();
     const photos = await makePhotoFolder(dir, { count: 14, withLabels: true, labelled: 10 });
-    await importAndWait(api, photos.folder, photos.labelsCsv!);
+    await importAndWait(api, photos.folder, photos.labelsFile!);
     const events: ApiEvent[] = [];
     studio.subscribe((event) => events.push(event));
 

@@ -25,9 +25,9 @@ async function labelledProject(dir: string) {
   const folder = join(context.dir, 'photos');
   const names = await vocPhotoNames(48);
   await copyVocPhotoFiles(folder, names);
-  const labelsCsv = join(context.dir, 'labels.csv');
-  await writeDerivedLabelsCsv(labelsCsv, names, { animal: vocDerivedClasses.animal });
-  await importAndWait(context.api, folder, labelsCsv);
+  const labelsFile = join(context.dir, 'labels.csv');
+  await writeDerivedLabelsCsv(labelsFile, names, { animal: vocDerivedClasses.animal });
+  await importAndWait(context.api, folder, labelsFile);
   await context.api.assignSplits({ val: 0.2, seed: 1 });
   await studio.close();
   return context;
@@ -234,8 +234,8 @@ describe('too few labels', () => {
   it('blocks the run and says why', async () => {
     const { api, dir } = await newStudio();
     const folder = join(dir, 'photos');
-    const { labelsCsv } = await copyVocPhotos(folder, 6);
-    await importAndWait(api, folder, labelsCsv);
+    const { labelsFile } = await copyVocPhotos(folder, 6);
+    await importAndWait(api, folder, labelsFile);
     const preflight = await api.getTrainPreflight({});
     expect(preflight.blockers.join('\n')).toMatch(/labelled photos? in train; at least 10 are needed/);
     await expect(api.startTrain({})).rejects.toThrow(/cannot train: .*at least 10 are needed/);

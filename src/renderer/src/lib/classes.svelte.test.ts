@@ -111,7 +111,7 @@ describe('the class store', () => {
     const photos = await makePhotoFolder(studio.dir, { count: 12, withLabels: true });
     const library = new LibraryStore(studio.api);
     try {
-      await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+      await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
       await vi.waitFor(() => expect(classes.all.length).toBeGreaterThan(2), patience);
       const car = named('car');
       const chair = named('chair');

@@ -27,9 +27,9 @@ describe('the folder browser', () => {
   });
 
   it('opens at the folder of the path a field holds, or at home when that folder is gone', async () => {
-    const { folder, labelsCsv } = await makePhotoFolder(studio.dir, { count: 1, withLabels: true });
-    void store.choose('csv', labelsCsv!);
-    await expect.poll(() => store.listing?.path).toBe(parentOf(labelsCsv!));
+    const { folder, labelsFile } = await makePhotoFolder(studio.dir, { count: 1, withLabels: true });
+    void store.choose('csv', labelsFile!);
+    await expect.poll(() => store.listing?.path).toBe(parentOf(labelsFile!));
     store.cancel();
     void store.choose('folder', `${folder}/gone`);
     await expect.poll(() => store.listing?.path).toBe(studio.dir);

@@ -39,7 +39,7 @@ describe('the import store', () => {
     });
     await studio.api.createProject({ path: studio.projectPath });
 
-    expect(await store.start({ folder: photos.folder, labelsCsv: photos.labelsCsv! })).toBe(true);
+    expect(await store.start({ folder: photos.folder, labelsFile: photos.labelsFile! })).toBe(true);
     expect(store.job?.kind).toBe('import');
     await settled();
 
@@ -162,7 +162,7 @@ describe('the import store', () => {
     const photos = await makePhotoFolder(studio.dir, { count: 2 });
     await studio.api.createProject({ path: studio.projectPath });
 
-    expect(await store.start({ folder: photos.folder, labelsCsv: `${studio.dir}/labels.csv` })).toBe(false);
+    expect(await store.start({ folder: photos.folder, labelsFile: `${studio.dir}/labels.csv` })).toBe(false);
     expect(store.error).toMatch(/^cannot read labels file .*labels\.csv: no such file/);
     expect((await studio.api.listJobs({})).length).toBe(0);
   });

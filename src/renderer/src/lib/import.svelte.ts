@@ -7,7 +7,7 @@ import { JobStore } from './job.svelte';
 export interface ImportRequest {
   folder: string;
   /** Optional labels.csv to apply to the imported photos. */
-  labelsCsv?: string;
+  labelsFile?: string;
 }
 
 export class ImportStore extends JobStore<ImportReport> {
@@ -22,11 +22,11 @@ export class ImportStore extends JobStore<ImportReport> {
 
   start(request: ImportRequest): Promise<boolean> {
     const folder = request.folder.trim();
-    const labelsCsv = request.labelsCsv?.trim() || undefined;
+    const labelsFile = request.labelsFile?.trim() || undefined;
     if (!folder) {
       this.error = 'Enter the folder to import.';
       return Promise.resolve(false);
     }
-    return this.launch(() => this.api.startImport(labelsCsv ? { folder, labelsCsv } : { folder }));
+    return this.launch(() => this.api.startImport(labelsFile ? { folder, labelsFile } : { folder }));
   }
 }

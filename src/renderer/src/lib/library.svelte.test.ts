@@ -40,7 +40,7 @@ eachTestStudio((created) => {
 /** Imports a labelled folder of `count` real photos and waits for the library to show them. */
 async function importPhotos(count: number, labelled = count) {
   const photos = await makePhotoFolder(studio.dir, { count, withLabels: true, labelled });
-  await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   await vi.waitFor(() => expect(library.total).toBe(count), patience);
   await vi.waitFor(() => expect(library.loading).toBe(false), patience);
   return photos;

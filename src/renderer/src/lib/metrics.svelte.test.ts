@@ -24,7 +24,7 @@ eachTestStudio((created) => {
 async function labelledProject() {
   await studio.api.createProject({ path: studio.projectPath });
   const photos = await makePhotoFolder(studio.dir, { count: 6, withLabels: true });
-  const job = await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  const job = await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   expect((await jobEnd(studio.api, job.id)).status).toBe('done');
 }
 

@@ -31,7 +31,7 @@ const settled = () => jobSettled(store, 'prelabel');
 /** Imports a folder of `count` photos, labels.csv naming the first `labelled`, and waits for it. */
 async function importPhotos(count: number, labelled = count, name = 'photos') {
   const photos = await makePhotoFolder(studio.dir, { count, withLabels: true, labelled, name });
-  const job = await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  const job = await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   expect((await jobEnd(studio.api, job.id)).status).toBe('done');
   return photos;
 }

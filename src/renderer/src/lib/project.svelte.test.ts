@@ -79,7 +79,7 @@ describe('the project store', () => {
   it('refreshes the photo and class counts when an import finishes', async () => {
     const photos = await makePhotoFolder(studio.dir, { count: 6, withLabels: true });
     await store.create(studio.projectPath);
-    await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+    await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
 
     const classes = new Set(Object.values(photos.labels).flat());
     await vi.waitFor(() => expect(store.current).toMatchObject({ imageCount: 6, classCount: classes.size }), {

@@ -27,7 +27,7 @@ eachTestStudio(async (created) => {
   const { api } = studio;
   await api.createProject({ path: studio.projectPath });
   const photos = await makePhotoFolder(studio.dir, { count: 12, withLabels: true, labelled: 6 });
-  await jobEnd(api, (await api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! })).id);
+  await jobEnd(api, (await api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! })).id);
   await jobEnd(api, (await api.startPrelabel({ provider: 'cpu' })).id);
   classes = await api.listClasses({});
   const unlabelled = (await api.listImages({ filter: { unlabelled: true } })).images;

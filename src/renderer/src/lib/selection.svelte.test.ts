@@ -31,7 +31,7 @@ eachTestStudio(async (created) => {
   await studio.api.createProject({ path: studio.projectPath });
   // 24 photos, labels.csv for the first 16: the last 8 have no label at all.
   photos = await makePhotoFolder(studio.dir, { count: 24, withLabels: true, labelled: 16 });
-  await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   await vi.waitFor(() => expect(library.total).toBe(24), patience);
   await vi.waitFor(() => expect(library.loading).toBe(false), patience);
   images = (await studio.api.listImages({ limit: 100 })).images;

@@ -30,7 +30,7 @@ eachTestStudio((created) => {
 async function labelledProject(count: number) {
   await studio.api.createProject({ path: studio.projectPath });
   const photos = await makePhotoFolder(studio.dir, { count, withLabels: true });
-  const job = await studio.api.startImport({ folder: photos.folder, labelsCsv: photos.labelsCsv! });
+  const job = await studio.api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! });
   expect((await jobEnd(studio.api, job.id)).status).toBe('done');
   await vi.waitFor(() => {
     const labelled = store.preflight?.labelled;

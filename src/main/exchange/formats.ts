@@ -1,0 +1,58 @@
+// Every label format the app speaks, in one table: the CLI, the contract, the UI and the tests list
+// and use these, so a format added here is everywhere at once.
+import { open, stat } from 'node:fs/promises';
+import { ApiError } from '../../shared/rpc';
+import { describeFsError } from '../library/scan';
+import { jsonlFormat } from './jsonl';
+import { labelsCsvFormat } from './labels-csv';
+import type { ExchangeFile, ExchangeFormat } from './records';
+
+/** The lossless project file first: it is the default export. */
+export const exchangeFormats: readonly ExchangeFormat[] = [jsonlFormat, labelsCsvFormat];
+
+export function findFormat(id: string, use: 'read' | 'write'): ExchangeFormat {
+  const format = exchangeFormats.find((candidate) => candidate.id === id);
+  if (format?.[use]) return format;
+  const able = exchangeFormats.filter((candidate) => candidate[use]).map((candidate) => candidate.id);
+  throw new ApiError(
+    'bad_input',
+    `${format ? `format "${id}" cannot be ${use === 'read' ? 'imported' : 'exported'}` : `unknown format "${id}"`}` +
+      ` (${use === 'read' ? 'import' : 'export'}: ${able.join(', ')})`,
+  );
+}
+
+/** Enough of a file to tell the formats apart by their first lines or keys. */
+const headBytes = 64 * 1024;
+
+/** The format of the file or folder at `path`, told by its content; refused when none claims it. */
+export async function detectFormat(path: string): Promise<ExchangeFormat> {
+  let head = '';
+  try {
+    if ((await stat(path)).isFile()) {
+      const file = await open(path, 'r');
+      try {
+        const { buffer, bytesRead } = await file.read(Buffer.alloc(headBytes), 0, headBytes, 0);
+        head = buffer.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await file.close();
+      }
+    }
+  } catch (error) {
+    throw new ApiError('bad_input', `cannot read labels file ${path}: ${describeFsError(error)}`);
+  }
+  const found = exchangeFormats.find((format) => format.read && format.detect?.(path, head));
+  if (found) return found;
+  throw new ApiError(
+    'bad_input',
+    `${path}: not a label file of any known format (${exchangeFormats
+      .filter((format) => format.read)
+      .map((format) => format.id)
+      .join(', ')}); name the format to see why it does not read`,
+  );
+}
+
+/** Reads a label file in the named format, or the one its content shows with 'auto'. */
+export async function readLabelFile(path: string, formatId = 'auto'): Promise<ExchangeFile> {
+  const format = formatId === 'auto' ? await detectFormat(path) : findFormat(formatId, 'read');
+  return format.read!(path);
+}
