@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { LabelSource, LabelState, Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
@@ -39,9 +39,29 @@ export async function exportLabels(project: Project, request: ExportRequest): Pr
   const data = projectLabels(project.db, request);
   const losses = lossNotices(format, data, request.predictions ?? false);
   const files = format.write!(data);
-  if (format.layout === 'file') await writeOutputFile(project.path, request.out, files.get('')!);
-  else await writeFolder(project.path, request.out, files);
+  if (format.layout === 'file') {
+    // A file format's companions (Label Studio's labeling config) go beside the file.
+    await writeOutputFile(project.path, request.out, files.get('')!);
+    files.delete('');
+    await writeFolder(project.path, dirname(request.out), files);
+  } else {
+    await writeFolder(project.path, request.out, files);
+    if (format.photoPath) await copyPhotos(project.path, request.out, data, format.photoPath);
+  }
   return { path: request.out, format: format.id, rows: data.records.length, losses };
+}
+
+/** Where under `out` a writer's file goes; one that would land outside is a bug, not a path. */
+function inside(out: string, path: string): string {
+  if (isAbsolute(path) || normalize(path).split(sep).includes('..'))
+    throw new Error(`a writer named ${path}, outside its output folder`);
+  return join(out, path);
+}
+
+async function makeFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true }).catch((error: unknown) => {
+    throw new ApiError('io_error', `cannot write ${folder}: ${describeFsError(error)}`);
+  });
 }
 
 async function writeFolder(
@@ -51,14 +71,26 @@ async function writeFolder(
 ): Promise<void> {
   await guardOutputPath(projectPath, out);
   for (const [path, text] of files) {
-    // A writer names its files; one that would land outside the output folder is a bug, not a path.
-    if (isAbsolute(path) || normalize(path).split(sep).includes('..'))
-      throw new Error(`a writer named ${path}, outside its output folder`);
-    const target = join(out, path);
-    await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => {
-      throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);
-    });
+    const target = inside(out, path);
+    await makeFolder(dirname(target));
     await writeOutputFile(projectPath, target, text);
+  }
+}
+
+/** Copies each photo where a layout that holds its photos (imagefolder, FiftyOne) wants it. */
+async function copyPhotos(
+  projectPath: string,
+  out: string,
+  data: ProjectLabels,
+  photoPath: (record: ExchangeRecord) => string,
+): Promise<void> {
+  for (const record of data.records) {
+    const source = data.sourceOf.get(record)!;
+    const target = inside(out, photoPath(record));
+    await makeFolder(dirname(target));
+    await copyFile(source, await guardOutputPath(projectPath, target)).catch((error: unknown) => {
+      throw new ApiError('io_error', `cannot copy ${source} to ${target}: ${describeFsError(error)}`);
+    });
   }
 }
 
@@ -67,7 +99,12 @@ async function writeFolder(
  * asked), named by its path relative to the folder holding all the project's photos, so importing
  * the file over that folder matches every record.
  */
-export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'predictions'>): ExchangeFile {
+export interface ProjectLabels extends ExchangeFile {
+  /** Each record's photo file, for layouts that copy the photos. */
+  sourceOf: Map<ExchangeRecord, string>;
+}
+
+export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'predictions'>): ProjectLabels {
   const classes = db
     .prepare('SELECT id, name FROM classes WHERE deleted_at IS NULL ORDER BY position, id')
     .all() as { id: number; name: string }[];
@@ -88,6 +125,7 @@ export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'pr
     split: Split;
   })[];
   const byId = new Map<number, ExchangeRecord>();
+  const sourceOf = new Map<ExchangeRecord, string>();
   const records = photos.map((photo) => {
     const record: ExchangeRecord = {
       name: relative(root, photo.path).split(sep).join('/'),
@@ -99,6 +137,7 @@ export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'pr
       at: `image id ${photo.id}`,
     };
     byId.set(photo.id, record);
+    sourceOf.set(record, photo.path);
     return record;
   });
   const labels = db.prepare('SELECT image_id, class_id, state, source FROM labels').raw().all() as [
@@ -126,7 +165,7 @@ export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'pr
       record.classes.set(name, { ...record.classes.get(name), score });
     }
   }
-  return { format: 'project', classes: classes.map((item) => item.name), records, skipped: [] };
+  return { format: 'project', classes: classes.map((item) => item.name), records, skipped: [], sourceOf };
 }
 
 const count = (n: number, what: string) => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;

@@ -3,12 +3,33 @@
 import { open, stat } from 'node:fs/promises';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
+import { cocoFormat } from './coco';
+import { cvatFormat } from './cvat';
+import { fiftyoneFormat } from './fiftyone';
+import { imagefolderFormat } from './imagefolder';
 import { jsonlFormat } from './jsonl';
+import { labelStudioFormat } from './label-studio';
 import { labelsCsvFormat } from './labels-csv';
+import { oneHotCsvFormat } from './one-hot-csv';
 import type { ExchangeFile, ExchangeFormat } from './records';
+import { vocFormat } from './voc';
 
-/** The lossless project file first: it is the default export. */
-export const exchangeFormats: readonly ExchangeFormat[] = [jsonlFormat, labelsCsvFormat];
+/**
+ * The lossless project file first: it is the default export. Detection asks in this order, so a
+ * format whose content another's also matches comes first (labels.csv before any one-hot CSV,
+ * Label Studio, whose tasks may hold `annotations`, before COCO).
+ */
+export const exchangeFormats: readonly ExchangeFormat[] = [
+  jsonlFormat,
+  labelsCsvFormat,
+  oneHotCsvFormat,
+  labelStudioFormat,
+  cocoFormat,
+  cvatFormat,
+  vocFormat,
+  imagefolderFormat,
+  fiftyoneFormat,
+];
 
 export function findFormat(id: string, use: 'read' | 'write'): ExchangeFormat {
   const format = exchangeFormats.find((candidate) => candidate.id === id);
