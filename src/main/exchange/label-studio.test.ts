@@ -118,6 +118,15 @@ describe('Label Studio JSON, read', () => {
       'label-studio tasks.json: $[0].annotations[0].result[0].value.choices: expected a list of class names',
     );
     expect(bad('[7]')).toThrow('label-studio tasks.json: $[0]: a task must be an object');
+    const long = JSON.stringify([
+      {
+        data: { image: 'a.jpg' },
+        annotations: [{ result: [{ type: 'choices', value: { choices: ['c'.repeat(5000)] } }] }],
+      },
+    ]);
+    expect(bad(long)).toThrow(
+      /^label-studio tasks\.json: \$\[0\]\.annotations\[0\]\.result\[0\]\.value\.choices\[0\]: class name of 5,000 characters/,
+    );
   });
 
   it('is detected by its content', async () => {

@@ -9,6 +9,7 @@ import { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
+import { checkedClassName } from './labels-csv';
 import { escapeXml } from './xml';
 
 /** The labeling config the written tasks need, written beside the tasks file under this name. */
@@ -83,11 +84,17 @@ export function parseLabelStudio(text: string, source = 'tasks.json'): ExchangeF
       return [];
     }
     const chosen = isObject(result.value) ? result.value.choices : undefined;
-    if (!Array.isArray(chosen) || chosen.some((name) => typeof name !== 'string' || name === '')) {
+    if (!Array.isArray(chosen) || chosen.some((name) => typeof name !== 'string')) {
       return fail(`${path}.value.choices`, 'expected a list of class names');
     }
-    chosen.forEach((name) => classes.add(name));
-    return chosen;
+    // The contract's rule for a class name, the one the API would refuse a new class by.
+    const names = chosen.map((name: string, index) =>
+      classes.has(name)
+        ? name
+        : checkedClassName(name, 0, (_line, why) => fail(`${path}.value.choices[${index}]`, why)),
+    );
+    names.forEach((name) => classes.add(name));
+    return names;
   };
 
   for (const [value, at] of tasks) {
