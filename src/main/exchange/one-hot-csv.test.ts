@@ -62,14 +62,16 @@ describe('one-hot CSV', () => {
   });
 
   it('reports each value it cannot read, keeping the rest of the row', () => {
-    const file = parseOneHotCsv('filename,cat,dog\na.jpg,yes,1\nb.jpg,0.5,0\n');
+    const file = parseOneHotCsv('filename,cat,dog\na.jpg,yes,1\nb.jpg,0.5,0\nc.jpg,constructor,1\n');
     expect(statesOf(file)).toEqual([
       ['a.jpg', { dog: 'positive' }],
       ['b.jpg', { dog: 'negative' }],
+      ['c.jpg', { dog: 'positive' }],
     ]);
     expect(file.skipped).toEqual([
       { at: 'line 2, cat', reason: '"yes" is not 0 or 1' },
       { at: 'line 3, cat', reason: '"0.5" is not 0 or 1' },
+      { at: 'line 4, cat', reason: '"constructor" is not 0 or 1' },
     ]);
   });
 

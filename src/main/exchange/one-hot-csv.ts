@@ -34,44 +34,50 @@ async function readOneHotCsv(file: string): Promise<ExchangeFile> {
   return parseOneHotCsv(text, file);
 }
 
-const states: Record<string, ClassEntry['state']> = { '1': 'positive', '0': 'negative' };
+const states = new Map<string, ClassEntry['state']>([
+  ['1', 'positive'],
+  ['0', 'negative'],
+]);
+
+/**
+ * Spaces around an unquoted cell are the writer's padding (Roboflow's `, `); a quoted one is kept
+ * byte for byte, as labels.csv reads it.
+ */
+const cellText = (cell: { value: string; quoted: boolean }): string =>
+  cell.quoted ? cell.value : cell.value.trim();
 
 export function parseOneHotCsv(text: string, source = '_classes.csv'): ExchangeFile {
   const fail = (line: number, why: string): never => {
     throw new ApiError('bad_input', `one-hot-csv ${source} line ${line}: ${why}`);
   };
   if (text.includes('\u0000')) fail(1, 'binary data, not a CSV file');
-  // Spaces around an unquoted cell are the writer's padding (Roboflow's `, `); a quoted one is kept
-  // byte for byte, as labels.csv reads it.
-  const [head, ...rows] = parseCsv(text, fail).map((row) => ({
-    line: row.line,
-    cells: row.cells.map((cell) => unescaped(cell.quoted ? cell.value : cell.value.trim())),
-  }));
-  if (head?.cells[0]?.toLowerCase() !== 'filename' || head.cells.length < 2) {
-    fail(1, `expected the header "filename, <class>, <class>, …", found "${head?.cells.join(',') ?? ''}"`);
+  const [head, ...rows] = parseCsv(text, fail);
+  const header = (head?.cells ?? []).map((cell) => unescaped(cellText(cell)));
+  if (header[0]?.toLowerCase() !== 'filename' || header.length < 2) {
+    fail(1, `expected the header "filename, <class>, <class>, …", found "${header.join(',')}"`);
   }
-  const classes = head!.cells.slice(1).map((name) => checkedClassName(name, 1, fail));
+  const classes = header.slice(1).map((name) => checkedClassName(name, 1, fail));
   const twice = classes.find((name, index) => classes.indexOf(name) !== index);
   if (twice !== undefined) fail(1, `class "${twice}" has two columns`);
   const records: ExchangeRecord[] = [];
   const skipped: ExchangeProblem[] = [];
   const seen = new Map<string, number>();
   for (const { line, cells } of rows) {
-    if (cells.length === 1 && cells[0] === '') continue;
-    if (cells.length !== head!.cells.length)
+    if (cells.length === 1 && !cells[0]!.quoted && cells[0]!.value.trim() === '') continue;
+    if (cells.length !== header.length)
       fail(
         line,
-        `expected ${head!.cells.length} columns (filename and ${classes.length} classes), found ${cells.length}`,
+        `expected ${header.length} columns (filename and ${classes.length} classes), found ${cells.length}`,
       );
-    const name = cells[0]!;
+    const name = unescaped(cellText(cells[0]!));
     if (name === '') fail(line, 'empty filename');
     const previous = seen.get(name);
     if (previous !== undefined) fail(line, `${name} is listed again (first on line ${previous})`);
     seen.set(name, line);
     const entries = new Map<string, ClassEntry>();
     classes.forEach((className, index) => {
-      const value = cells[index + 1]!;
-      const state = states[value];
+      const value = cellText(cells[index + 1]!);
+      const state = states.get(value);
       if (state) entries.set(className, { state });
       else if (value !== '')
         skipped.push({ at: `line ${line}, ${className}`, reason: `${JSON.stringify(value)} is not 0 or 1` });
