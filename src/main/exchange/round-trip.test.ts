@@ -2,11 +2,12 @@
 // an unknown and splits) exported by the API, imported into a fresh project over the same photos,
 // and compared. What comes back is the same label for label, but for exactly the losses the format
 // declared and the export announced.
-import { readdir } from 'node:fs/promises';
+import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Api } from '../../shared/rpc';
 import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
+import { vocImages, vocLabels } from '../../../test/fixtures/paths';
 import { copyVocPhotos, tempDir } from '../../../test/fixtures/workspace';
 import { exchangeFormats } from './formats';
 import type { Loss } from './records';
@@ -16,7 +17,12 @@ type Labels = Record<string, { split: string; labels: Record<string, string> }>;
 /** Every photo's split and labels, as `class: state/source`, by file name. */
 async function labelsOf(api: Api): Promise<Labels> {
   const names = new Map((await api.listClasses({})).map((c) => [c.id, c.name]));
-  const { images } = await api.listImages({ limit: 500 });
+  const images = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await api.listImages({ offset, limit: 500 });
+    images.push(...page.images);
+    if (images.length >= page.total) break;
+  }
   return Object.fromEntries(
     images.map((image) => [
       image.name,
@@ -116,4 +122,36 @@ describe('every format, out and back over the same photos', () => {
       ).toHaveLength(24);
     }
   });
+
+  it('takes the 765 VOC photos’ labels out to each format and back, changed only by the declared losses', async () => {
+    const { api, dir } = await newStudio();
+    await importAndWait(api, vocImages, vocLabels);
+    const sent = await labelsOf(api);
+    const classes = (await api.listClasses({})).map((c) => c.name);
+    const files = new Map<string, string>();
+    for (const format of both) {
+      const out = join(dir, `out-${format.id}`);
+      expect(await api.exportLabels({ format: format.id, out }), format.id).toMatchObject({ rows: 765 });
+      files.set(format.id, out);
+    }
+    // One project over the photos without labels, copied fresh for each format: the photos are
+    // read once.
+    const bare = join(dir, 'bare.sqlite');
+    await api.createProject({ path: bare });
+    await importAndWait(api, vocImages);
+    await api.closeProject({});
+    for (const format of both) {
+      const copy = join(dir, `back-${format.id}.sqlite`);
+      await copyFile(bare, copy);
+      await api.openProject({ path: copy });
+      const { report } = await importAndWait(api, vocImages, files.get(format.id));
+      expect(report.labels, format.id).toMatchObject({
+        format: format.id,
+        photosLabelled: 765,
+        unmatched: 0,
+      });
+      expect(await labelsOf(api), format.id).toEqual(expectedBack(sent, classes, format.loses));
+      await api.closeProject({});
+    }
+  }, 120_000);
 });
