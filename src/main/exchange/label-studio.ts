@@ -260,7 +260,8 @@ export function formatLabelStudio(data: ExchangeFile): string {
     }
     return task;
   });
-  return JSON.stringify(tasks, null, 2) + '\n';
+  // A task a line: readable and diffable, and a third the size of indented JSON at 100,000 tasks.
+  return `[\n${tasks.map((task) => JSON.stringify(task)).join(',\n')}\n]\n`;
 }
 
 /** The labeling config for the written tasks: one photo, every class a choice, several allowed. */
