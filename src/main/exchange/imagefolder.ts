@@ -1,9 +1,10 @@
 // Hugging Face `imagefolder`, for training code: one folder per split (the names `load_dataset`
 // maps to its train, validation and test splits), each with its photos and a `metadata.jsonl` of
-// `{"file_name", "labels"}` rows, `labels` the photo's positive classes by name. The loader reads a
-// list of strings as `Sequence(Value("string"))`; the dataset card declares that feature and lists
-// the label names in the project's order, with the cast that turns them into class ids, rather than
-// declaring `class_label` features the loader's inference would contradict.
+// `{"file_name", "labels"}` rows, `labels` the photo's positive classes by name. The loader infers a
+// list of strings (`List(Value("string"))`, `Sequence` before datasets 4) from those rows whatever
+// a card says, so the card declares that feature, not `class_label`, and lists the label names in
+// the project's order with the cast that turns them into class ids. Not checked against `datasets`
+// itself: no Python package could be installed where this was written.
 import type { Split } from '../../shared/contract';
 import type { ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
 
