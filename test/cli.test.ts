@@ -205,11 +205,55 @@ describe('csra-studio export', () => {
         `csra-studio export: ${out} is the project's own file; choose another output path`,
       );
     }
-    const out = join(dir, 'labels.csv');
+    const out = join(dir, 'labels.jsonl');
     expect(await cli(['export', project, '--out', out])).toMatchObject({
       code: 0,
       stdout: `wrote 3 photos to ${out} (jsonl)\n`,
     });
+  });
+
+  it('says what a format loses before writing, exports one split, and the file imports back in its detected format', async () => {
+    const dir = await tempDir();
+    const { labelsFile } = await copyVocPhotos(join(dir, 'photos'), 5);
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, join(dir, 'photos'), '--labels', labelsFile])).code).toBe(0);
+    expect((await cli(['split', project, '--val', '0.4'])).code).toBe(0);
+
+    const out = join(dir, 'val.csv');
+    const exported = await cli([
+      'export',
+      project,
+      '--format',
+      'one-hot-csv',
+      '--split',
+      'val',
+      '--out',
+      out,
+    ]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe(
+      'note: this format cannot say splits: the split of 2 photos will be left out\n' +
+        `wrote 2 photos to ${out} (one-hot-csv)\n`,
+    );
+    const back = await cli(['import', join(dir, 'back.sqlite'), join(dir, 'photos'), '--labels', out]);
+    expect(back.stdout).toContain('labels file format: one-hot-csv\n');
+    expect(back.stdout).toContain('photos labelled');
+
+    const voc = join(dir, 'voc');
+    expect((await cli(['export', project, '--format', 'voc', '--out', voc])).code).toBe(0);
+    const named = await cli([
+      'import',
+      join(dir, 'voc.sqlite'),
+      join(dir, 'photos'),
+      '--labels',
+      voc,
+      '--format',
+      'voc',
+    ]);
+    expect(named.stdout).toContain('labels file format: voc\n');
+    expect((await cli(['formats'])).stdout).toMatch(
+      /^jsonl +CSRA Studio labels .*\(import, export; lossless\)$/m,
+    );
   });
 
   it('into a folder it may not write, fails with the reason and leaves the file there as it was', async () => {

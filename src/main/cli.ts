@@ -17,7 +17,7 @@ import {
 } from '../shared/contract';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
-import { exchangeFormats } from './exchange/formats';
+import { exchangeFormats, findFormat } from './exchange/formats';
 import { projectOwnPaths } from './guarded-write';
 import { listClasses } from './db/classes';
 import { projectClassMapping } from './inference/class-mapping';
@@ -282,6 +282,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       1,
     );
     if (!values.out) throw new UsageError('export needs --out PATH');
+    findFormat(values.format, 'write');
     const split = values.split === undefined ? undefined : Split.safeParse(values.split);
     if (split && !split.success) throw new UsageError(`--split must be one of ${Split.options.join(', ')}`);
     const choice = {
