@@ -1,8 +1,8 @@
 // Hugging Face `imagefolder`, for training code: one folder per split (the names `load_dataset`
 // maps to its train, validation and test splits), each with its photos and a `metadata.jsonl` of
 // `{"file_name", "labels"}` rows, `labels` the photo's positive classes by name. The loader infers a
-// list of strings (`List(Value("string"))`, `Sequence` before datasets 4) from those rows whatever
-// a card says, so the card declares that feature, not `class_label`, and lists the label names in
+// list of strings (`List(Value("string"))`, `Sequence` before datasets 4) from those rows, so
+// the card declares that feature, not a `class_label` it might contradict, and lists the names in
 // the project's order with the cast that turns them into class ids. Not checked against `datasets`
 // itself: no Python package could be installed where this was written.
 import type { Split } from '../../shared/contract';
