@@ -24,6 +24,7 @@ const LIST_SPLITS = ['train', 'val', 'trainval', 'test'] as const;
 type ListSplit = (typeof LIST_SPLITS)[number];
 const CLASS_LIST = /^(.+)_(train|val|trainval|test)\.txt$/;
 const SPLIT_LIST = /^(train|val|trainval|test)\.txt$/;
+const LIST_LINE = /^(\S+) +(-1|0|1)\s*$/;
 
 const fail = (where: string, why: string): never => {
   throw new ApiError('bad_input', `voc ${where}: ${why}`);
@@ -33,11 +34,13 @@ const fail = (where: string, why: string): never => {
 export function parseVocList(text: string, source: string): { id: string; flag: VocFlag; line: number }[] {
   const entries: { id: string; flag: VocFlag; line: number }[] = [];
   const seen = new Map<string, number>();
-  text.split('\n').forEach((raw, index) => {
-    const line = index + 1;
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index += 1) {
+    const raw = lines[index]!;
     const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (content.trim() === '') return;
-    const match = /^(\S+) +(-1|0|1)\s*$/.exec(content);
+    if (content.trim() === '') continue;
+    const line = index + 1;
+    const match = LIST_LINE.exec(content);
     if (!match)
       fail(`${source} line ${line}`, `expected "<image id> <1|-1|0>", found ${JSON.stringify(content)}`);
     const id = match![1]!;
@@ -45,7 +48,7 @@ export function parseVocList(text: string, source: string): { id: string; flag: 
     if (first !== undefined) fail(`${source} line ${line}`, `${id} is listed again (first on line ${first})`);
     seen.set(id, line);
     entries.push({ id, flag: Number(match![2]) as VocFlag, line });
-  });
+  }
   return entries;
 }
 
@@ -114,35 +117,46 @@ async function readText(path: string, shown: string): Promise<string> {
   }
 }
 
+/** A line of a list, or an annotation file (no line): where a flag was read, said only on demand. */
+interface Place {
+  file: string;
+  line?: number;
+}
+const placeName = ({ file, line }: Place) => (line === undefined ? file : `${file} line ${line}`);
+
 /** Each image's flags, gathered from every file that names it; two files that disagree fail. */
 class Gathered {
   readonly images = new Map<
     string,
-    { name: string; at: string; split?: ListSplit; flags: Map<string, { flag: VocFlag; at: string }> }
+    { name: string; place: Place; split?: ListSplit; flags: Map<string, { flag: VocFlag; place: Place }> }
   >();
   readonly classes = new Set<string>();
 
-  image(id: string, at: string, name = id) {
+  image(id: string, place: Place, name = id) {
     let image = this.images.get(id);
-    if (!image) this.images.set(id, (image = { name, at, flags: new Map() }));
+    if (!image) this.images.set(id, (image = { name, place, flags: new Map() }));
     if (name !== id) image.name = name;
     return image;
   }
 
-  flag(id: string, className: string, flag: VocFlag, at: string) {
+  flag(id: string, className: string, flag: VocFlag, place: Place) {
     this.classes.add(className);
-    const flags = this.image(id, at).flags;
+    const flags = this.image(id, place).flags;
     const before = flags.get(className);
     if (before && before.flag !== flag) {
-      fail(at, `${id} is ${flag} for ${className} but ${before.flag} in ${before.at}`);
+      fail(
+        placeName(place),
+        `${id} is ${flag} for ${className} but ${before.flag} in ${placeName(before.place)}`,
+      );
     }
-    flags.set(className, { flag, at });
+    flags.set(className, { flag, place });
   }
 
-  split(id: string, split: ListSplit, at: string) {
-    const image = this.image(id, at);
+  split(id: string, split: ListSplit, place: Place) {
     if (split === 'trainval') return;
-    if (image.split && image.split !== split) fail(at, `${id} is in ${split} and in ${image.split}`);
+    const image = this.image(id, place);
+    if (image.split && image.split !== split)
+      fail(placeName(place), `${id} is in ${split} and in ${image.split}`);
     image.split = split;
   }
 }
@@ -174,14 +188,15 @@ export async function readVoc(
           if (id === '') return;
           if (/\s/.test(id))
             fail(`${file} line ${index + 1}`, `expected an image id, found ${JSON.stringify(id)}`);
-          gathered.split(id, splitList[1] as ListSplit, `${file} line ${index + 1}`);
+          gathered.split(id, splitList[1] as ListSplit, { file, line: index + 1 });
         });
         continue;
       }
       const [, className, split] = classList!;
       for (const { id, flag, line } of parseVocList(text, file)) {
-        gathered.flag(id, className!, flag, `${file} line ${line}`);
-        gathered.split(id, split as ListSplit, `${file} line ${line}`);
+        const place = { file, line };
+        gathered.flag(id, className!, flag, place);
+        gathered.split(id, split as ListSplit, place);
       }
     }
   }
@@ -194,15 +209,16 @@ export async function readVoc(
       const at = `Annotations/${file}`;
       const { filename, flags } = parseVocAnnotation(await readText(join(annotations, file), at), at);
       const id = basename(file, extname(file));
-      gathered.image(id, at, filename ?? id);
-      for (const [className, flag] of flags) gathered.flag(id, className, flag, at);
+      const place = { file: at };
+      gathered.image(id, place, filename ?? id);
+      for (const [className, flag] of flags) gathered.flag(id, className, flag, place);
       exhaustive.push(id);
     }
     // An annotation lists every object of the image: a dataset class it does not name is absent.
     for (const id of exhaustive) {
       const image = gathered.images.get(id)!;
       for (const className of gathered.classes) {
-        if (!image.flags.has(className)) gathered.flag(id, className, -1, image.at);
+        if (!image.flags.has(className)) gathered.flag(id, className, -1, image.place);
       }
     }
   }
@@ -216,7 +232,7 @@ export async function readVoc(
         else if (options.difficult === 'positive') classes.set(className, { state: 'positive' });
       }
       const split: Split | undefined = image.split === 'trainval' ? undefined : image.split;
-      return { name: image.name, classes, ...(split ? { split } : {}), at: image.at };
+      return { name: image.name, classes, ...(split ? { split } : {}), at: placeName(image.place) };
     });
   return { format: 'voc', classes: [...gathered.classes].sort(), records, skipped };
 }
