@@ -102,6 +102,11 @@ describe('Label Studio JSON, read', () => {
       'voc/JPEGImages/000005 a.jpg',
       'a b.jpg',
     ]);
+    // A config whose image field is `$photo`: the URL is the task data's text that is not the split.
+    const [record] = parseLabelStudio(
+      JSON.stringify([{ data: { split: 'val', photo: 's3://b/000009.jpg' }, annotations: [{ result: [] }] }]),
+    ).records;
+    expect(record).toMatchObject({ name: '000009.jpg', split: 'val' });
   });
 
   it('refuses a malformed file with the format, the JSON path and the reason', () => {

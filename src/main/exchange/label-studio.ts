@@ -187,9 +187,14 @@ function chosenAnnotation(
   return chosen;
 }
 
-/** `data.image`, or the one URL a config naming its image field otherwise (`$photo`) put there. */
+/**
+ * `data.image`, or else the first text of the task data but the split (which the writer puts
+ * there): where a config names its image field otherwise (`$photo`), the URL is that field's.
+ */
 function photoUrl(data: Json): string | undefined {
-  const url = data.image ?? Object.values(data).find((value) => typeof value === 'string');
+  const url =
+    data.image ??
+    Object.entries(data).find(([key, value]) => key !== 'split' && typeof value === 'string')?.[1];
   return typeof url === 'string' && url !== '' ? url : undefined;
 }
 
