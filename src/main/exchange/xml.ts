@@ -91,6 +91,7 @@ export function parseXml(text: string, format: string, source: string): XmlEleme
       }
       if (pos >= text.length) fail(`unterminated start tag <${name}>`);
       if (!spaced) fail(`expected a space, ">" or "/>" in <${name}>`);
+      const attributeAt = pos;
       const attribute = readName(`an attribute name in <${name}>`);
       while (/\s/.test(text[pos] ?? '')) pos += 1;
       if (text[pos] !== '=') fail(`attribute ${attribute} of <${name}> has no value`);
@@ -103,7 +104,7 @@ export function parseXml(text: string, format: string, source: string): XmlEleme
       const raw = text.slice(pos + 1, end);
       if (raw.includes('<'))
         fail(`"<" inside the value of attribute ${attribute}`, pos + 1 + raw.indexOf('<'));
-      if (attributes.has(attribute)) fail(`attribute ${attribute} is repeated in <${name}>`);
+      if (attributes.has(attribute)) fail(`attribute ${attribute} is repeated in <${name}>`, attributeAt);
       attributes.set(attribute, decode(raw, pos + 1));
       pos = end + 1;
     }
