@@ -181,6 +181,24 @@ describe('the list line format', () => {
   });
 });
 
+describe('what VOC cannot name', () => {
+  const data = (...names: string[]): ExchangeFile => ({
+    format: 'voc',
+    classes: ['cat'],
+    skipped: [],
+    records: names.map((name) => ({ name, at: name, classes: new Map() })),
+  });
+
+  it('two photos with one id, or an id with a space, are refused rather than merged or split', () => {
+    expect(() => writeVoc(data('a/000005.jpg', 'b/000005.png'))).toThrow(
+      'voc b/000005.png: its VOC id 000005 is also the id of a/000005.jpg',
+    );
+    expect(() => writeVoc(data('my photo.jpg'))).toThrow(
+      'voc my photo.jpg: a VOC image id cannot be empty or hold spaces',
+    );
+  });
+});
+
 describe('malformed VOC input', () => {
   it('a flag that is not 1, -1 or 0 names the file, the line and what was found', async () => {
     const main = await folder({ 'cat_train.txt': '000005 -1\n000007  1\n000009  2\n' });
