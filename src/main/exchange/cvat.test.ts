@@ -256,7 +256,7 @@ describe('malformed CVAT input', () => {
   it('a tag of an undeclared label and a subset that is no split are read as far as they go, and reported', () => {
     const file = parseCvat(
       wrap(
-        '<image id="0" name="a.jpg" subset="holdout"><tag label="dog" source="manual"/></image>\n<image id="1" name="b.jpg"/>',
+        '<image id="0" name="a.jpg" subset="constructor"><tag label="dog" source="manual"/></image>\n<image id="1" name="b.jpg"/>',
       ),
       'in.xml',
     );
@@ -273,7 +273,7 @@ describe('malformed CVAT input', () => {
         at: 'line 4',
         reason: 'label dog is not declared in <meta>; read from its tags only, with no negatives',
       },
-      { at: 'line 4', reason: 'subset "holdout" is not train, validation or test; no split read' },
+      { at: 'line 4', reason: 'subset "constructor" is not train, validation or test; no split read' },
     ]);
   });
 });

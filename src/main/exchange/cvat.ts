@@ -23,14 +23,14 @@ const SHAPE_TYPES = new Set([
 ]);
 
 /** CVAT's free-text subsets that name one of the project's splits. */
-const SUBSETS: Record<string, Split> = {
-  train: 'train',
-  training: 'train',
-  val: 'val',
-  validation: 'val',
-  test: 'test',
-  testing: 'test',
-};
+const SUBSETS = new Map<string, Split>([
+  ['train', 'train'],
+  ['training', 'train'],
+  ['val', 'val'],
+  ['validation', 'val'],
+  ['test', 'test'],
+  ['testing', 'test'],
+]);
 
 const fail = (source: string, line: number, why: string): never => {
   throw new ApiError('bad_input', `cvat ${source} line ${line}: ${why}`);
@@ -117,7 +117,7 @@ export function parseCvat(text: string, source: string): ExchangeFile {
     }
 
     const subset = image.attributes.get('subset');
-    const split = subset === undefined ? undefined : SUBSETS[subset.toLowerCase()];
+    const split = subset === undefined ? undefined : SUBSETS.get(subset.toLowerCase());
     if (subset !== undefined && split === undefined && subset.toLowerCase() !== 'default') {
       skipped.push({ at, reason: `subset "${subset}" is not train, validation or test; no split read` });
     }

@@ -43,6 +43,7 @@ describe('the XML reader of label files', () => {
       ['<a x=1/>', 'test in.xml line 1, column 6: attribute x of <a> must be quoted'],
       ['<a x="1" x="2"/>', 'test in.xml line 1, column 10: attribute x is repeated in <a>'],
       ['<a>&nbsp;</a>', 'test in.xml line 1, column 4: unknown entity &nbsp;'],
+      ['<a>&constructor;</a>', 'test in.xml line 1, column 4: unknown entity &constructor;'],
       ['<a/><b/>', 'test in.xml line 1, column 5: content after the root element </a>'],
       [
         '<!DOCTYPE a [<!ENTITY x "y">]><a/>',

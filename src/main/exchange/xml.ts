@@ -14,7 +14,13 @@ export interface XmlElement {
 }
 
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const ENTITIES = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 /** The document's root element; `format` and `source` name the file in errors. */
 export function parseXml(text: string, format: string, source: string): XmlElement {
@@ -68,7 +74,7 @@ export function parseXml(text: string, format: string, source: string): XmlEleme
           fail(`character reference &${ref}; is out of range`, start + offset);
         return String.fromCodePoint(code);
       }
-      const named = ENTITIES[ref];
+      const named = ENTITIES.get(ref);
       if (named === undefined) fail(`unknown entity &${ref};`, start + offset);
       return named!;
     });
