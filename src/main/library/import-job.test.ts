@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { vocImages } from '../../../test/fixtures/paths';
+import { exchangeSamples, vocImages } from '../../../test/fixtures/paths';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
 import { thumbnailPath } from './thumbnails';
@@ -235,6 +235,63 @@ describe('importing labels.csv with the photos', () => {
     await writeFile(labelsFile, (await readFile(labelsFile, 'utf8')) + 'missing.jpg,dog\n');
     const { report } = await importAndWait(api, folder, labelsFile);
     expect(report.labels?.unmatchedRows).toEqual(['missing.jpg']);
+  });
+});
+
+describe('importing labels in another tool’s format', () => {
+  it('reads a Label Studio export written by Label Studio, detected by content, and reports its unmatched task and new class', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    await copyVocPhotos(folder, 2);
+    const sample = join(exchangeSamples, 'label-studio', 'ls_repo_test_previous_export_image_choices.json');
+    const { report } = await importAndWait(api, folder, sample);
+    expect(report.labels).toMatchObject({
+      format: 'label-studio',
+      classes: 1,
+      classesCreated: ['Cat'],
+      photosLabelled: 0,
+      unmatched: 1,
+      labelsWritten: 0,
+    });
+    expect(report.labels!.unmatchedRows).toHaveLength(1);
+  });
+
+  it('matches a row naming a photo by its stem, and writes its labels, splits and sources in one go', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    await copyVocPhotos(join(folder, 'JPEGImages'), 2);
+    const file = join(dir, 'labels.jsonl');
+    const sha = createHash('sha256')
+      .update(await readFile(join(vocImages, '000005.jpg')))
+      .digest('hex');
+    await writeFile(
+      file,
+      '{"csraStudioLabels":1,"classes":["chair","dog"]}\n' +
+        `{"path":"000005","sha256":"${sha}","split":"val","labels":{"chair":{"state":"positive","source":"human"}}}\n`,
+    );
+    const { report } = await importAndWait(api, folder, file);
+    expect(report.labels).toMatchObject({
+      format: 'jsonl',
+      photosLabelled: 1,
+      unmatched: 0,
+      labelsWritten: 1,
+    });
+    const [photo] = (await api.listImages({ filter: { split: 'val' } })).images;
+    expect(photo).toMatchObject({ name: '000005.jpg', labels: [{ state: 'positive', source: 'human' }] });
+    expect((await api.listClasses({})).map((c) => c.name)).toEqual(['chair', 'dog']);
+  });
+
+  it('refuses a malformed file of a named format before a job exists, with the format, the JSON path and the reason', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    await copyVocPhotos(folder, 1);
+    const file = join(dir, 'bad.jsonl');
+    await writeFile(file, '{"csraStudioLabels":1,"classes":"dog"}\n');
+    await expect(api.startImport({ folder, labelsFile: file })).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringMatching(/^jsonl .*bad\.jsonl line 1: \$\.classes: /),
+    });
+    expect(await api.listJobs({})).toEqual([]);
   });
 });
 
