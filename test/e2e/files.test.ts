@@ -90,7 +90,7 @@ describe('the start screen', () => {
     await page.getByRole('button', { name: 'Browse for a labels file' }).click();
     await dialog.getByRole('heading', { name: 'Choose a labels CSV' }).waitFor();
     await entry(dialog, 'labels\\.csv').click();
-    expect(await page.getByLabel(/Labels CSV/).inputValue()).toBe(join(dir, 'photos', 'labels.csv'));
+    expect(await page.getByLabel(/^Labels file/).inputValue()).toBe(join(dir, 'photos', 'labels.csv'));
 
     await page.getByRole('button', { name: 'Start import' }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor(slow);

@@ -79,7 +79,7 @@ describe('a first session in the app', () => {
 
   it('imports a folder with labels and reports every file it did not import, and why', async () => {
     await page.getByLabel('Folder').fill(photos.folder);
-    await page.getByLabel(/Labels CSV/).fill(photos.labelsFile!);
+    await page.getByLabel(/^Labels file/).fill(photos.labelsFile!);
     await page.getByRole('button', { name: 'Start import' }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor(slow);
 
@@ -195,7 +195,7 @@ describe('a first session in the app', () => {
     const more = await makePhotoFolder(dir, { count: 150, name: 'more' });
     await page.evaluate('window.scrollTo(0, 0)');
     await page.getByLabel('Folder').fill(more.folder);
-    await page.getByLabel(/Labels CSV/).fill('');
+    await page.getByLabel(/^Labels file/).fill('');
     await page.getByRole('button', { name: 'Start import' }).click();
     // Its first 24 photos are byte-for-byte the ones imported above: duplicates, not new photos.
     await expect.poll(() => reportFigure(page, 'New'), slow).toBe('126');

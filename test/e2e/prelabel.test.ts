@@ -42,7 +42,7 @@ describe('pre-labeling in the app', () => {
     expect(await panel.getByLabel('Execution provider').inputValue()).toBe('auto');
 
     await page.getByLabel('Folder').fill(photos.folder);
-    await page.getByLabel(/Labels CSV/).fill(photos.labelsFile!);
+    await page.getByLabel(/^Labels file/).fill(photos.labelsFile!);
     await page.getByRole('button', { name: 'Start import' }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor(slow);
     await panel.getByRole('heading', { name: 'Pre-labeling finished' }).waitFor(slow);

@@ -30,7 +30,7 @@ const versionsPanel = () => page.getByRole('region', { name: 'Model versions' })
 async function importFolder(photos: PhotoFolder) {
   const jobs = await api.listJobs({});
   await page.getByLabel('Folder').fill(photos.folder);
-  await page.getByLabel(/Labels CSV/).fill(photos.labelsFile!);
+  await page.getByLabel(/^Labels file/).fill(photos.labelsFile!);
   await page.getByRole('button', { name: 'Start import' }).click();
   await expect.poll(async () => (await api.listJobs({})).length, slow).toBeGreaterThan(jobs.length);
   const [job] = (await api.listJobs({})).filter(

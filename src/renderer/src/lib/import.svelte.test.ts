@@ -167,6 +167,18 @@ describe('the import store', () => {
     expect((await studio.api.listJobs({})).length).toBe(0);
   });
 
+  it('reads the labels file in the format named, or says why it is not of that format', async () => {
+    const photos = await makePhotoFolder(studio.dir, { count: 2, withLabels: true });
+    await studio.api.createProject({ path: studio.projectPath });
+
+    const labelsFile = photos.labelsFile!;
+    expect(await store.start({ folder: photos.folder, labelsFile, labelsFormat: 'jsonl' })).toBe(false);
+    expect(store.error).toMatch(/^jsonl .*labels\.csv line 1: \$: not JSON/);
+    expect(await store.start({ folder: photos.folder, labelsFile, labelsFormat: 'labels-csv' })).toBe(true);
+    await settled();
+    expect(store.report!.labels).toMatchObject({ format: 'labels-csv', photosLabelled: 2, unmatched: 0 });
+  });
+
   it('forgets the shown import when the project closes', async () => {
     const photos = await makePhotoFolder(studio.dir, { count: 2 });
     await studio.api.createProject({ path: studio.projectPath });

@@ -6,8 +6,10 @@ import { JobStore } from './job.svelte';
 
 export interface ImportRequest {
   folder: string;
-  /** Optional labels.csv to apply to the imported photos. */
+  /** Optional label file (or VOC folder) to apply to the imported photos. */
   labelsFile?: string;
+  /** Its format's id; absent or 'auto': told by its content. */
+  labelsFormat?: string;
 }
 
 export class ImportStore extends JobStore<ImportReport> {
@@ -27,6 +29,7 @@ export class ImportStore extends JobStore<ImportReport> {
       this.error = 'Enter the folder to import.';
       return Promise.resolve(false);
     }
-    return this.launch(() => this.api.startImport(labelsFile ? { folder, labelsFile } : { folder }));
+    const labels = labelsFile ? { labelsFile, labelsFormat: request.labelsFormat ?? 'auto' } : {};
+    return this.launch(() => this.api.startImport({ folder, ...labels }));
   }
 }
