@@ -5,7 +5,15 @@ import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hexToRgb, loadAllThumbnails, reportFigure, screenshots, slow, startE2eApp } from '../fixtures/e2e';
+import {
+  chipNameInPage,
+  hexToRgb,
+  loadAllThumbnails,
+  reportFigure,
+  screenshots,
+  slow,
+  startE2eApp,
+} from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 import { vocClasses } from '../fixtures/voc';
 
@@ -124,12 +132,10 @@ describe('a first session in the app', () => {
     const tilesShown: { name: string; chips: { text: string; background: string }[] }[] = await page.evaluate(
       `[...document.querySelectorAll('.grid .tile')].map((tile) => ({
         name: tile.querySelector('.name').textContent.trim(),
-        chips: [...tile.querySelectorAll('.chip:not(.outline)')].map((chip) => {
-          // A label the model contradicts carries a mark and the model's probability beside the name.
-          const name = chip.cloneNode(true);
-          name.querySelectorAll('.mark, .probability').forEach((part) => part.remove());
-          return { text: name.textContent.trim(), background: getComputedStyle(chip).backgroundColor };
-        }),
+        chips: [...tile.querySelectorAll('.chip:not(.outline)')].map((chip) => ({
+          text: (${chipNameInPage})(chip),
+          background: getComputedStyle(chip).backgroundColor,
+        })),
       }))`,
     );
     expect(tilesShown.map((tile) => tile.name)).toEqual(photos.photos);

@@ -5,7 +5,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClassInfo, ClassMaps, ImageSummary } from '../../src/shared/contract';
-import { hexToRgb, loadAllThumbnails, reportFigure, screenshots, slow, startE2eApp } from '../fixtures/e2e';
+import {
+  chipNameInPage,
+  hexToRgb,
+  loadAllThumbnails,
+  reportFigure,
+  screenshots,
+  slow,
+  startE2eApp,
+} from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 
 /** Ten photos, labels.csv naming the first five: the other five are left to the model. */
@@ -94,10 +102,10 @@ describe('pre-labeling in the app', () => {
       `[...document.querySelectorAll('.grid .tile')].map((tile) => ({
         name: tile.querySelector('.name').textContent.trim(),
         solid: [...tile.querySelectorAll('.chip:not(.outline)')].map((chip) => ({
-          text: chip.textContent.trim(),
+          text: (${chipNameInPage})(chip),
           background: getComputedStyle(chip).backgroundColor,
         })),
-        outlined: [...tile.querySelectorAll('.chip.outline')].map((chip) => ({
+        outlined: [...tile.querySelectorAll('.chip.outline:not(.disputed)')].map((chip) => ({
           text: chip.textContent.trim(),
           border: getComputedStyle(chip).borderTopColor,
           background: getComputedStyle(chip).backgroundColor,
