@@ -3,9 +3,8 @@
 // COCO ground truth is exhaustive for the categories it declares (an unannotated object is an
 // error in the dataset, not an unknown), so a declared category with no annotation on an image is
 // negative for it, and an image with no annotation at all is negative for every category.
-import { readFile } from 'node:fs/promises';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
+import { labelFileReader } from './label-file';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -117,15 +116,7 @@ export function parseCoco(text: string, source: string): ExchangeFile {
   return { format: 'coco', classes, records, skipped };
 }
 
-export async function readCoco(path: string): Promise<ExchangeFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ApiError('bad_input', `coco ${path}: cannot read it: ${describeFsError(error)}`);
-  }
-  return parseCoco(text, path);
-}
+export const readCoco = labelFileReader(parseCoco);
 
 export const cocoFormat: ExchangeFormat = {
   id: 'coco',

@@ -3,10 +3,9 @@
 // declared tag label with no tag on an image is negative for it. A tag with source="auto" was made
 // by a model and nobody confirmed it: it is read as a suggestion (an entry with no state and no
 // score, since CVAT carries no confidence), the class staying unknown for the photo.
-import { readFile } from 'node:fs/promises';
+import { labelFileReader } from './label-file';
 import type { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
 import { childrenNamed, childText, escapeXml, parseXml, type XmlElement } from './xml';
 
@@ -136,16 +135,6 @@ export function parseCvat(text: string, source: string): ExchangeFile {
   return { format: 'cvat', classes, records, skipped };
 }
 
-export async function readCvat(path: string): Promise<ExchangeFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ApiError('bad_input', `cvat ${path}: cannot read it: ${describeFsError(error)}`);
-  }
-  return parseCvat(text, path);
-}
-
 /**
  * The layout CVAT writes: the labels as tag labels in <meta><task>, then one <image> per photo with
  * a manual <tag> per positive class. A train, val or test split goes in `subset`, as CVAT's project
@@ -197,7 +186,7 @@ export const cvatFormat: ExchangeFormat = {
   title: 'CVAT for images 1.1 XML (tags)',
   layout: 'file',
   detect: (_path, head) => /<annotations[\s>]/.test(head) && /<version>\s*1\.\d+\s*<\/version>/.test(head),
-  read: readCvat,
+  read: labelFileReader(parseCvat),
   write: writeCvat,
   // Unknown and negative are both "no tag"; every label is a manual tag; no confidences.
   loses: ['unknown', 'sources', 'scores'],

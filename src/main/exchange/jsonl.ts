@@ -2,11 +2,10 @@
 // order (so a class with no label yet survives), then one photo per line with its path relative to
 // the exported folder, its sha256, its split, each class's state and source and, when asked for,
 // the active version's probabilities.
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { LabelSource, LabelState, Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
+import { labelFileReader } from './label-file';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
 
 const Header = z.object({ csraStudioLabels: z.literal(1), classes: z.array(z.string()) }).strict();
@@ -26,20 +25,10 @@ export const jsonlFormat: ExchangeFormat = {
   title: 'CSRA Studio labels (JSON Lines, lossless)',
   layout: 'file',
   detect: (_path, head) => /^\uFEFF?\{\s*"csraStudioLabels"\s*:/.test(head),
-  read: readJsonl,
+  read: labelFileReader(parseJsonl),
   write: (data) => new Map([['', formatJsonl(data)]]),
   loses: [],
 };
-
-async function readJsonl(file: string): Promise<ExchangeFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ApiError('bad_input', `cannot read labels file ${file}: ${describeFsError(error)}`);
-  }
-  return parseJsonl(text, file);
-}
 
 export function parseJsonl(text: string, source = 'labels.jsonl'): ExchangeFile {
   const lines = text.replace(/^\uFEFF/, '').split('\n');

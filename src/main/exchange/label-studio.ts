@@ -4,10 +4,9 @@
 // Studio has no "negative": a class nobody chose is absent, and the export does not carry the
 // labeling config, so the reader cannot tell "not chosen" from "not looked at" and leaves every
 // unchosen class unknown. Negatives written out therefore come back unknown (declared below).
-import { readFile } from 'node:fs/promises';
 import { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
+import { labelFileReader } from './label-file';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
 import { checkedClassName } from './labels-csv';
 import { escapeXml } from './xml';
@@ -28,7 +27,7 @@ export const labelStudioFormat: ExchangeFormat = {
   layout: 'file',
   detect: (_path, head) =>
     /^\uFEFF?\s*[[{]/.test(head) && /"(from_name|was_cancelled|completions)"\s*:/.test(head),
-  read: readLabelStudio,
+  read: labelFileReader(parseLabelStudio),
   // The second entry is the config to paste into the project's Labeling Interface before importing.
   write: (data) =>
     new Map([
@@ -39,16 +38,6 @@ export const labelStudioFormat: ExchangeFormat = {
   // classes it chooses (the least of theirs) and none for the rest.
   loses: ['negatives', 'sources', 'scores'],
 };
-
-async function readLabelStudio(file: string): Promise<ExchangeFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ApiError('bad_input', `cannot read labels file ${file}: ${describeFsError(error)}`);
-  }
-  return parseLabelStudio(text, file);
-}
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>

@@ -3,11 +3,12 @@
 // labelled completely: each class named anywhere in the file and absent from its row is negative
 // for it. With it, the row says which classes are negative and every other class stays unknown,
 // so a partly labelled photo survives the trip.
-import { readFile } from 'node:fs/promises';
 import { operations } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
+import { labelFileReader } from './label-file';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
+
+export const readLabelsCsv = labelFileReader(parseLabelsCsv);
 
 export const labelsCsvFormat: ExchangeFormat = {
   id: 'labels-csv',
@@ -19,16 +20,6 @@ export const labelsCsvFormat: ExchangeFormat = {
   write: (data) => new Map([['', formatLabelsCsv(data)]]),
   loses: ['sources', 'scores', 'splits'],
 };
-
-export async function readLabelsCsv(file: string): Promise<ExchangeFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ApiError('bad_input', `cannot read labels file ${file}: ${describeFsError(error)}`);
-  }
-  return parseLabelsCsv(text, file);
-}
 
 export function parseLabelsCsv(text: string, source = 'labels.csv'): ExchangeFile {
   const fail = (line: number, why: string): never => {

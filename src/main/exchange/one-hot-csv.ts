@@ -2,10 +2,9 @@
 // classification export writes it (`_classes.csv`, a space after each comma) and as training code
 // reads it into a matrix. `1` is positive, `0` negative; an empty cell is read as unknown, but the
 // writer keeps the matrix full of 0/1 for that code, so unknown goes out as 0 (declared below).
-import { readFile } from 'node:fs/promises';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
 import { checkedClassName, csvField, parseCsv, unescaped } from './labels-csv';
+import { labelFileReader } from './label-file';
 import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
 
 export const oneHotCsvFormat: ExchangeFormat = {
@@ -19,20 +18,10 @@ export const oneHotCsvFormat: ExchangeFormat = {
       /^"?filename"?\s*,/i.test(header) && !/^filename\s*,\s*classes\s*(,\s*negatives\s*)?$/i.test(header)
     );
   },
-  read: readOneHotCsv,
+  read: labelFileReader(parseOneHotCsv),
   write: (data) => new Map([['', formatOneHotCsv(data)]]),
   loses: ['unknown', 'sources', 'scores', 'splits'],
 };
-
-async function readOneHotCsv(file: string): Promise<ExchangeFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ApiError('bad_input', `cannot read labels file ${file}: ${describeFsError(error)}`);
-  }
-  return parseOneHotCsv(text, file);
-}
 
 const states = new Map<string, ClassEntry['state']>([
   ['1', 'positive'],
