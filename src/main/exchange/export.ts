@@ -1,6 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { LabelSource, LabelState, Split } from '../../shared/contract';
+import { plural } from '../../shared/plural';
 import { ApiError } from '../../shared/rpc';
 import type { Db } from '../db/connection';
 import { guardOutputPath, writeOutputFile } from '../guarded-write';
@@ -95,8 +96,9 @@ async function copyPhotos(
 }
 
 /**
- * The project's labels as an exchange file: every photo with a label or a split (of one split when
- * asked), named by its path relative to the folder holding all the project's photos, so importing
+ * The project's labels as an exchange file: every photo with a label or a split, or with the
+ * probabilities asked for a score (class_scores holds the active version's only), of one split when
+ * asked, named by its path relative to the folder holding all the project's photos, so importing
  * the file over that folder matches every record.
  */
 export interface ProjectLabels extends ExchangeFile {
@@ -114,11 +116,15 @@ export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'pr
   const photos = db
     .prepare(
       `SELECT id, path, sha256, split, width, height FROM images i
-        WHERE (split <> 'none' OR EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id))
+        WHERE (split <> 'none' OR EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)
+               OR @predictions AND EXISTS (SELECT 1 FROM class_scores s WHERE s.image_id = i.id))
           AND (@split IS NULL OR split = @split)
         ORDER BY path`,
     )
-    .all({ split: request.split ?? null }) as (Pick<ExchangeRecord, 'width' | 'height'> & {
+    .all({ split: request.split ?? null, predictions: request.predictions ? 1 : 0 }) as (Pick<
+    ExchangeRecord,
+    'width' | 'height'
+  > & {
     id: number;
     path: string;
     sha256: string;
@@ -168,8 +174,6 @@ export function projectLabels(db: Db, request: Pick<ExportRequest, 'split' | 'pr
   return { format: 'project', classes: classes.map((item) => item.name), records, skipped: [], sourceOf };
 }
 
-const count = (n: number, what: string) => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
-
 /** One sentence per kind of loss that the data would really suffer in this format. */
 export function lossNotices(format: ExchangeFormat, data: ExchangeFile, predictions: boolean): string[] {
   const entries = data.records.flatMap((record) => data.classes.map((name) => record.classes.get(name)));
@@ -189,13 +193,14 @@ export function lossNotices(format: ExchangeFormat, data: ExchangeFile, predicti
   };
   const say: Record<Loss, (n: number) => string> = {
     unknown: (n) =>
-      `this format cannot say unknown: ${count(n, 'unknown label')} will be written as negative`,
+      `this format cannot say unknown: ${plural(n, 'unknown label')} will be written as negative`,
     negatives: (n) =>
-      `this format cannot say negative: ${count(n, 'negative label')} will be left out (read back as absent)`,
+      `this format cannot say negative: ${plural(n, 'negative label')} will be left out (read back as absent)`,
     sources: (n) =>
-      `this format cannot say who labelled: ${count(n, 'label')} set or accepted by a person will read back as imported`,
-    scores: (n) => `this format cannot carry scores: ${count(n, 'probability')} will be left out`,
-    splits: (n) => `this format cannot say splits: the split of ${count(n, 'photo')} will be left out`,
+      `this format cannot say who labelled: ${plural(n, 'label')} set or accepted by a person will read back as imported`,
+    scores: (n) =>
+      `this format cannot carry scores: ${plural(n, 'probability', 'probabilities')} will be left out`,
+    splits: (n) => `this format cannot say splits: the split of ${plural(n, 'photo')} will be left out`,
   };
   return format.loses.flatMap((loss) => {
     const n = tally(loss);
