@@ -44,14 +44,5 @@ export function matchRecords(
   return matching;
 }
 
-/** How many, and the first few, of a list a report names: a 100,000-row file stays readable. */
-export interface Sample {
-  count: number;
-  examples: string[];
-}
-
+/** How many unmatched records and unread entries a report names: a 100,000-row file stays readable. */
 export const sampleSize = 20;
-
-export function sample(items: readonly string[]): Sample {
-  return { count: items.length, examples: items.slice(0, sampleSize) };
-}

@@ -9,7 +9,7 @@ import { clearJobItem, getJob, jobItems, jobResult, recordJobItem, setJobResult 
 import { countLabelEventsOfJob, writeImportedLabels, type ImportedLabel } from '../db/labels';
 import { setSplit } from '../db/splits';
 import { readLabelFile } from '../exchange/formats';
-import { matchRecords, sample, sampleSize } from '../exchange/match';
+import { matchRecords, sampleSize } from '../exchange/match';
 import type { ExchangeFile } from '../exchange/records';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
@@ -158,11 +158,13 @@ function applyLabels(
           ...(entry.source && { source: entry.source }),
         });
       }
-      if (record.split) splits.set(record.split, [...(splits.get(record.split) ?? []), imageId]);
+      if (!record.split) continue;
+      const inSplit = splits.get(record.split);
+      if (inSplit) inSplit.push(imageId);
+      else splits.set(record.split, [imageId]);
     }
     for (const [split, imageIds] of splits) setSplit(db, imageIds, split);
     const { humanKept } = writeImportedLabels(db, pending, jobId);
-    const skipped = sample(file.skipped.map((problem) => problem.at));
     return {
       format: file.format,
       classes: file.classes.length,
@@ -171,7 +173,7 @@ function applyLabels(
       humanLabelsKept: humanKept,
       unmatched: unmatched.length,
       unmatchedRows: unmatched.slice(0, sampleSize).map((record) => record.name),
-      skipped: { count: skipped.count, examples: file.skipped.slice(0, sampleSize) },
+      skipped: { count: file.skipped.length, examples: file.skipped.slice(0, sampleSize) },
     };
   })();
 }
