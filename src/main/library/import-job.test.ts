@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { exchangeSamples, vocImages } from '../../../test/fixtures/paths';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
+import { openDatabase } from '../db/connection';
+import { createJob } from '../db/jobs';
 import { thumbnailPath } from './thumbnails';
 
 describe('importing a folder', () => {
@@ -320,6 +322,24 @@ describe('an import that is cancelled', () => {
     const report = await api.getImportReport({ jobId: job.id });
     expect(report).toMatchObject({ found: 80, added: 80, existing: 0, duplicates: [], skipped: [] });
     expect((await api.listImages({})).total).toBe(80);
+  });
+});
+
+describe('an import stored by an earlier version', () => {
+  it('resumes with its labels file, which that version stored as labelsCsv', async () => {
+    const { api, projectPath, dir } = await newStudio();
+    const folder = join(dir, 'labelled');
+    const { labelsFile } = await copyVocPhotos(folder, 6);
+    await api.closeProject({});
+    const db = openDatabase(projectPath, { create: false });
+    const job = createJob(db, 'import', { folder, labelsCsv: labelsFile });
+    db.prepare("UPDATE jobs SET status = 'interrupted' WHERE id = ?").run(job.id);
+    db.close();
+
+    await api.openProject({ path: projectPath });
+    await api.resumeJob({ jobId: job.id });
+    expect(await jobEnd(api, job.id)).toMatchObject({ status: 'done', error: null });
+    expect((await api.getImportReport({ jobId: job.id })).labels).toMatchObject({ photosLabelled: 6 });
   });
 });
 

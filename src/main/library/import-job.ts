@@ -22,6 +22,8 @@ export interface ImportConfig {
   labelsFile?: string;
   /** A registered format's id, or 'auto': told by the file's content. */
   labelsFormat?: string;
+  /** The labels file of a job stored before formats (a labels.csv), read as labelsFile when resumed. */
+  labelsCsv?: string;
 }
 
 type Outcome =
@@ -61,7 +63,8 @@ export async function prepareImport(db: Db, config: ImportConfig): Promise<Impor
 export async function runImport(project: Project, config: ImportConfig, context: JobContext): Promise<void> {
   const { db } = project;
   const { jobId, signal } = context;
-  const labels = config.labelsFile ? await readLabelFile(config.labelsFile, config.labelsFormat) : null;
+  const labelsFile = config.labelsFile ?? config.labelsCsv;
+  const labels = labelsFile ? await readLabelFile(labelsFile, config.labelsFormat) : null;
 
   context.progress('scanning', 0, 0);
   const scan = await scanFolder(config.folder);
