@@ -9,6 +9,8 @@ export default defineConfig({
     // Real photos, real SQLite files and a real Chromium: generous limits on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A poll waits for the UI or a job to catch up, which a busy machine can take seconds to do.
+    expect: { poll: { timeout: 30_000 } },
     pool: 'forks',
   },
 });

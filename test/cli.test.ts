@@ -160,7 +160,7 @@ describe('csra-studio import', () => {
       const result = await cli([command]);
       expect(result.code, command).toBe(2);
       expect(result.stderr.split('\n')[0]).toBe(`unknown command "${command}"`);
-      expect(result.stderr).toContain('csra-studio export   <project.sqlite> --format csv --out PATH');
+      expect(result.stderr).toContain('csra-studio export   <project.sqlite> [--format ID] --out PATH');
     }
   });
 
