@@ -60,6 +60,36 @@ async function importAndPrelabel(count: number, labelled: number) {
 
 const names = (images: readonly (ImageSummary | undefined)[]) => images.map((image) => image?.name);
 
+/** Classes named in order, ids from 1, each at 0.5 unless `thresholds` sets its own by hand. */
+function classesAt(names: string[], thresholds: Record<string, number> = {}): ClassInfo[] {
+  return names.map((name, index) => ({
+    id: index + 1,
+    name,
+    color: '#3cb44b',
+    hotkey: null,
+    position: index,
+    threshold: thresholds[name] ?? 0.5,
+    manualThreshold: thresholds[name] ?? 0.5,
+    tunedThreshold: null,
+    thresholdSource: 'manual' as const,
+    archived: false,
+  }));
+}
+
+/** A photo with the labels and predictions given. */
+function photo(parts: Pick<ImageSummary, 'labels' | 'predictions'>): ImageSummary {
+  return {
+    id: 1,
+    path: '/photos/a.jpg',
+    name: 'a.jpg',
+    width: 500,
+    height: 375,
+    split: 'none',
+    changedOnDisk: false,
+    ...parts,
+  };
+}
+
 /** The loaded photos from index `start` to `end` (exclusive). */
 function shown(start: number, end: number) {
   return Array.from({ length: end - start }, (_, i) => library.imageAt(start + i));
@@ -162,26 +192,8 @@ describe('the library store', () => {
   });
 
   it('shows pre-labels for the classes nobody labelled that the model gives their threshold or more', () => {
-    const classes: ClassInfo[] = ['dog', 'cat', 'car', 'bus', 'boat', 'cow'].map((name, index) => ({
-      id: index + 1,
-      name,
-      color: '#3cb44b',
-      hotkey: null,
-      position: index,
-      threshold: name === 'cow' ? 0.95 : 0.5,
-      manualThreshold: name === 'cow' ? 0.95 : 0.5,
-      tunedThreshold: null,
-      thresholdSource: 'manual' as const,
-      archived: false,
-    }));
-    library.classes = classes;
-    const image: ImageSummary = {
-      id: 1,
-      path: '/photos/a.jpg',
-      name: 'a.jpg',
-      width: 500,
-      height: 375,
-      split: 'none',
+    library.classes = classesAt(['dog', 'cat', 'car', 'bus', 'boat', 'cow'], { cow: 0.95 });
+    const image = photo({
       labels: [
         { classId: 2, state: 'positive', source: 'human' },
         { classId: 3, state: 'negative', source: 'imported' },
@@ -195,8 +207,7 @@ describe('the library store', () => {
         { classId: 4, probability: 0.49 },
         { classId: 99, probability: 0.9 },
       ],
-      changedOnDisk: false,
-    };
+    });
 
     // In class order; not cat (labelled positive: a solid chip), car (labelled negative), bus (0.49),
     // cow (below the 0.95 a person chose for it), nor a class the project does not have.
@@ -209,26 +220,9 @@ describe('the library store', () => {
   });
 
   it('marks the labels the model contradicts, and scores each photo on the class the view is about', () => {
-    const classes: ClassInfo[] = ['dog', 'cat', 'car', 'bus', 'boat'].map((name, index) => ({
-      id: index + 1,
-      name,
-      color: '#3cb44b',
-      hotkey: null,
-      position: index,
-      threshold: name === 'car' ? 0.9 : 0.5,
-      manualThreshold: name === 'car' ? 0.9 : 0.5,
-      tunedThreshold: null,
-      thresholdSource: 'manual' as const,
-      archived: false,
-    }));
+    const classes = classesAt(['dog', 'cat', 'car', 'bus', 'boat'], { car: 0.9 });
     library.classes = classes;
-    const image: ImageSummary = {
-      id: 1,
-      path: '/photos/a.jpg',
-      name: 'a.jpg',
-      width: 500,
-      height: 375,
-      split: 'none',
+    const image = photo({
       labels: [
         { classId: 1, state: 'positive', source: 'human' },
         { classId: 2, state: 'positive', source: 'imported' },
@@ -243,8 +237,7 @@ describe('the library store', () => {
         { classId: 4, probability: 0.7 },
         { classId: 5, probability: 0.45 },
       ],
-      changedOnDisk: false,
-    };
+    });
     expect(
       library.disputedLabels(image).map(({ item, state, probability }) => [item.name, state, probability]),
     ).toEqual([
