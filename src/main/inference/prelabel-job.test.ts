@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { jobProgressed } from '../../../test/fixtures/wait';
 import {
   copyVocPhotoFiles,
   copyVocPhotos,
@@ -90,14 +91,7 @@ describe('pre-labeling a project', () => {
   it('is cancelled at a batch boundary and resumed without predicting a photo twice', async () => {
     const { api } = await prelabelled(16);
     const job = await api.startPrelabel({ provider: 'cpu' });
-    await new Promise<void>((resolve) => {
-      const stop = api.onEvent((event) => {
-        if (event.type === 'job' && event.job.id === job.id && event.job.done >= 4) {
-          stop();
-          resolve();
-        }
-      });
-    });
+    await jobProgressed(api, job.id, 4);
     await api.cancelJob({ jobId: job.id });
     expect((await jobEnd(api, job.id)).status).toBe('cancelled');
     const partial = (await api.getModel({}))!.predicted;
@@ -115,14 +109,7 @@ describe('pre-labeling a project', () => {
     const before = (await api.listImages({})).images;
 
     const job = await api.startPrelabel({ provider: 'cpu', again: true });
-    await new Promise<void>((resolve) => {
-      const stop = api.onEvent((event) => {
-        if (event.type === 'job' && event.job.id === job.id && event.job.done >= 4) {
-          stop();
-          resolve();
-        }
-      });
-    });
+    await jobProgressed(api, job.id, 4);
     await api.cancelJob({ jobId: job.id });
     expect((await jobEnd(api, job.id)).status).toBe('cancelled');
     const partial = (await api.getPrelabelReport({ jobId: job.id })).predicted;

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { exchangeSamples, vocImages } from '../../../test/fixtures/paths';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import { jobProgressed } from '../../../test/fixtures/wait';
 import { copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
 import { openDatabase } from '../db/connection';
 import { createJob } from '../db/jobs';
@@ -303,14 +304,7 @@ describe('an import that is cancelled', () => {
     const folder = join(dir, 'many');
     await copyVocPhotos(folder, 80);
     const job = await api.startImport({ folder });
-    await new Promise<void>((resolve) => {
-      const stop = api.onEvent((event) => {
-        if (event.type === 'job' && event.job.done >= 32) {
-          stop();
-          resolve();
-        }
-      });
-    });
+    await jobProgressed(api, job.id, 32);
     await api.cancelJob({ jobId: job.id });
     expect((await jobEnd(api, job.id)).status).toBe('cancelled');
     const partial = (await api.listImages({})).total;
