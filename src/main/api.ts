@@ -263,10 +263,10 @@ export function createStudio(options: StudioOptions = {}): Studio {
     redo: async () => replayed(redoLastAction(requireOpen().project.db)),
     startImport: async (input) => {
       const { project, jobs } = requireOpen();
-      const { folder, labelsFile, labelsFormat } = input;
+      const { folder, labelsFile, labelsFormat, vocDifficult } = input;
       const request = {
         folder: typed(folder),
-        ...(labelsFile ? { labelsFile: typed(labelsFile), labelsFormat } : {}),
+        ...(labelsFile ? { labelsFile: typed(labelsFile), labelsFormat, vocDifficult } : {}),
       };
       return jobs.start('import', await prepareImport(project.db, request));
     },

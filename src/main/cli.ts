@@ -29,7 +29,7 @@ import { Project } from './project';
 import { modelSource } from './models/versions';
 
 const usage = `usage:
-  csra-studio import   <project.sqlite> <folder> [--labels FILE [--format auto|ID]] [--json]
+  csra-studio import   <project.sqlite> <folder> [--labels FILE [--format auto|ID] [--voc-difficult unknown|positive]] [--json]
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
   csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--json]
@@ -64,12 +64,23 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   async import(args) {
     const { values, positionals } = parse(
       args,
-      { labels: { type: 'string' }, format: { type: 'string', default: 'auto' }, json: { type: 'boolean' } },
+      {
+        labels: { type: 'string' },
+        format: { type: 'string', default: 'auto' },
+        'voc-difficult': { type: 'string', default: 'unknown' },
+        json: { type: 'boolean' },
+      },
       2,
     );
     const [projectPath, folder] = positionals as [string, string];
+    const difficult = values['voc-difficult'];
+    if (difficult !== 'unknown' && difficult !== 'positive')
+      throw new UsageError(`--voc-difficult must be unknown or positive, got "${difficult}"`);
+    const vocDifficult: 'unknown' | 'positive' = difficult;
     await withProject(projectPath, true, async (api) => {
-      const labels = values.labels ? { labelsFile: values.labels, labelsFormat: values.format } : {};
+      const labels = values.labels
+        ? { labelsFile: values.labels, labelsFormat: values.format, vocDifficult }
+        : {};
       const job = await api.startImport({ folder, ...labels });
       const finished = await followJob(api, job);
       const report = await api.getImportReport({ jobId: job.id });

@@ -417,7 +417,8 @@ export const FolderListing = z.object({
   /** Subfolders (hidden ones left out), each with the photos right in it; null when it cannot be read. */
   folders: z.array(PathEntry.extend({ images: z.number().int().nullable() })),
   projects: z.array(PathEntry),
-  csvs: z.array(PathEntry),
+  /** Files of the label formats the app reads, by their extension. */
+  labelFiles: z.array(PathEntry),
   /** Photo files right in this folder (an import also takes those of its subfolders). */
   images: z.number().int(),
 });
@@ -505,9 +506,19 @@ export const operations = {
   previewConfirm: op(z.object({ imageIds: Ids }).strict(), ConfirmPreview),
   undo: op(None, LabelAction.nullable()),
   redo: op(None, LabelAction.nullable()),
-  /** `labelsFormat`: a format of listFormats that can import, or 'auto' (told by the file's content). */
+  /**
+   * `labelsFormat`: a format of listFormats that can import, or 'auto' (told by the file's content).
+   * `vocDifficult`: what a VOC class with only difficult objects is for a photo.
+   */
   startImport: op(
-    z.object({ folder: Path, labelsFile: Path.optional(), labelsFormat: FormatId.default('auto') }).strict(),
+    z
+      .object({
+        folder: Path,
+        labelsFile: Path.optional(),
+        labelsFormat: FormatId.default('auto'),
+        vocDifficult: z.enum(['unknown', 'positive']).default('unknown'),
+      })
+      .strict(),
     JobInfo,
   ),
   listJobs: op(None, z.array(JobInfo)),

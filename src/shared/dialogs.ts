@@ -1,8 +1,8 @@
 // The desktop app's native file dialogs, as the preload script exposes them to the renderer: each
 // path field names what it wants, and main alone turns that into the dialog's options.
 
-/** What an open dialog picks: a project file, a folder of photos, or a labels CSV. */
-export const openPathKinds = ['project', 'folder', 'csv'] as const;
+/** What an open dialog picks: a project file, a folder of photos, or a label file of any format read. */
+export const openPathKinds = ['project', 'folder', 'labels'] as const;
 export type OpenPathKind = (typeof openPathKinds)[number];
 
 /** What src/preload/index.ts puts on `window.dialogs`. */

@@ -1,6 +1,6 @@
 // End to end in Chromium: a first session without typing a path. The studio's home folder is this
 // file's temp folder; the start screen's recent projects, the folder browser for a new project, the
-// import folder and its labels CSV, and a typed relative path landing in the home folder.
+// import folder and its label file, and a typed relative path landing in the home folder.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
@@ -71,7 +71,7 @@ describe('the start screen', () => {
     expect((await api.getProject({}))?.path).toBe(join(dir, 'Documents', 'birds.sqlite'));
   });
 
-  it('imports a folder and its labels CSV chosen in the browser', async () => {
+  it('imports a folder and its label file chosen in the browser', async () => {
     await page.getByRole('button', { name: 'Browse for photos' }).click();
     const dialog = browserDialog();
     await dialog.getByRole('heading', { name: 'Choose the folder of photos' }).waitFor();
@@ -86,9 +86,9 @@ describe('the start screen', () => {
     await dialog.getByRole('button', { name: 'Use this folder' }).click();
     expect(await page.getByLabel('Folder', { exact: true }).inputValue()).toBe(join(dir, 'photos'));
 
-    // The CSV browser opens in the photo folder, where labels.csv is.
+    // The label file browser opens in the photo folder, where labels.csv is.
     await page.getByRole('button', { name: 'Browse for a labels file' }).click();
-    await dialog.getByRole('heading', { name: 'Choose a labels CSV' }).waitFor();
+    await dialog.getByRole('heading', { name: 'Choose a label file or a VOC folder' }).waitFor();
     await entry(dialog, 'labels\\.csv').click();
     expect(await page.getByLabel(/^Labels file/).inputValue()).toBe(join(dir, 'photos', 'labels.csv'));
 

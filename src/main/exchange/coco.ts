@@ -122,6 +122,7 @@ export const cocoFormat: ExchangeFormat = {
   id: 'coco',
   title: 'COCO instances JSON (import)',
   layout: 'file',
+  extensions: ['json'],
   detect: (_path, head) =>
     head.trimStart().startsWith('{') &&
     ['"images"', '"annotations"', '"categories"'].every((key) => head.includes(key)),

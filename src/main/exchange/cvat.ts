@@ -185,6 +185,7 @@ export const cvatFormat: ExchangeFormat = {
   id: 'cvat',
   title: 'CVAT for images 1.1 XML (tags)',
   layout: 'file',
+  extensions: ['xml'],
   detect: (_path, head) => /<annotations[\s>]/.test(head) && /<version>\s*1\.\d+\s*<\/version>/.test(head),
   read: labelFileReader(parseCvat),
   write: writeCvat,

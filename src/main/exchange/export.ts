@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { LabelSource, LabelState, Split } from '../../shared/contract';
 import { plural } from '../../shared/plural';
 import { ApiError } from '../../shared/rpc';
+import { mapOrdered } from '../concurrency';
 import type { Db } from '../db/connection';
 import { guardOutputPath, writeOutputFile } from '../guarded-write';
 import { describeFsError } from '../library/scan';
@@ -85,15 +86,23 @@ async function copyPhotos(
   data: ProjectLabels,
   photoPath: (record: ExchangeRecord) => string,
 ): Promise<void> {
-  for (const record of data.records) {
+  // Each folder made once, the copies into it waiting on that.
+  const folders = new Map<string, Promise<void>>();
+  const copy = async (record: ExchangeRecord): Promise<void> => {
     const source = data.sourceOf.get(record)!;
     const target = inside(out, photoPath(record));
-    await makeFolder(dirname(target));
+    const folder = dirname(target);
+    if (!folders.has(folder)) folders.set(folder, makeFolder(folder));
+    await folders.get(folder);
     await copyFile(source, await guardOutputPath(projectPath, target)).catch((error: unknown) => {
       throw new ApiError('io_error', `cannot copy ${source} to ${target}: ${describeFsError(error)}`);
     });
-  }
+  };
+  // Several copies in flight: each waits mostly on the disk and on the guard's path lookups.
+  for await (const _ of mapOrdered(data.records, copiesInFlight, copy));
 }
+
+const copiesInFlight = 16;
 
 /**
  * The project's labels as an exchange file: every photo with a label or a split, or with the

@@ -11,6 +11,7 @@ export const fiftyoneFormat: ExchangeFormat = {
   id: 'fiftyone',
   title: 'FiftyOne image classification (labels.json)',
   layout: 'folder',
+  extensions: [],
   write: (data) => new Map([['labels.json', formatFiftyone(data)]]),
   photoPath: (record) => `data/${record.name}`,
   // A class not listed is negative, so a partly labelled photo's unknowns go out as negatives; only

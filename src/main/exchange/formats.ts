@@ -11,7 +11,7 @@ import { jsonlFormat } from './jsonl';
 import { labelStudioFormat } from './label-studio';
 import { labelsCsvFormat } from './labels-csv';
 import { oneHotCsvFormat } from './one-hot-csv';
-import type { ExchangeFile, ExchangeFormat } from './records';
+import type { ExchangeFile, ExchangeFormat, ReadOptions } from './records';
 import { vocFormat } from './voc';
 
 /**
@@ -29,6 +29,11 @@ export const exchangeFormats: readonly ExchangeFormat[] = [
   vocFormat,
   imagefolderFormat,
   fiftyoneFormat,
+];
+
+/** What the label files the app reads end with: the file pickers offer these. */
+export const labelFileExtensions: readonly string[] = [
+  ...new Set(exchangeFormats.filter((format) => format.read).flatMap((format) => format.extensions)),
 ];
 
 export function findFormat(id: string, use: 'read' | 'write'): ExchangeFormat {
@@ -73,7 +78,11 @@ export async function detectFormat(path: string): Promise<ExchangeFormat> {
 }
 
 /** Reads a label file in the named format, or the one its content shows with 'auto'. */
-export async function readLabelFile(path: string, formatId = 'auto'): Promise<ExchangeFile> {
+export async function readLabelFile(
+  path: string,
+  formatId = 'auto',
+  options: ReadOptions = { difficult: 'unknown' },
+): Promise<ExchangeFile> {
   const format = formatId === 'auto' ? await detectFormat(path) : findFormat(formatId, 'read');
-  return format.read!(path);
+  return format.read!(path, options);
 }

@@ -22,6 +22,7 @@ export const imagefolderFormat: ExchangeFormat = {
   id: 'imagefolder',
   title: 'Hugging Face imagefolder (metadata.jsonl per split)',
   layout: 'folder',
+  extensions: [],
   write: formatImagefolder,
   // `file_name` is relative to the metadata file, so a photo goes beside it under the same path.
   photoPath: (record) => `${splitFolder(record)}/${record.name}`,

@@ -24,6 +24,7 @@ export const jsonlFormat: ExchangeFormat = {
   id: 'jsonl',
   title: 'CSRA Studio labels (JSON Lines, lossless)',
   layout: 'file',
+  extensions: ['jsonl'],
   detect: (_path, head) => /^\uFEFF?\{\s*"csraStudioLabels"\s*:/.test(head),
   read: labelFileReader(parseJsonl),
   write: (data) => new Map([['', formatJsonl(data)]]),

@@ -25,6 +25,7 @@ export const labelStudioFormat: ExchangeFormat = {
   id: 'label-studio',
   title: 'Label Studio JSON (image classification, choices)',
   layout: 'file',
+  extensions: ['json'],
   detect: (_path, head) =>
     /^\uFEFF?\s*[[{]/.test(head) && /"(from_name|was_cancelled|completions)"\s*:/.test(head),
   read: labelFileReader(parseLabelStudio),

@@ -14,6 +14,7 @@ export const labelsCsvFormat: ExchangeFormat = {
   id: 'labels-csv',
   title: 'labels.csv (filename, classes, negatives)',
   layout: 'file',
+  extensions: ['csv'],
   detect: (_path, head) =>
     /^\uFEFF?\s*"?filename"?\s*,\s*"?classes"?\s*(,\s*"?negatives"?\s*)?\r?\n/i.test(head),
   read: readLabelsCsv,

@@ -11,6 +11,7 @@ export const oneHotCsvFormat: ExchangeFormat = {
   id: 'one-hot-csv',
   title: 'One-hot CSV (Roboflow multi-label _classes.csv)',
   layout: 'file',
+  extensions: ['csv'],
   // labels.csv also starts with `filename`: its header is told apart by its fixed column names.
   detect: (_path, head) => {
     const header = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!;

@@ -49,6 +49,12 @@ export interface ExchangeFile {
   modelVersion?: string;
 }
 
+/** How a person asks a file to be read; each format takes the choices that concern it. */
+export interface ReadOptions {
+  /** VOC: a class with only difficult objects is unknown (as VOC evaluation treats it) or positive. */
+  difficult: 'unknown' | 'positive';
+}
+
 /** What a format cannot carry: written out as the nearest thing it can say, and said before. */
 export type Loss = 'unknown' | 'negatives' | 'sources' | 'scores' | 'splits';
 
@@ -63,9 +69,11 @@ export interface ExchangeFormat {
   id: string;
   title: string;
   layout: 'file' | 'folder';
+  /** What a file of this format's name ends with (no dot), for file pickers; none for a folder format. */
+  extensions: readonly string[];
   /** Whether the content at `path` (its first few KB in `head` for a file) is of this format. */
   detect?: (path: string, head: string) => boolean;
-  read?: (path: string) => Promise<ExchangeFile>;
+  read?: (path: string, options: ReadOptions) => Promise<ExchangeFile>;
   write?: (data: ExchangeFile) => Map<string, string>;
   /**
    * For a layout that holds the photos beside its labels (imagefolder, FiftyOne): where the export

@@ -102,7 +102,7 @@ describe("datumaro's VOC fixture", () => {
       'ImageSets/Main/cat_train.txt': await sample('datumaro_voc_dataset1_cat_train.txt'),
     });
     expect(vocFormat.detect!(root, '')).toBe(true);
-    const file = await vocFormat.read!(root);
+    const file = await vocFormat.read!(root, { difficult: 'unknown' });
     expect(file.classes).toEqual(['aeroplane', 'cat', 'person']);
     expect(file.records).toEqual([
       {

@@ -10,15 +10,10 @@ import { basename, extname, join } from 'node:path';
 import type { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
+import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeRecord, ReadOptions } from './records';
 import { childrenNamed, childText, parseXml } from './xml';
 
 export type VocFlag = 1 | -1 | 0;
-
-export interface VocOptions {
-  /** What a class with only difficult objects (flag 0) is: unknown, as VOC evaluation treats it. */
-  difficult: 'unknown' | 'positive';
-}
 
 const LIST_SPLITS = ['train', 'val', 'trainval', 'test'] as const;
 type ListSplit = (typeof LIST_SPLITS)[number];
@@ -163,7 +158,7 @@ class Gathered {
 
 export async function readVoc(
   path: string,
-  options: VocOptions = { difficult: 'unknown' },
+  options: Pick<ReadOptions, 'difficult'> = { difficult: 'unknown' },
 ): Promise<ExchangeFile> {
   const { main, annotations } = locate(path);
   if (!main && !annotations) {
@@ -285,11 +280,12 @@ export const vocFormat: ExchangeFormat = {
   id: 'voc',
   title: 'Pascal VOC (ImageSets/Main lists, Annotations)',
   layout: 'folder',
+  extensions: [],
   detect: (path) => {
     const { main, annotations } = locate(path);
     return main !== undefined || annotations !== undefined;
   },
-  read: (path) => readVoc(path),
+  read: readVoc,
   write: writeVoc,
   loses: ['sources', 'scores'],
 };

@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { chosenPath, newProjectDialogOptions, openDialogOptions } from './dialogs';
 
 describe('the native dialogs’ options', () => {
-  it('pick a project file, a folder or a CSV, starting at the home folder', () => {
+  it('pick a project file, a folder or a label file of a format read, starting at the home folder', () => {
     expect(openDialogOptions('project', '/home/ana')).toMatchObject({
       defaultPath: '/home/ana',
       properties: ['openFile'],
       filters: [{ extensions: ['sqlite'] }],
     });
     expect(openDialogOptions('folder', '/home/ana')?.properties).toEqual(['openDirectory']);
-    expect(openDialogOptions('csv', '/home/ana')?.filters).toEqual([
-      { name: 'CSV files', extensions: ['csv'] },
+    expect(openDialogOptions('labels', '/home/ana')?.filters).toEqual([
+      { name: 'Label files', extensions: ['jsonl', 'csv', 'json', 'xml'] },
+      { name: 'All files', extensions: ['*'] },
     ]);
     expect(newProjectDialogOptions('/home/ana')).toMatchObject({ filters: [{ extensions: ['sqlite'] }] });
   });

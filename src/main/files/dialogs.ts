@@ -1,6 +1,7 @@
 // The options of the desktop app's native dialogs, from what the renderer asked for: a request
 // names a kind, never a title, a filter or a starting folder of its own.
 import { openPathKinds, type OpenPathKind } from '../../shared/dialogs';
+import { labelFileExtensions } from '../exchange/formats';
 
 interface FileFilter {
   name: string;
@@ -44,12 +45,17 @@ export function openDialogOptions(kind: unknown, home: string): OpenOptions | nu
         defaultPath: home,
         properties: ['openDirectory'],
       };
-    case 'csv':
+    case 'labels':
+      // A folder format (VOC) is typed or chosen in the in-page browser: outside macOS a native
+      // dialog picks files or folders, not both.
       return {
-        title: 'Choose a labels CSV',
+        title: 'Choose a label file',
         defaultPath: home,
         properties: ['openFile'],
-        filters: [{ name: 'CSV files', extensions: ['csv'] }],
+        filters: [
+          { name: 'Label files', extensions: [...labelFileExtensions] },
+          { name: 'All files', extensions: ['*'] },
+        ],
       };
   }
 }

@@ -5,7 +5,7 @@ import { copyVocPhotoFiles, tempDir, vocPhotoNames } from '../../../test/fixture
 import { listFolder } from './folder-listing';
 
 describe('a folder listing', () => {
-  it('shows subfolders with their photo counts, projects and CSVs, and counts the photos here', async () => {
+  it('shows subfolders with their photo counts, projects and label files, and counts the photos here', async () => {
     const home = await tempDir();
     const names = await vocPhotoNames(3);
     await copyVocPhotoFiles(join(home, 'voc'), names);
@@ -16,6 +16,8 @@ describe('a folder listing', () => {
     await mkdir(join(home, '.cache'));
     await writeFile(join(home, 'birds.sqlite'), '');
     await writeFile(join(home, 'labels.csv'), 'filename,classes\n');
+    await writeFile(join(home, 'tasks.json'), '[]');
+    await writeFile(join(home, 'annotations.XML'), '<annotations/>');
     await writeFile(join(home, 'notes.txt'), '');
     await symlink(join(home, 'voc'), join(home, 'linked'));
     await symlink(join(home, 'nowhere'), join(home, 'broken'));
@@ -32,7 +34,11 @@ describe('a folder listing', () => {
       { name: 'voc', path: join(home, 'voc'), images: 3 },
     ]);
     expect(listing.projects).toEqual([{ name: 'birds.sqlite', path: join(home, 'birds.sqlite') }]);
-    expect(listing.csvs).toEqual([{ name: 'labels.csv', path: join(home, 'labels.csv') }]);
+    expect(listing.labelFiles.map((file) => file.name)).toEqual([
+      'annotations.XML',
+      'labels.csv',
+      'tasks.json',
+    ]);
     expect(listing.crumbs[0]).toEqual({ name: '/', path: '/' });
     expect(listing.crumbs.slice(1).map((crumb) => crumb.name)).toEqual(home.split('/').filter(Boolean));
     expect(listing.crumbs.at(-1)!.path).toBe(home);

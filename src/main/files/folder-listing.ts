@@ -1,11 +1,12 @@
 // What the folder browser shows of one folder: its subfolders with the photos in each, and the
-// files a person picks in this app (projects and labels CSVs). Photos are counted, not listed:
+// files a person picks in this app (projects and label files). Photos are counted, not listed:
 // they are imported a folder at a time.
 import { opendir, readdir, stat } from 'node:fs/promises';
 import { extname, join, parse, sep } from 'node:path';
 import type { FolderListing } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { mapOrdered } from '../concurrency';
+import { labelFileExtensions } from '../exchange/formats';
 import { describeFsError, isPhotoName } from '../library/scan';
 
 export async function listFolder(path: string, home: string): Promise<FolderListing> {
@@ -23,7 +24,7 @@ export async function listFolder(path: string, home: string): Promise<FolderList
     crumbs: crumbsOf(path),
     folders: [],
     projects: [],
-    csvs: [],
+    labelFiles: [],
     images: 0,
   };
   const subfolders: string[] = [];
@@ -35,7 +36,8 @@ export async function listFolder(path: string, home: string): Promise<FolderList
       else if (!kind?.isFile()) continue;
       else if (isPhotoName(entry.name)) listing.images += 1;
       else if (/\.sqlite$/i.test(entry.name)) listing.projects.push(pathEntry(path, entry.name));
-      else if (extname(entry.name).toLowerCase() === '.csv') listing.csvs.push(pathEntry(path, entry.name));
+      else if (labelFileExtensions.includes(extname(entry.name).slice(1).toLowerCase()))
+        listing.labelFiles.push(pathEntry(path, entry.name));
     }
   } catch (error) {
     throw new ApiError('bad_input', `cannot read folder ${path}: ${describeFsError(error)}`);
@@ -49,7 +51,7 @@ export async function listFolder(path: string, home: string): Promise<FolderList
   })))
     listing.folders.push(folder);
   listing.projects.sort(byName);
-  listing.csvs.sort(byName);
+  listing.labelFiles.sort(byName);
   return listing;
 }
 

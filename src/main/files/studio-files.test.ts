@@ -39,7 +39,7 @@ describe('the folder listing', () => {
     expect(home.folders).toEqual([{ name: 'photos', path: join(dir, 'photos'), images: 2 }]);
     const photos = await api.listFolder({ path: 'photos' });
     expect(photos).toMatchObject({ path: join(dir, 'photos'), images: 2, home: dir });
-    expect(photos.csvs.map((csv) => csv.name)).toEqual(['labels.csv']);
+    expect(photos.labelFiles.map((file) => file.name)).toEqual(['labels.csv']);
     await expect(api.listFolder({ path: 'nowhere' })).rejects.toMatchObject({
       code: 'bad_input',
       message: `cannot open folder ${join(dir, 'nowhere')}: it does not exist`,

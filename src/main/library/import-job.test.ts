@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { exchangeSamples, vocImages } from '../../../test/fixtures/paths';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { jobProgressed } from '../../../test/fixtures/wait';
-import { copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
+import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
 import { openDatabase } from '../db/connection';
 import { createJob } from '../db/jobs';
 import { thumbnailPath } from './thumbnails';
@@ -282,6 +282,37 @@ describe('importing labels in another tool’s format', () => {
     const [photo] = (await api.listImages({ filter: { split: 'val' } })).images;
     expect(photo).toMatchObject({ name: '000005.jpg', labels: [{ state: 'positive', source: 'human' }] });
     expect((await api.listClasses({})).map((c) => c.name)).toEqual(['chair', 'dog']);
+  });
+
+  it('reads a VOC class with only difficult objects as unknown, or as positive when asked', async () => {
+    const personOf = async (vocDifficult?: 'unknown' | 'positive') => {
+      const { api, dir } = await newStudio();
+      const folder = join(dir, 'photos');
+      // In the official person_trainval.txt: 000005 absent, 000009 present, 000131 difficult only.
+      await copyVocPhotoFiles(folder, ['000005.jpg', '000009.jpg', '000131.jpg']);
+      const main = join(dir, 'VOC2007', 'ImageSets', 'Main');
+      await mkdir(main, { recursive: true });
+      await copyFile(
+        join(exchangeSamples, 'voc', 'voc2007_person_trainval.txt'),
+        join(main, 'person_trainval.txt'),
+      );
+      const job = await api.startImport({
+        folder,
+        labelsFile: join(dir, 'VOC2007'),
+        ...(vocDifficult && { vocDifficult }),
+      });
+      expect((await jobEnd(api, job.id)).status).toBe('done');
+      const report = await api.getImportReport({ jobId: job.id });
+      expect(report.labels).toMatchObject({ format: 'voc', photosLabelled: 3, unmatched: 5011 - 3 });
+      const { images } = await api.listImages({ sort: 'name' });
+      return images.map((image) => `${image.name} ${image.labels[0]?.state ?? 'unknown'}`);
+    };
+    expect(await personOf()).toEqual(['000005.jpg negative', '000009.jpg positive', '000131.jpg unknown']);
+    expect(await personOf('positive')).toEqual([
+      '000005.jpg negative',
+      '000009.jpg positive',
+      '000131.jpg positive',
+    ]);
   });
 
   it('refuses a malformed file of a named format before a job exists, with the format, the JSON path and the reason', async () => {

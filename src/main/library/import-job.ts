@@ -10,7 +10,7 @@ import { countLabelEventsOfJob, writeImportedLabels, type ImportedLabel } from '
 import { setSplit } from '../db/splits';
 import { readLabelFile } from '../exchange/formats';
 import { matchRecords, sampleSize } from '../exchange/match';
-import type { ExchangeFile } from '../exchange/records';
+import type { ExchangeFile, ReadOptions } from '../exchange/records';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
 import { decodePhoto, readPhotoBytes, sha256, UnreadablePhoto } from './photo';
@@ -22,6 +22,8 @@ export interface ImportConfig {
   labelsFile?: string;
   /** A registered format's id, or 'auto': told by the file's content. */
   labelsFormat?: string;
+  /** What a VOC class with only difficult objects is; unknown when absent. */
+  vocDifficult?: ReadOptions['difficult'];
   /** The labels file of a job stored before formats (a labels.csv), read as labelsFile when resumed. */
   labelsCsv?: string;
 }
@@ -50,11 +52,31 @@ export async function prepareImport(db: Db, config: ImportConfig): Promise<Impor
   const folder = await readableFolder(config.folder);
   if (!config.labelsFile) return { folder };
   const labelsFile = resolve(config.labelsFile);
-  const file = await readLabelFile(labelsFile, config.labelsFormat);
+  const options = readOptions(config);
+  const file = await readLabelFile(labelsFile, config.labelsFormat, options);
   assertRoomForClasses(db, file.classes);
   // The format found now is the one the job reads, so a run cannot detect differently.
-  return { folder, labelsFile, labelsFormat: file.format };
+  const prepared = { folder, labelsFile, labelsFormat: file.format, vocDifficult: options.difficult };
+  checked = { config: JSON.stringify(prepared), file, at: Date.now() };
+  return prepared;
 }
+
+/**
+ * The file the request read to check it, handed on to the job it starts so that a large file (100,000
+ * VOC annotations) is not read twice. One slot, taken by that job; a resumed job, or one that starts
+ * later than `checkedForMs` after the check, reads the file again.
+ */
+let checked: { config: string; file: ExchangeFile; at: number } | null = null;
+const checkedForMs = 10_000;
+
+function takeChecked(config: ImportConfig): ExchangeFile | null {
+  const slot = checked;
+  if (!slot || slot.config !== JSON.stringify(config) || Date.now() - slot.at > checkedForMs) return null;
+  checked = null;
+  return slot.file;
+}
+
+const readOptions = (config: ImportConfig): ReadOptions => ({ difficult: config.vocDifficult ?? 'unknown' });
 
 /**
  * Imports every photo under a folder. Idempotent: photos already in the project are passed over,
@@ -64,7 +86,9 @@ export async function runImport(project: Project, config: ImportConfig, context:
   const { db } = project;
   const { jobId, signal } = context;
   const labelsFile = config.labelsFile ?? config.labelsCsv;
-  const labels = labelsFile ? await readLabelFile(labelsFile, config.labelsFormat) : null;
+  const labels = labelsFile
+    ? (takeChecked(config) ?? (await readLabelFile(labelsFile, config.labelsFormat, readOptions(config))))
+    : null;
 
   context.progress('scanning', 0, 0);
   const scan = await scanFolder(config.folder);
@@ -110,12 +134,7 @@ export async function runImport(project: Project, config: ImportConfig, context:
   batch = [];
   if (signal.aborted) return;
 
-  if (labels) {
-    context.progress('labels', done, total);
-    const outcome = applyLabels(project, config.folder, labels, jobId);
-    const result = jobResult<ImportResult>(db, jobId)!;
-    setJobResult(db, jobId, { ...result, labels: outcome } satisfies ImportResult);
-  }
+  if (labels) await applyLabels(project, config.folder, labels, context);
 }
 
 async function examine(project: Project, path: string): Promise<Outcome> {
@@ -136,18 +155,24 @@ async function examine(project: Project, path: string): Promise<Outcome> {
 
 /**
  * Matches the file's records to the folder's photos, then writes their labels and splits in one
- * transaction: a file that fails anywhere leaves the project as it was.
+ * transaction: a file that fails anywhere leaves the project as it was. Progress says how many
+ * labels are about to be written before the write, which holds the database for its length.
  */
-function applyLabels(
+async function applyLabels(
   project: Project,
   folder: string,
   file: ExchangeFile,
-  jobId: number,
-): ImportResult['labels'] {
+  { jobId, progress }: JobContext,
+): Promise<void> {
   const { db } = project;
   const photos = new Map([...imagesUnder(db, folder)].map(([path, image]) => [path, image.id]));
   const { matched, unmatched } = matchRecords(file.records, folder, photos);
-  return db.transaction((): ImportResult['labels'] => {
+  let count = 0;
+  for (const { record } of matched) for (const entry of record.classes.values()) if (entry.state) count += 1;
+  progress('labels', 0, count);
+  // Lets the progress event reach the clients before the write takes the thread.
+  await new Promise((resolve) => setImmediate(resolve));
+  db.transaction(() => {
     const { ids, created } = ensureClasses(db, file.classes);
     const pending: ImportedLabel[] = [];
     const splits = new Map<Split, number[]>();
@@ -168,7 +193,7 @@ function applyLabels(
     }
     for (const [split, imageIds] of splits) setSplit(db, imageIds, split);
     const { humanKept } = writeImportedLabels(db, pending, jobId);
-    return {
+    const labels: ImportResult['labels'] = {
       format: file.format,
       classes: file.classes.length,
       classesCreated: created,
@@ -178,6 +203,8 @@ function applyLabels(
       unmatchedRows: unmatched.slice(0, sampleSize).map((record) => record.name),
       skipped: { count: file.skipped.length, examples: file.skipped.slice(0, sampleSize) },
     };
+    setJobResult(db, jobId, { ...jobResult<ImportResult>(db, jobId)!, labels } satisfies ImportResult);
+    progress('labels', count, count);
   })();
 }
 

@@ -50,8 +50,8 @@ describe('the export store', () => {
     store.out = `${studio.dir}/val.csv`;
     expect(await store.run()).toBe(true);
     expect(store.result).toMatchObject({ format: 'one-hot-csv', rows: 1, path: `${studio.dir}/val.csv` });
-    const { csvs } = await studio.api.listFolder({ path: studio.dir });
-    expect(csvs.map((file) => file.name)).toContain('val.csv');
+    const { labelFiles } = await studio.api.listFolder({ path: studio.dir });
+    expect(labelFiles.map((file) => file.name)).toContain('val.csv');
   });
 
   it('asks for the place to write, and says why it cannot write there', async () => {

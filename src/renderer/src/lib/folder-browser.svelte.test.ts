@@ -28,7 +28,7 @@ describe('the folder browser', () => {
 
   it('opens at the folder of the path a field holds, or at home when that folder is gone', async () => {
     const { folder, labelsFile } = await makePhotoFolder(studio.dir, { count: 1, withLabels: true });
-    void store.choose('csv', labelsFile!);
+    void store.choose('labels', labelsFile!);
     await expect.poll(() => store.listing?.path).toBe(parentOf(labelsFile!));
     store.cancel();
     void store.choose('folder', `${folder}/gone`);
@@ -61,9 +61,9 @@ describe('the folder browser', () => {
       newProjectPath: async () => (asked.push('new'), null),
     };
     const desktop = new FolderBrowserStore(studio.api, native);
-    expect(await desktop.choose('csv')).toBe('/picked/csv');
+    expect(await desktop.choose('labels')).toBe('/picked/labels');
     expect(await desktop.choose('new-project')).toBeNull();
-    expect(asked).toEqual(['csv', 'new']);
+    expect(asked).toEqual(['labels', 'new']);
     expect(desktop.kind).toBeNull();
   });
 });

@@ -5,8 +5,11 @@ import type { NativeDialogs } from '../../../shared/dialogs';
 import type { Api } from '../../../shared/rpc';
 import { attempt } from './errors';
 
-/** What a field wants: an existing project, a new project's file, a folder of photos, a labels CSV. */
-export type PathKind = 'project' | 'new-project' | 'folder' | 'csv';
+/**
+ * What a field wants: an existing project, a new project's file, a folder of photos, a label file
+ * or folder (VOC).
+ */
+export type PathKind = 'project' | 'new-project' | 'folder' | 'labels';
 
 export class FolderBrowserStore {
   /** What the open browser is choosing; null while it is closed. */

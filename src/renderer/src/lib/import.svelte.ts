@@ -10,6 +10,8 @@ export interface ImportRequest {
   labelsFile?: string;
   /** Its format's id; absent or 'auto': told by its content. */
   labelsFormat?: string;
+  /** What a VOC class with only difficult objects is; unknown when absent. */
+  vocDifficult?: 'unknown' | 'positive';
 }
 
 export class ImportStore extends JobStore<ImportReport> {
@@ -17,8 +19,8 @@ export class ImportStore extends JobStore<ImportReport> {
     super(api, {
       kind: 'import',
       report: (jobId) => api.getImportReport({ jobId }),
-      // Scanning counts files found, not photos imported.
-      unmeasuredPhases: ['scanning'],
+      // Scanning counts files found, not photos imported; the labels are written in one step.
+      unmeasuredPhases: ['scanning', 'labels'],
     });
   }
 
@@ -29,7 +31,13 @@ export class ImportStore extends JobStore<ImportReport> {
       this.error = 'Enter the folder to import.';
       return Promise.resolve(false);
     }
-    const labels = labelsFile ? { labelsFile, labelsFormat: request.labelsFormat ?? 'auto' } : {};
+    const labels = labelsFile
+      ? {
+          labelsFile,
+          labelsFormat: request.labelsFormat ?? 'auto',
+          vocDifficult: request.vocDifficult ?? 'unknown',
+        }
+      : {};
     return this.launch(() => this.api.startImport({ folder, ...labels }));
   }
 }
