@@ -18,6 +18,7 @@ import { setSplit } from '../src/main/db/splits';
 import { readLabelFile } from '../src/main/exchange/formats';
 import { createClient } from '../src/shared/rpc';
 import { jobDone } from '../test/fixtures/wait';
+import { syntheticPhoto, syntheticPhotoPath, syntheticPositive } from './synthetic';
 
 const count = Number(process.env.BENCH_PHOTOS ?? 100_000);
 const classCount = 20;
@@ -78,11 +79,6 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** The i-th photo's path under the photo folder: 100 subfolders, as a large collection is kept. */
-function photoName(i: number): string {
-  return `${String(i % 100).padStart(2, '0')}/${String(i).padStart(7, '0')}.jpg`;
-}
-
 /** The unlabelled project of `count` photos, and a copy of it labelled and split. */
 async function buildProjects(unlabelled: string, labelled: string): Promise<void> {
   const db = openDatabase(unlabelled, { create: true });
@@ -92,24 +88,8 @@ async function buildProjects(unlabelled: string, labelled: string): Promise<void
     await mkdir(join(photos, String(folder).padStart(2, '0')), { recursive: true });
   db.transaction(() => {
     for (let i = 0; i < count; i += 1) {
-      const path = join(photos, photoName(i));
-      writeFileSync(path, '');
-      ids.push(
-        insertImage(
-          db,
-          {
-            path,
-            sha256: i.toString(16).padStart(64, '0'),
-            bytes: 0,
-            format: 'jpeg',
-            width: 500,
-            height: 375,
-            orientation: 1,
-            modifiedAt: '2026-01-01T00:00:00.000Z',
-          },
-          job.id,
-        ),
-      );
+      writeFileSync(join(photos, syntheticPhotoPath(i)), '');
+      ids.push(insertImage(db, syntheticPhoto(i, photos, 0), job.id));
     }
   })();
   db.close();
@@ -126,7 +106,7 @@ async function buildProjects(unlabelled: string, labelled: string): Promise<void
       labels.push({
         imageId,
         classId,
-        state: (imageId * 7 + classId * 13) % 20 < 1.5 ? 'positive' : 'negative',
+        state: syntheticPositive(imageId, classId) ? 'positive' : 'negative',
       });
     }
   }
@@ -152,12 +132,12 @@ async function writeCoco(path: string): Promise<string> {
     const i = imageId - 1;
     images.push({
       id: imageId,
-      file_name: photoName(i),
+      file_name: syntheticPhotoPath(i),
       width: 500,
       height: 375,
     });
     for (let c = 1; c <= classCount; c += 1) {
-      if ((imageId * 7 + c * 13) % 20 < 1.5)
+      if (syntheticPositive(imageId, c))
         annotations.push({
           id: annotations.length + 1,
           image_id: imageId,

@@ -23,6 +23,7 @@ import { defaultPackInfo } from '../src/main/inference/model-host';
 import type { ImageFilter, ImageSort } from '../src/shared/contract';
 import { vocImages, vocLabels } from '../test/fixtures/paths';
 import { jobDone } from '../test/fixtures/wait';
+import { syntheticPhoto, syntheticPositive } from './synthetic';
 
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-'));
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -80,26 +81,13 @@ async function benchGridPage(count: number) {
     const predictions: NewPrediction[] = [];
     db.transaction(() => {
       for (let i = start; i < start + chunk; i += 1) {
-        const imageId = insertImage(
-          db,
-          {
-            path: `/photos/${String(i % 100).padStart(2, '0')}/${String(i).padStart(7, '0')}.jpg`,
-            sha256: i.toString(16).padStart(64, '0'),
-            bytes: 100_000,
-            format: 'jpeg',
-            width: 500,
-            height: 375,
-            orientation: 1,
-            modifiedAt: '2026-01-01T00:00:00.000Z',
-          },
-          job.id,
-        );
+        const imageId = insertImage(db, syntheticPhoto(i, '/photos', 100_000), job.id);
         // Every photo labelled for 20 classes, about 1.5 positives each, as in VOC.
         for (const classId of labelledClassIds) {
           labels.push({
             imageId,
             classId,
-            state: (imageId * 7 + classId * 13) % 20 < 1.5 ? 'positive' : 'negative',
+            state: syntheticPositive(imageId, classId) ? 'positive' : 'negative',
           });
         }
         const scores = new Float32Array(pack.classes.length).map(

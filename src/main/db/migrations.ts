@@ -6,6 +6,23 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * What a new label adds to the review tallies (and to its photo's labelled flag): the body of the
+ * labels_insert_tallied trigger, as migration 8 made it and migration 9 made it again behind a WHEN.
+ */
+const labelInsertTallied = `BEGIN
+        UPDATE predictions SET labelled = 1 WHERE image_id = new.image_id AND labelled = 0;
+        UPDATE review_tallies AS t SET labelled_above = t.labelled_above + (s.probability >= t.threshold),
+               labelled_below = t.labelled_below + (s.probability < t.threshold),
+               disputed_above = t.disputed_above + (new.source IN ('human', 'imported') AND new.reviewed_model_id IS NOT t.model_id
+                 AND new.state = 'negative' AND s.probability >= t.threshold),
+               disputed_below = t.disputed_below + (new.source IN ('human', 'imported') AND new.reviewed_model_id IS NOT t.model_id
+                 AND new.state = 'positive' AND s.probability < t.threshold)
+          FROM class_scores s
+         WHERE t.class_id = new.class_id
+           AND s.image_id = new.image_id AND s.class_id = new.class_id AND s.model_id = t.model_id;
+      END;`;
+
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -287,18 +304,7 @@ export const migrations: Migration[] = [
       );
 
       CREATE TRIGGER labels_insert_tallied AFTER INSERT ON labels
-      BEGIN
-        UPDATE predictions SET labelled = 1 WHERE image_id = new.image_id AND labelled = 0;
-        UPDATE review_tallies AS t SET labelled_above = t.labelled_above + (s.probability >= t.threshold),
-               labelled_below = t.labelled_below + (s.probability < t.threshold),
-               disputed_above = t.disputed_above + (new.source IN ('human', 'imported') AND new.reviewed_model_id IS NOT t.model_id
-                 AND new.state = 'negative' AND s.probability >= t.threshold),
-               disputed_below = t.disputed_below + (new.source IN ('human', 'imported') AND new.reviewed_model_id IS NOT t.model_id
-                 AND new.state = 'positive' AND s.probability < t.threshold)
-          FROM class_scores s
-         WHERE t.class_id = new.class_id
-           AND s.image_id = new.image_id AND s.class_id = new.class_id AND s.model_id = t.model_id;
-      END;
+      ${labelInsertTallied}
       CREATE TRIGGER labels_delete_tallied AFTER DELETE ON labels
       BEGIN
         UPDATE predictions SET labelled = 0 WHERE image_id = old.image_id AND labelled = 1
@@ -376,18 +382,7 @@ export const migrations: Migration[] = [
       DROP TRIGGER labels_insert_tallied;
       CREATE TRIGGER labels_insert_tallied AFTER INSERT ON labels
         WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = new.image_id)
-      BEGIN
-        UPDATE predictions SET labelled = 1 WHERE image_id = new.image_id AND labelled = 0;
-        UPDATE review_tallies AS t SET labelled_above = t.labelled_above + (s.probability >= t.threshold),
-               labelled_below = t.labelled_below + (s.probability < t.threshold),
-               disputed_above = t.disputed_above + (new.source IN ('human', 'imported') AND new.reviewed_model_id IS NOT t.model_id
-                 AND new.state = 'negative' AND s.probability >= t.threshold),
-               disputed_below = t.disputed_below + (new.source IN ('human', 'imported') AND new.reviewed_model_id IS NOT t.model_id
-                 AND new.state = 'positive' AND s.probability < t.threshold)
-          FROM class_scores s
-         WHERE t.class_id = new.class_id
-           AND s.image_id = new.image_id AND s.class_id = new.class_id AND s.model_id = t.model_id;
-      END;
+      ${labelInsertTallied}
     `,
   },
 ];
