@@ -177,7 +177,7 @@ export const ExchangeFormatInfo = z.object({
   layout: z.enum(['file', 'folder']),
   canImport: z.boolean(),
   canExport: z.boolean(),
-  loses: z.array(z.enum(['unknown', 'negatives', 'sources', 'scores', 'splits'])),
+  loses: z.array(z.enum(['unknown', 'negatives', 'sources', 'scores', 'splits', 'unsplit'])),
 });
 
 /** Which labels an export writes, and how. */

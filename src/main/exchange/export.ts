@@ -198,6 +198,8 @@ export function lossNotices(format: ExchangeFormat, data: ExchangeFile, predicti
         return predictions ? entries.filter((entry) => entry?.score !== undefined).length : 0;
       case 'splits':
         return data.records.filter((record) => record.split && record.split !== 'none').length;
+      case 'unsplit':
+        return data.records.filter((record) => !record.split || record.split === 'none').length;
     }
   };
   const say: Record<Loss, (n: number) => string> = {
@@ -210,6 +212,8 @@ export function lossNotices(format: ExchangeFormat, data: ExchangeFile, predicti
     scores: (n) =>
       `this format cannot carry scores: ${plural(n, 'probability', 'probabilities')} will be left out`,
     splits: (n) => `this format cannot say splits: the split of ${plural(n, 'photo')} will be left out`,
+    unsplit: (n) =>
+      `this format has no place for photos without a split: ${plural(n, 'photo')} without one will go to train`,
   };
   return format.loses.flatMap((loss) => {
     const n = tally(loss);

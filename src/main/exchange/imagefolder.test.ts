@@ -1,7 +1,16 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
 import { vocLabels } from '../../../test/fixtures/paths';
+import { copyVocPhotos } from '../../../test/fixtures/workspace';
 import { imagefolderFormat } from './imagefolder';
 import { readLabelsCsv } from './labels-csv';
+
+/** A Python with Hugging Face `datasets` installed, where there is one: CI has none. */
+const datasetsPython = process.env.CSRA_DATASETS_PYTHON;
 
 describe('Hugging Face imagefolder, written', () => {
   it('writes the VOC labels as a metadata.jsonl per split folder: every photo once, its positives as labels', async () => {
@@ -55,7 +64,7 @@ describe('Hugging Face imagefolder, written', () => {
     );
     expect(body).toContain(voc.classes.map((name, index) => `${index}. ${name}`).join('\n'));
     expect(body).toContain(`names = ${JSON.stringify(voc.classes)}`);
-    expect(imagefolderFormat.loses).toEqual(['unknown', 'sources', 'scores', 'splits']);
+    expect(imagefolderFormat.loses).toEqual(['unknown', 'sources', 'scores', 'unsplit']);
   });
 
   it('writes no metadata for a split without photos, and unknown as absent from labels', () => {
@@ -70,4 +79,48 @@ describe('Hugging Face imagefolder, written', () => {
     expect([...files.keys()]).toEqual(['README.md', 'test/metadata.jsonl']);
     expect(files.get('test/metadata.jsonl')).toBe('{"file_name":"a/b.jpg","labels":[]}\n');
   });
+
+  it.skipIf(!datasetsPython)(
+    'loads with datasets.load_dataset("imagefolder") and the card’s cast, each photo with its positives (runs where CSRA_DATASETS_PYTHON names a Python with datasets)',
+    async () => {
+      const { api, dir } = await newStudio();
+      const folder = join(dir, 'photos');
+      const { labelsFile } = await copyVocPhotos(folder, 12);
+      await importAndWait(api, folder, labelsFile);
+      await api.assignSplits({ val: 0.25 });
+      const out = join(dir, 'imagefolder');
+      await api.exportLabels({ format: 'imagefolder', out });
+      const snippet = /```python\n([^]*?)```/.exec(await readFile(join(out, 'README.md'), 'utf8'))![1]!;
+      const script = `${snippet.replace('path/to/this/folder', out)}
+import json
+names = dataset['train'].features['labels'].feature.names
+print(json.dumps({split: [[names[i] for i in row['labels']] for row in dataset[split]] for split in dataset}))`;
+      const { stdout } = await promisify(execFile)(datasetsPython!, ['-c', script], {
+        env: { ...process.env, HF_DATASETS_OFFLINE: '1', HF_HUB_OFFLINE: '1' },
+      });
+      const loaded = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string[][]>;
+      // Each split's photos as their sorted positives, in one order whatever the loader's.
+      const inOrder = (photos: string[][]) => photos.map((names) => [...names].sort().join('|')).sort();
+
+      const expected: Record<string, string[]> = {};
+      for (const [split, name] of [
+        ['train', 'train'],
+        ['val', 'validation'],
+      ] as const) {
+        const { images } = await api.listImages({ filter: { split }, limit: 100 });
+        const classes = new Map((await api.listClasses({})).map((item) => [item.id, item.name]));
+        expected[name] = inOrder(
+          images.map((image) =>
+            image.labels
+              .filter((label) => label.state === 'positive')
+              .map((label) => classes.get(label.classId)!),
+          ),
+        );
+      }
+      expect(
+        Object.fromEntries(Object.entries(loaded).map(([split, photos]) => [split, inOrder(photos)])),
+      ).toEqual(expected);
+    },
+    120_000,
+  );
 });

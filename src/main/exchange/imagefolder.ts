@@ -3,8 +3,8 @@
 // `{"file_name", "labels"}` rows, `labels` the photo's positive classes by name. The loader infers a
 // list of strings (`List(Value("string"))`, `Sequence` before datasets 4) from those rows, so
 // the card declares that feature, not a `class_label` it might contradict, and lists the names in
-// the project's order with the cast that turns them into class ids. Not checked against `datasets`
-// itself: no Python package could be installed where this was written.
+// the project's order with the cast that turns them into class ids. Loaded by `datasets` 5.0.1 in
+// the spec that runs where CSRA_DATASETS_PYTHON names a Python with it.
 import type { Split } from '../../shared/contract';
 import type { ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
 
@@ -27,7 +27,7 @@ export const imagefolderFormat: ExchangeFormat = {
   // `file_name` is relative to the metadata file, so a photo goes beside it under the same path.
   photoPath: (record) => `${splitFolder(record)}/${record.name}`,
   // A class not listed is negative to the loader: unknown goes out as negative. No split goes to train.
-  loses: ['unknown', 'sources', 'scores', 'splits'],
+  loses: ['unknown', 'sources', 'scores', 'unsplit'],
 };
 
 /** `README.md` and `<split>/metadata.jsonl` for each split with photos, in train, validation, test order. */

@@ -56,7 +56,14 @@ export interface ReadOptions {
 }
 
 /** What a format cannot carry: written out as the nearest thing it can say, and said before. */
-export type Loss = 'unknown' | 'negatives' | 'sources' | 'scores' | 'splits';
+export type Loss =
+  | 'unknown'
+  | 'negatives'
+  | 'sources'
+  | 'scores'
+  | 'splits'
+  /** Splits kept, but no place for a photo without one. */
+  | 'unsplit';
 
 /**
  * A label format, as the registry (formats.ts) lists it for the CLI, the UI and the tests. A
