@@ -189,11 +189,14 @@ describe('the library grid at 765 photos', () => {
       .poll(() => page.evaluate(`document.querySelector('.grid .tile').dataset.index > 0`), slow)
       .toBe(true);
     await settled();
-    // The tile's photo may still be on its way after the scroll: its id comes with it.
-    await expect.poll(() => tiles().nth(8).getAttribute('data-image-id'), slow).toMatch(/^\d+$/);
+    // The tile's photo may still be on its way after the scroll: its id comes with it, taken from
+    // the very read that found it (a second read could meet the tile blank again).
+    let shown = '';
+    await expect
+      .poll(async () => (shown = (await tiles().nth(8).getAttribute('data-image-id')) ?? ''), slow)
+      .toMatch(/^\d+$/);
     const before = await tileNames();
     const scrollTop = await page.evaluate(`${viewportScript}.scrollTop`);
-    const shown = await tiles().nth(8).getAttribute('data-image-id');
     const cat = await classId('cat');
     const action = await api.setLabels({
       changes: [{ imageId: Number(shown), classId: cat, state: 'positive' }],
