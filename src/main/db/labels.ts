@@ -177,7 +177,7 @@ interface EventRow {
 
 type StoredLabel = { state: LabelState; source: LabelSource; reviewedModelId: number | null };
 
-/** Reads and sets single labels; every change gets its label_events row, made by an action or a job. */
+/** Sets single labels; every change gets its label_events row, made by an action or an undo/redo. */
 function labelWriter(db: Db) {
   const current = db.prepare(
     'SELECT state, source, reviewed_model_id AS reviewedModelId FROM labels WHERE image_id = ? AND class_id = ?',
@@ -190,17 +190,12 @@ function labelWriter(db: Db) {
   const remove = db.prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?');
   const event = db.prepare(
     `INSERT INTO label_events (image_id, class_id, old_state, old_source, old_reviewed_model_id, new_state,
-                               source, reviewed_model_id, action_id, job_id, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                               source, reviewed_model_id, action_id, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const read = (imageId: number, classId: number) => current.get(imageId, classId) as StoredLabel | undefined;
-  /** Sets one label, with its event; false when it already was so. `before`: the label as read. */
-  const write = (
-    change: LabelChange,
-    by: { actionId?: number | null; jobId?: number },
-    at: string,
-    before = read(change.imageId, change.classId),
-  ): boolean => {
+  /** Sets one label, with its event; false when it already was so. */
+  const write = (change: LabelChange, by: { actionId?: number | null }, at: string): boolean => {
+    const before = current.get(change.imageId, change.classId) as StoredLabel | undefined;
     const same = before?.state === change.state && before.source === change.source;
     // A review decision marks the label with the version in view; another write keeps the mark
     // only when it leaves the label as it was (setting it again is not a new decision).
@@ -226,12 +221,11 @@ function labelWriter(db: Db) {
       change.source,
       reviewed,
       by.actionId ?? null,
-      by.jobId ?? null,
       at,
     );
     return true;
   };
-  return { read, write };
+  return { write };
 }
 
 /**
