@@ -12,6 +12,7 @@ import {
   ActivateRule,
   ReviewQueue,
   Split,
+  VocDifficult,
   type ModelVersion,
   type TrainReport,
 } from '../shared/contract';
@@ -73,13 +74,14 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       2,
     );
     const [projectPath, folder] = positionals as [string, string];
-    const difficult = values['voc-difficult'];
-    if (difficult !== 'unknown' && difficult !== 'positive')
-      throw new UsageError(`--voc-difficult must be unknown or positive, got "${difficult}"`);
-    const vocDifficult: 'unknown' | 'positive' = difficult;
+    const vocDifficult = VocDifficult.safeParse(values['voc-difficult']);
+    if (!vocDifficult.success)
+      throw new UsageError(
+        `--voc-difficult must be one of ${VocDifficult.options.join(', ')}, got "${values['voc-difficult']}"`,
+      );
     await withProject(projectPath, true, async (api) => {
       const labels = values.labels
-        ? { labelsFile: values.labels, labelsFormat: values.format, vocDifficult }
+        ? { labelsFile: values.labels, labelsFormat: values.format, vocDifficult: vocDifficult.data }
         : {};
       const job = await api.startImport({ folder, ...labels });
       const finished = await followJob(api, job);

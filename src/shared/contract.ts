@@ -13,6 +13,8 @@ export const Split = z.enum(['train', 'val', 'test', 'none']);
 export const JobKind = z.enum(['import', 'prelabel', 'train']);
 export const ActivateRule = z.enum(['better', 'always', 'never']);
 export const ProviderChoice = z.enum(['auto', 'cpu', 'webgpu', 'cuda']);
+/** What a VOC class with only difficult objects is: unknown, as VOC evaluation treats it, or positive. */
+export const VocDifficult = z.enum(['unknown', 'positive']);
 export const JobStatus = z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 export const ProjectInfo = z.object({
@@ -516,7 +518,7 @@ export const operations = {
         folder: Path,
         labelsFile: Path.optional(),
         labelsFormat: FormatId.default('auto'),
-        vocDifficult: z.enum(['unknown', 'positive']).default('unknown'),
+        vocDifficult: VocDifficult.default('unknown'),
       })
       .strict(),
     JobInfo,
@@ -638,6 +640,7 @@ export type ImageSort = z.infer<typeof ImageSort>;
 export type LabelAction = z.infer<typeof LabelAction>;
 export type ConfirmPreview = z.infer<typeof ConfirmPreview>;
 export type ProviderChoice = z.infer<typeof ProviderChoice>;
+export type VocDifficult = z.infer<typeof VocDifficult>;
 export type EvalReport = z.infer<typeof EvalReport>;
 export type EvalSplit = z.infer<typeof EvalSplit>;
 export type Split = z.infer<typeof Split>;

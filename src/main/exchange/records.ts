@@ -1,7 +1,7 @@
 // What every exchange format reads into and writes from: photos named as the file names them, each
 // with a state per class. Readers and writers of the formats meet here, not in the database; the
 // exchange layer matches records to the project's photos and turns them into label writes.
-import type { LabelSource, LabelState, Split } from '../../shared/contract';
+import type { LabelSource, LabelState, Split, VocDifficult } from '../../shared/contract';
 
 /** What a format says of one class on one photo: a label, or only a model's score. */
 export interface ClassEntry {
@@ -51,8 +51,8 @@ export interface ExchangeFile {
 
 /** How a person asks a file to be read; each format takes the choices that concern it. */
 export interface ReadOptions {
-  /** VOC: a class with only difficult objects is unknown (as VOC evaluation treats it) or positive. */
-  difficult: 'unknown' | 'positive';
+  /** VOC: a class with only difficult objects. */
+  difficult: VocDifficult;
 }
 
 /** What a format cannot carry: written out as the nearest thing it can say, and said before. */

@@ -1,6 +1,6 @@
 // Folder imports: start one; following it, cancelling it, resuming it and its report are what every
 // job has (job.svelte.ts).
-import type { ImportReport } from '../../../shared/contract';
+import type { ImportReport, VocDifficult } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { JobStore } from './job.svelte';
 
@@ -11,7 +11,7 @@ export interface ImportRequest {
   /** Its format's id; absent or 'auto': told by its content. */
   labelsFormat?: string;
   /** What a VOC class with only difficult objects is; unknown when absent. */
-  vocDifficult?: 'unknown' | 'positive';
+  vocDifficult?: VocDifficult;
 }
 
 export class ImportStore extends JobStore<ImportReport> {
@@ -32,11 +32,7 @@ export class ImportStore extends JobStore<ImportReport> {
       return Promise.resolve(false);
     }
     const labels = labelsFile
-      ? {
-          labelsFile,
-          labelsFormat: request.labelsFormat ?? 'auto',
-          vocDifficult: request.vocDifficult ?? 'unknown',
-        }
+      ? { labelsFile, labelsFormat: request.labelsFormat ?? 'auto', vocDifficult: request.vocDifficult }
       : {};
     return this.launch(() => this.api.startImport({ folder, ...labels }));
   }
