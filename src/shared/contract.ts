@@ -23,6 +23,11 @@ export const ProjectInfo = z.object({
   schemaVersion: z.number().int(),
   imageCount: z.number().int(),
   classCount: z.number().int(),
+  /**
+   * Folders kept beside the project file that it needs and lacks (it was renamed or copied without
+   * them), each with what is lost without it.
+   */
+  missingFolders: z.array(z.object({ path: z.string(), loss: z.string() })),
 });
 
 export const ClassInfo = z.object({
@@ -43,6 +48,9 @@ export const ClassInfo = z.object({
   thresholdSource: z.enum(['manual', 'tuned']),
   archived: z.boolean(),
 });
+
+/** The most classes a project holds, archived ones included, and so the most a label file may name. */
+export const maxClasses = 1_000;
 
 const ClassName = z
   .string()
@@ -447,7 +455,7 @@ export const operations = {
     ClassInfo,
   ),
   /** Classes by name, in one go (the model's class names, say): the missing ones are created. */
-  addClasses: op(z.object({ names: z.array(ClassName).min(1).max(1_000) }).strict(), z.array(ClassInfo)),
+  addClasses: op(z.object({ names: z.array(ClassName).min(1).max(maxClasses) }).strict(), z.array(ClassInfo)),
   updateClass: op(
     z
       .object({

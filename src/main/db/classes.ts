@@ -1,4 +1,4 @@
-import type { ClassInfo, LabelSource, LabelState } from '../../shared/contract';
+import { maxClasses, type ClassInfo, type LabelSource, type LabelState } from '../../shared/contract';
 import { classHotkeyOrder } from '../../shared/hotkeys';
 import { ApiError } from '../../shared/rpc';
 import { now, type Db } from './connection';
@@ -104,9 +104,6 @@ function insertClass(db: Db, name: string, color?: string): number {
     .run(name, color ?? palette[position % palette.length], nextFreeHotkey(db), position);
   return Number(result.lastInsertRowid);
 }
-
-/** The most classes a project holds, archived ones included: as many as one addClasses may name. */
-const maxClasses = 1_000;
 
 /** Refuses names whose new classes would take the project past `maxClasses`. */
 export function assertRoomForClasses(db: Db, names: readonly string[]): void {
