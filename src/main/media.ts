@@ -1,9 +1,13 @@
-import { constants } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ApiError } from '../shared/rpc';
 import { getImage, recordChangedOnDisk, type ImageRecord } from './db/images';
-import { describeFsError } from './library/scan';
+import {
+  maxPhotoBytes,
+  NotRegularFile,
+  openRegularFile,
+  readOpenFile,
+  readRegularFile,
+} from './files/regular-file';
 import type { Project } from './project';
 
 export type MediaKind = 'thumb' | 'photo';
@@ -37,7 +41,7 @@ export async function readMedia(
   const image = getImage(project.db, id);
   if (!image) throw new ApiError('not_found', `no photo ${id} in this project`);
   if (kind === 'thumb') {
-    const bytes = await readFile(project.thumbnailPath(image.sha256)).catch(() => {
+    const { bytes } = await readRegularFile(project.thumbnailPath(image.sha256), maxPhotoBytes).catch(() => {
       throw new ApiError('not_found', `photo ${id} has no thumbnail yet`);
     });
     return { bytes, type: 'image/webp' };
@@ -64,30 +68,28 @@ async function readImportedPhoto(
   markChanged: (imageId: number) => void,
 ): Promise<Buffer> {
   const cannotRead = (error: unknown) =>
-    new ApiError('io_error', `cannot read photo ${image.id}: ${describeFsError(error)}`);
-  let file: FileHandle;
-  try {
-    // Non-blocking: a FIFO put in the photo's place must not hold the open until a writer comes.
-    file = await open(image.path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
+    new ApiError('io_error', `cannot read photo ${image.id}: ${(error as Error).message}`);
+  // Something there that is not a photo to read (a FIFO, a folder) is a change; no file is an error.
+  const opened = await openRegularFile(image.path, maxPhotoBytes).catch((error: unknown) => {
+    if (error instanceof NotRegularFile && error.info) return null;
     throw cannotRead(error);
-  }
+  });
   try {
-    const info = await file.stat();
     const unchanged =
-      info.isFile() &&
-      info.size === image.bytes &&
-      (image.modifiedAt === null || info.mtime.toISOString() === image.modifiedAt);
+      opened !== null &&
+      opened.info.size === image.bytes &&
+      (image.modifiedAt === null || opened.info.mtime.toISOString() === image.modifiedAt);
     if (unchanged === image.changedOnDisk) {
       recordChangedOnDisk(project.db, image.id, !unchanged);
       markChanged(image.id);
     }
-    if (!unchanged) throw new ApiError('not_found', 'the photo changed on disk since import');
-    return await file.readFile().catch((error: unknown) => {
+    if (opened === null || !unchanged)
+      throw new ApiError('not_found', 'the photo changed on disk since import');
+    return await readOpenFile(opened.file, opened.info).catch((error: unknown) => {
       throw cannotRead(error);
     });
   } finally {
-    await file.close();
+    await opened?.file.close();
   }
 }
 

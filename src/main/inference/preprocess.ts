@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { UnreadablePhoto, uprightSize } from '../library/photo';
+import { readPhotoBytes, UnreadablePhoto, uprightSize } from '../library/photo';
 
 export interface ModelInput {
   side: number;
@@ -19,15 +19,17 @@ export const wholeFrame: Frame = { left: 0, top: 0, width: 1, height: 1 };
 
 /**
  * A photo as the model reads it: upright (EXIF orientation applied), resized to side×side as the
- * pack says, RGB, one byte per channel, rows of pixels (HWC); and where the photo lies in it.
+ * pack says, RGB, one byte per channel, rows of pixels (HWC); and where the photo lies in it. The
+ * file is read as the import reads it (a regular file, of bounded size), never opened by sharp.
  */
 export async function photoPixels(
   path: string,
   input: ModelInput,
 ): Promise<{ pixels: Uint8Array; frame: Frame }> {
+  const { bytes } = await readPhotoBytes(path);
   try {
     const { side, resize, padValue } = input;
-    const image = sharp(path, { failOn: 'error' }).rotate();
+    const image = sharp(bytes, { failOn: 'error' }).rotate();
     let frame = wholeFrame;
     if (resize === 'letterbox') {
       const { width = side, height = side, orientation } = await image.metadata();

@@ -1,6 +1,17 @@
-import { chmod, copyFile, mkdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { exchangeSamples, vocImages } from '../../../test/fixtures/paths';
@@ -108,6 +119,46 @@ describe('importing a folder', () => {
     expect(reasons['notes.jpg']).toMatch(/^not a readable image/);
     expect(reasons['truncated.jpg']).toMatch(/^damaged image data/);
     expect(reasons['broken-link.jpg']).toMatch(/^broken symbolic link/);
+  });
+
+  it('skips FIFOs, devices and files too large to read, linked or not, without waiting on any', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'hostile');
+    await copyVocPhotos(folder, 3);
+    await mkdir(join(dir, 'pipes'));
+    execFileSync('mkfifo', [join(dir, 'pipes', 'f1'), join(folder, 'pipe.jpg')]);
+    await symlink(join(dir, 'pipes', 'f1'), join(folder, 'x1.jpg'));
+    await symlink('/dev/zero', join(folder, 'zero.jpg'));
+    await writeFile(join(folder, 'huge.jpg'), '');
+    await truncate(join(folder, 'huge.jpg'), 1024 ** 3);
+
+    const { job, report } = await importAndWait(api, folder);
+    expect(job.status).toBe('done');
+    expect(report.added).toBe(3);
+    const reasons = Object.fromEntries(
+      report.skipped.map(({ path, reason }) => [path.slice(folder.length + 1), reason]),
+    );
+    expect(reasons).toEqual({
+      'pipe.jpg': 'a named pipe (FIFO), not a regular file',
+      'x1.jpg': 'symbolic link to a named pipe (FIFO), not a regular file',
+      'zero.jpg': 'symbolic link to a character device, not a regular file',
+      'huge.jpg': 'cannot read file: is 1073741824 bytes, over the 512 MiB a file read whole may hold',
+    });
+  });
+
+  it('leaves no partial thumbnail behind when writing one fails', async () => {
+    const { api, projectPath, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    const { names } = await copyVocPhotos(folder, 1);
+    const sha = createHash('sha256')
+      .update(await readFile(join(folder, names[0]!)))
+      .digest('hex');
+    // A folder where the thumbnail goes: the write succeeds, the rename over it fails.
+    await mkdir(join(thumbnailPath(projectPath, sha), 'in-the-way'), { recursive: true });
+
+    const { job } = await importAndWait(api, folder);
+    expect(job.status).toBe('failed');
+    expect(await readdir(dirname(thumbnailPath(projectPath, sha)))).toEqual([`${sha}.webp`]);
   });
 
   it('reports a copy of a photo as a duplicate and imports its content once', async () => {

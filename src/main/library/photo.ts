@@ -1,29 +1,18 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import { describeFsError } from './scan';
+import { maxPhotoBytes, NotRegularFile, readRegularFile } from '../files/regular-file';
 import { thumbnailSize } from './thumbnails';
 
 /** A file that is not a readable image; `reason` says why, for the import report. */
 export class UnreadablePhoto extends Error {}
 
-/** The file's bytes and its modification time (ISO 8601). */
+/** The bytes of a regular file (see regular-file.ts) and its modification time (ISO 8601). */
 export async function readPhotoBytes(path: string): Promise<{ bytes: Buffer; modifiedAt: string }> {
-  let bytes: Buffer;
-  let modifiedAt: string;
-  try {
-    const file = await open(path, 'r');
-    try {
-      modifiedAt = (await file.stat()).mtime.toISOString();
-      bytes = await file.readFile();
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    throw new UnreadablePhoto(`cannot read file: ${describeFsError(error)}`);
-  }
+  const { bytes, info } = await readRegularFile(path, maxPhotoBytes).catch((error: unknown) => {
+    throw error instanceof NotRegularFile ? new UnreadablePhoto(`cannot read file: ${error.message}`) : error;
+  });
   if (bytes.length === 0) throw new UnreadablePhoto('empty file (0 bytes)');
-  return { bytes, modifiedAt };
+  return { bytes, modifiedAt: info.mtime.toISOString() };
 }
 
 export function sha256(bytes: Buffer): string {

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Dirent, type Stats } from 'node:fs';
 import { access, opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { ApiError } from '../../shared/rpc';
@@ -21,13 +21,15 @@ export const photoExtensions = new Set([
 export interface ScanResult {
   /** Absolute paths of candidate photos, sorted. */
   photos: string[];
-  /** Folders and entries that could not be read, with the reason. */
+  /** Folders, and entries named like photos, that cannot be read, with the reason. */
   problems: { path: string; reason: string }[];
 }
 
 /**
- * Walks a folder recursively. Symlinked folders are followed once (a cycle is not); entries with a
- * photo extension are candidates, everything else is ignored.
+ * Walks a folder recursively. Symlinked folders are followed once (a cycle is not); regular files
+ * with a photo extension, reached directly or through links, are candidates. An entry named like a
+ * photo that is anything else (a FIFO, a device, a socket) is a problem: reading one could block a
+ * thread for good or never end. Everything else is ignored.
  */
 export async function scanFolder(root: string): Promise<ScanResult> {
   const photos: string[] = [];
@@ -54,13 +56,17 @@ export async function scanFolder(root: string): Promise<ScanResult> {
         try {
           const target = await stat(path);
           if (target.isDirectory()) subfolders.push(path);
-          else if (isPhotoName(entry.name)) photos.push(path);
+          else if (isPhotoName(entry.name)) {
+            if (target.isFile()) photos.push(path);
+            else problems.push({ path, reason: `symbolic link to ${describeNotRegular(target)}` });
+          }
         } catch (error) {
           if (isPhotoName(entry.name))
             problems.push({ path, reason: `broken symbolic link: ${describeFsError(error)}` });
         }
-      } else if (entry.isFile() && isPhotoName(entry.name)) {
-        photos.push(path);
+      } else if (isPhotoName(entry.name)) {
+        if (entry.isFile()) photos.push(path);
+        else problems.push({ path, reason: describeNotRegular(entry) });
       }
     }
     for (const subfolder of subfolders) await walk(subfolder);
@@ -90,6 +96,22 @@ export function describeFsError(error: unknown): string {
     default:
       return message;
   }
+}
+
+/** What a file that is not a regular one is, for the reason a reader gives. */
+export function describeNotRegular(kind: Stats | Dirent): string {
+  const what = kind.isDirectory()
+    ? 'a folder'
+    : kind.isFIFO()
+      ? 'a named pipe (FIFO)'
+      : kind.isCharacterDevice()
+        ? 'a character device'
+        : kind.isBlockDevice()
+          ? 'a block device'
+          : kind.isSocket()
+            ? 'a socket'
+            : 'a file of an unknown kind';
+  return `${what}, not a regular file`;
 }
 
 /** The absolute path of a folder this process can list, or a bad_input error saying why not. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { besideProject } from '../paths';
 
@@ -16,12 +16,18 @@ export function thumbnailPath(projectPath: string, sha256: string): string {
 
 /**
  * Written to a temporary name and renamed, so a crash never leaves half a thumbnail; the name is
- * unique because two copies of one photo may be rendered at the same time.
+ * unique because two copies of one photo may be rendered at the same time. A write that fails (a
+ * full disk) takes its partial file with it.
  */
 export async function writeThumbnail(projectPath: string, sha256: string, bytes: Buffer): Promise<void> {
   const file = thumbnailPath(projectPath, sha256);
   await mkdir(dirname(file), { recursive: true });
   const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
-  await writeFile(partial, bytes);
-  await rename(partial, file);
+  try {
+    await writeFile(partial, bytes);
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
 }
