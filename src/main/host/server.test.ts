@@ -25,8 +25,9 @@ async function hostWithPhotos() {
   const host = await startHost({ studio, rendererDir });
   hosts.push(host);
   const token = new URL(host.openUrl).searchParams.get('token')!;
-  const cookie = `csra_token=${token}`;
-  return { api, host, token, cookie };
+  /** A media path as the page asks for it, with the token. */
+  const media = (path: string) => `${host.url}${path}?token=${token}`;
+  return { api, host, token, media };
 }
 
 /** A raw GET, so the test controls every header (fetch would set Host itself). */
@@ -70,60 +71,69 @@ describe('the browser host', () => {
     expect(new URL(host.url).hostname).toBe('127.0.0.1');
   });
 
-  it('answers 401 to any request without the token, and trades the token for a strict cookie', async () => {
-    const { host, cookie } = await hostWithPhotos();
-    for (const path of ['/', '/index.html', '/media/thumb/1', '/media/photo/1']) {
+  it('answers 401 to a photo or thumbnail without the token in its URL, and sets no cookie', async () => {
+    const { host, token } = await hostWithPhotos();
+    for (const path of ['/media/thumb/1', '/media/photo/1']) {
       expect((await get(`${host.url}${path}`)).status).toBe(401);
       expect((await get(`${host.url}${path}?token=wrong`)).status).toBe(401);
+      // A cookie is no way in: every port of 127.0.0.1 shares cookies.
+      expect((await get(`${host.url}${path}`, { cookie: `csra_token=${token}` })).status).toBe(401);
     }
-    const handoff = await get(host.openUrl);
-    expect(handoff.status).toBe(303);
-    expect(handoff.headers['set-cookie']).toEqual([`${cookie}; Path=/; HttpOnly; SameSite=Strict`]);
-    const page = await get(`${host.url}/`, { cookie });
+    const opened = await get(host.openUrl);
+    expect(opened.status).toBe(200);
+    expect(opened.headers['set-cookie']).toBeUndefined();
+    expect(opened.body).toContain('<div id="app">');
+  });
+
+  it('serves the shell, which holds no data, without the token, but refuses a wrong one', async () => {
+    const { host } = await hostWithPhotos();
+    const page = await get(`${host.url}/`);
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
     expect(page.body).toContain('<div id="app">');
+    expect((await get(`${host.url}/?token=wrong`)).status).toBe(401);
   });
 
   it('refuses a request for another host name (DNS rebinding)', async () => {
-    const { host, cookie } = await hostWithPhotos();
+    const { host, media } = await hostWithPhotos();
     const port = new URL(host.url).port;
-    expect((await get(`${host.url}/`, { cookie, host: `evil.example:${port}` })).status).toBe(421);
+    expect((await get(`${host.url}/`, { host: `evil.example:${port}` })).status).toBe(421);
+    expect((await get(media('/media/thumb/1'), { host: `evil.example:${port}` })).status).toBe(421);
   });
 
   it('serves photo and thumbnail bytes only for photos of the open project, by id', async () => {
-    const { host, cookie } = await hostWithPhotos();
-    const thumb = await get(`${host.url}/media/thumb/1`, { cookie });
+    const { host, media } = await hostWithPhotos();
+    const thumb = await get(media('/media/thumb/1'));
     expect(thumb.status).toBe(200);
     expect(thumb.headers['content-type']).toBe('image/webp');
-    expect((await get(`${host.url}/media/photo/2`, { cookie })).headers['content-type']).toBe('image/jpeg');
+    expect((await get(media('/media/photo/2'))).headers['content-type']).toBe('image/jpeg');
     for (const path of [
       '/media/photo/3',
       '/media/photo/0',
       '/media/photo/..%2F..%2Fetc%2Fpasswd',
       '/media/file/1',
     ]) {
-      expect((await get(`${host.url}${path}`, { cookie })).status).toBe(404);
+      expect((await get(media(path))).status).toBe(404);
     }
-    expect((await get(`${host.url}/..%2F..%2Fpackage.json`, { cookie })).status).toBe(404);
+    expect((await get(`${host.url}/..%2F..%2Fpackage.json`)).status).toBe(404);
   });
 
   it('answers 404, never the file behind it, for a photo swapped for a link since import', async () => {
-    const { api, host, cookie } = await hostWithPhotos();
+    const { api, media } = await hostWithPhotos();
     const { path } = await api.getImage({ imageId: 1 });
     await rm(path);
     await symlink('/etc/passwd', path);
-    const answer = await get(`${host.url}/media/photo/1`, { cookie });
+    const answer = await get(media('/media/photo/1'));
     expect(answer).toMatchObject({ status: 404, body: 'the photo changed on disk since import' });
     expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(await api.getImage({ imageId: 1 })).toMatchObject({ changedOnDisk: true });
   });
 
   it('carries the contract over a WebSocket that requires the token and the app origin', async () => {
-    const { host, cookie, token } = await hostWithPhotos();
+    const { host, token } = await hostWithPhotos();
     const url = host.url.replace('http', 'ws') + '/api';
     await expect(openSocket(url, { origin: host.url })).rejects.toThrow(/401/);
-    await expect(openSocket(url, { cookie, origin: 'http://evil.example' })).rejects.toThrow(/401/);
+    await expect(openSocket(url, { cookie: `csra_token=${token}`, origin: host.url })).rejects.toThrow(/401/);
     const ws = await openSocket(`${url}?token=${token}`, { origin: host.url });
     expect(await rpc(ws, { id: 1, op: 'listImages', input: { limit: 1 } })).toMatchObject({
       id: 1,
@@ -148,17 +158,46 @@ describe('the browser host', () => {
   });
 });
 
+describe('the browser host beside other servers of 127.0.0.1', () => {
+  it('opens the WebSocket only to a page of its own origin, even with the token', async () => {
+    const { host, token } = await hostWithPhotos();
+    const port = Number(new URL(host.url).port);
+    const url = `${host.url.replace('http', 'ws')}/api?token=${token}`;
+    const foreign = [
+      `http://127.0.0.1:${port + 1}`,
+      `http://localhost:${port}`,
+      `https://127.0.0.1:${port}`,
+      'http://evil.example',
+      'null',
+    ];
+    for (const origin of foreign) await expect(openSocket(url, { origin }), origin).rejects.toThrow(/401/);
+    await expect(openSocket(url, {}), 'no Origin').rejects.toThrow(/401/);
+    // The page's own origin, asked for by the other name of this machine.
+    const byName = `ws://localhost:${port}/api?token=${token}`;
+    await expect(openSocket(byName, { origin: `http://localhost:${port}` })).rejects.toThrow(/401/);
+    (await openSocket(url, { origin: host.url })).close();
+  });
+
+  it('runs beside a second host, each answering its own token only', async () => {
+    const first = await hostWithPhotos();
+    const second = await hostWithPhotos();
+    expect(first.host.url).not.toBe(second.host.url);
+    expect((await get(first.media('/media/thumb/1'))).status).toBe(200);
+    expect((await get(second.media('/media/thumb/1'))).status).toBe(200);
+    const crossed = `${second.host.url}/media/thumb/1?token=${first.token}`;
+    expect((await get(crossed)).status).toBe(401);
+  });
+});
+
 /** Resolves with the close code once the host closes `ws`. */
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
 
 /** A request line sent as is, which http.request would have encoded or refused. */
-function rawGet(url: string, target: string, cookie: string) {
+function rawGet(url: string, target: string) {
   const { hostname, port } = new URL(url);
   return new Promise<string>((resolve, reject) => {
     const socket = connect(Number(port), hostname, () =>
-      socket.write(
-        `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`,
-      ),
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`),
     );
     let answer = '';
     socket.on('data', (chunk) => (answer += chunk));
@@ -180,12 +219,12 @@ describe('the browser host, given a client that breaks the rules', () => {
 
   it('closes only the socket that sent a frame over the request limit, and serves every other client', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const { host, cookie, bad, good } = await twoClients();
+    const { media, bad, good } = await twoClients();
     const code = closed(bad);
     bad.send('x'.repeat(maxRequestBytes + 1));
     expect(await code).toBe(1009);
     expect(await rpc(good, { id: 1, op: 'getProject', input: {} })).toMatchObject({ id: 1, ok: true });
-    expect((await get(`${host.url}/`, { cookie })).status).toBe(200);
+    expect((await get(media('/media/thumb/1'))).status).toBe(200);
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/closed a client connection: .*payload/i));
     warn.mockRestore();
     good.close();
@@ -235,14 +274,15 @@ describe('the browser host, given a client that breaks the rules', () => {
     good.close();
   });
 
-  it('answers 400 to a malformed URL, and takes "localhost" as well as 127.0.0.1', async () => {
-    const { host, cookie } = await hostWithPhotos();
+  it('answers 400 to a malformed URL, and sends "localhost" on to 127.0.0.1, its one origin', async () => {
+    const { host, token } = await hostWithPhotos();
     for (const target of ['/%', '/media/photo/%E0%A4%A', '//']) {
-      expect(await rawGet(host.url, target, cookie), target).toMatch(/^HTTP\/1\.1 400/);
+      expect(await rawGet(host.url, target), target).toMatch(/^HTTP\/1\.1 400/);
     }
     const port = new URL(host.url).port;
-    expect((await get(`${host.url}/`, { cookie, host: `localhost:${port}` })).status).toBe(200);
+    const typed = await get(`${host.url}/?token=${token}`, { host: `localhost:${port}` });
+    expect(typed).toMatchObject({ status: 308, headers: { location: `${host.url}/?token=${token}` } });
     for (const name of [`localhost:${Number(port) + 1}`, 'localhost', `127.0.0.2:${port}`, `[::1]:${port}`])
-      expect((await get(`${host.url}/`, { cookie, host: name })).status, name).toBe(421);
+      expect((await get(`${host.url}/`, { host: name })).status, name).toBe(421);
   });
 });

@@ -1,6 +1,8 @@
 // The browser host: serves the built renderer and photo bytes over http, and the API contract over
-// a WebSocket. Bound to 127.0.0.1 only; every request and connection must carry the per-run token
-// (once in the URL, then as a same-site cookie).
+// a WebSocket. Bound to 127.0.0.1 only. Every photo, thumbnail and WebSocket must carry the per-run
+// token in its URL; the page keeps it in sessionStorage, never in a cookie: cookies are shared by
+// every port of 127.0.0.1, so one would reach any other local server and be replaced by a second
+// host's. The app's shell (scripts, styles) holds no data and is served to anyone on the machine.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,7 +23,6 @@ export interface Host {
   close(): Promise<void>;
 }
 
-const cookieName = 'csra_token';
 const staticTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -41,11 +42,9 @@ export async function startHost(options: {
   const token = randomBytes(24).toString('base64url');
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
   let port = 0;
+  let origin = '';
 
-  const authorised = (request: IncomingMessage, url: URL) =>
-    [url.searchParams.get('token'), readCookie(request, cookieName)].some((candidate) =>
-      sameToken(candidate, token),
-    );
+  const authorised = (url: URL) => sameToken(url.searchParams.get('token'), token);
 
   const server = createServer((request, response) => {
     void foreground(() => handleHttp(request, response)).catch((error: unknown) => {
@@ -62,15 +61,16 @@ export async function startHost(options: {
     const { url, path } = target;
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return send(response, 405, 'method not allowed');
-    if (!authorised(request, url))
-      return send(response, 401, 'missing or wrong token; open the URL printed at start');
-    if (url.searchParams.has('token')) {
-      // Trade the token in the URL for a cookie, and drop it from the address bar and history.
-      response.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
-      response.setHeader('Location', '/');
-      return send(response, 303, '');
+    if (request.headers.host !== ownHost(port)) {
+      // Typed as localhost: the page must run at the one origin its WebSocket is accepted from.
+      response.setHeader('Location', `${origin}${request.url}`);
+      return send(response, 308, '');
     }
-    if (path.startsWith('/media/')) return serveMedia(path.slice('/media/'.length), response);
+    const media = path.startsWith('/media/');
+    // A token in the address of the shell is checked too, so a mistyped one is refused here.
+    if ((media || url.searchParams.has('token')) && !authorised(url))
+      return send(response, 401, 'missing or wrong token; open the URL printed at start');
+    if (media) return serveMedia(path.slice('/media/'.length), response);
     return serveStatic(path, response);
   }
 
@@ -102,10 +102,10 @@ export async function startHost(options: {
     const target = requestTarget(request);
     const allowed =
       target?.path === '/api' &&
-      validHost(request, port) &&
-      // The page's own origin: the address it was opened at, by either name.
-      request.headers.origin === `http://${request.headers.host}` &&
-      authorised(request, target.url);
+      request.headers.host === ownHost(port) &&
+      // Only a page this host served: a page of another port of 127.0.0.1 is another origin.
+      request.headers.origin === origin &&
+      authorised(target.url);
     if (!allowed) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
@@ -118,7 +118,7 @@ export async function startHost(options: {
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://${ownHost(port)}`;
 
   return {
     url: origin,
@@ -162,10 +162,13 @@ function applySecurityHeaders(response: ServerResponse) {
   response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
+/** The Host of every request the host serves: the address it listens at. */
+const ownHost = (port: number) => `127.0.0.1:${port}`;
+
 // A page on another site resolving its own name to 127.0.0.1 (DNS rebinding) sends its own Host;
-// a person may type either name of this machine.
+// a person may type either name of this machine (localhost is sent on to 127.0.0.1).
 function validHost(request: IncomingMessage, port: number): boolean {
-  return request.headers.host === `127.0.0.1:${port}` || request.headers.host === `localhost:${port}`;
+  return request.headers.host === ownHost(port) || request.headers.host === `localhost:${port}`;
 }
 
 /** The request's URL and its decoded path, or null when either is malformed (`//`, `/%`). */
@@ -183,14 +186,6 @@ function sameToken(candidate: string | null | undefined, token: string): boolean
   const a = Buffer.from(candidate);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function readCookie(request: IncomingMessage, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return undefined;
 }
 
 function send(response: ServerResponse, status: number, message: string) {
