@@ -23,6 +23,41 @@ const labelInsertTallied = `BEGIN
            AND s.image_id = new.image_id AND s.class_id = new.class_id AND s.model_id = t.model_id;
       END;`;
 
+/**
+ * Migration 10's trigger step that counts a label row (`new` or `old`) into the review tallies
+ * (`sign` '+') or out of them ('-'): the table updated is named in full, as SQLite up to 3.49 at
+ * least reads no alias on it inside a trigger.
+ */
+const tallyLabel = (row: 'new' | 'old', sign: '+' | '-') => `
+        UPDATE review_tallies SET
+               labelled_above = labelled_above ${sign} (s.probability >= threshold),
+               labelled_below = labelled_below ${sign} (s.probability < threshold),
+               disputed_above = disputed_above ${sign} (${row}.source IN ('human', 'imported')
+                 AND ${row}.reviewed_model_id IS NOT review_tallies.model_id
+                 AND ${row}.state = 'negative' AND s.probability >= threshold),
+               disputed_below = disputed_below ${sign} (${row}.source IN ('human', 'imported')
+                 AND ${row}.reviewed_model_id IS NOT review_tallies.model_id
+                 AND ${row}.state = 'positive' AND s.probability < threshold)
+          FROM class_scores s
+         WHERE review_tallies.class_id = ${row}.class_id
+           AND s.image_id = ${row}.image_id AND s.class_id = ${row}.class_id AND s.model_id = review_tallies.model_id;`;
+
+/** Migration 10's step that counts a class_scores row in (`new`, '+') or out (`old`, '-'). */
+const tallyScore = (row: 'new' | 'old', sign: '+' | '-') => `
+        UPDATE review_tallies SET
+               scored_above = scored_above ${sign} (${row}.probability >= threshold),
+               scored_below = scored_below ${sign} (${row}.probability < threshold),
+               labelled_above = labelled_above ${sign} (l.image_id IS NOT NULL AND ${row}.probability >= threshold),
+               labelled_below = labelled_below ${sign} (l.image_id IS NOT NULL AND ${row}.probability < threshold),
+               disputed_above = disputed_above ${sign} coalesce(l.source IN ('human', 'imported')
+                 AND l.reviewed_model_id IS NOT review_tallies.model_id
+                 AND l.state = 'negative' AND ${row}.probability >= threshold, 0),
+               disputed_below = disputed_below ${sign} coalesce(l.source IN ('human', 'imported')
+                 AND l.reviewed_model_id IS NOT review_tallies.model_id
+                 AND l.state = 'positive' AND ${row}.probability < threshold, 0)
+          FROM (SELECT 1) LEFT JOIN labels l ON l.image_id = ${row}.image_id AND l.class_id = ${row}.class_id
+         WHERE review_tallies.class_id = ${row}.class_id AND review_tallies.model_id = ${row}.model_id;`;
+
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -383,6 +418,42 @@ export const migrations: Migration[] = [
       CREATE TRIGGER labels_insert_tallied AFTER INSERT ON labels
         WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = new.image_id)
       ${labelInsertTallied}
+    `,
+  },
+  {
+    version: 10,
+    name: 'review tally triggers that SQLite 3.37 reads',
+    sql: `
+      -- Migrations 8 and 9 wrote "UPDATE review_tallies AS t" inside triggers: SQLite refuses an alias
+      -- there up to 3.49 at least (3.53 reads it), so Debian 12's sqlite3 and Python (3.40) and
+      -- Ubuntu 22.04's (3.37) could not read the project's schema at all. The same triggers, the
+      -- table named in full; UPDATE … FROM inside a trigger is read since 3.33.
+      DROP TRIGGER labels_insert_tallied;
+      DROP TRIGGER labels_delete_tallied;
+      DROP TRIGGER labels_update_tallied;
+      DROP TRIGGER class_scores_insert_tallied;
+      DROP TRIGGER class_scores_delete_tallied;
+      CREATE TRIGGER labels_insert_tallied AFTER INSERT ON labels
+        WHEN EXISTS (SELECT 1 FROM predictions WHERE image_id = new.image_id)
+      BEGIN
+        UPDATE predictions SET labelled = 1 WHERE image_id = new.image_id AND labelled = 0;${tallyLabel('new', '+')}
+      END;
+      CREATE TRIGGER labels_delete_tallied AFTER DELETE ON labels
+      BEGIN
+        UPDATE predictions SET labelled = 0 WHERE image_id = old.image_id AND labelled = 1
+           AND NOT EXISTS (SELECT 1 FROM labels WHERE image_id = old.image_id);${tallyLabel('old', '-')}
+      END;
+      CREATE TRIGGER labels_update_tallied AFTER UPDATE ON labels
+      BEGIN${tallyLabel('old', '-')}${tallyLabel('new', '+')}
+      END;
+      CREATE TRIGGER class_scores_insert_tallied AFTER INSERT ON class_scores
+        WHEN EXISTS (SELECT 1 FROM review_tallies WHERE class_id = new.class_id)
+      BEGIN${tallyScore('new', '+')}
+      END;
+      CREATE TRIGGER class_scores_delete_tallied AFTER DELETE ON class_scores
+        WHEN EXISTS (SELECT 1 FROM review_tallies WHERE class_id = old.class_id)
+      BEGIN${tallyScore('old', '-')}
+      END;
     `,
   },
 ];

@@ -11,7 +11,7 @@ import type { Db } from './connection';
  * pre-label a person accepted came from the model), not settled in review against this version
  * (labels.reviewed_model_id), that the model contradicts at the threshold: a negative at or above
  * it, a positive below it (the off-diagonal of confident learning's confident joint, Northcutt et
- * al., JAIR 2021). `above`: the label's probability is at or above the threshold. Migration 8's
+ * al., JAIR 2021). `above`: the label's probability is at or above the threshold. Migration 10's
  * triggers spell it out too.
  */
 export const disputedLabel = (l: string, above: string, modelId: string) =>
