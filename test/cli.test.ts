@@ -1,5 +1,6 @@
 // The csra-studio command line, run as a user runs it: the built bin, real projects, real photos.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ExecFileOptions } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +15,10 @@ import { vocDerivedClasses, writeDerivedLabelsCsv } from './fixtures/voc';
 
 const bin = join(repoRoot, 'bin', 'csra-studio.js');
 
-async function cli(args: string[], options: { uid?: number; gid?: number } = {}) {
+async function cli(
+  args: string[],
+  options: Pick<ExecFileOptions, 'uid' | 'gid' | 'timeout' | 'killSignal'> = {},
+) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], options);
     return { code: 0, stdout, stderr };
@@ -85,6 +89,29 @@ describe('csra-studio import', () => {
     );
     expect(result.stdout).toContain(
       `skipped    ${join(folder, 'private')}: unreadable folder: permission denied`,
+    );
+  });
+
+  it('finishes an import past links to a FIFO and to /dev/zero, listing them as skipped', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const { names } = await copyVocPhotos(folder, 2);
+    await mkdir(join(dir, 'pipes'));
+    execFileSync('mkfifo', [join(dir, 'pipes', 'f1')]);
+    await symlink(join(dir, 'pipes', 'f1'), join(folder, 'x1.jpg'));
+    await symlink('/dev/zero', join(folder, 'x2.jpg'));
+    // Before the fix this import never ended, SIGTERM or not: a stuck one must fail the spec, not hang it.
+    const result = await cli(['import', join(dir, 'p.sqlite'), folder], {
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${names.length} photos found: ${names.length} new`);
+    expect(result.stdout).toContain(
+      `skipped    ${join(folder, 'x1.jpg')}: symbolic link to a named pipe (FIFO), not a regular file`,
+    );
+    expect(result.stdout).toContain(
+      `skipped    ${join(folder, 'x2.jpg')}: symbolic link to a character device, not a regular file`,
     );
   });
 
@@ -256,7 +283,7 @@ describe('csra-studio export', () => {
     );
   });
 
-  it('into a folder it may not write, fails with the reason and leaves the file there as it was', async () => {
+  it('into a folder it may not write, fails with the reason and leaves the folder as it was', async () => {
     const dir = await tempDir();
     await copyVocPhotos(join(dir, 'photos'), 2);
     const project = join(dir, 'p.sqlite');

@@ -141,14 +141,15 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       if (columns.every((column) => column.modelIndex === null))
         throw new ApiError('conflict', `no class of the project matches a class of ${record.pack}`);
       process.stderr.write(`predicting with ${record.pack} on ${model.provider}\n`);
-      const rows = await predictFolder(
-        folder,
-        model,
-        columns,
-        (line) => process.stdout.write(line + '\n'),
-        (path, reason) => process.stderr.write(`skipped ${path}: ${reason}\n`),
+      const { predicted, skipped } = await predictFolder(folder, model, columns, (line) =>
+        process.stdout.write(line + '\n'),
       );
-      process.stderr.write(`${rows} photos predicted\n`);
+      for (const { reason, count, example } of skipped) {
+        const files = count === 1 ? 'file' : 'files';
+        process.stderr.write(`skipped ${count} ${files}: ${reason}${example ? ` (e.g. ${example})` : ''}\n`);
+      }
+      process.stderr.write(`${predicted} photos predicted\n`);
+      if (predicted === 0) throw new Error(`no photo under ${folder} could be predicted`);
     } finally {
       project?.close();
       await models.close();
@@ -590,3 +591,10 @@ function isInputError(error: ApiError): boolean {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+// A reader that stops early (`csra-studio predict … | head -1`) closes the pipe: the rest of the
+// output has nowhere to go, and that is no failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+

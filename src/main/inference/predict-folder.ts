@@ -13,26 +13,35 @@ export interface PredictColumn {
   modelIndex: number | null;
 }
 
+/** Files that got no row, grouped by why, the largest group first; `example` is one of its paths. */
+export type SkippedFiles = { reason: string; count: number; example?: string }[];
+
 /**
- * Writes the header, then one row per readable photo in path order; photos that cannot be
- * decoded (and unreadable folders) are reported through `skip` and get no row.
+ * Writes the header, then one row per readable photo in path order. Photos that cannot be decoded,
+ * unreadable folders and files not named like photos get no row: they are counted by reason.
  */
 export async function predictFolder(
   folder: string,
   model: LoadedModel,
   columns: readonly PredictColumn[],
   write: (line: string) => void,
-  skip: (path: string, reason: string) => void,
-): Promise<number> {
+): Promise<{ predicted: number; skipped: SkippedFiles }> {
   const scan = await scanFolder(folder);
-  scan.problems.forEach(({ path, reason }) => skip(path, reason));
+  const skipped = new Map<string, { count: number; example?: string }>();
+  const skip = (reason: string, path: string) => {
+    const group = skipped.get(reason);
+    if (group) group.count += 1;
+    else skipped.set(reason, { count: 1, example: path });
+  };
+  scan.problems.forEach(({ path, reason }) => skip(reason, path));
+  if (scan.otherFiles > 0) skipped.set('not named like a photo (.jpg, .png, …)', { count: scan.otherFiles });
   write(['filename', ...columns.map((column) => column.name)].map(csvField).join(','));
   const photos = scan.photos.map((path, index) => ({ id: index + 1, path }));
-  let rows = 0;
+  let predicted = 0;
   for await (const batch of predictPhotos(model, photos, { batchSize: prelabelBatchSize })) {
     for (const outcome of batch) {
       if (!outcome.ok) {
-        skip(outcome.path, outcome.reason);
+        skip(outcome.reason, outcome.path);
         continue;
       }
       const name = relative(folder, outcome.path).split(sep).join('/');
@@ -40,8 +49,9 @@ export async function predictFolder(
         column.modelIndex === null ? '' : outcome.probabilities[column.modelIndex]!.toFixed(6),
       );
       write([csvField(name), ...values].join(','));
-      rows += 1;
+      predicted += 1;
     }
   }
-  return rows;
+  const groups = [...skipped].map(([reason, group]) => ({ reason, ...group }));
+  return { predicted, skipped: groups.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)) };
 }

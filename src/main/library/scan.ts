@@ -23,18 +23,21 @@ export interface ScanResult {
   photos: string[];
   /** Folders, and entries named like photos, that cannot be read, with the reason. */
   problems: { path: string; reason: string }[];
+  /** How many files were passed over for not being named like photos. */
+  otherFiles: number;
 }
 
 /**
  * Walks a folder recursively. Symlinked folders are followed once (a cycle is not); regular files
  * with a photo extension, reached directly or through links, are candidates. An entry named like a
  * photo that is anything else (a FIFO, a device, a socket) is a problem: reading one could block a
- * thread for good or never end. Everything else is ignored.
+ * thread for good or never end. Everything else is passed over, and counted.
  */
 export async function scanFolder(root: string): Promise<ScanResult> {
   const photos: string[] = [];
   const problems: ScanResult['problems'] = [];
   const visited = new Set<string>();
+  let otherFiles = 0;
 
   async function walk(folder: string): Promise<void> {
     let dir;
@@ -50,31 +53,32 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     const subfolders: string[] = [];
     for await (const entry of dir) {
       const path = join(folder, entry.name);
-      if (entry.isDirectory()) {
-        subfolders.push(path);
-      } else if (entry.isSymbolicLink()) {
+      let target: Stats | Dirent = entry;
+      if (entry.isSymbolicLink()) {
         try {
-          const target = await stat(path);
-          if (target.isDirectory()) subfolders.push(path);
-          else if (isPhotoName(entry.name)) {
-            if (target.isFile()) photos.push(path);
-            else problems.push({ path, reason: `symbolic link to ${describeNotRegular(target)}` });
-          }
+          target = await stat(path);
         } catch (error) {
           if (isPhotoName(entry.name))
             problems.push({ path, reason: `broken symbolic link: ${describeFsError(error)}` });
+          else otherFiles += 1;
+          continue;
         }
-      } else if (isPhotoName(entry.name)) {
-        if (entry.isFile()) photos.push(path);
-        else problems.push({ path, reason: describeNotRegular(entry) });
       }
+      if (target.isDirectory()) subfolders.push(path);
+      else if (!isPhotoName(entry.name)) otherFiles += 1;
+      else if (target.isFile()) photos.push(path);
+      else
+        problems.push({
+          path,
+          reason: `${target === entry ? '' : 'symbolic link to '}${describeNotRegular(target)}`,
+        });
     }
     for (const subfolder of subfolders) await walk(subfolder);
   }
 
   await walk(root);
   photos.sort();
-  return { photos, problems };
+  return { photos, problems, otherFiles };
 }
 
 export function isPhotoName(name: string): boolean {
