@@ -590,7 +590,6 @@ function isInputError(error: ApiError): boolean {
   return ['invalid_request', 'bad_input', 'not_found', 'conflict', 'corrupt_database'].includes(error.code);
 }
 
-process.exitCode = await main(process.argv.slice(2));
 // A reader that stops early (`csra-studio predict … | head -1`) closes the pipe: the rest of the
 // output has nowhere to go, and that is no failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -598,3 +597,4 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
+process.exitCode = await main(process.argv.slice(2));
