@@ -326,7 +326,38 @@ describe('csra-studio predict, prelabel and eval', () => {
       expect(values.every((value) => value >= 0 && value <= 1)).toBe(true);
     }
     expect(result.stderr).toContain('on cpu');
-    expect(result.stderr).toMatch(/skipped .*broken\.jpg: cannot decode/);
+    expect(result.stderr).toMatch(/^skipped 1 file: cannot decode: .* \(e\.g\. .*broken\.jpg\)$/m);
+  });
+
+  it('predict on a folder with no photo in it says what it skipped, by reason, and exits 1', async () => {
+    const folder = join(await tempDir(), 'notes');
+    await mkdir(folder);
+    for (let i = 0; i < 40; i += 1) await writeFile(join(folder, `note${i}.txt`), `note ${i}\n`);
+    for (const name of ['a.jpg', 'b.png']) await writeFile(join(folder, name), 'not a photo');
+    const result = await cli(['predict', folder, '--ep', 'cpu']);
+    expect(result.code).toBe(1);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.filter((line) => line.startsWith('skipped'))).toEqual([
+      'skipped 40 files: not named like a photo (.jpg, .png, …)',
+      expect.stringMatching(/^skipped 2 files: cannot decode: .* \(e\.g\. .*a\.jpg\)$/),
+    ]);
+    expect(lines.at(-1)).toBe(`csra-studio predict: no photo under ${folder} could be predicted`);
+  });
+
+  it('ends quietly when the reader of its output goes away (predict | head -1, formats | head -1)', async () => {
+    const folder = join(await tempDir(), 'photos');
+    await copyVocPhotos(folder, 2);
+    for (const args of [['formats'], ['predict', folder, '--ep', 'cpu']]) {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Closed before the command writes a line: every write it makes meets EPIPE.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'close')) as [number];
+      expect(stderr).not.toMatch(/EPIPE|Error/);
+      expect(code).toBe(0);
+    }
   });
 
   it('pre-labels a project, evaluates it against its labels, and predicts its own classes', async () => {
