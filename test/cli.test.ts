@@ -298,12 +298,73 @@ describe('csra-studio export', () => {
       await chmod(dir, 0o777);
       await chown(project, 65534, 65534);
     }
-    const out = join(readOnly, 'labels.csv');
+    const out = join(readOnly, 'labels.jsonl');
     const result = await cli(['export', project, '--out', out], asUser);
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n')[0]).toBe(`csra-studio export: cannot write ${out}: permission denied`);
+    const existing = join(readOnly, 'labels.csv');
+    const over = await cli(['export', project, '--format', 'labels-csv', '--out', existing], asUser);
+    expect(over.code).toBe(2);
+    expect(over.stderr.split('\n')[0]).toBe(
+      `csra-studio export: ${existing} already exists; an export writes only new files: choose another name`,
+    );
     expect(await readdir(readOnly)).toEqual(['labels.csv']);
-    expect(await readFile(out, 'utf8')).toBe('previous\n');
+    expect(await readFile(existing, 'utf8')).toBe('previous\n');
+  });
+
+  it("exits 2 rather than export into the folder of the project's photos, which stay as they were", async () => {
+    const dir = await tempDir();
+    const d = join(dir, 'd');
+    const [first, second] = await vocPhotoNames(2);
+    // Two different photos of one name: imagefolder would copy d/a.jpg to <out>/train/a.jpg.
+    const photos = new Map([
+      ['a.jpg', await readFile(join(vocImages, first!))],
+      ['train/a.jpg', await readFile(join(vocImages, second!))],
+    ]);
+    await mkdir(join(d, 'train'), { recursive: true });
+    for (const [name, bytes] of photos) await writeFile(join(d, name), bytes);
+    const labels = join(dir, 'labels.csv');
+    await writeFile(labels, 'filename,classes\na.jpg,dog\ntrain/a.jpg,horse\n');
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, d, '--labels', labels])).code).toBe(0);
+
+    for (const format of ['imagefolder', 'fiftyone']) {
+      const result = await cli(['export', project, '--format', format, '--out', d]);
+      expect(result.code, format).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(
+        `csra-studio export: ${d} is ${d}, a folder of the project's photos; export elsewhere`,
+      );
+    }
+    expect(await readdir(d)).toEqual(['a.jpg', 'train']);
+    for (const [name, bytes] of photos) expect(await readFile(join(d, name))).toEqual(bytes);
+  });
+
+  it('with --out - writes one file to stdout and the rest to stderr, and refuses a format that writes more', async () => {
+    const dir = await tempDir();
+    const { labelsFile } = await copyVocPhotos(join(dir, 'photos'), 3);
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, join(dir, 'photos'), '--labels', labelsFile])).code).toBe(0);
+    const file = join(dir, 'labels.csv');
+    expect((await cli(['export', project, '--format', 'one-hot-csv', '--out', file])).code).toBe(0);
+
+    const piped = await cli(['export', project, '--format', 'one-hot-csv', '--out', '-']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(await readFile(file, 'utf8'));
+    expect(piped.stderr).toMatch(/(^|\n)wrote 3 photos to stdout \(one-hot-csv\)\n$/);
+    for (const [format, reason] of [
+      ['imagefolder', 'imagefolder writes a folder, not one file: export it to a folder'],
+      [
+        'label-studio',
+        'label-studio writes label-config.xml beside its file, not one file: export it to a file',
+      ],
+    ]) {
+      const refused = await cli(['export', project, '--format', format!, '--out', '-']);
+      expect(refused, format).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: `csra-studio export: ${reason}\n`,
+      });
+    }
   });
 });
 

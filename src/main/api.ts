@@ -18,7 +18,7 @@ import { applyLabelChanges, redoLastAction, undoLastAction, type ActionOutcome }
 import { refreshUncertainty } from './db/predictions';
 import { unknownImageIds } from './db/images';
 import { setSplit } from './db/splits';
-import { exportLabels, previewExport } from './exchange/export';
+import { exportLabels, exportText, previewExport } from './exchange/export';
 import { exchangeFormats } from './exchange/formats';
 import { guardOutputPath } from './guarded-write';
 import { importReport, prepareImport, runImport, type ImportConfig } from './library/import-job';
@@ -349,6 +349,7 @@ export function createStudio(options: StudioOptions = {}): Studio {
     previewExport: async (choice) => previewExport(requireOpen().project, choice),
     exportLabels: async (request) =>
       exportLabels(requireOpen().project, { ...request, out: typed(request.out) }),
+    exportText: async (choice) => exportText(requireOpen().project, choice),
     listFolder: async ({ path }) => listFolder(path === undefined ? home : typed(path), home),
     listRecentProjects: async () => settings?.recentProjects() ?? [],
     forgetRecentProject: async ({ path }) => {

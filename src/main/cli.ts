@@ -38,7 +38,7 @@ const usage = `usage:
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
   csra-studio models   <project.sqlite> [--activate N] [--json]
-  csra-studio export   <project.sqlite> [--format ID] --out PATH [--split train|val|test|none] [--predictions]
+  csra-studio export   <project.sqlite> [--format ID] --out PATH|- [--split train|val|test|none] [--predictions]
   csra-studio formats  (the label formats import and export speak, and what each loses)`;
 
 const providerOption = { ep: { type: 'string', default: 'auto' } } as const;
@@ -305,6 +305,14 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
       ...(split && { split: split.data }),
     };
     await withProject(positionals[0]!, false, async (api) => {
+      if (values.out === '-') {
+        // The labels alone on stdout, for a pipe; what is said about them goes to stderr.
+        const { text, rows, format, losses } = await api.exportText(choice);
+        for (const loss of losses) process.stderr.write(`note: ${loss}\n`);
+        process.stdout.write(text);
+        process.stderr.write(`wrote ${rows} photos to stdout (${format})\n`);
+        return;
+      }
       // What the format cannot say is said before the file is written.
       for (const loss of (await api.previewExport(choice)).losses) process.stdout.write(`note: ${loss}\n`);
       const { path, rows, format } = await api.exportLabels({ ...choice, out: values.out! });

@@ -60,22 +60,23 @@ describe('writing to a path a request names', () => {
     expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('filename,classes');
   });
 
-  it('replaces an existing file whole, and writes through a link to where it points', async () => {
+  it('never writes over a file that is there, nor through a link there, even one leading nowhere', async () => {
     const { api, out } = await labelledProject();
     const file = join(out, 'labels.csv');
-    await writeFile(file, 'an older and much longer file\n'.repeat(1000));
-    await api.exportLabels({ format: 'labels-csv', out: file });
-    const written = await readFile(file, 'utf8');
-    expect(written.split('\n').filter(Boolean)).toHaveLength(4);
-    expect(written).not.toContain('older');
-
-    const link = join(out, 'latest.csv');
-    await symlink(file, link);
     await writeFile(file, 'previous\n');
-    await api.exportLabels({ format: 'labels-csv', out: link });
-    expect((await lstat(link)).isSymbolicLink()).toBe(true);
-    expect(await readFile(file, 'utf8')).toBe(written);
-    expect(await readdir(out)).toEqual(['labels.csv', 'latest.csv']);
+    await symlink(file, join(out, 'latest.csv'));
+    await symlink(join(out, 'nowhere.csv'), join(out, 'dangling.csv'));
+    for (const path of [file, join(out, 'latest.csv'), join(out, 'dangling.csv')])
+      await expect(api.exportLabels({ format: 'labels-csv', out: path }), path).rejects.toMatchObject({
+        code: 'conflict',
+        message: `${path} already exists; an export writes only new files: choose another name`,
+      });
+    expect(await readFile(file, 'utf8')).toBe('previous\n');
+    expect((await lstat(join(out, 'latest.csv'))).isSymbolicLink()).toBe(true);
+    expect(await readdir(out)).toEqual(['dangling.csv', 'labels.csv', 'latest.csv']);
+
+    await api.exportLabels({ format: 'labels-csv', out: join(out, 'new.csv') });
+    expect((await readFile(join(out, 'new.csv'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(4);
   });
 
   it("creates no new project among the open project's own files", async () => {
@@ -91,15 +92,9 @@ describe('writing to a path a request names', () => {
 
   it('fails with the reason and leaves no temporary file when the write cannot finish', async () => {
     const { api, out } = await labelledProject();
-    const folder = join(out, 'a-folder');
-    await mkdir(folder);
-    await expect(api.exportLabels({ format: 'labels-csv', out: folder })).rejects.toMatchObject({
-      code: 'io_error',
-      message: `cannot write ${folder}: is a folder`,
-    });
     await expect(
       api.exportLabels({ format: 'labels-csv', out: join(out, 'missing', 'labels.csv') }),
     ).rejects.toMatchObject({ code: 'io_error', message: /labels\.csv: no such file/ });
-    expect(await readdir(out)).toEqual(['a-folder']);
+    expect(await readdir(out)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 // Every file written at a path a request names goes through here: it may not be one of the open
-// project's own files, and it is written whole or not at all, so a failed write never leaves a
-// truncated file nor destroys the one that was there.
+// project's own files, it is never written over an existing file (one that is there may be a photo
+// or another tool's work), and it is written whole or not at all, so a failed write never leaves a
+// truncated file behind.
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, rm } from 'node:fs/promises';
+import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ApiError } from '../shared/rpc';
 import { thumbnailFolder } from './library/thumbnails';
@@ -23,7 +24,7 @@ export function projectOwnPaths(projectPath: string): { files: string[]; folders
  * The path with every symbolic link resolved. For a file that does not exist yet, its nearest
  * existing folder is resolved, since a link there decides where the file would land.
  */
-async function realPathOf(path: string): Promise<string> {
+export async function realPathOf(path: string): Promise<string> {
   const absolute = resolve(path);
   try {
     return await realpath(absolute);
@@ -55,15 +56,45 @@ export async function guardOutputPath(projectPath: string, target: string): Prom
   return real;
 }
 
-/** Writes `data` to `target` through a temporary file beside it, synced, then renamed into place. */
-export async function writeOutputFile(projectPath: string, target: string, data: string): Promise<void> {
+/**
+ * Writes each file of `files` (path → text), all of them or none: every path is checked before any
+ * is written, none may exist yet, and a failure removes those already written.
+ */
+export async function writeNewFiles(projectPath: string, files: ReadonlyMap<string, string>): Promise<void> {
+  for (const target of files.keys()) {
+    await guardOutputPath(projectPath, target);
+    // lstat: a link, even one leading nowhere, is something there.
+    if (await lstat(target).catch(() => null)) throw alreadyThere(target);
+  }
+  const written: string[] = [];
+  try {
+    for (const [target, text] of files) {
+      await writeNewFile(projectPath, target, text);
+      written.push(target);
+    }
+  } catch (error) {
+    await Promise.all(written.map((target) => rm(target, { force: true })));
+    throw error;
+  }
+}
+
+const alreadyThere = (target: string) =>
+  new ApiError('conflict', `${target} already exists; an export writes only new files: choose another name`);
+
+/**
+ * Writes `data` to `target` through a temporary file beside it, synced, then renamed into place. The
+ * name is taken first (created exclusively), so a file that appears there meanwhile is not replaced.
+ */
+async function writeNewFile(projectPath: string, target: string, data: string): Promise<void> {
   const real = await guardOutputPath(projectPath, target);
   const failed = (error: unknown): never => {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyThere(target);
     throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);
   };
+  await (await open(real, 'wx').catch(failed)).close();
   const partial = join(dirname(real), `.${basename(real)}.${randomBytes(6).toString('hex')}.partial`);
-  const file = await open(partial, 'wx').catch(failed);
   try {
+    const file = await open(partial, 'wx');
     try {
       await file.writeFile(data);
       await file.sync();
@@ -72,7 +103,7 @@ export async function writeOutputFile(projectPath: string, target: string, data:
     }
     await rename(partial, real);
   } catch (error) {
-    await rm(partial, { force: true });
+    await Promise.all([rm(partial, { force: true }), rm(real, { force: true })]);
     failed(error);
   }
 }

@@ -611,6 +611,11 @@ export const operations = {
     ExportChoice.extend({ out: Path }).strict(),
     z.object({ path: z.string(), format: z.string(), rows: z.number().int(), losses: z.array(z.string()) }),
   ),
+  /** A single-file format's text, for a caller that writes it itself (the CLI's `--out -`). */
+  exportText: op(
+    ExportChoice.strict(),
+    z.object({ text: z.string(), format: z.string(), rows: z.number().int(), losses: z.array(z.string()) }),
+  ),
   /** A folder's listing for the folder browser: the home folder unless `path` names another. */
   listFolder: op(z.object({ path: Path.optional() }).strict(), FolderListing),
   /** Projects opened or created lately, newest first (kept in the user's settings file). */

@@ -48,6 +48,7 @@ export const opNames = [
   'listFormats',
   'previewExport',
   'exportLabels',
+  'exportText',
   'listFolder',
   'listRecentProjects',
   'forgetRecentProject',

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageRecord } from '../../../test/fixtures/image-record';
@@ -10,8 +10,9 @@ import { writeImportedLabels } from '../db/labels';
 import { ensurePackModel } from '../db/models';
 import { setSplit } from '../db/splits';
 import { Project } from '../project';
-import { exportLabels, lossNotices, previewExport, projectLabels } from './export';
+import { exportLabels, exportText, lossNotices, previewExport, projectLabels } from './export';
 import { findFormat } from './formats';
+import { labelConfigFile } from './label-studio';
 
 /**
  * Three photos under /data/set: a.jpg with dog a person's positive and cat imported negative, bird
@@ -87,7 +88,8 @@ describe('the project’s labels as an exchange file', () => {
 
   it('writes the lossless file with the probabilities, and says the same losses before and after', async () => {
     const labelled = await project();
-    const out = join(await tempDir(), 'labels.jsonl');
+    const dir = await tempDir();
+    const out = join(dir, 'labels.csv');
     const choice = { format: 'labels-csv', predictions: true };
     const before = previewExport(labelled, choice);
     expect(before.rows).toBe(3);
@@ -96,11 +98,59 @@ describe('the project’s labels as an exchange file', () => {
       format: 'labels-csv',
       ...before,
     });
-    await exportLabels(labelled, { format: 'jsonl', out, predictions: true });
-    const lines = (await readFile(out, 'utf8'))
+    await exportLabels(labelled, { format: 'jsonl', out: join(dir, 'labels.jsonl'), predictions: true });
+    const lines = (await readFile(join(dir, 'labels.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(lines[1]).toMatchObject({ path: 'a.jpg', scores: { dog: 0.875 } });
+  });
+});
+
+describe('a single-file export', () => {
+  it("names Label Studio's labeling config before writing: never over one there, nor at the tasks file's path", async () => {
+    const labelled = await project();
+    const dir = await tempDir();
+    const config = join(dir, labelConfigFile);
+    await writeFile(config, 'mine');
+    await expect(
+      exportLabels(labelled, { format: 'label-studio', out: join(dir, 'tasks.json') }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: `${config} already exists; an export writes only new files: choose another name`,
+    });
+    await rm(config);
+    await expect(exportLabels(labelled, { format: 'label-studio', out: config })).rejects.toMatchObject({
+      code: 'bad_input',
+      message: `label-studio writes its ${labelConfigFile} beside the file, at ${config} itself; give the file another name`,
+    });
+    expect(await readdir(dir)).toEqual([]);
+
+    await exportLabels(labelled, { format: 'label-studio', out: join(dir, 'tasks.json') });
+    expect((await readdir(dir)).sort()).toEqual([labelConfigFile, 'tasks.json']);
+    expect(await readFile(join(dir, labelConfigFile), 'utf8')).toContain('<Choices name="label"');
+  });
+
+  it('gives the text of a single file for a caller to write, and refuses a format that writes more', async () => {
+    const labelled = await project();
+    const out = join(await tempDir(), 'labels.csv');
+    await exportLabels(labelled, { format: 'one-hot-csv', out });
+    expect(exportText(labelled, { format: 'one-hot-csv' })).toEqual({
+      text: await readFile(out, 'utf8'),
+      format: 'one-hot-csv',
+      ...previewExport(labelled, { format: 'one-hot-csv' }),
+    });
+    expect(() => exportText(labelled, { format: 'imagefolder' })).toThrow(
+      expect.objectContaining({
+        code: 'bad_input',
+        message: 'imagefolder writes a folder, not one file: export it to a folder',
+      }),
+    );
+    expect(() => exportText(labelled, { format: 'label-studio' })).toThrow(
+      expect.objectContaining({
+        code: 'bad_input',
+        message: `label-studio writes ${labelConfigFile} beside its file, not one file: export it to a file`,
+      }),
+    );
   });
 });

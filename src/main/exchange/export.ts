@@ -1,13 +1,11 @@
-import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { LabelSource, LabelState, Split } from '../../shared/contract';
 import { plural } from '../../shared/plural';
 import { ApiError } from '../../shared/rpc';
-import { mapOrdered } from '../concurrency';
 import type { Db } from '../db/connection';
-import { guardOutputPath, writeOutputFile } from '../guarded-write';
-import { describeFsError } from '../library/scan';
+import { guardOutputPath, realPathOf, writeNewFiles } from '../guarded-write';
 import type { Project } from '../project';
+import { writeExportFolder, type FolderContent } from './export-folder';
 import { findFormat } from './formats';
 import type { ExchangeFile, ExchangeFormat, ExchangeRecord, Loss } from './records';
 
@@ -41,68 +39,104 @@ export async function exportLabels(project: Project, request: ExportRequest): Pr
   const data = projectLabels(project.db, request);
   const losses = lossNotices(format, data, request.predictions ?? false);
   const files = format.write!(data);
-  if (format.layout === 'file') {
-    // A file format's companions (Label Studio's labeling config) go beside the file.
-    await writeOutputFile(project.path, request.out, files.get('')!);
-    files.delete('');
-    await writeFolder(project.path, dirname(request.out), files);
-  } else {
-    await writeFolder(project.path, request.out, files);
-    if (format.photoPath) await copyPhotos(project.path, request.out, data, format.photoPath);
-  }
+  if (format.layout === 'file') await writeFileExport(project, format, request.out, files);
+  else await writeFolderExport(project, format, request.out, { files, copies: photoCopies(format, data) });
   return { path: request.out, format: format.id, rows: data.records.length, losses };
 }
 
-/** Where under `out` a writer's file goes; one that would land outside is a bug, not a path. */
-function inside(out: string, path: string): string {
-  if (isAbsolute(path) || normalize(path).split(sep).includes('..'))
-    throw new Error(`a writer named ${path}, outside its output folder`);
-  return join(out, path);
+/** A single-file format's text, for a caller that writes it itself (the CLI's `--out -`). */
+export function exportText(
+  project: Project,
+  choice: ExportChoice,
+): Omit<ExportOutcome, 'path'> & { text: string } {
+  const format = findFormat(choice.format, 'write');
+  if (format.layout === 'folder')
+    throw new ApiError('bad_input', `${format.id} writes a folder, not one file: export it to a folder`);
+  const data = projectLabels(project.db, choice);
+  const files = format.write!(data);
+  const companions = [...files.keys()].filter(Boolean);
+  if (companions.length > 0)
+    throw new ApiError(
+      'bad_input',
+      `${format.id} writes ${companions.join(', ')} beside its file, not one file: export it to a file`,
+    );
+  const losses = lossNotices(format, data, choice.predictions ?? false);
+  return { text: files.get('')!, format: format.id, rows: data.records.length, losses };
 }
 
-async function makeFolder(folder: string): Promise<void> {
-  await mkdir(folder, { recursive: true }).catch((error: unknown) => {
-    throw new ApiError('io_error', `cannot write ${folder}: ${describeFsError(error)}`);
-  });
-}
-
-async function writeFolder(
-  projectPath: string,
+/**
+ * A file format's file at `out` and its companions (Label Studio's labeling config) beside it, all
+ * named before any is written: two may not share a path, and none may be there already.
+ */
+async function writeFileExport(
+  project: Project,
+  format: ExchangeFormat,
   out: string,
   files: ReadonlyMap<string, string>,
 ): Promise<void> {
-  await guardOutputPath(projectPath, out);
-  for (const [path, text] of files) {
-    const target = inside(out, path);
-    await makeFolder(dirname(target));
-    await writeOutputFile(projectPath, target, text);
+  const targets = new Map<string, string>();
+  for (const [name, text] of files) {
+    const target = name === '' ? resolve(out) : join(dirname(resolve(out)), name);
+    if (targets.has(target))
+      throw new ApiError(
+        'bad_input',
+        `${format.id} writes its ${name} beside the file, at ${out} itself; give the file another name`,
+      );
+    targets.set(target, text);
+  }
+  for (const target of targets.keys())
+    await refuseCollectionFolders(project, target, await guardOutputPath(project.path, target));
+  await writeNewFiles(project.path, targets);
+}
+
+async function writeFolderExport(
+  project: Project,
+  format: ExchangeFormat,
+  out: string,
+  content: FolderContent,
+): Promise<void> {
+  const real = await guardOutputPath(project.path, out);
+  await refuseCollectionFolders(project, out, real);
+  await writeExportFolder(real, { project: await realPathOf(project.path), format: format.id }, content);
+}
+
+/** Where a layout that holds its photos (imagefolder, FiftyOne) puts each one, and its file. */
+function photoCopies(format: ExchangeFormat, data: ProjectLabels): Map<string, string> {
+  if (!format.photoPath) return new Map();
+  return new Map(data.records.map((record) => [format.photoPath!(record), data.sourceOf.get(record)!]));
+}
+
+/**
+ * Refuses an output inside the collection's folders, or holding one: there it could land on a
+ * photo, and a later import of the folder would take the export for new photos. The collection's
+ * folders are the folders imported and each photo's own, seen as written and through any link.
+ * `real` is where the output lands, `target` the path asked.
+ */
+async function refuseCollectionFolders(project: Project, target: string, real: string): Promise<void> {
+  for (const folder of collectionFolders(project.db)) {
+    for (const seen of new Set([folder, await realPathOf(folder).catch(() => folder)])) {
+      const refuse = (how: string) =>
+        new ApiError(
+          'conflict',
+          `${target} ${how} ${folder}, a folder of the project's photos; export elsewhere`,
+        );
+      if (real === seen) throw refuse('is');
+      if (real.startsWith(seen + sep)) throw refuse('is inside');
+      if (seen.startsWith(real + sep)) throw refuse('holds');
+    }
   }
 }
 
-/** Copies each photo where a layout that holds its photos (imagefolder, FiftyOne) wants it. */
-async function copyPhotos(
-  projectPath: string,
-  out: string,
-  data: ProjectLabels,
-  photoPath: (record: ExchangeRecord) => string,
-): Promise<void> {
-  // Each folder made once, the copies into it waiting on that.
-  const folders = new Map<string, Promise<void>>();
-  const copy = async (record: ExchangeRecord): Promise<void> => {
-    const source = data.sourceOf.get(record)!;
-    const target = inside(out, photoPath(record));
-    const folder = dirname(target);
-    if (!folders.has(folder)) folders.set(folder, makeFolder(folder));
-    await folders.get(folder);
-    await copyFile(source, await guardOutputPath(projectPath, target)).catch((error: unknown) => {
-      throw new ApiError('io_error', `cannot copy ${source} to ${target}: ${describeFsError(error)}`);
-    });
-  };
-  // Several copies in flight: each waits mostly on the disk and on the guard's path lookups.
-  for await (const _ of mapOrdered(data.records, copiesInFlight, copy));
+function collectionFolders(db: Db): string[] {
+  const imported = db
+    .prepare(`SELECT DISTINCT json_extract(config, '$.folder') FROM jobs WHERE kind = 'import'`)
+    .pluck()
+    .all() as (string | null)[];
+  const photoFolders = (db.prepare('SELECT path FROM images').pluck().all() as string[]).map((path) =>
+    dirname(path),
+  );
+  return [...new Set([...imported.filter((folder) => folder !== null), ...photoFolders])];
 }
-
-const copiesInFlight = 16;
 
 /**
  * The project's labels as an exchange file: every photo with a label or a split, or with the
