@@ -15,6 +15,7 @@ import {
   setJobStatus,
   takeLease,
 } from './db/jobs';
+import { writeTransaction } from './db/transaction';
 
 export interface JobContext {
   jobId: number;
@@ -112,18 +113,16 @@ export class JobRunner {
    * job and the other is told which process does.
    */
   private claim(kind: JobInfo['kind'], pick: () => number): JobInfo {
-    const jobId = this.db
-      .transaction(() => {
-        markOrphanedJobs(this.db);
-        const holder = leaseHolder(this.db, kind);
-        if (holder !== undefined)
-          throw new ApiError('conflict', `${aJobOf[kind]} is already running in process ${holder}`);
-        const jobId = pick();
-        setJobStatus(this.db, jobId, 'running');
-        takeLease(this.db, kind, jobId);
-        return jobId;
-      })
-      .immediate();
+    const jobId = writeTransaction(this.db, () => {
+      markOrphanedJobs(this.db);
+      const holder = leaseHolder(this.db, kind);
+      if (holder !== undefined)
+        throw new ApiError('conflict', `${aJobOf[kind]} is already running in process ${holder}`);
+      const jobId = pick();
+      setJobStatus(this.db, jobId, 'running');
+      takeLease(this.db, kind, jobId);
+      return jobId;
+    });
     this.run(jobId, kind, jobConfig(this.db, jobId));
     return this.get(jobId);
   }
@@ -150,9 +149,9 @@ export class JobRunner {
     };
     // Only the lease's holder says how the job ended, as it gives the lease up.
     const end = (status: JobStatus, error: string | null = null) =>
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         if (releaseLease(this.db, kind, jobId)) setJobStatus(this.db, jobId, status, error);
-      })();
+      });
     const done = this.works[kind](config as never, context).then(
       () => end(controller.signal.aborted ? (controller.signal.reason as StopReason) : 'done'),
       (error: unknown) => end('failed', (error as Error).message),

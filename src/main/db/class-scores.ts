@@ -7,6 +7,7 @@
 // each class's rows were read from, so a change rewrites only the classes it changed.
 import type { Db } from './connection';
 import { disputedLabel, recount, type ClassTally } from './review-tallies';
+import { writeTransaction } from './transaction';
 
 /** A project class the active model predicts, and its index in the model's outputs. */
 export interface ScoredClass {
@@ -57,7 +58,7 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
   // rows a class at a time; they are counted once at the end.
   const untally = db.prepare('DELETE FROM review_tallies WHERE class_id = ?');
   const inUse = db.prepare('SELECT threshold FROM class_threshold_in_use WHERE class_id = ?').pluck();
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const { classId } of [...stale, ...missing]) untally.run(classId);
     for (const source of stale) {
       forget.run(source.modelId, source.classId);
@@ -73,7 +74,7 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
         modelId,
         missing.map(({ classId }) => ({ classId, threshold: inUse.get(classId) as number })),
       );
-  })();
+  });
 }
 
 /**

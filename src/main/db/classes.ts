@@ -3,6 +3,7 @@ import { classHotkeyOrder } from '../../shared/hotkeys';
 import { ApiError } from '../../shared/rpc';
 import { now, type Db } from './connection';
 import { applyLabelChanges, type ActionOutcome, type LabelChange } from './labels';
+import { writeTransaction } from './transaction';
 
 // Distinct, readable on dark and light backgrounds; cycles for projects with more classes.
 const palette = [
@@ -126,7 +127,7 @@ export function ensureClasses(
   const find = db.prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL');
   const ids = new Map<string, number>();
   const created: string[] = [];
-  db.transaction(() => {
+  writeTransaction(db, () => {
     assertRoomForClasses(db, names);
     for (const name of names) {
       const row = find.get(name) as { id: number } | undefined;
@@ -136,7 +137,7 @@ export function ensureClasses(
         created.push(name);
       }
     }
-  })();
+  });
   return { ids, created };
 }
 
@@ -158,7 +159,7 @@ export function createClass(
   db: Db,
   input: { name: string; color?: string; hotkey?: string | null },
 ): ClassInfo {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     assertNameFree(db, input.name);
     assertRoomForClasses(db, [input.name]);
     if (input.hotkey) assertHotkeyFree(db, input.hotkey);
@@ -166,7 +167,7 @@ export function createClass(
     if (input.hotkey !== undefined)
       db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(input.hotkey, id);
     return getClass(db, id);
-  })();
+  });
 }
 
 interface ClassUpdate {
@@ -178,7 +179,7 @@ interface ClassUpdate {
 }
 
 export function updateClass(db: Db, id: number, update: ClassUpdate): ClassInfo {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     getClass(db, id);
     if (update.name !== undefined) {
       assertNameFree(db, update.name, id);
@@ -200,7 +201,7 @@ export function updateClass(db: Db, id: number, update: ClassUpdate): ClassInfo 
       ).run(update.archived ? now() : null, update.archived ? 1 : 0, id);
     }
     return getClass(db, id);
-  })();
+  });
 }
 
 /** Which threshold the classes use (every class when `classIds` is absent); their ClassInfo after. */
@@ -209,7 +210,7 @@ export function useThresholds(
   source: ClassInfo['thresholdSource'],
   classIds?: readonly number[],
 ): ClassInfo[] {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const ids = classIds
       ? [...new Set(classIds)]
       : listClasses(db, { includeArchived: true }).map((c) => c.id);
@@ -219,7 +220,7 @@ export function useThresholds(
       set.run(source, id);
     }
     return ids.map((id) => getClass(db, id));
-  })();
+  });
 }
 
 /**
@@ -227,7 +228,7 @@ export function useThresholds(
  * else; archived and merged-away classes keep their order after them.
  */
 export function reorderClasses(db: Db, order: readonly number[]): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const active = new Set(listClasses(db).map((item) => item.id));
     const listed = new Set<number>();
     for (const id of order) {
@@ -246,7 +247,7 @@ export function reorderClasses(db: Db, order: readonly number[]): void {
     ).filter((id) => !listed.has(id));
     const update = db.prepare('UPDATE classes SET position = ? WHERE id = ?');
     [...order, ...rest].forEach((id, position) => update.run(position, id));
-  })();
+  });
 }
 
 /**
@@ -256,7 +257,7 @@ export function reorderClasses(db: Db, order: readonly number[]): void {
  */
 export function mergeClasses(db: Db, from: number, into: number): ActionOutcome {
   if (from === into) throw new ApiError('bad_input', 'a class cannot be merged into itself');
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const source = getClass(db, from);
     const target = getClass(db, into);
     const labels = db
@@ -287,5 +288,5 @@ export function mergeClasses(db: Db, from: number, into: number): ActionOutcome 
     const outcome = applyLabelChanges(db, description, changes, { undoable: false });
     db.prepare('UPDATE classes SET deleted_at = ?, hotkey = NULL WHERE id = ?').run(now(), from);
     return outcome;
-  })();
+  });
 }

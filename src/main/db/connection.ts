@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
 import { migrations, schemaVersion } from './migrations';
+import { busyTimeoutMs, writeTransaction } from './transaction';
 
 export type Db = Database.Database;
 
@@ -27,7 +28,7 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
   else checkIdentity(file);
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: true });
+    db = new Database(file, { fileMustExist: true, timeout: busyTimeoutMs });
     db.pragma('journal_mode = WAL');
   } catch (error) {
     if (create) rmSync(file, { force: true });
@@ -36,7 +37,6 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
   try {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     checkIntegrity(db, file);
     migrate(db);
     registerFunctions(db);
@@ -148,12 +148,13 @@ function notADatabase(file: string, error: unknown): ApiError {
 }
 
 function migrate(db: Db): void {
-  const current = readSchemaVersion(db);
-  for (const migration of migrations.slice(current)) {
-    db.transaction(() => {
+  for (const migration of migrations.slice(readSchemaVersion(db))) {
+    // Read again under the write lock: another process opening the project may have applied it.
+    writeTransaction(db, () => {
+      if (readSchemaVersion(db) >= migration.version) return;
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
-    }).immediate();
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { JobInfo, JobStatus } from '../../shared/contract';
 import { now, type Db } from './connection';
+import { writeTransaction } from './transaction';
 
 const columns =
   'id, kind, status, phase, done, total, error, created_at AS createdAt, updated_at AS updatedAt';
@@ -107,7 +108,7 @@ function leaseLive(db: Db, lease: Lease): boolean {
  * lease covers interrupted, so they can be resumed: a crash, a kill or a power cut ended them.
  */
 export function markOrphanedJobs(db: Db): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const leases = db
       .prepare('SELECT kind, job_id AS jobId, pid, heartbeat_at AS heartbeatAt FROM job_leases')
       .all() as Lease[];
@@ -118,7 +119,7 @@ export function markOrphanedJobs(db: Db): void {
       .all() as { id: number }[];
     for (const { id } of orphans)
       setJobStatus(db, id, 'interrupted', 'the process running this job stopped before it finished');
-  }).immediate();
+  });
 }
 
 /** The pid of the process holding the lease of `kind`; after markOrphanedJobs, in its transaction. */

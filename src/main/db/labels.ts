@@ -1,5 +1,6 @@
 import type { Label, LabelSource, LabelState } from '../../shared/contract';
 import { now, type Db } from './connection';
+import { writeTransaction } from './transaction';
 
 export function labelsForImages(db: Db, imageIds: readonly number[]): Map<number, Label[]> {
   const byImage = new Map<number, Label[]>();
@@ -54,7 +55,7 @@ export function writeImportedLabels(
   labels: readonly ImportedLabel[],
   jobId: number,
 ): ImportedLabelsOutcome {
-  return db.transaction((): ImportedLabelsOutcome => {
+  return writeTransaction(db, (): ImportedLabelsOutcome => {
     db.exec(
       `CREATE TEMP TABLE imported_labels (
          image_id INTEGER NOT NULL, class_id INTEGER NOT NULL, state TEXT NOT NULL, source TEXT NOT NULL,
@@ -97,7 +98,7 @@ export function writeImportedLabels(
     } finally {
       db.exec('DROP TABLE temp.imported_labels');
     }
-  })();
+  });
 }
 
 /** The photos' labels read from a file (of classes not archived), with their review marks. */
@@ -241,7 +242,7 @@ export function applyLabelChanges(
   { undoable = true, reviewed = false } = {},
 ): ActionOutcome {
   const labelsOf = labelWriter(db);
-  return db.transaction((): ActionOutcome => {
+  return writeTransaction(db, (): ActionOutcome => {
     const at = now();
     const reviewedModelId = reviewed
       ? ((db.prepare('SELECT id FROM models WHERE active = 1').pluck().get() as number | undefined) ?? null)
@@ -263,7 +264,7 @@ export function applyLabelChanges(
     else if (actionId !== null)
       db.prepare(`UPDATE actions SET state = 'discarded' WHERE state = 'undone'`).run();
     return { description, actionId: changed > 0 ? actionId : null, changed, imageIds: [...imageIds] };
-  })();
+  });
 }
 
 interface UndoOutcome {
@@ -283,7 +284,7 @@ export function redoLastAction(db: Db): UndoOutcome | null {
 
 function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
   const labelsOf = labelWriter(db);
-  return db.transaction((): UndoOutcome | null => {
+  return writeTransaction(db, (): UndoOutcome | null => {
     const action = db
       .prepare(
         direction === 'undo'
@@ -320,5 +321,5 @@ function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
       action.id,
     );
     return { description: action.description, imageIds: [...new Set(events.map((event) => event.image_id))] };
-  })();
+  });
 }

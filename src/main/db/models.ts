@@ -1,4 +1,5 @@
 import { now, type Db } from './connection';
+import { writeTransaction } from './transaction';
 
 export interface ModelRecord {
   id: number;
@@ -94,10 +95,10 @@ export function getModel(db: Db, id: number): ModelRecord | undefined {
 }
 
 export function setActiveModel(db: Db, id: number): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('UPDATE models SET active = 0 WHERE active = 1').run();
     db.prepare('UPDATE models SET active = 1 WHERE id = ?').run(id);
-  })();
+  });
 }
 
 /**
@@ -109,7 +110,7 @@ export function ensurePackModel(
   pack: { name: string; version: string; classes: string[] },
 ): ModelRecord {
   const id = `${pack.name}@${pack.version}`;
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const existing = db.prepare('SELECT * FROM models WHERE pack = ? AND head_file IS NULL').get(id) as
       ModelRow | undefined;
     if (existing) {
@@ -121,5 +122,5 @@ export function ensurePackModel(
       .prepare('INSERT INTO models (name, pack, classes, active, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(pack.name, id, JSON.stringify(pack.classes), active, now());
     return getModel(db, Number(result.lastInsertRowid))!;
-  })();
+  });
 }

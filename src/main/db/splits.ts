@@ -3,6 +3,7 @@
 // (training/splits.ts), and a person may move any photo to any split.
 import type { Split, SplitCounts } from '../../shared/contract';
 import type { Db } from './connection';
+import { writeTransaction } from './transaction';
 
 /** A photo with a label (positive or negative) for a live class that is not archived. */
 export interface LabelledPhoto {
@@ -35,12 +36,13 @@ export function labelledPhotos(db: Db): LabelledPhoto[] {
 
 /** Moves photos to `split`, in one transaction; how many were elsewhere before. */
 export function setSplit(db: Db, imageIds: readonly number[], split: Split): number {
-  return db.transaction(
+  return writeTransaction(
+    db,
     () =>
       db
         .prepare(`UPDATE images SET split = ? WHERE id IN (SELECT value FROM json_each(?)) AND split <> ?`)
         .run(split, JSON.stringify(imageIds), split).changes,
-  )();
+  );
 }
 
 /** Moves each photo to its split, in one transaction; how many changed split. */
@@ -51,11 +53,11 @@ export function setSplits(db: Db, splits: ReadonlyMap<number, Split>): number {
     if (!ids) byFold.set(split, (ids = []));
     ids.push(id);
   }
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     let changed = 0;
     for (const [split, ids] of byFold) changed += setSplit(db, ids, split);
     return changed;
-  })();
+  });
 }
 
 /** How many photos each split holds, every photo of the project counted. */

@@ -3,6 +3,7 @@
 import type { LabelState } from '../../shared/contract';
 import type { Db } from './connection';
 import { labelledPhotos } from './splits';
+import { readTransaction } from './transaction';
 
 /** The content hashes of labelled photos: the feature cache keeps these longest. */
 export function labelledHashes(db: Db): Set<string> {
@@ -18,7 +19,7 @@ export interface LabelSnapshot {
 
 /** Every label (human, accepted and imported alike), read in one transaction. */
 export function labelSnapshot(db: Db): LabelSnapshot {
-  return db.transaction(() => {
+  return readTransaction(db, () => {
     const states = new Map<number, Map<number, LabelState>>();
     const rows = db
       .prepare(
@@ -35,7 +36,7 @@ export function labelSnapshot(db: Db): LabelSnapshot {
       last: number;
     };
     return { states, lastEvent: last };
-  })();
+  });
 }
 
 /** Label changes (photo and class pairs) made after a snapshot. */

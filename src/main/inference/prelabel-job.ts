@@ -12,6 +12,7 @@ import { encodeClassMaps } from './class-maps';
 import type { ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
 import { labelledHashes } from '../db/training';
+import { writeTransaction } from '../db/transaction';
 import { cacheKeeper, FeatureCache, featureEntry } from '../training/feature-cache';
 import { backboneOf } from '../models/manifest';
 import { modelSource } from '../models/versions';
@@ -60,7 +61,7 @@ export async function runPrelabel(
     cacheKeeper(
       cache,
       (sha) => labelled.has(sha),
-      (problem) => db.transaction(() => recordJobItem(db, jobId, cache.folder, 'skipped', problem))(),
+      (problem) => writeTransaction(db, () => recordJobItem(db, jobId, cache.folder, 'skipped', problem)),
     );
 
   const previous = jobResult<PrelabelResult>(db, jobId);
@@ -78,10 +79,10 @@ export async function runPrelabel(
   const hashes = new Map(todo.map((photo) => [photo.id, photo.sha256]));
   const total = countImages(db);
   let done = total - todo.length;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     setJobResult(db, jobId, result);
     context.progress('predicting', done, total);
-  })();
+  });
 
   let started = performance.now();
   for await (const batch of predictPhotos(model, todo, {
@@ -115,7 +116,7 @@ export async function runPrelabel(
     result.predicted += predictions.length;
     result.seconds += (at - started) / 1000;
     started = at;
-    db.transaction(() => {
+    writeTransaction(db, () => {
       insertPredictions(db, record.id, predictions, mapping());
       for (const outcome of batch) {
         if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
@@ -123,7 +124,7 @@ export async function runPrelabel(
       setJobResult(db, jobId, result);
       done += batch.length;
       context.progress('predicting', done, total);
-    })();
+    });
     if (signal.aborted) return;
   }
 }

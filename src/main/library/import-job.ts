@@ -8,6 +8,7 @@ import { countImagesOfJob, imagePathBySha, imagesUnder, insertImage, type NewIma
 import { clearJobItem, getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { countLabelEventsOfJob, writeImportedLabels, type ImportedLabel } from '../db/labels';
 import { setSplit } from '../db/splits';
+import { writeTransaction } from '../db/transaction';
 import { readLabelFile } from '../exchange/formats';
 import { matchRecords, sampleSize } from '../exchange/match';
 import type { ExchangeFile, ReadOptions } from '../exchange/records';
@@ -97,30 +98,31 @@ export async function runImport(project: Project, config: ImportConfig, context:
   const existing = [...known.values()].filter((image) => image.jobId !== jobId).length;
   const total = scan.photos.length;
   let done = total - todo.length;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const problem of scan.problems) recordJobItem(db, jobId, problem.path, 'skipped', problem.reason);
     setJobResult(db, jobId, { found: total, existing, labels: null } satisfies ImportResult);
     context.progress('importing', done, total);
-  })();
+  });
 
   let batch: Outcome[] = [];
-  const commit = db.transaction(() => {
-    for (const outcome of batch) {
-      if (outcome.kind === 'photo') {
-        // A copy may have been committed since it was hashed, earlier in this very batch even.
-        const original = imagePathBySha(db, outcome.image.sha256);
-        if (original) recordJobItem(db, jobId, outcome.image.path, 'duplicate', original);
-        else {
-          insertImage(db, outcome.image, jobId);
-          clearJobItem(db, jobId, outcome.image.path);
-        }
-      } else if (outcome.kind === 'duplicate')
-        recordJobItem(db, jobId, outcome.path, 'duplicate', outcome.of);
-      else recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
-    }
-    done += batch.length;
-    context.progress('importing', done, total);
-  });
+  const commit = () =>
+    writeTransaction(db, () => {
+      for (const outcome of batch) {
+        if (outcome.kind === 'photo') {
+          // A copy may have been committed since it was hashed, earlier in this very batch even.
+          const original = imagePathBySha(db, outcome.image.sha256);
+          if (original) recordJobItem(db, jobId, outcome.image.path, 'duplicate', original);
+          else {
+            insertImage(db, outcome.image, jobId);
+            clearJobItem(db, jobId, outcome.image.path);
+          }
+        } else if (outcome.kind === 'duplicate')
+          recordJobItem(db, jobId, outcome.path, 'duplicate', outcome.of);
+        else recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
+      }
+      done += batch.length;
+      context.progress('importing', done, total);
+    });
 
   for await (const outcome of mapOrdered(todo, decodeWindow, (path) => examine(project, path))) {
     batch.push(outcome);
@@ -172,7 +174,7 @@ async function applyLabels(
   progress('labels', 0, count);
   // Lets the progress event reach the clients before the write takes the thread.
   await new Promise((resolve) => setImmediate(resolve));
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const { ids, created } = ensureClasses(db, file.classes);
     const pending: ImportedLabel[] = [];
     const splits = new Map<Split, number[]>();
@@ -205,7 +207,7 @@ async function applyLabels(
     };
     setJobResult(db, jobId, { ...jobResult<ImportResult>(db, jobId)!, labels } satisfies ImportResult);
     progress('labels', count, count);
-  })();
+  });
 }
 
 export function importReport(project: Project, jobId: number): ImportReport {

@@ -2,6 +2,7 @@
 // class (0.5) suits few of them: a rare class's probabilities sit lower, a common one's higher.
 import type { ThresholdRule, TunedThreshold } from '../../shared/contract';
 import { now } from '../db/connection';
+import { writeTransaction } from '../db/transaction';
 import { splitTruth } from '../training/evaluate';
 import type { Project } from '../project';
 
@@ -89,7 +90,7 @@ export function tuneThresholds(
     if (!cut) return untuned(`no threshold reaches precision ${minPrecision} on val`);
     return { ...base, ...cut, note: null };
   });
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('DELETE FROM class_thresholds WHERE model_id = ?').run(model.id);
     const insert = db.prepare(
       `INSERT INTO class_thresholds (model_id, class_id, threshold, rule, precision, recall, f1, val_labels, tuned_at)
@@ -111,6 +112,6 @@ export function tuneThresholds(
         at,
       );
     }
-  })();
+  });
   return results;
 }

@@ -9,6 +9,7 @@
 import type { Split, SplitCounts } from '../../shared/contract';
 import type { Db } from '../db/connection';
 import { labelledPhotos, setSplits, splitCounts } from '../db/splits';
+import { writeTransaction } from '../db/transaction';
 
 export type Fold = Exclude<Split, 'none'>;
 
@@ -292,9 +293,9 @@ export function assignSplits(db: Db, options: SplitOptions): SplitCounts {
 
 /** assignSplits, also saying how many photos changed split. */
 export function assignSplitsReport(db: Db, options: SplitOptions): { counts: SplitCounts; changed: number } {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const assigned = stratify(labelledPhotos(db), options);
     const changed = setSplits(db, assigned);
     return { counts: splitCounts(db), changed };
-  })();
+  });
 }

@@ -15,6 +15,7 @@ import { insertTrainedModel, listModels, trainedOn, setActiveModel, type ModelRe
 import { predictionScores } from '../db/predictions';
 import { labelledPhotos, type LabelledPhoto } from '../db/splits';
 import { labelChangesSince, labelledHashes, labelSnapshot } from '../db/training';
+import { writeTransaction } from '../db/transaction';
 import type { ModelHost } from '../inference/model-host';
 import { defaultPackModel, ensureDefaultModel } from '../inference/model-info';
 import { predictPhotos } from '../inference/predictor';
@@ -173,10 +174,10 @@ export async function runTrain(
       },
       onEpoch: (record) => {
         result.epochs.push(record);
-        db.transaction(() => {
+        writeTransaction(db, () => {
           save();
           context.progress('training', result.epochs.length, maxTrainingEpochs);
-        })();
+        });
       },
       // The winning trial's epochs are the start of the final run: one line in the chart.
       onWinner: (trial) => {
@@ -323,7 +324,7 @@ export async function runTrain(
   // Cancelled while the files were written, or the row cannot be written: no version.
   if (signal.aborted) return rm(folder, { recursive: true, force: true });
   try {
-    db.transaction(() => {
+    writeTransaction(db, () => {
       const record = insertTrainedModel(db, {
         parentId: baseline.id,
         name,
@@ -341,7 +342,7 @@ export async function runTrain(
       if (activate) setActiveModel(db, record.id);
       result.activated = activate;
       save();
-    })();
+    });
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
     throw error;
