@@ -37,6 +37,21 @@ describe('the Export panel', () => {
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByText(`Wrote 3 photos as one-hot-csv to ${join(dir, 'labels.csv')}.`).waitFor(slow);
     expect((await readFile(join(dir, 'labels.csv'), 'utf8')).trim().split('\n')).toHaveLength(4);
+
+    // Refused, with the reason: a file that is there, and the photos' own folder for a dataset.
+    const refusal = page.getByRole('region', { name: 'Export labels' }).getByRole('alert');
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect
+      .poll(() => refusal.innerText())
+      .toBe(
+        `${join(dir, 'labels.csv')} already exists; an export writes only new files: choose another name`,
+      );
+    await format.selectOption('imagefolder');
+    await page.getByLabel('Folder to write').fill(photos.folder);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect
+      .poll(() => refusal.innerText())
+      .toBe(`${photos.folder} is ${photos.folder}, a folder of the project's photos; export elsewhere`);
     expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
 });
