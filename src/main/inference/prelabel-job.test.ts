@@ -1,4 +1,5 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
@@ -85,6 +86,22 @@ describe('pre-labeling a project', () => {
     expect(report.predicted).toBe(3);
     expect(report.skipped).toEqual([
       { path: join(folder, names[1]!), reason: expect.stringMatching(/^cannot decode/) },
+    ]);
+  });
+
+  it('skips a photo that became a FIFO or a link to /dev/zero since import, without waiting on it', async () => {
+    const { api, folder, names } = await prelabelled(4);
+    const [fifo, zero] = [join(folder, names[1]!), join(folder, names[2]!)];
+    await rm(fifo);
+    execFileSync('mkfifo', [fifo]);
+    await rm(zero);
+    await symlink('/dev/zero', zero);
+    const { job, report } = await prelabelAndWait(api);
+    expect(job.status).toBe('done');
+    expect(report.predicted).toBe(2);
+    expect(report.skipped).toEqual([
+      { path: fifo, reason: 'cannot read file: is a named pipe (FIFO), not a regular file' },
+      { path: zero, reason: 'cannot read file: is a character device, not a regular file' },
     ]);
   });
 
