@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { importAndWait, newStudio } from '../../test/fixtures/direct-api';
 import { vocImages } from '../../test/fixtures/paths';
 import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../test/fixtures/workspace';
 import type { ApiEvent } from '../shared/rpc';
+import { thumbnailPath } from './library/thumbnails';
 
 /** A project with three imported photos; `photo(name)` is one of them, by file name. */
 async function studioWithPhotos() {
@@ -73,6 +75,18 @@ describe('a photo served by id', () => {
     execFileSync('mkfifo', [path]);
     await expect(studio.readMedia('photo', id)).rejects.toMatchObject(changed);
     expect(await changedOnDisk()).toEqual([names[1]]);
+  });
+
+  it('has its thumbnail refused, without waiting for a writer, when a FIFO takes the thumbnail’s place', async () => {
+    const { studio, dir, names, photo } = await studioWithPhotos();
+    const { id, path } = photo(names[0]!);
+    const sha = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+    const thumbnail = thumbnailPath(join(dir, 'project.sqlite'), sha);
+    await rm(thumbnail);
+    execFileSync('mkfifo', [thumbnail]);
+    await expect(studio.readMedia('thumb', id)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('is served again, and no longer marked, once its file is put back as it was', async () => {
