@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
 import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
-import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocPhotoNames } from './fixtures/workspace';
-import { vocDerivedClasses, writeDerivedLabelsCsv } from './fixtures/voc';
+import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocClasses, vocPhotoNames } from './fixtures/workspace';
+import { vocDerivedClasses, vocTruth, writeDerivedLabelsCsv } from './fixtures/voc';
 
 const bin = join(repoRoot, 'bin', 'csra-studio.js');
 
@@ -521,6 +521,49 @@ describe('csra-studio predict, prelabel and eval', () => {
       expect(result.stderr.split('\n')[0]).toMatch(/--queue must be one of|--limit must be/);
     }
   });
+
+  it('review pages through a queue of any length, naming each photo file and class', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const names = await vocPhotoNames(30);
+    await copyVocPhotoFiles(folder, names);
+    // 3 photos labelled for the 20 VOC classes, in one-hot CSV (every class a column): the other
+    // 27 photos × 20 classes are unknown pairs, 540 in the uncertain queue.
+    const classes = await vocClasses();
+    const truth = await vocTruth();
+    const labels = join(dir, '_classes.csv');
+    const rows = names
+      .slice(0, 3)
+      .map((name) => [name, ...classes.map((c) => (truth.get(name)!.includes(c) ? 1 : 0))].join(','));
+    await writeFile(labels, [['filename', ...classes].join(','), ...rows, ''].join('\n'));
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
+    expect((await cli(['prelabel', project, '--ep', 'cpu'])).code).toBe(0);
+
+    const whole = await cli(['review', project, '--queue', 'uncertain', '--limit', '1000', '--json']);
+    expect(whole.code).toBe(0);
+    const queue = JSON.parse(whole.stdout);
+    expect(queue).toMatchObject({ queue: 'uncertain', total: 540, offset: 0 });
+    const pairs = queue.items.map(
+      (item: { imageId: number; classId: number }) => `${item.imageId}:${item.classId}`,
+    );
+    expect(new Set(pairs).size).toBe(540);
+    for (const item of queue.items) {
+      expect(names.slice(3).map((name) => join(folder, name))).toContain(item.path);
+      expect(classes).toContain(item.className);
+      expect(item.reason.startsWith(`${item.className} unknown`)).toBe(true);
+    }
+    const rest = JSON.parse(
+      (await cli(['review', project, '--queue', 'uncertain', '--offset', '500', '--limit', '100', '--json']))
+        .stdout,
+    );
+    expect(rest).toMatchObject({ total: 540, offset: 500 });
+    expect(rest.items).toEqual(queue.items.slice(500));
+    const text = await cli(['review', project, '--queue', 'uncertain', '--offset', '530']);
+    expect(text.stdout.split('\n')[0]).toBe('uncertain: 540 items, 531 to 540');
+    const bad = await cli(['review', project, '--queue', 'uncertain', '--offset', '-1']);
+    expect(bad.code).toBe(2);
+  }, 300_000);
 
   it('exits 2 naming an execution provider that cannot run or does not exist', async () => {
     const folder = join(await tempDir(), 'photos');

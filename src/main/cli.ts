@@ -34,7 +34,7 @@ const usage = `usage:
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
   csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--json]
-  csra-studio review   <project.sqlite> --queue disputed|uncertain|next [--limit N] [--json]
+  csra-studio review   <project.sqlite> --queue disputed|uncertain|next [--offset N] [--limit N] [--json]
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
   csra-studio models   <project.sqlite> [--activate N] [--json]
@@ -55,6 +55,14 @@ function fraction(option: string, value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 0.9)
     throw new UsageError(`${option} must be a number from 0 to 0.9, got "${value}"`);
+  return number;
+}
+
+/** A whole number of at least `least` given on the command line. */
+function wholeNumber(option: string, value: string, least: number): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < least)
+    throw new UsageError(`${option} must be a whole number from ${least}, got "${value}"`);
   return number;
 }
 
@@ -231,28 +239,46 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   async review(args) {
     const { values, positionals } = parse(
       args,
-      { queue: { type: 'string' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean' } },
+      {
+        queue: { type: 'string' },
+        offset: { type: 'string', default: '0' },
+        limit: { type: 'string', default: '20' },
+        json: { type: 'boolean' },
+      },
       1,
     );
     const queue = ReviewQueue.safeParse(values.queue);
     if (!queue.success) throw new UsageError(`--queue must be one of ${ReviewQueue.options.join(', ')}`);
-    const limit = Number(values.limit);
-    if (!/^\d+$/.test(values.limit.trim()) || limit < 1 || limit > 500)
-      throw new UsageError(`--limit must be a whole number from 1 to 500, got "${values.limit}"`);
+    const offset = wholeNumber('--offset', values.offset, 0);
+    const limit = wholeNumber('--limit', values.limit, 1);
     await withProject(positionals[0]!, false, async (api) => {
-      const page = await api.listReviewQueue({ queue: queue.data, limit });
-      const items = await Promise.all(
-        page.items.map(async (item) => ({
-          ...item,
-          path: (await api.getImage({ imageId: item.imageId })).path,
-        })),
-      );
+      // The contract's pages hold at most 500 items; a longer list is read page by page.
+      const first = await api.listReviewQueue({ queue: queue.data, offset, limit: Math.min(limit, 500) });
+      const items = [...first.items];
+      while (items.length < limit && offset + items.length < first.total) {
+        const page = await api.listReviewQueue({
+          queue: queue.data,
+          offset: offset + items.length,
+          limit: Math.min(limit - items.length, 500),
+        });
+        if (page.items.length === 0) break;
+        items.push(...page.items);
+      }
+      const { total } = first;
       if (values.json) {
-        process.stdout.write(JSON.stringify({ queue: queue.data, total: page.total, items }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ queue: queue.data, total, offset, items }, null, 2) + '\n');
         return;
       }
+      const shown =
+        items.length === total
+          ? ''
+          : items.length === 0
+            ? `, none from ${offset + 1}`
+            : offset === 0
+              ? `, the first ${items.length}`
+              : `, ${offset + 1} to ${offset + items.length}`;
       const lines = [
-        `${queue.data}: ${page.total} item${page.total === 1 ? '' : 's'}${page.total > items.length ? `, the first ${items.length}` : ''}`,
+        `${queue.data}: ${total} item${total === 1 ? '' : 's'}${shown}`,
         ...items.map((item) => `  ${item.path}: ${item.reason}`),
       ];
       process.stdout.write(lines.join('\n') + '\n');

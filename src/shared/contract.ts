@@ -402,8 +402,11 @@ export const ReviewQueue = z.enum(['disputed', 'uncertain', 'next']);
 
 export const ReviewItem = z.object({
   imageId: Id,
+  /** The photo's file. */
+  path: z.string(),
   /** The class the item is about; null for 'next' (the whole photo). */
   classId: Id.nullable(),
+  className: z.string().nullable(),
   given: LabelState.nullable(),
   source: LabelSource.nullable(),
   /** The active version's probability of the class ('next': of the photo's least certain class). */

@@ -127,6 +127,22 @@ describe('the uncertain queue', () => {
   });
 });
 
+describe('every queue', () => {
+  it("names each item's photo file and class", async () => {
+    const { api } = await project.open();
+    const paths = new Map((await allPhotos(api)).map((photo) => [photo.id, photo.path]));
+    const names = new Map((await api.listClasses({})).map((c) => [c.id, c.name]));
+    for (const queue of ['disputed', 'uncertain', 'next'] as const) {
+      const { items } = await api.listReviewQueue({ queue, limit: 50 });
+      expect(items.length).toBeGreaterThan(0);
+      for (const item of items) {
+        expect(item.path).toBe(paths.get(item.imageId));
+        expect(item.className).toBe(item.classId === null ? null : names.get(item.classId));
+      }
+    }
+  });
+});
+
 describe('the next queue', () => {
   it('lists the unlabelled photos, most uncertain first but near-duplicates spread, the same on every call', async () => {
     const { api } = await project.open();

@@ -173,14 +173,9 @@ export function* diversified(ranked: Iterator<NextCandidate>): Generator<NextCan
   }
 }
 
-function nextQueue(
-  db: Db,
-  active: Active,
-  offset: number,
-  limit: number,
-): { total: number; items: ReviewItem[] } {
+function nextQueue(db: Db, active: Active, offset: number, limit: number): Page {
   const total = countNext(db, active);
-  const items: ReviewItem[] = [];
+  const items: Page['items'] = [];
   let place = 0;
   for (const candidate of nextOrder(db, active)) {
     if (place++ < offset) continue;
@@ -193,6 +188,7 @@ function nextQueue(
     items.push({
       imageId: candidate.imageId,
       classId: null,
+      className: null,
       given: null,
       source: null,
       probability,
@@ -215,6 +211,12 @@ function countNext(db: Db, active: Active): number {
     .get(active.modelId) as number;
 }
 
+/** A page of a queue's items, before each is given its photo's path. */
+interface Page {
+  total: number;
+  items: Omit<ReviewItem, 'path'>[];
+}
+
 /** A page of a review queue; empty before the project has a model that predicts one of its classes. */
 export function reviewQueue(
   project: Project,
@@ -222,11 +224,31 @@ export function reviewQueue(
 ): { total: number; items: ReviewItem[] } {
   const active = activeClasses(project);
   if (!active) return { total: 0, items: [] };
-  if (queue === 'next') return nextQueue(project.db, active, offset, limit);
+  const page =
+    queue === 'next'
+      ? nextQueue(project.db, active, offset, limit)
+      : classPage(project.db, active, queue, offset, limit);
+  const path = project.db.prepare('SELECT path FROM images WHERE id = ?').pluck();
+  return { ...page, items: page.items.map((item) => ({ ...item, path: path.get(item.imageId) as string })) };
+}
+
+function classPage(
+  db: Db,
+  active: Active,
+  queue: 'disputed' | 'uncertain',
+  offset: number,
+  limit: number,
+): Page {
   const names = new Map(active.classes.map((c) => [c.id, c.name]));
-  const { total, rows } = classQueue(project.db, active, queue, offset, limit);
+  const { total, rows } = classQueue(db, active, queue, offset, limit);
   const reason = queue === 'disputed' ? disputedReason : uncertainReason;
-  return { total, items: rows.map((row) => ({ ...row, reason: reason(row, names.get(row.classId)!) })) };
+  return {
+    total,
+    items: rows.map((row) => {
+      const className = names.get(row.classId)!;
+      return { ...row, className, reason: reason(row, className) };
+    }),
+  };
 }
 
 export function reviewCounts(project: Project): { disputed: number; uncertain: number; next: number } {
