@@ -2,7 +2,7 @@
 import { execFile, execFileSync, spawn, type ExecFileOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -645,6 +645,86 @@ describe('csra-studio split', () => {
       expect(result.stderr.split('\n')[0]).toMatch(reason);
     }
   });
+});
+
+describe('csra-studio move and copy', () => {
+  it('carry a trained project with its folders; renamed by hand with them it keeps its versions, without them it says what it lacks', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'photos');
+    const names = await vocPhotoNames(40);
+    await copyVocPhotoFiles(folder, names);
+    const labels = join(dir, 'labels.csv');
+    await writeDerivedLabelsCsv(labels, names, { animal: vocDerivedClasses.animal });
+    const project = join(dir, 'p.sqlite');
+    expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
+    expect((await cli(['train', project, '--activate', 'never'])).code).toBe(0);
+    // As a project trained before versions were named within their folder: from the project's folder.
+    const db = new Database(project);
+    db.prepare("UPDATE models SET head_file = 'p.models/v2' WHERE id = 2").run();
+    db.close();
+
+    // mv p.sqlite m.sqlite, and its folders alike.
+    for (const suffix of ['.sqlite', '.models', '.thumbs', '.features'])
+      if (existsSync(join(dir, `p${suffix}`))) await rename(join(dir, `p${suffix}`), join(dir, `m${suffix}`));
+    const renamed = join(dir, 'm.sqlite');
+    const activated = await cli(['models', renamed, '--activate', '2']);
+    expect(activated.code).toBe(0);
+    expect(activated.stderr).not.toContain('note:');
+    expect(activated.stdout).toMatch(/^\*\s+2\s/m);
+
+    const copy = join(dir, 'c.sqlite');
+    expect(await cli(['copy', renamed, copy])).toMatchObject({
+      code: 0,
+      stdout: `copied the project with its folders to ${copy}\n`,
+    });
+    const versions = (path: string) =>
+      cli(['models', path, '--json']).then((result) =>
+        JSON.parse(result.stdout).map((v: { id: number; active: boolean; problem: string | null }) => [
+          v.id,
+          v.active,
+          v.problem,
+        ]),
+      );
+    expect(await versions(copy)).toEqual([
+      [1, false, null],
+      [2, true, null],
+    ]);
+    const again = await cli(['copy', renamed, copy]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.split('\n')[0]).toBe(
+      `csra-studio copy: ${copy} already exists; a project is never copied over anything`,
+    );
+
+    const moved = join(dir, 'd.sqlite');
+    const holder = openDatabase(copy, { create: false });
+    const refused = await cli(['move', copy, moved]);
+    holder.close();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      `csra-studio move: ${copy} is open in another process (the app, a host or a command); close it there first`,
+    );
+    expect(existsSync(moved)).toBe(false);
+    expect(await cli(['move', copy, moved])).toMatchObject({
+      code: 0,
+      stdout: `moved the project with its folders to ${moved}\n`,
+    });
+    expect((await readdir(dir)).filter((name) => name.startsWith('c.'))).toEqual([]);
+    expect(await versions(moved)).toEqual([
+      [1, false, null],
+      [2, true, null],
+    ]);
+
+    // mv d.sqlite e.sqlite alone: it opens, and says which folders it expected.
+    const alone = join(dir, 'e.sqlite');
+    await rename(moved, alone);
+    const lacking = await cli(['models', alone]);
+    expect(lacking.code).toBe(0);
+    expect(lacking.stderr).toContain(
+      `note: ${join(dir, 'e.models')} is missing, so trained versions v2 cannot be used; ` +
+        'a project moves with its folders (csra-studio move)\n',
+    );
+    expect(lacking.stdout).toContain(`its folder ${join(dir, 'e.models', 'v2')} is missing`);
+  }, 600_000);
 });
 
 describe('csra-studio train, models and predict --project', () => {

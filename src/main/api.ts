@@ -41,6 +41,7 @@ import { reviewCounts, reviewQueue } from './review/queues';
 import { tuneThresholds } from './review/thresholds';
 import { readMedia, type Media, type MediaKind } from './media';
 import { listFolder } from './files/folder-listing';
+import { copyProject } from './project-files';
 import { UserSettings } from './files/settings';
 import { typedPath } from './files/typed-path';
 
@@ -205,6 +206,11 @@ export function createStudio(options: StudioOptions = {}): Studio {
       return (await swap(await remembered(Project.create(path))))!;
     },
     openProject: async ({ path }) => (await swap(await remembered(Project.open(typed(path)))))!,
+    saveProjectAs: async (input) => {
+      const { project: open } = requireOpen();
+      const saved = await copyProject(open.db, open.path, typed(input.path));
+      return (await swap(await remembered(Project.open(saved))))!;
+    },
     closeProject: async () => {
       await swap(null);
       return null;

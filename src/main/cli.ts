@@ -27,6 +27,7 @@ import { defaultPackModel, ensureDefaultModel } from './inference/model-info';
 import { predictFolder } from './inference/predict-folder';
 import { readableFolder } from './library/scan';
 import { Project } from './project';
+import { copyProject, moveProject } from './project-files';
 import { modelSource } from './models/versions';
 
 const usage = `usage:
@@ -39,7 +40,9 @@ const usage = `usage:
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
   csra-studio models   <project.sqlite> [--activate N] [--json]
   csra-studio export   <project.sqlite> [--format ID] --out PATH|- [--split train|val|test|none] [--predictions]
-  csra-studio formats  (the label formats import and export speak, and what each loses)`;
+  csra-studio formats  (the label formats import and export speak, and what each loses)
+  csra-studio move     <project.sqlite> <new.sqlite>  (the project with its folders; never over anything)
+  csra-studio copy     <project.sqlite> <new.sqlite>`;
 
 const providerOption = { ep: { type: 'string', default: 'auto' } } as const;
 
@@ -346,6 +349,25 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     });
   },
 
+  async move(args) {
+    const { positionals } = parse(args, {}, 2);
+    const [from, to] = positionals as [string, string];
+    process.stdout.write(`moved the project with its folders to ${await moveProject(from, to)}\n`);
+  },
+
+  async copy(args) {
+    const { positionals } = parse(args, {}, 2);
+    const [from, to] = positionals as [string, string];
+    const project = Project.open(from);
+    try {
+      process.stdout.write(
+        `copied the project with its folders to ${await copyProject(project.db, project.path, to)}\n`,
+      );
+    } finally {
+      project.close();
+    }
+  },
+
   async formats(args) {
     parse(args, {}, 0);
     for (const format of exchangeFormats) {
@@ -388,7 +410,11 @@ async function withProject(
   let removeCreated = false;
   try {
     try {
-      await api.openProject({ path });
+      const opened = await api.openProject({ path });
+      for (const { path: folder, loss } of opened.missingFolders)
+        process.stderr.write(
+          `note: ${folder} is missing, so ${loss}; a project moves with its folders (csra-studio move)\n`,
+        );
     } catch (error) {
       if (!(createIfMissing && error instanceof ApiError && error.code === 'not_found')) throw error;
       const { files, folders } = projectOwnPaths(path);

@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ProjectInfo } from '../shared/contract';
 import { countClasses } from './db/classes';
 import { openDatabase, readSchemaVersion, type Db } from './db/connection';
 import { countImages } from './db/images';
 import { markOrphanedJobs } from './db/jobs';
-import { thumbnailPath } from './library/thumbnails';
+import { listModels } from './db/models';
+import { thumbnailFolder, thumbnailPath } from './library/thumbnails';
+import { versionsFolder } from './models/versions';
 
 /** An open project: its database file and the thumbnail cache beside it. */
 export class Project {
@@ -35,7 +38,26 @@ export class Project {
       schemaVersion: readSchemaVersion(this.db),
       imageCount: countImages(this.db),
       classCount: countClasses(this.db),
+      missingFolders: this.missingFolders(),
     };
+  }
+
+  /**
+   * The folders kept beside the project that it needs and lacks, each with what is lost without
+   * it: a project renamed or copied without them. The feature cache is left out, as it is refilled.
+   */
+  missingFolders(): ProjectInfo['missingFolders'] {
+    const trained = listModels(this.db).flatMap((model) => (model.headFile === null ? [] : [model.name]));
+    const versions = versionsFolder(this.path);
+    const thumbnails = thumbnailFolder(this.path);
+    return [
+      ...(trained.length > 0 && !existsSync(versions)
+        ? [{ path: versions, loss: `trained versions ${trained.join(', ')} cannot be used` }]
+        : []),
+      ...(countImages(this.db) > 0 && !existsSync(thumbnails)
+        ? [{ path: thumbnails, loss: 'the photos have no thumbnails' }]
+        : []),
+    ];
   }
 
   thumbnailPath(sha256: string): string {

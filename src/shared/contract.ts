@@ -450,6 +450,11 @@ const None = z.object({}).strict();
 export const operations = {
   createProject: op(z.object({ path: Path }).strict(), ProjectInfo),
   openProject: op(z.object({ path: Path }).strict(), ProjectInfo),
+  /**
+   * Copies the open project with the folders beside it (thumbnails, trained versions) to a new path,
+   * written over nothing, and opens the copy.
+   */
+  saveProjectAs: op(z.object({ path: Path }).strict(), ProjectInfo),
   closeProject: op(None, z.null()),
   getProject: op(None, ProjectInfo.nullable()),
   listClasses: op(z.object({ includeArchived: z.boolean().default(false) }).strict(), z.array(ClassInfo)),

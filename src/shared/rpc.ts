@@ -6,6 +6,7 @@ import type { JobInfo, OpInput, OpName, OpOutput, ProjectInfo } from './contract
 export const opNames = [
   'createProject',
   'openProject',
+  'saveProjectAs',
   'closeProject',
   'getProject',
   'listClasses',

@@ -6,7 +6,8 @@
 // temporary name and renamed into place, so a failed write (a full disk) leaves no version.
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ApiError } from '../../shared/rpc';
 import type { ModelVersion } from '../../shared/contract';
 import { getModel, listModels, type ModelRecord } from '../db/models';
@@ -42,18 +43,27 @@ export interface TrainedHead {
 export const versionsFolder = (projectPath: string): string => besideProject(projectPath, '.models');
 
 /**
+ * The version folder's name a head_file gives: `v<N>`, relative to the project's versions folder so
+ * a project renamed or copied with its folders keeps its versions. Rows written before held the
+ * path from the project's folder, `<project>.models/v<N>`, with the project's name at the time;
+ * only the version's name is read from them. Anything else is null.
+ */
+export function versionFolderName(headFile: string | null): string | null {
+  return headFile?.match(/^(?:[^/\\]+\.models[/\\])?(v\d+)$/)?.[1] ?? null;
+}
+
+/**
  * A trained version's folder: `<project>.models/v<N>` beside the project and nowhere else, whatever
  * the database says (a crafted head_file must not make the app read files elsewhere).
  */
 export function versionFolder(project: Project, record: Pick<ModelRecord, 'name' | 'headFile'>): string {
-  const base = versionsFolder(project.path);
-  const folder = resolve(dirname(project.path), record.headFile ?? '');
-  if (record.headFile === null || dirname(folder) !== base || !/^v\d+$/.test(basename(folder)))
+  const name = versionFolderName(record.headFile);
+  if (name === null)
     throw new ApiError(
       'bad_input',
       `version ${record.name} names files outside the project's versions folder (${record.headFile})`,
     );
-  return folder;
+  return join(versionsFolder(project.path), name);
 }
 
 /** What ModelHost loads for a version: a trained version's folder is resolved beside the project. */
@@ -71,7 +81,10 @@ export function modelSource(
 export async function versionProblem(project: Project, record: ModelRecord): Promise<string | null> {
   if (record.headFile === null) return null;
   try {
-    const { manifest } = await loadVersionPack(versionFolder(project, record));
+    const folder = versionFolder(project, record);
+    if (!existsSync(folder))
+      return `its folder ${folder} is missing: the project was moved or copied without ${basename(versionsFolder(project.path))}`;
+    const { manifest } = await loadVersionPack(folder);
     if (`${manifest.name}@${manifest.version}` !== record.pack)
       return `its folder holds ${manifest.name}@${manifest.version}, not ${record.pack}`;
     return null;
@@ -190,8 +203,8 @@ export async function buildVersionModel(
 }
 
 /**
- * Builds and writes a version's pack; returns its manifest, its folder, and that folder relative to
- * the project's folder (what models.head_file holds). `name` is a fresh lowercase name (v<N>).
+ * Builds and writes a version's pack; returns its manifest, its folder, and that folder's name in
+ * the versions folder (what models.head_file holds). `name` is a fresh lowercase name (v<N>).
  */
 export async function writeVersion(
   project: Project,
@@ -228,7 +241,7 @@ export async function writeVersion(
       (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
     throw new ApiError('io_error', `the new model version was not created: ${reason}`);
   }
-  return { manifest, headFile: relative(dirname(project.path), folder), folder };
+  return { manifest, headFile: name, folder };
 }
 
 /** What the UI and the CLI show of a version, with why it cannot be used if it cannot. */

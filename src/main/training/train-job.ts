@@ -5,7 +5,7 @@
 // photos, writes the version (immutable files beside the project) and activates it when asked.
 // The active version is touched only by that last step, in one transaction with the new row.
 import { readdir, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ActivateRule, ModelVersion, TrainReport } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { sigmoid } from '../../shared/csra';
@@ -23,7 +23,14 @@ import { prelabelBatchSize } from '../inference/prelabel-job';
 import type { JobContext } from '../jobs';
 import { defaultPackDir } from '../models/default-pack';
 import { backboneOf, readManifest } from '../models/manifest';
-import { modelSource, versionInfo, versionsFolder, writeVersion, type TrainedHead } from '../models/versions';
+import {
+  modelSource,
+  versionFolderName,
+  versionInfo,
+  versionsFolder,
+  writeVersion,
+  type TrainedHead,
+} from '../models/versions';
 import type { Project } from '../project';
 import { cacheKeeper, FeatureCache, featureEntry, type FeatureEntry } from './feature-cache';
 import type { EngineChoice, EngineTiming } from './head/choose';
@@ -420,13 +427,9 @@ function nextVersionNumber(db: Project['db']): number {
  */
 async function removeUnfinishedVersions(project: Project): Promise<void> {
   const folder = versionsFolder(project.path);
-  const recorded = new Set(
-    listModels(project.db).flatMap((model) =>
-      model.headFile === null ? [] : [resolve(dirname(project.path), model.headFile)],
-    ),
-  );
+  const recorded = new Set(listModels(project.db).map((model) => versionFolderName(model.headFile)));
   for (const name of await readdir(folder).catch(() => [] as string[]))
-    if (!recorded.has(join(folder, name))) await rm(join(folder, name), { recursive: true, force: true });
+    if (!recorded.has(name)) await rm(join(folder, name), { recursive: true, force: true });
 }
 
 function sampleSet(

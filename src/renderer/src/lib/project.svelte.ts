@@ -1,4 +1,4 @@
-// The open project: create, open and close it, and keep its counts fresh as imports finish.
+// The open project: create, open, save as and close it, and keep its counts fresh as imports finish.
 import type { ProjectInfo } from '../../../shared/contract';
 import type { Api } from '../../../shared/rpc';
 import { attempt, messageOf } from './errors';
@@ -53,6 +53,11 @@ export class ProjectStore {
 
   open(path: string): Promise<boolean> {
     return this.#run(path, (input) => this.#api.openProject(input));
+  }
+
+  /** Copies the open project with its folders to `path` and goes on in the copy. */
+  saveAs(path: string): Promise<boolean> {
+    return this.#run(path, (input) => this.#api.saveProjectAs(input));
   }
 
   async close(): Promise<void> {
