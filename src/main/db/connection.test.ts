@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/workspace';
 import { openDatabase, projectApplicationId, readSchemaVersion } from './connection';
@@ -151,6 +152,48 @@ describe('a project database', () => {
         expect.objectContaining({ code: 'io_error', message: expect.stringMatching(message) }),
       );
       expect(existsSync(file), file).toBe(false);
+    }
+  });
+
+  it('says a project it may not write is read-only, and writes nothing there', async (context) => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'project'));
+    const file = join(dir, 'project', 'p.sqlite');
+    openDatabase(file, { create: true }).close();
+    const refused = async (path: string, reason: string) => {
+      const before = await readdir(dirname(path));
+      expect(() => openDatabase(path, { create: false })).toThrow(
+        expect.objectContaining({
+          code: 'io_error',
+          message: `${path} is read-only (${reason}); copy the project to a folder you can write in to open it`,
+        }),
+      );
+      expect(await readdir(dirname(path))).toEqual(before);
+    };
+    if (process.getuid?.() !== 0) {
+      await chmod(file, 0o444);
+      await refused(file, 'this user may not write to it');
+      await chmod(file, 0o644);
+      await chmod(dirname(file), 0o555);
+      await refused(
+        file,
+        `this user may not write in ${dirname(file)}, where SQLite keeps its journal beside it`,
+      );
+      await chmod(dirname(file), 0o755);
+      return;
+    }
+    // Root writes through any mode bits: a read-only mount is what refuses it.
+    const mounted = join(dir, 'mounted');
+    await mkdir(mounted);
+    const mount = (...args: string[]) => spawnSync('mount', args, { encoding: 'utf8' });
+    const bound = mount('--bind', '-o', 'ro', dirname(file), mounted);
+    context.skip(bound.status !== 0, `no read-only mount can be made here: ${bound.stderr.trim()}`);
+    try {
+      const remounted = mount('-o', 'remount,ro,bind', mounted);
+      expect(remounted.status, remounted.stderr).toBe(0);
+      await refused(join(mounted, 'p.sqlite'), 'it is on a read-only disk');
+    } finally {
+      spawnSync('umount', [mounted]);
     }
   });
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
@@ -25,7 +25,10 @@ const firstTables = ['images', 'classes', 'labels', 'jobs'];
 export function openDatabase(file: string, { create }: { create: boolean }): Db {
   if (create) createEmptyFile(file);
   else if (!existsSync(file)) throw new ApiError('not_found', `no project at ${file}`);
-  else checkIdentity(file);
+  else {
+    checkWritable(file);
+    checkIdentity(file);
+  }
   let db: Db;
   try {
     db = new Database(file, { fileMustExist: true, timeout: busyTimeoutMs });
@@ -80,6 +83,32 @@ function cannotCreate(file: string, error: unknown): ApiError {
   else if (code === 'EROFS') reason = `${folder} is on a read-only disk`;
   else reason = describeFsError(error);
   return new ApiError('io_error', `cannot create ${file}: ${reason}`);
+}
+
+/**
+ * Refuses a project this process may not write: SQLite would open it read-only, every later write
+ * failing, or not at all ("unable to open database file") where it cannot make its WAL index beside
+ * it. Opening read-only is not offered: a project is written as soon as it is open (its migrations,
+ * its jobs' leases), and every part of the app expects it writable.
+ */
+function checkWritable(file: string): void {
+  const folder = dirname(file);
+  for (const path of [file, folder]) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      let where: string;
+      if (code === 'EROFS') where = 'it is on a read-only disk';
+      else if (code !== 'EACCES' && code !== 'EPERM') where = describeFsError(error);
+      else if (path === file) where = 'this user may not write to it';
+      else where = `this user may not write in ${folder}, where SQLite keeps its journal beside it`;
+      throw new ApiError(
+        'io_error',
+        `${file} is read-only (${where}); copy the project to a folder you can write in to open it`,
+      );
+    }
+  }
 }
 
 function checkIntegrity(db: Db, file: string): void {
