@@ -61,19 +61,20 @@ export async function guardOutputPath(projectPath: string, target: string): Prom
  * is written, none may exist yet, and a failure removes those already written.
  */
 export async function writeNewFiles(projectPath: string, files: ReadonlyMap<string, string>): Promise<void> {
+  const reals = new Map<string, string>();
   for (const target of files.keys()) {
-    await guardOutputPath(projectPath, target);
+    reals.set(target, await guardOutputPath(projectPath, target));
     // lstat: a link, even one leading nowhere, is something there.
     if (await lstat(target).catch(() => null)) throw alreadyThere(target);
   }
   const written: string[] = [];
   try {
     for (const [target, text] of files) {
-      await writeNewFile(projectPath, target, text);
-      written.push(target);
+      await writeNewFile(target, reals.get(target)!, text);
+      written.push(reals.get(target)!);
     }
   } catch (error) {
-    await Promise.all(written.map((target) => rm(target, { force: true })));
+    await Promise.all(written.map((real) => rm(real, { force: true })));
     throw error;
   }
 }
@@ -82,11 +83,11 @@ const alreadyThere = (target: string) =>
   new ApiError('conflict', `${target} already exists; an export writes only new files: choose another name`);
 
 /**
- * Writes `data` to `target` through a temporary file beside it, synced, then renamed into place. The
- * name is taken first (created exclusively), so a file that appears there meanwhile is not replaced.
+ * Writes `data` to `target`, which lands at `real`, through a temporary file beside it, synced, then
+ * renamed into place. The name is taken first (created exclusively), so a file that appears there
+ * meanwhile is not replaced.
  */
-async function writeNewFile(projectPath: string, target: string, data: string): Promise<void> {
-  const real = await guardOutputPath(projectPath, target);
+async function writeNewFile(target: string, real: string, data: string): Promise<void> {
   const failed = (error: unknown): never => {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyThere(target);
     throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);

@@ -17,7 +17,7 @@ import { describeFsError } from '../library/scan';
 /** The manifest's name in an export folder: hidden, so that the formats' loaders pass over it. */
 export const manifestName = '.csra-studio-export.json';
 
-export interface ExportManifest {
+interface ExportManifest {
   /** The real path of the project exported. */
   project: string;
   format: string;
