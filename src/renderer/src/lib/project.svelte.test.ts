@@ -56,6 +56,16 @@ describe('the project store', () => {
     expect(store.error).toBe(`${studio.projectPath} already exists`);
   });
 
+  it('saves the project as a new file and goes on in it; a taken path is refused with the reason', async () => {
+    await store.create(studio.projectPath);
+    const saved = `${studio.dir}/saved.sqlite`;
+    expect(await store.saveAs(saved)).toBe(true);
+    expect(store.current).toMatchObject({ path: saved, name: 'saved', missingFolders: [] });
+    expect(await store.saveAs(studio.projectPath)).toBe(false);
+    expect(store.error).toBe(`${studio.projectPath} already exists; a project is never copied over anything`);
+    expect(store.current?.path).toBe(saved);
+  });
+
   it('asks for a path instead of sending an empty one', async () => {
     expect(await store.open('   ')).toBe(false);
     expect(store.error).toMatch(/^Enter the path of a project file/);
