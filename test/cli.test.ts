@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
+import type { EvalReport } from '../src/shared/contract';
 import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
 import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocClasses, vocPhotoNames } from './fixtures/workspace';
 import { vocDerivedClasses, vocTruth, writeDerivedLabelsCsv } from './fixtures/voc';
@@ -773,6 +774,23 @@ describe('csra-studio train, models and predict --project', () => {
     expect(previous).toEqual(evaluated);
     expect(previous.perClass.map((entry: { class: string }) => entry.class)).toContain('animal');
     expect((await cli(['eval', project, '--version', '2'])).stdout).toMatch(/^\S+ \(version 2, /);
+
+    // Compared, the pack is measured on the photos the trained version can be measured on: not
+    // on all of them, as it is alone.
+    const trainedAlone = JSON.parse((await cli(['eval', project, '--version', '2', '--json'])).stdout);
+    expect(evaluation.images).toBeGreaterThan(trainedAlone.images);
+    const compared = JSON.parse((await cli(['eval', project, '--compare', '2', '--json'])).stdout);
+    const sides = compared.map((side: EvalReport) => [side.modelId, side.comparedWith, side.images]);
+    expect(sides).toEqual([
+      [1, 2, trainedAlone.images],
+      [2, 1, trainedAlone.images],
+    ]);
+    expect(compared[0].leftOutForComparison).toBe(evaluation.images - trainedAlone.images);
+    expect((await cli(['eval', project, '--compare', '2'])).stdout).toMatch(
+      new RegExp(
+        `on ${trainedAlone.images} photos \\(split all; compared with version 2 on the same photos, `,
+      ),
+    );
   }, 300_000);
 
   it('exits 2 with the reason when the labels are too few or the version does not exist', async () => {
@@ -802,6 +820,10 @@ describe('csra-studio train, models and predict --project', () => {
     expect(await cli(['eval', project, '--version', 'two'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--version takes a version id \(see csra-studio models\), got "two"/),
+    });
+    expect(await cli(['eval', project, '--compare', '0'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--compare takes a version id \(see csra-studio models\), got "0"/),
     });
   });
 });

@@ -291,7 +291,8 @@ export function createStudio(options: StudioOptions = {}): Studio {
     },
     getPrelabelReport: async ({ jobId }) => prelabelReport(requireOpen().project, jobId),
     getClassMaps: async ({ imageId }) => classMapsOf(requireOpen().project, imageId),
-    evaluate: async ({ split, modelId }) => evaluateProject(requireOpen().project, split, modelId),
+    evaluate: async ({ split, modelId, comparedWith }) =>
+      evaluateProject(requireOpen().project, split, modelId, comparedWith),
     setSplit: async ({ imageIds, split }) => {
       const { db } = requireOpen().project;
       requireImages(db, imageIds);

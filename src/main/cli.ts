@@ -34,7 +34,7 @@ const usage = `usage:
   csra-studio import   <project.sqlite> <folder> [--labels FILE [--format auto|ID] [--voc-difficult unknown|positive]] [--json]
   csra-studio prelabel <project.sqlite> [--ep auto|cpu|webgpu|cuda] [--json]
   csra-studio predict  <folder> [--project project.sqlite] [--ep auto|cpu|webgpu|cuda] > scores.csv
-  csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--json]
+  csra-studio eval     <project.sqlite> [--split val|test|train|all] [--version N] [--compare N] [--json]
   csra-studio review   <project.sqlite> --queue disputed|uncertain|next [--offset N] [--limit N] [--json]
   csra-studio split    <project.sqlite> [--val 0.2] [--test 0] [--seed N] [--reassign] [--json]
   csra-studio train    <project.sqlite> [--activate better|always|never] [--json]
@@ -225,17 +225,39 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   async eval(args) {
     const { values, positionals } = parse(
       args,
-      { split: { type: 'string', default: 'all' }, version: { type: 'string' }, json: { type: 'boolean' } },
+      {
+        split: { type: 'string', default: 'all' },
+        version: { type: 'string' },
+        compare: { type: 'string' },
+        json: { type: 'boolean' },
+      },
       1,
     );
     const split = EvalSplit.safeParse(values.split);
     if (!split.success) throw new UsageError(`--split must be one of ${EvalSplit.options.join(', ')}`);
-    const modelId = values.version === undefined ? undefined : Number(values.version);
-    if (modelId !== undefined && !(Number.isSafeInteger(modelId) && modelId >= 1))
-      throw new UsageError(`--version takes a version id (see csra-studio models), got "${values.version}"`);
+    const versionId = (option: string, value: string | undefined) => {
+      if (value === undefined) return undefined;
+      const id = Number(value);
+      if (!(Number.isSafeInteger(id) && id >= 1))
+        throw new UsageError(`${option} takes a version id (see csra-studio models), got "${value}"`);
+      return id;
+    };
+    const modelId = versionId('--version', values.version);
+    const comparedWith = versionId('--compare', values.compare);
     await withProject(positionals[0]!, false, async (api) => {
-      const report = await api.evaluate({ split: split.data, modelId });
-      process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : describeEval(report));
+      const report = await api.evaluate({ split: split.data, modelId, comparedWith });
+      // Compared: both versions, on the photos both can be measured on.
+      const reports =
+        comparedWith === undefined
+          ? [report]
+          : [
+              report,
+              await api.evaluate({ split: split.data, modelId: comparedWith, comparedWith: report.modelId }),
+            ];
+      const json = comparedWith === undefined ? report : reports;
+      process.stdout.write(
+        values.json ? JSON.stringify(json, null, 2) + '\n' : reports.map(describeEval).join('\n'),
+      );
     });
   },
 
@@ -512,6 +534,10 @@ function describeEval(report: EvalReport): string {
     [
       `${report.version} (version ${report.modelId}, ${report.model}) on ${report.images} photos (split ${report.split}` +
         (report.unpredicted ? `; ${report.unpredicted} not predicted yet, left out` : '') +
+        (report.comparedWith === null
+          ? ''
+          : `; compared with version ${report.comparedWith} on the same photos` +
+            (report.leftOutForComparison ? `, ${report.leftOutForComparison} left out for it` : '')) +
         `), ${report.classesEvaluated} classes`,
       `mAP ${pct(report.mAP)}`,
       `at 0.5: ${metrics(report.threshold)}`,

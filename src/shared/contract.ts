@@ -257,6 +257,10 @@ export const EvalReport = z.object({
   images: z.number().int(),
   /** Photos of the split the model has not predicted yet: left out. */
   unpredicted: z.number().int(),
+  /** The version it was compared with (evaluate's comparedWith), measured on the same photos. */
+  comparedWith: Id.nullable(),
+  /** Photos this version alone could be measured on, left out so both are measured on the same. */
+  leftOutForComparison: z.number().int(),
   classesEvaluated: z.number().int(),
   mAP: z.number().nullable(),
   threshold: Metrics,
@@ -552,7 +556,16 @@ export const operations = {
   getPrelabelReport: op(z.object({ jobId: Id }).strict(), PrelabelReport),
   getClassMaps: op(z.object({ imageId: Id }).strict(), ClassMaps),
   /** A version against the project's labels: the active one unless `modelId` names another. */
-  evaluate: op(z.object({ split: EvalSplit.default('all'), modelId: Id.optional() }).strict(), EvalReport),
+  /**
+   * A version on a split; with `comparedWith`, on only the photos both versions can be measured on
+   * (a trained version leaves out the photos it learned from), so the two reports compare.
+   */
+  evaluate: op(
+    z
+      .object({ split: EvalSplit.default('all'), modelId: Id.optional(), comparedWith: Id.optional() })
+      .strict(),
+    EvalReport,
+  ),
   /** Moves photos to a split by hand. */
   setSplit: op(z.object({ imageIds: Ids, split: Split }).strict(), z.object({ changed: z.number().int() })),
   /**

@@ -77,6 +77,7 @@ describe('the metrics view', () => {
     const report = await api.evaluate({ split: 'all' });
     expect(report.modelId).toBe(trainedId);
     await expect.poll(() => shown(column(trained.name)), slow).toEqual(expected(report));
+    expect(await reportFigure(column(trained.name), 'Photos')).toBe(String(report.images));
 
     // The curve and the counts of the first class with positives, its threshold marked.
     const first = report.perClass.find((entry) => entry.ap !== null)!;
@@ -126,6 +127,27 @@ describe('the metrics view', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, 'metrics.png'), fullPage: true });
+  });
+
+  it('compares on all photos on the same photos only, those the trained version did not learn from', async () => {
+    await panel().getByLabel('Split').selectOption('all');
+    const models = await api.listModels({});
+    const trained = models.find((model) => model.id === trainedId)!;
+    const pack = models.find((model) => model.id === packId)!;
+    const [mine, theirs, packAlone] = await Promise.all([
+      api.evaluate({ split: 'all', modelId: trainedId, comparedWith: packId }),
+      api.evaluate({ split: 'all', modelId: packId, comparedWith: trainedId }),
+      api.evaluate({ split: 'all', modelId: packId }),
+    ]);
+    expect(theirs.images).toBe(mine.images);
+    expect(packAlone.images).toBeGreaterThan(theirs.images);
+    await expect.poll(() => shown(column(pack.name)), slow).toEqual(expected(theirs));
+    await expect.poll(() => shown(column(trained.name)), slow).toEqual(expected(mine));
+    for (const version of [trained.name, pack.name])
+      expect(await reportFigure(column(version), 'Photos'), version).toBe(String(mine.images));
+    expect(await column(pack.name).locator('.version-head').textContent()).toContain(
+      `${packAlone.images - theirs.images} left out to compare on the same photos`,
+    );
   });
 
   it('logged no console error and no Content Security Policy violation on the way', async () => {

@@ -12,6 +12,7 @@ import { writeImportedLabels } from '../db/labels';
 import { ensurePackModel, insertTrainedModel } from '../db/models';
 import { insertPredictions } from '../db/predictions';
 import { setSplit } from '../db/splits';
+import type { EvalReport } from '../../shared/contract';
 import { Project } from '../project';
 import { evaluateProject } from './evaluate';
 
@@ -166,6 +167,50 @@ describe('evaluating a version', () => {
     expect(evaluateProject(project, 'all', trained.id).images).toBe(4);
     expect(() => evaluateProject(project, 'train', trained.id)).toThrow(
       /v2 was trained on the train split; evaluate it on val, test or all/,
+    );
+  });
+
+  it('compares two versions on the same photos only: those both can be measured on', async () => {
+    const { project, ids, pack, trained } = await projectWithTwoVersions();
+    // Alone on all photos the pack counts e and f, which the trained version learned from.
+    expect(evaluateProject(project, 'all', pack.id)).toMatchObject({ images: 6, comparedWith: null });
+
+    const packSide = evaluateProject(project, 'all', pack.id, trained.id);
+    const trainedSide = evaluateProject(project, 'all', trained.id, pack.id);
+    expect(packSide).toMatchObject({ images: 4, comparedWith: trained.id, leftOutForComparison: 2 });
+    expect(trainedSide).toMatchObject({ images: 4, comparedWith: pack.id, leftOutForComparison: 0 });
+    // The pack's figures on those four photos are its figures on val, where a–d are.
+    const figures = ({ images, mAP, threshold, top3, perClass }: EvalReport) => ({
+      images,
+      mAP,
+      threshold,
+      top3,
+      perClass,
+    });
+    expect(figures(packSide)).toEqual(figures(evaluateProject(project, 'val', pack.id)));
+
+    // A photo one version has not pre-labelled leaves both sides.
+    project.db.prepare('DELETE FROM predictions WHERE model_id = ? AND image_id = ?').run(pack.id, ids.a);
+    expect(evaluateProject(project, 'all', trained.id, pack.id)).toMatchObject({
+      images: 3,
+      leftOutForComparison: 1,
+    });
+    expect(evaluateProject(project, 'all', pack.id, trained.id)).toMatchObject({ images: 3, unpredicted: 1 });
+  });
+
+  it('says when two versions share no photo to be compared on, or the other one does not exist', async () => {
+    const { project, ids, pack, trained } = await projectWithTwoVersions();
+    expect(() => evaluateProject(project, 'train', pack.id, trained.id)).toThrow(
+      /v2 was trained on the train split; evaluate it on val, test or all/,
+    );
+    project.db
+      .prepare('DELETE FROM predictions WHERE model_id = ? AND image_id IN (?, ?, ?, ?)')
+      .run(pack.id, ...[ids.a, ids.b, ids.c, ids.d]);
+    expect(() => evaluateProject(project, 'val', trained.id, pack.id)).toThrow(
+      /no photo of split "val" can be measured with both v2 and coco/,
+    );
+    expect(() => evaluateProject(project, 'val', trained.id, 99)).toThrow(
+      /no model version 99 to compare with in this project/,
     );
   });
 

@@ -21,6 +21,10 @@ export interface SplitTruth {
   imageIds: number[];
   /** Photos of the split the version has not predicted: left out. */
   unpredicted: number;
+  /** The version it is compared with, measured on the same photos; null when none. */
+  comparedWith: ModelRecord | null;
+  /** Photos this version alone could be measured on, left out to measure both on the same ones. */
+  leftOutForComparison: number;
   scores: number[][];
   truth: Truth[][];
 }
@@ -30,9 +34,15 @@ export interface SplitTruth {
  * project class the version predicts, the photos of the split it has predicted, and the labels
  * people (or imported files) gave them as ground truth. A class without a label on a photo is
  * unknown there. A trained version is never measured on the photos it learned from: 'train' is
- * refused, and 'all' leaves them out.
+ * refused, and 'all' leaves them out. Compared with another version (`comparedWith`), only the
+ * photos both can be measured on count, so two figures are never of different photos.
  */
-export function splitTruth(project: Project, split: EvalSplit, modelId?: number): SplitTruth {
+export function splitTruth(
+  project: Project,
+  split: EvalSplit,
+  modelId?: number,
+  comparedWith?: number,
+): SplitTruth {
   const { db } = project;
   const model = modelId === undefined ? activeModel(db) : getModel(db, modelId);
   if (!model) {
@@ -42,30 +52,27 @@ export function splitTruth(project: Project, split: EvalSplit, modelId?: number)
   const mapping = projectClassMapping(listClasses(db), model);
   if (mapping.length === 0)
     throw new ApiError('conflict', `no project class matches a class of ${model.pack}`);
-  if (model.headFile !== null && split === 'train')
-    throw new ApiError(
-      'conflict',
-      `${model.name} was trained on the train split; evaluate it on val, test or all`,
-    );
-  const predictions = allPredictionScores(db, model.id);
-  const labels = labelStatesInSplit(db, split);
-  // Photos it learned from that were moved out of train since count as learned from too.
-  const learned = trainedOn(model);
-  if (model.headFile !== null) for (const id of imageIdsInSplit(db, 'train')) learned.add(id);
-  const inSplit = imageIdsInSplit(db, split).filter((id) => !learned.has(id));
-  const imageIds = inSplit.filter((id) => predictions.has(id));
-  if (imageIds.length === 0)
+  const { predictions, inSplit, measurable } = measurablePhotos(project, split, model);
+  if (measurable.length === 0)
     throw new ApiError(
       'conflict',
       predictions.size === 0 && !model.active
         ? `version ${model.name} has not pre-labelled the photos: activate it to pre-label them with it`
         : `no photo of split "${split}" has been pre-labelled by ${model.name} yet`,
     );
+  const other = comparedWith === undefined ? null : getModel(db, comparedWith);
+  if (other === undefined)
+    throw new ApiError('not_found', `no model version ${comparedWith} to compare with in this project`);
+  const imageIds =
+    other === null ? measurable : photosMeasurableByBoth(project, split, model, measurable, other);
+  const labels = labelStatesInSplit(db, split);
   return {
     model,
     mapping,
     imageIds,
-    unpredicted: inSplit.length - imageIds.length,
+    unpredicted: inSplit.length - measurable.length,
+    comparedWith: other,
+    leftOutForComparison: measurable.length - imageIds.length,
     scores: imageIds.map((id) => {
       const row = predictions.get(id)!;
       return mapping.map((entry) => row[entry.modelIndex]!);
@@ -81,12 +88,64 @@ export function splitTruth(project: Project, split: EvalSplit, modelId?: number)
 }
 
 /**
+ * The photos of a split a version can be measured on (`measurable`, in split order): those it did
+ * not learn from (`inSplit`) that it has pre-labelled, with its `predictions`.
+ */
+function measurablePhotos(project: Project, split: EvalSplit, model: ModelRecord) {
+  const { db } = project;
+  if (model.headFile !== null && split === 'train')
+    throw new ApiError(
+      'conflict',
+      `${model.name} was trained on the train split; evaluate it on val, test or all`,
+    );
+  const predictions = allPredictionScores(db, model.id);
+  // Photos it learned from that were moved out of train since count as learned from too.
+  const learned = trainedOn(model);
+  if (model.headFile !== null) for (const id of imageIdsInSplit(db, 'train')) learned.add(id);
+  const inSplit = imageIdsInSplit(db, split).filter((id) => !learned.has(id));
+  return { predictions, inSplit, measurable: inSplit.filter((id) => predictions.has(id)) };
+}
+
+/** Of the photos `model` can be measured on, those `other` can be measured on too. */
+function photosMeasurableByBoth(
+  project: Project,
+  split: EvalSplit,
+  model: ModelRecord,
+  measurable: number[],
+  other: ModelRecord,
+): number[] {
+  const theirs = new Set(measurablePhotos(project, split, other).measurable);
+  const shared = measurable.filter((id) => theirs.has(id));
+  if (shared.length === 0)
+    throw new ApiError(
+      'conflict',
+      `no photo of split "${split}" can be measured with both ${model.name} and ${other.name}` +
+        ' (pre-labelled by both, and learned from by neither)',
+    );
+  return shared;
+}
+
+/**
  * The metrics of a version on a split (see splitTruth): the paper's figures, and each class at
  * the threshold it decides by with that version (thresholdsForVersion), with its precision–recall
  * curve.
  */
-export function evaluateProject(project: Project, split: EvalSplit, modelId?: number): EvalReport {
-  const { model, mapping, imageIds, unpredicted, scores, truth } = splitTruth(project, split, modelId);
+export function evaluateProject(
+  project: Project,
+  split: EvalSplit,
+  modelId?: number,
+  comparedWith?: number,
+): EvalReport {
+  const {
+    model,
+    mapping,
+    imageIds,
+    unpredicted,
+    comparedWith: other,
+    leftOutForComparison,
+    scores,
+    truth,
+  } = splitTruth(project, split, modelId, comparedWith);
   const result = evaluate({ classes: mapping.map((entry) => entry.className), scores, truth });
   const thresholds = thresholdsForVersion(project.db, model.id);
   const pick = ({ CP, CR, CF1, OP, OR, OF1 }: typeof result.threshold) => ({ CP, CR, CF1, OP, OR, OF1 });
@@ -97,6 +156,8 @@ export function evaluateProject(project: Project, split: EvalSplit, modelId?: nu
     split,
     images: imageIds.length,
     unpredicted,
+    comparedWith: other?.id ?? null,
+    leftOutForComparison,
     classesEvaluated: result.classesEvaluated,
     mAP: result.mAP,
     threshold: pick(result.threshold),

@@ -1,7 +1,7 @@
 // The metrics view: a version of the model (the active one until another is chosen) measured on a
-// split against the project's labels, and optionally a second version beside it. Each side is an
-// evaluate answer of its own, with its own error (a version that never pre-labelled the photos
-// cannot be measured, the other side still is). While the view is shown, what changes the figures
+// split against the project's labels, and optionally a second version beside it, both measured on
+// the same photos (those both can be measured on). Each side is an evaluate answer of its own, with
+// its own error (a version that never pre-labelled the photos cannot be measured). While the view is shown, what changes the figures
 // (labels, classes and their thresholds, splits, versions, a pre-label run ending) measures again
 // once the changes pause; while it is hidden nothing is asked.
 import type { EvalReport, EvalSplit, ModelVersion } from '../../../shared/contract';
@@ -129,8 +129,8 @@ export class MetricsStore {
       const primaryId = this.version?.id ?? null;
       const compareId = this.compareId;
       const [primary, compared] = await Promise.all([
-        this.#measure(primaryId),
-        compareId === null ? null : this.#measure(compareId),
+        this.#measure(primaryId, compareId),
+        compareId === null ? null : this.#measure(compareId, primaryId),
       ]);
       if (read !== this.#reads) return;
       this.primary = primary;
@@ -147,10 +147,16 @@ export class MetricsStore {
     this.#clearTimer();
   }
 
-  async #measure(modelId: number | null): Promise<MetricsSide> {
+  /** One side, on the photos `comparedWith` (null: no other side) can be measured on too. */
+  async #measure(modelId: number | null, comparedWith: number | null): Promise<MetricsSide> {
     if (modelId === null) return { modelId, report: null, error: 'The project has no model yet.' };
     try {
-      return { modelId, report: await this.api.evaluate({ split: this.split, modelId }), error: null };
+      const report = await this.api.evaluate({
+        split: this.split,
+        modelId,
+        ...(comparedWith === null ? {} : { comparedWith }),
+      });
+      return { modelId, report, error: null };
     } catch (error) {
       return { modelId, report: null, error: messageOf(error) };
     }
