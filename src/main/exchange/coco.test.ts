@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
 import { exchangeSamples } from '../../../test/fixtures/paths';
+import { copyVocPhotoFiles, vocBoxes, vocPhotoNames, vocTruth } from '../../../test/fixtures/voc';
 import { cocoFormat, parseCoco, readCoco } from './coco';
+import { detectFormat } from './formats';
 import type { ExchangeFile } from './records';
 
 const sample = (file: string) => join(exchangeSamples, 'coco', file);
@@ -67,8 +70,7 @@ describe('COCO instances files written by other tools', () => {
       'plantvillage_potato_cvat_instances_default.json',
       'datumaro_test_instances_val.json',
     ]) {
-      const head = (await readFile(sample(name), 'utf8')).slice(0, 64 * 1024);
-      expect(cocoFormat.detect!(sample(name), head), name).toBe(true);
+      expect(cocoFormat.detect!(sample(name), await readFile(sample(name), 'utf8')), name).toBe(true);
     }
     const labelStudio = join(
       exchangeSamples,
@@ -77,6 +79,70 @@ describe('COCO instances files written by other tools', () => {
     );
     expect(cocoFormat.detect!(labelStudio, await readFile(labelStudio, 'utf8'))).toBe(false);
     expect(cocoFormat.write).toBeUndefined();
+  });
+});
+
+/**
+ * An instances file as the COCO API writes one: compact, its keys in the order info, licenses,
+ * images, annotations, categories, each VOC photo with the boxes of its classes.
+ */
+async function writeOfficialInstances(path: string): Promise<{ classes: string[]; bytes: number }> {
+  const truth = await vocTruth();
+  const classes = [...new Set([...truth.values()].flat())].sort();
+  const images = [];
+  const annotations = [];
+  for (const [index, name] of (await vocPhotoNames()).entries()) {
+    const image = { license: 1, file_name: name, coco_url: '', flickr_url: '', id: index + 1 };
+    for (const className of truth.get(name)!) {
+      const { width, height, boxes } = await vocBoxes(name, className);
+      Object.assign(image, { width, height, date_captured: '2007-01-01 00:00:00' });
+      for (const { xmin, ymin, xmax, ymax } of boxes) {
+        const bbox = [xmin, ymin, xmax - xmin, ymax - ymin];
+        annotations.push({
+          segmentation: [[xmin, ymin, xmax, ymin, xmax, ymax, xmin, ymax]],
+          area: bbox[2]! * bbox[3]!,
+          iscrowd: 0,
+          image_id: index + 1,
+          bbox,
+          category_id: classes.indexOf(className) + 1,
+          id: annotations.length + 1,
+        });
+      }
+    }
+    images.push(image);
+  }
+  const text = JSON.stringify({
+    info: { description: 'VOC2007 trainval as COCO', version: '1.0', year: 2007, date_created: '2007/01/01' },
+    licenses: [{ url: 'http://host.robots.ox.ac.uk/pascal/VOC/', id: 1, name: 'VOC' }],
+    images,
+    annotations,
+    categories: classes.map((name, index) => ({ supercategory: 'voc', id: index + 1, name })),
+  });
+  await writeFile(path, text);
+  return { classes, bytes: Buffer.byteLength(text) };
+}
+
+describe('an official COCO instances file (info, licenses, images, annotations, categories)', () => {
+  it('is detected by its structure though its categories come after 64 KB, and imports onto the photos', async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'photos');
+    const names = await vocPhotoNames(24);
+    await copyVocPhotoFiles(folder, names);
+    const instances = join(dir, 'instances_trainval2007.json');
+    const { classes, bytes } = await writeOfficialInstances(instances);
+    expect(bytes).toBeGreaterThan(64 * 1024);
+
+    expect((await detectFormat(instances)).id).toBe('coco');
+    const { report } = await importAndWait(api, folder, instances);
+    expect(report.labels).toMatchObject({ format: 'coco', classes: classes.length, photosLabelled: 24 });
+    const truth = await vocTruth();
+    const classNames = new Map((await api.listClasses({})).map((c) => [c.id, c.name]));
+    for (const image of (await api.listImages({ limit: 500 })).images) {
+      const positive = image.labels
+        .filter((l) => l.state === 'positive')
+        .map((l) => classNames.get(l.classId));
+      expect(positive.sort(), image.name).toEqual([...truth.get(image.name)!].sort());
+    }
   });
 });
 

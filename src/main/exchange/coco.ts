@@ -4,8 +4,17 @@
 // error in the dataset, not an unknown), so a declared category with no annotation on an image is
 // negative for it, and an image with no annotation at all is negative for every category.
 import { ApiError } from '../../shared/rpc';
+import { hasTopLevelKeys } from './json-keys';
 import { labelFileReader } from './label-file';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
+import {
+  checkClassCount,
+  checkLabelCells,
+  type ClassEntry,
+  type ExchangeFile,
+  type ExchangeFormat,
+  type ExchangeProblem,
+  type ExchangeRecord,
+} from './records';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -63,15 +72,20 @@ export function parseCoco(text: string, source: string): ExchangeFile {
   };
 
   const categories = new Map<number, string>();
-  const classes: string[] = [];
+  // Two ids may share a name (a dataset merged from two): one class.
+  const classes = new Set<string>();
   list('categories').forEach((category, index) => {
     const path = `$.categories[${index}]`;
     const id = field(category, path, 'id', 'id');
     const name = field(category, path, 'name', 'name');
     if (categories.has(id)) fail(source, `${path}.id`, `category id ${id} is declared twice`);
     categories.set(id, name);
-    if (!classes.includes(name)) classes.push(name);
+    if (classes.has(name)) return;
+    classes.add(name);
+    checkClassCount(classes.size, name, (why) => fail(source, `${path}.name`, why));
   });
+  // Every image is negative for every category it lacks: each image costs all the classes.
+  checkLabelCells(list('images').length, classes.size, (why) => fail(source, '$.images', why));
 
   const images = new Map<number, { record: ExchangeRecord; positives: Set<string> }>();
   const names = new Map<string, string>();
@@ -113,7 +127,7 @@ export function parseCoco(text: string, source: string): ExchangeFile {
     }
     return record;
   });
-  return { format: 'coco', classes, records, skipped };
+  return { format: 'coco', classes: [...classes], records, skipped };
 }
 
 export const readCoco = labelFileReader(parseCoco);
@@ -123,9 +137,7 @@ export const cocoFormat: ExchangeFormat = {
   title: 'COCO instances JSON (import)',
   layout: 'file',
   extensions: ['json'],
-  detect: (_path, head) =>
-    head.trimStart().startsWith('{') &&
-    ['"images"', '"annotations"', '"categories"'].every((key) => head.includes(key)),
+  detect: (_path, text) => hasTopLevelKeys(text, ['images', 'annotations', 'categories']),
   read: readCoco,
   // No writer: listed for what the format itself cannot say, should one be asked for.
   loses: ['unknown', 'sources', 'scores', 'splits'],

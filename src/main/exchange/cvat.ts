@@ -6,7 +6,15 @@
 import { labelFileReader } from './label-file';
 import type { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
+import {
+  checkClassCount,
+  checkLabelCells,
+  type ClassEntry,
+  type ExchangeFile,
+  type ExchangeFormat,
+  type ExchangeProblem,
+  type ExchangeRecord,
+} from './records';
 import { childrenNamed, childText, escapeXml, parseXml, type XmlElement } from './xml';
 
 /** Label types that mark objects, not images: such a label has no tags to be negative by. */
@@ -36,8 +44,8 @@ const fail = (source: string, line: number, why: string): never => {
 };
 
 /** Every `<label>` of the `<labels>` in `<meta>`, wherever CVAT put them (task, project or job). */
-function declaredLabels(meta: XmlElement, source: string): { names: string[]; shapes: Set<string> } {
-  const names: string[] = [];
+function declaredLabels(meta: XmlElement, source: string): { names: Set<string>; shapes: Set<string> } {
+  const names = new Set<string>();
   const shapes = new Set<string>();
   const visit = (element: XmlElement) => {
     for (const child of element.children) {
@@ -49,7 +57,10 @@ function declaredLabels(meta: XmlElement, source: string): { names: string[]; sh
         const name = childText(label, 'name');
         if (!name) fail(source, label.line, '<label> has no <name>');
         if (SHAPE_TYPES.has(childText(label, 'type') ?? '')) shapes.add(name!);
-        else if (!names.includes(name!)) names.push(name!);
+        else if (!names.has(name!)) {
+          names.add(name!);
+          checkClassCount(names.size, name!, (why) => fail(source, label.line, why));
+        }
       }
     }
   };
@@ -68,7 +79,10 @@ export function parseCvat(text: string, source: string): ExchangeFile {
   const meta = childrenNamed(root, 'meta')[0];
   if (!meta) fail(source, root.line, 'no <meta> with the label list');
   const { names: tagLabels, shapes } = declaredLabels(meta!, source);
-  const classes = [...tagLabels];
+  const classes = new Set(tagLabels);
+  // Every image is negative for each tag label it has no tag of: each image costs all of them.
+  const images = root.children.filter((child) => child.name === 'image').length;
+  checkLabelCells(images, tagLabels.size, (why) => fail(source, root.line, why));
 
   const skipped: ExchangeProblem[] = [];
   const records: ExchangeRecord[] = [];
@@ -98,9 +112,10 @@ export function parseCvat(text: string, source: string): ExchangeFile {
         continue;
       }
       if (!label) fail(source, element.line, '<tag> has no label');
-      if (!classes.includes(label!)) {
+      if (!classes.has(label!)) {
         // Not a tag label of <meta>: its tags are read, but no image without one is negative for it.
-        classes.push(label!);
+        classes.add(label!);
+        checkClassCount(classes.size, label!, (why) => fail(source, element.line, why));
         const why = shapes.has(label!) ? 'is declared as a shape label' : 'is not declared in <meta>';
         skipped.push({
           at: `line ${element.line}`,
@@ -132,7 +147,7 @@ export function parseCvat(text: string, source: string): ExchangeFile {
       at,
     });
   }
-  return { format: 'cvat', classes, records, skipped };
+  return { format: 'cvat', classes: [...classes], records, skipped };
 }
 
 /**
@@ -186,7 +201,7 @@ export const cvatFormat: ExchangeFormat = {
   title: 'CVAT for images 1.1 XML (tags)',
   layout: 'file',
   extensions: ['xml'],
-  detect: (_path, head) => /<annotations[\s>]/.test(head) && /<version>\s*1\.\d+\s*<\/version>/.test(head),
+  detect: (_path, text) => /<annotations[\s>]/.test(text) && /<version>\s*1\.\d+\s*<\/version>/.test(text),
   read: labelFileReader(parseCvat),
   write: writeCvat,
   // Unknown and negative are both "no tag"; every label is a manual tag; no confidences.

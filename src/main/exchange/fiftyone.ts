@@ -23,7 +23,8 @@ const uuidOf = (name: string): string => name.replace(/\.[^./]*$/, '');
 
 export function formatFiftyone(data: ExchangeFile): string {
   const index = new Map(data.classes.map((name, position) => [name, position]));
-  const labels: Record<string, { label: number; confidence?: number }[] | null> = {};
+  // Built from entries, so that a photo named `__proto__.jpg` is a key like any other.
+  const labels: [string, { label: number; confidence?: number }[] | null][] = [];
   const named = new Map<string, string>();
   for (const record of data.records) {
     const uuid = uuidOf(record.name);
@@ -33,16 +34,19 @@ export function formatFiftyone(data: ExchangeFile): string {
       throw new ApiError('bad_input', `fiftyone: ${other} and ${record.name} would both be data/${uuid}.*`);
     named.set(uuid, record.name);
     const labelled = [...record.classes.values()].some((entry) => entry.state);
-    labels[uuid] = labelled
-      ? data.classes
-          .filter((name) => record.classes.get(name)?.state === 'positive')
-          .map((name) => {
-            const score = record.classes.get(name)!.score;
-            return score === undefined
-              ? { label: index.get(name)! }
-              : { label: index.get(name)!, confidence: score };
-          })
-      : null;
+    labels.push([
+      uuid,
+      labelled
+        ? data.classes
+            .filter((name) => record.classes.get(name)?.state === 'positive')
+            .map((name) => {
+              const score = record.classes.get(name)!.score;
+              return score === undefined
+                ? { label: index.get(name)! }
+                : { label: index.get(name)!, confidence: score };
+            })
+        : null,
+    ]);
   }
-  return JSON.stringify({ classes: data.classes, labels }) + '\n';
+  return JSON.stringify({ classes: data.classes, labels: Object.fromEntries(labels) }) + '\n';
 }

@@ -1,6 +1,6 @@
 // Every label format the app speaks, in one table: the CLI, the contract, the UI and the tests list
 // and use these, so a format added here is everywhere at once.
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ApiError } from '../../shared/rpc';
 import { describeFsError } from '../library/scan';
 import { cocoFormat } from './coco';
@@ -8,6 +8,7 @@ import { cvatFormat } from './cvat';
 import { fiftyoneFormat } from './fiftyone';
 import { imagefolderFormat } from './imagefolder';
 import { jsonlFormat } from './jsonl';
+import { readLabelText } from './label-file';
 import { labelStudioFormat } from './label-studio';
 import { labelsCsvFormat } from './labels-csv';
 import { oneHotCsvFormat } from './one-hot-csv';
@@ -47,26 +48,20 @@ export function findFormat(id: string, use: 'read' | 'write'): ExchangeFormat {
   );
 }
 
-/** Enough of a file to tell the formats apart by their first lines or keys. */
-const headBytes = 64 * 1024;
-
-/** The format of the file or folder at `path`, told by its content; refused when none claims it. */
+/**
+ * The format of the file or folder at `path`, told by its content; refused when none claims it. A
+ * file is read whole, so a format is told by its structure wherever in the file it shows (an
+ * official COCO file names its categories after megabytes of images and annotations).
+ */
 export async function detectFormat(path: string): Promise<ExchangeFormat> {
-  let head = '';
+  let isFile: boolean;
   try {
-    if ((await stat(path)).isFile()) {
-      const file = await open(path, 'r');
-      try {
-        const { buffer, bytesRead } = await file.read(Buffer.alloc(headBytes), 0, headBytes, 0);
-        head = buffer.subarray(0, bytesRead).toString('utf8');
-      } finally {
-        await file.close();
-      }
-    }
+    isFile = !(await stat(path)).isDirectory();
   } catch (error) {
     throw new ApiError('bad_input', `cannot read labels file ${path}: ${describeFsError(error)}`);
   }
-  const found = exchangeFormats.find((format) => format.read && format.detect?.(path, head));
+  const text = isFile ? await readLabelText(path) : '';
+  const found = exchangeFormats.find((format) => format.read && format.detect?.(path, text));
   if (found) return found;
   throw new ApiError(
     'bad_input',

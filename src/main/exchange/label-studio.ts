@@ -7,7 +7,14 @@
 import { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { labelFileReader } from './label-file';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
+import {
+  checkClassCount,
+  type ClassEntry,
+  type ExchangeFile,
+  type ExchangeFormat,
+  type ExchangeProblem,
+  type ExchangeRecord,
+} from './records';
 import { checkedClassName } from './labels-csv';
 import { escapeXml } from './xml';
 
@@ -26,8 +33,8 @@ export const labelStudioFormat: ExchangeFormat = {
   title: 'Label Studio JSON (image classification, choices)',
   layout: 'file',
   extensions: ['json'],
-  detect: (_path, head) =>
-    /^\uFEFF?\s*[[{]/.test(head) && /"(from_name|was_cancelled|completions)"\s*:/.test(head),
+  detect: (_path, text) =>
+    /^\uFEFF?\s*[[{]/.test(text) && /"(from_name|was_cancelled|completions)"\s*:/.test(text),
   read: labelFileReader(parseLabelStudio),
   // The second entry is the config to paste into the project's Labeling Interface before importing.
   write: (data) =>
@@ -83,7 +90,11 @@ export function parseLabelStudio(text: string, source = 'tasks.json'): ExchangeF
         ? name
         : checkedClassName(name, 0, (_line, why) => fail(`${path}.value.choices[${index}]`, why)),
     );
-    names.forEach((name) => classes.add(name));
+    for (const name of names) {
+      if (classes.has(name)) continue;
+      classes.add(name);
+      checkClassCount(classes.size, name, (why) => fail(path, why));
+    }
     return names;
   };
 

@@ -6,7 +6,14 @@
 import { operations } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
 import { labelFileReader } from './label-file';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
+import {
+  checkClassCount,
+  checkLabelCells,
+  type ClassEntry,
+  type ExchangeFile,
+  type ExchangeFormat,
+  type ExchangeRecord,
+} from './records';
 
 export const readLabelsCsv = labelFileReader(parseLabelsCsv);
 
@@ -15,8 +22,8 @@ export const labelsCsvFormat: ExchangeFormat = {
   title: 'labels.csv (filename, classes, negatives)',
   layout: 'file',
   extensions: ['csv'],
-  detect: (_path, head) =>
-    /^\uFEFF?\s*"?filename"?\s*,\s*"?classes"?\s*(,\s*"?negatives"?\s*)?\r?\n/i.test(head),
+  detect: (_path, text) =>
+    /^\uFEFF?\s*"?filename"?\s*,\s*"?classes"?\s*(,\s*"?negatives"?\s*)?\r?\n/i.test(text),
   read: readLabelsCsv,
   write: (data) => new Map([['', formatLabelsCsv(data)]]),
   loses: ['sources', 'scores', 'splits'],
@@ -42,7 +49,11 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): ExchangeFil
   const named = (cell: CsvCell, line: number): string[] => {
     if (cell.value.trim() === '') return [];
     const names = cell.value.split('|').map((name) => checkedClassName(unescaped(name), line, fail));
-    names.forEach((name) => classes.add(name));
+    for (const name of names) {
+      if (classes.has(name)) continue;
+      classes.add(name);
+      checkClassCount(classes.size, name, (why) => fail(line, why));
+    }
     return names;
   };
   for (const row of rows) {
@@ -68,6 +79,10 @@ export function parseLabelsCsv(text: string, source = 'labels.csv'): ExchangeFil
   }
   if (records.length === 0) fail(1, 'no rows after the header');
   if (!withNegatives) {
+    // Every listed class is said for every row: the file's size no longer bounds what is built.
+    checkLabelCells(records.length, classes.size, (why) => {
+      throw new ApiError('bad_input', `labels.csv ${source}: ${why}`);
+    });
     for (const record of records) {
       for (const name of classes)
         if (!record.classes.has(name)) record.classes.set(name, { state: 'negative' });

@@ -46,4 +46,25 @@ describe('matching records to photos', () => {
       unmatched: ['same.jpg', 'same', 'missing.jpg'],
     });
   });
+
+  it('tries the name a tool renamed the photo from only where the name as written matches nothing', () => {
+    const renamed = (name: string, fallbackName: string): ExchangeRecord => ({
+      ...record(name),
+      fallbackName,
+    });
+    const folder = new Map([...photos, ['/data/voc/000005_jpg.rf.0a1b2c3d.jpg', 5]]);
+    const { matched, unmatched } = matchRecords(
+      [
+        renamed('000005_jpg.rf.0a1b2c3d.jpg', '000005.jpg'),
+        renamed('000007_jpg.rf.9e8f7a6b.jpg', '000007.jpg'),
+      ],
+      '/data/voc',
+      folder,
+    );
+    expect(matched.map(({ imageId, record }) => [record.name, imageId])).toEqual([
+      ['000005_jpg.rf.0a1b2c3d.jpg', 5],
+      ['000007_jpg.rf.9e8f7a6b.jpg', 2],
+    ]);
+    expect(unmatched).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 // Which of the project's photos each record of a label file names. Files name photos as their tool
 // saw them: a path relative to the dataset folder, a bare file name, or an id without extension
-// (VOC's `000005`), so the three are tried in that order, each only where it names one photo.
+// (VOC's `000005`), so the three are tried in that order, each only where it names one photo; then
+// the same for the name a tool renamed the photo from, if the record has one.
 import { basename, extname, relative, sep } from 'node:path';
 import type { ExchangeRecord } from './records';
 
@@ -34,10 +35,14 @@ export function matchRecords(
   const byName = uniqueIndex([...photos].map(([path, id]) => [basename(path), id]));
   const byStem = uniqueIndex([...photos].map(([path, id]) => [stem(path), id]));
   const matching: Matching = { matched: [], unmatched: [] };
-  for (const record of records) {
-    const name = record.name.replaceAll('\\', '/').replace(/^\.\//, '');
+  const find = (written: string): number | null | undefined => {
+    const name = written.replaceAll('\\', '/').replace(/^\.\//, '');
     const file = name.slice(name.lastIndexOf('/') + 1);
-    const imageId = byRelative.get(name) ?? byName.get(file) ?? byStem.get(stem(file));
+    return byRelative.get(name) ?? byName.get(file) ?? byStem.get(stem(file));
+  };
+  for (const record of records) {
+    const imageId =
+      find(record.name) ?? (record.fallbackName === undefined ? undefined : find(record.fallbackName));
     if (imageId == null) matching.unmatched.push(record);
     else matching.matched.push({ imageId, record });
   }

@@ -1,6 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { vocLabels } from '../../../test/fixtures/paths';
+import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
+import { vocImages, vocLabels } from '../../../test/fixtures/paths';
+import { vocPhotoNames, vocTruth } from '../../../test/fixtures/voc';
 import { readLabelsCsv } from './labels-csv';
 import { oneHotCsvFormat, parseOneHotCsv } from './one-hot-csv';
 import type { ExchangeFile } from './records';
@@ -46,7 +50,7 @@ describe('one-hot CSV', () => {
     ]);
   });
 
-  it('reads a Roboflow export: spaces after commas, CRLF, renamed photos given their names back', () => {
+  it('reads a Roboflow export: spaces after commas, CRLF, renamed photos kept with their names before', () => {
     const file = parseOneHotCsv(
       'filename, cat, dog\r\n' +
         '000005_jpg.rf.0a1b2c3d4e5f60718293a4b5c6d7e8f9.jpg, 1, 0\r\n' +
@@ -54,10 +58,11 @@ describe('one-hot CSV', () => {
         'plain.rf.jpg, , 1\r\n',
     );
     expect(statesOf(file)).toEqual([
-      ['000005.jpg', { cat: 'positive', dog: 'negative' }],
+      ['000005_jpg.rf.0a1b2c3d4e5f60718293a4b5c6d7e8f9.jpg', { cat: 'positive', dog: 'negative' }],
       ['with "quotes"\nand a line break.png', { cat: 'negative', dog: 'positive' }],
       ['plain.rf.jpg', { dog: 'positive' }],
     ]);
+    expect(file.records.map((record) => record.fallbackName)).toEqual(['000005.jpg', undefined, undefined]);
     expect(file.records.map((record) => record.at)).toEqual(['line 2', 'line 3', 'line 5']);
   });
 
@@ -95,4 +100,41 @@ describe('one-hot CSV', () => {
     );
     expect(bad('filename, cat\n')).toThrow('one-hot-csv x.csv line 1: no rows after the header');
   });
+
+  it("imports Roboflow's export folder as it is: photos named ppe_0630_jpg.rf.<hash>.jpg, listed by that name", async () => {
+    const { api, dir } = await newStudio();
+    const folder = join(dir, 'roboflow');
+    const truth = await vocTruth();
+    const classes = [...new Set([...truth.values()].flat())].sort();
+    const names = await vocPhotoNames(24);
+    const renamed = names.map((name) => {
+      const hash = createHash('md5').update(name).digest('hex');
+      return `${name.replace(/\.jpg$/, '')}_jpg.rf.${hash}.jpg`;
+    });
+    await copyVocPhotoFilesAs(folder, names, renamed);
+    const rows = names.map((name, index) =>
+      [renamed[index], ...classes.map((c) => (truth.get(name)!.includes(c) ? '1' : '0'))].join(', '),
+    );
+    const labelsFile = join(folder, '_classes.csv');
+    await writeFile(labelsFile, [['filename', ...classes].join(', '), ...rows, ''].join('\r\n'));
+
+    const { report } = await importAndWait(api, folder, labelsFile);
+    expect(report.labels).toMatchObject({ format: 'one-hot-csv', photosLabelled: 24, unmatched: 0 });
+    expect(report.labels!.labelsWritten).toBe(24 * classes.length);
+    const classNames = new Map((await api.listClasses({})).map((c) => [c.id, c.name]));
+    const { images } = await api.listImages({ limit: 500 });
+    for (const image of images) {
+      const positive = image.labels
+        .filter((l) => l.state === 'positive')
+        .map((l) => classNames.get(l.classId));
+      const original = names[renamed.indexOf(image.name)]!;
+      expect(positive.sort(), image.name).toEqual([...truth.get(original)!].sort());
+    }
+  });
 });
+
+/** Copies the named VOC photos into `folder` under the names `as`. */
+async function copyVocPhotoFilesAs(folder: string, names: string[], as: string[]): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  await Promise.all(names.map((name, index) => copyFile(join(vocImages, name), join(folder, as[index]!))));
+}

@@ -5,7 +5,15 @@
 import { ApiError } from '../../shared/rpc';
 import { checkedClassName, csvField, parseCsv, unescaped } from './labels-csv';
 import { labelFileReader } from './label-file';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeProblem, ExchangeRecord } from './records';
+import {
+  checkClassCount,
+  checkLabelCells,
+  type ClassEntry,
+  type ExchangeFile,
+  type ExchangeFormat,
+  type ExchangeProblem,
+  type ExchangeRecord,
+} from './records';
 
 export const oneHotCsvFormat: ExchangeFormat = {
   id: 'one-hot-csv',
@@ -13,8 +21,8 @@ export const oneHotCsvFormat: ExchangeFormat = {
   layout: 'file',
   extensions: ['csv'],
   // labels.csv also starts with `filename`: its header is told apart by its fixed column names.
-  detect: (_path, head) => {
-    const header = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!;
+  detect: (_path, text) => {
+    const header = /^\uFEFF?([^\r\n]*)/.exec(text)![1]!;
     return (
       /^"?filename"?\s*,/i.test(header) && !/^filename\s*,\s*classes\s*(,\s*negatives\s*)?$/i.test(header)
     );
@@ -47,8 +55,12 @@ export function parseOneHotCsv(text: string, source = '_classes.csv'): ExchangeF
     fail(1, `expected the header "filename, <class>, <class>, …", found "${header.join(',')}"`);
   }
   const classes = header.slice(1).map((name) => checkedClassName(name, 1, fail));
-  const twice = classes.find((name, index) => classes.indexOf(name) !== index);
-  if (twice !== undefined) fail(1, `class "${twice}" has two columns`);
+  const distinct = new Set<string>();
+  for (const name of classes) {
+    if (distinct.has(name)) fail(1, `class "${name}" has two columns`);
+    distinct.add(name);
+    checkClassCount(distinct.size, name, (why) => fail(1, why));
+  }
   const records: ExchangeRecord[] = [];
   const skipped: ExchangeProblem[] = [];
   const seen = new Map<string, number>();
@@ -59,6 +71,7 @@ export function parseOneHotCsv(text: string, source = '_classes.csv'): ExchangeF
         line,
         `expected ${header.length} columns (filename and ${classes.length} classes), found ${cells.length}`,
       );
+    checkLabelCells(records.length + 1, classes.length, (why) => fail(line, why));
     const name = unescaped(cellText(cells[0]!));
     if (name === '') fail(line, 'empty filename');
     const previous = seen.get(name);
@@ -72,16 +85,23 @@ export function parseOneHotCsv(text: string, source = '_classes.csv'): ExchangeF
       else if (value !== '')
         skipped.push({ at: `line ${line}, ${className}`, reason: `${JSON.stringify(value)} is not 0 or 1` });
     });
-    records.push({ name: originalName(name), classes: entries, at: `line ${line}` });
+    const original = originalName(name);
+    records.push({
+      name,
+      ...(original !== name && { fallbackName: original }),
+      classes: entries,
+      at: `line ${line}`,
+    });
   }
   if (records.length === 0) fail(1, 'no rows after the header');
   return { format: oneHotCsvFormat.id, classes, records, skipped };
 }
 
 /**
- * Roboflow renames each exported photo `<stem>_<ext>.rf.<hash>.<ext>` (`000005_jpg.rf.3f2a….jpg`);
- * the original name is what the project's photos are called, so it is given back. Any other name,
- * even one with `.rf.` in it, is kept.
+ * Roboflow renames each exported photo `<stem>_<ext>.rf.<hash>.<ext>` (`000005_jpg.rf.3f2a….jpg`)
+ * and lists it by that name. The photos may still be Roboflow's (its export folder, imported as it
+ * is) or the originals the project was made from: the name as written is matched first and the
+ * original only where it matches nothing. Any other name, even one with `.rf.` in it, is its own.
  */
 function originalName(name: string): string {
   return name.replace(/_([A-Za-z0-9]+)\.rf\.[0-9a-f]{8,}\.[A-Za-z0-9]+$/, '.$1');

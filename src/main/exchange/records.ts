@@ -1,7 +1,13 @@
 // What every exchange format reads into and writes from: photos named as the file names them, each
 // with a state per class. Readers and writers of the formats meet here, not in the database; the
 // exchange layer matches records to the project's photos and turns them into label writes.
-import type { LabelSource, LabelState, Split, VocDifficult } from '../../shared/contract';
+import {
+  maxClasses,
+  type LabelSource,
+  type LabelState,
+  type Split,
+  type VocDifficult,
+} from '../../shared/contract';
 
 /** What a format says of one class on one photo: a label, or only a model's score. */
 export interface ClassEntry {
@@ -20,6 +26,11 @@ export interface ExchangeRecord {
    * one, else a file name or a stem (`000005`); the matcher tries all three.
    */
   name: string;
+  /**
+   * Another name the photo may have had before the tool renamed it (Roboflow's `a_jpg.rf.<hash>.jpg`
+   * for `a.jpg`): tried only where `name` matches no photo.
+   */
+  fallbackName?: string;
   /** Each class the file mentions for the photo; a class absent here is unknown for it. */
   classes: Map<string, ClassEntry>;
   split?: Split;
@@ -47,6 +58,35 @@ export interface ExchangeFile {
   skipped: ExchangeProblem[];
   /** The model version the scores come from, for formats that name it (Label Studio's model_version). */
   modelVersion?: string;
+}
+
+/**
+ * The most cells (photos × classes) a label file may fill. Each costs about 60 bytes once read, so
+ * past this a file would take gigabytes before the project's class limit or the write could refuse
+ * it: 10,000 photos of 1,000 classes, or 100,000 of 100.
+ */
+export const maxLabelCells = 10_000_000;
+
+/**
+ * Refuses, while a file is read, a class past the project's limit: `count` classes named so far,
+ * the last one `name`. `fail` places the refusal in the file.
+ */
+export function checkClassCount(count: number, name: string, fail: (why: string) => never): void {
+  if (count > maxClasses)
+    fail(
+      `class "${name}" makes ${count.toLocaleString('en')} classes in the file; ` +
+        `a project holds at most ${maxClasses.toLocaleString('en')}`,
+    );
+}
+
+/** Refuses a file whose photos × classes would pass `maxLabelCells`, before they are built. */
+export function checkLabelCells(photos: number, classes: number, fail: (why: string) => never): void {
+  if (photos * classes > maxLabelCells)
+    fail(
+      `${photos.toLocaleString('en')} photos × ${classes.toLocaleString('en')} classes make ` +
+        `${(photos * classes).toLocaleString('en')} labels; a label file may hold at most ` +
+        `${maxLabelCells.toLocaleString('en')}`,
+    );
 }
 
 /** How a person asks a file to be read; each format takes the choices that concern it. */
@@ -78,8 +118,8 @@ export interface ExchangeFormat {
   layout: 'file' | 'folder';
   /** What a file of this format's name ends with (no dot), for file pickers; none for a folder format. */
   extensions: readonly string[];
-  /** Whether the content at `path` (its first few KB in `head` for a file) is of this format. */
-  detect?: (path: string, head: string) => boolean;
+  /** Whether the content at `path` (a file's whole text in `text`, '' for a folder) is of this format. */
+  detect?: (path: string, text: string) => boolean;
   read?: (path: string, options: ReadOptions) => Promise<ExchangeFile>;
   write?: (data: ExchangeFile) => Map<string, string>;
   /**

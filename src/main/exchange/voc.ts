@@ -5,12 +5,20 @@
 // "Difficult only" is what VOC evaluation ignores: read as unknown unless asked to count it present,
 // and the writer says unknown with the same 0, so a project's unknowns survive the round trip.
 import { readdirSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Split } from '../../shared/contract';
 import { ApiError } from '../../shared/rpc';
-import { describeFsError } from '../library/scan';
-import type { ClassEntry, ExchangeFile, ExchangeFormat, ExchangeRecord, ReadOptions } from './records';
+import { readLabelText } from './label-file';
+import {
+  checkClassCount,
+  checkLabelCells,
+  type ClassEntry,
+  type ExchangeFile,
+  type ExchangeFormat,
+  type ExchangeRecord,
+  type ReadOptions,
+} from './records';
 import { childrenNamed, childText, parseXml } from './xml';
 
 export type VocFlag = 1 | -1 | 0;
@@ -104,14 +112,6 @@ const isFolder = (path: string): boolean => {
   }
 };
 
-async function readText(path: string, shown: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    return fail(shown, `cannot read it: ${describeFsError(error)}`);
-  }
-}
-
 /** A line of a list, or an annotation file (no line): where a flag was read, said only on demand. */
 interface Place {
   file: string;
@@ -135,7 +135,10 @@ class Gathered {
   }
 
   flag(id: string, className: string, flag: VocFlag, place: Place) {
-    this.classes.add(className);
+    if (!this.classes.has(className)) {
+      this.classes.add(className);
+      checkClassCount(this.classes.size, className, (why) => fail(placeName(place), why));
+    }
     const flags = this.image(id, place).flags;
     const before = flags.get(className);
     if (before && before.flag !== flag) {
@@ -175,7 +178,7 @@ export async function readVoc(
         skipped.push({ at: file, reason: 'not a <class>_<split>.txt or <split>.txt list' });
         continue;
       }
-      const text = await readText(join(main, file), file);
+      const text = await readLabelText(join(main, file), `voc ${file}`);
       if (splitList) {
         // A plain split list holds ids only, one a line.
         text.split('\n').forEach((raw, index) => {
@@ -202,7 +205,10 @@ export async function readVoc(
         continue;
       }
       const at = `Annotations/${file}`;
-      const { filename, flags } = parseVocAnnotation(await readText(join(annotations, file), at), at);
+      const { filename, flags } = parseVocAnnotation(
+        await readLabelText(join(annotations, file), `voc ${at}`),
+        at,
+      );
       const id = basename(file, extname(file));
       const place = { file: at };
       gathered.image(id, place, filename ?? id);
@@ -210,6 +216,7 @@ export async function readVoc(
       exhaustive.push(id);
     }
     // An annotation lists every object of the image: a dataset class it does not name is absent.
+    checkLabelCells(exhaustive.length, gathered.classes.size, (why) => fail(path, why));
     for (const id of exhaustive) {
       const image = gathered.images.get(id)!;
       for (const className of gathered.classes) {

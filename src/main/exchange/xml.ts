@@ -22,6 +22,12 @@ const ENTITIES = new Map([
   ['apos', "'"],
 ]);
 
+/**
+ * VOC and CVAT nest five deep. The reader recurses once per level, so a deeper file would otherwise
+ * end in a stack overflow rather than a reason.
+ */
+const maxDepth = 100;
+
 /** The document's root element; `format` and `source` name the file in errors. */
 export function parseXml(text: string, format: string, source: string): XmlElement {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -79,7 +85,8 @@ export function parseXml(text: string, format: string, source: string): XmlEleme
       return named!;
     });
 
-  const readElement = (): XmlElement => {
+  const readElement = (depth: number): XmlElement => {
+    if (depth > maxDepth) fail(`elements nested more than ${maxDepth} deep; no label file needs that many`);
     const line = lineAt(pos);
     pos += 1; // '<'
     const name = readName('an element name');
@@ -137,13 +144,13 @@ export function parseXml(text: string, format: string, source: string): XmlEleme
         own += text.slice(pos + 9, end - 3);
         pos = end;
       } else if (text.startsWith('<?', pos)) pos = until('?>', 'processing instruction');
-      else children.push(readElement());
+      else children.push(readElement(depth + 1));
     }
   };
 
   skipMisc();
   if (text[pos] !== '<') fail(pos >= text.length ? 'empty document' : 'expected an element, found text');
-  const root = readElement();
+  const root = readElement(1);
   skipMisc();
   if (pos < text.length) fail(`content after the root element </${root.name}>`);
   return root;
