@@ -9,7 +9,7 @@ import { clearJobItem, getJob, jobItems, jobResult, recordJobItem, setJobResult 
 import { countLabelEventsOfJob, writeImportedLabels, type ImportedLabel } from '../db/labels';
 import { setSplit } from '../db/splits';
 import { writeTransaction } from '../db/transaction';
-import { readLabelFile } from '../exchange/formats';
+import { readLabelFileInWorker } from '../exchange/label-worker-client';
 import { matchRecords, sampleSize } from '../exchange/match';
 import type { ExchangeFile, ReadOptions } from '../exchange/records';
 import type { JobContext } from '../jobs';
@@ -54,7 +54,7 @@ export async function prepareImport(db: Db, config: ImportConfig): Promise<Impor
   if (!config.labelsFile) return { folder };
   const labelsFile = resolve(config.labelsFile);
   const options = readOptions(config);
-  const file = await readLabelFile(labelsFile, config.labelsFormat, options);
+  const file = await readLabelFileInWorker(labelsFile, config.labelsFormat, options);
   assertRoomForClasses(db, file.classes);
   // The format found now is the one the job reads, so a run cannot detect differently.
   const prepared = { folder, labelsFile, labelsFormat: file.format, vocDifficult: options.difficult };
@@ -88,7 +88,8 @@ export async function runImport(project: Project, config: ImportConfig, context:
   const { jobId, signal } = context;
   const labelsFile = config.labelsFile ?? config.labelsCsv;
   const labels = labelsFile
-    ? (takeChecked(config) ?? (await readLabelFile(labelsFile, config.labelsFormat, readOptions(config))))
+    ? (takeChecked(config) ??
+      (await readLabelFileInWorker(labelsFile, config.labelsFormat, readOptions(config))))
     : null;
 
   context.progress('scanning', 0, 0);

@@ -1,29 +1,20 @@
-// Starts the training worker and turns its messages into a promise. From the sources (tests, tsx)
-// the worker is the TypeScript file, loaded through tsx; from the build it is out/main/train-worker.js.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { appRoot } from '../paths';
+// Starts the training worker and turns its messages into a promise.
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread';
 import type { EngineTiming } from './head/choose';
 import type { EpochRecord, TrainOutput } from './train-loop';
 import type { WorkerMessage, WorkerRequest } from './train-worker';
 
-function startWorker(request: WorkerRequest): Worker {
+function startTrainer(request: WorkerRequest): Worker {
   // The features move to the worker rather than being copied: hundreds of MB for a few thousand photos.
   const transferList = [request.train, request.val].flatMap((set) => [
     set.features.buffer as ArrayBuffer,
     ...(set.maps ? [set.maps.data.buffer as ArrayBuffer] : []),
   ]);
-  const options = { workerData: request, transferList };
-  const built = join(appRoot, 'out', 'main', 'train-worker.js');
-  const fromSources = import.meta.url.endsWith('.ts') || !existsSync(built);
-  if (!fromSources) return new Worker(built, options);
-  const source = pathToFileURL(join(appRoot, 'src', 'main', 'training', 'train-worker.ts')).href;
-  return new Worker(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`,
-    { ...options, eval: true },
-  );
+  return startWorker('train-worker', 'training/train-worker.ts', import.meta.url, {
+    workerData: request,
+    transferList,
+  });
 }
 
 export interface TrainerEvents {
@@ -44,7 +35,7 @@ export function trainInWorker(
   // Cancelled before it started: no worker at all.
   if (signal.aborted) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
-    const worker = startWorker(request);
+    const worker = startTrainer(request);
     let settled = false;
     const finish = (action: () => void) => {
       if (settled) return;
