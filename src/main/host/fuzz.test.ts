@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fuzzHost } from '../../../test/fixtures/fuzz-host';
 
 describe('the browser host, fuzzed from the contract', () => {
-  it('answers every request with a typed result or error, changes labels only when asked validly, and never exits', async () => {
+  it('carries __proto__, constructor and toString through every format, answers every request with a typed result or error, changes labels only when asked validly, and never exits', async () => {
     const report = await fuzzHost({ seed: 20261202, runs: 150 });
     const total = Object.values(report.requests).reduce((sum, n) => sum + n, 0);
     console.log(
