@@ -183,6 +183,35 @@ describe('csra-studio import', () => {
     expect(await readFile(notAProject, 'utf8')).toMatch(/^hello, I am a text file/);
   });
 
+  it('exits 2 with the reason on a hostile labels file: XML 200,000 deep, 20,000 classes, a FIFO', async () => {
+    const dir = await tempDir();
+    const project = join(dir, 'p.sqlite');
+    const deep = join(dir, 'annotations.xml');
+    await writeFile(
+      deep,
+      `<annotations><version>1.1</version>\n${'<a>'.repeat(200_000)}${'</a>'.repeat(200_000)}</annotations>\n`,
+    );
+    const manyClasses = join(dir, 'labels.csv');
+    const rows = Array.from({ length: 20_000 }, (_, i) => `p${i}.jpg,c${i}`);
+    await writeFile(manyClasses, ['filename,classes', ...rows, ''].join('\n'));
+    const fifo = join(dir, 'fifo.csv');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const cases: [string, RegExp][] = [
+      [deep, /annotations\.xml line 2, column 298: elements nested more than 100 deep/],
+      [
+        manyClasses,
+        /labels\.csv line 1002: class "c1000" makes 1,001 classes in the file; a project holds at most 1,000$/,
+      ],
+      [fifo, /cannot read labels file .*fifo\.csv: is a named pipe \(FIFO\), not a regular file$/],
+    ];
+    for (const [labels, reason] of cases) {
+      const result = await cli(['import', project, vocImages, '--labels', labels]);
+      expect(result.code, labels).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr.trimEnd()).toMatch(reason);
+    }
+  });
+
   it('exits 2 naming the unknown command, even one named like a member of every object', async () => {
     for (const command of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       const result = await cli([command]);
