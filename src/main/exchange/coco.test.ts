@@ -146,6 +146,22 @@ describe('an official COCO instances file (info, licenses, images, annotations, 
   });
 });
 
+describe('a COCO file of 100,000 categories', () => {
+  it('is refused at the category past the limit, in well under a second', () => {
+    const ids = Array.from({ length: 100_000 }, (_, i) => i + 1);
+    const text = JSON.stringify({
+      images: [{ id: 1, file_name: 'a.jpg' }],
+      annotations: ids.map((id) => ({ id, image_id: 1, category_id: id })),
+      categories: ids.map((id) => ({ id, name: `c${id}` })),
+    });
+    const started = performance.now();
+    expect(() => parseCoco(text, 'in.json')).toThrow(
+      'coco in.json $.categories[1000].name: class "c1001" makes 1,001 classes in the file; a project holds at most 1,000',
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
 describe('malformed COCO input', () => {
   const valid = {
     categories: [{ id: 1, name: 'cat' }],

@@ -66,6 +66,17 @@ describe('one-hot CSV', () => {
     expect(file.records.map((record) => record.at)).toEqual(['line 2', 'line 3', 'line 5']);
   });
 
+  it('refuses a header of 100,000 classes at the class past the limit, in well under a second', () => {
+    const classes = Array.from({ length: 100_000 }, (_, i) => `c${i}`);
+    const row = (name: string) => [name, ...classes.map((_, i) => (i % 2 ? '1' : '0'))].join(',');
+    const text = [['filename', ...classes].join(','), row('a.jpg'), row('b.jpg'), ''].join('\n');
+    const started = performance.now();
+    expect(() => parseOneHotCsv(text, 'x.csv')).toThrow(
+      'one-hot-csv x.csv line 1: class "c1000" makes 1,001 classes in the file; a project holds at most 1,000',
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it('reports each value it cannot read, keeping the rest of the row', () => {
     const file = parseOneHotCsv('filename,cat,dog\na.jpg,yes,1\nb.jpg,0.5,0\nc.jpg,constructor,1\n');
     expect(statesOf(file)).toEqual([
