@@ -262,7 +262,8 @@ describe('importing labels.csv with the photos', () => {
       ],
       [
         Array.from({ length: 1001 }, (_, i) => `photo-${i}.jpg,class ${i}`),
-        '1,001 new classes would make 1,001; a project holds at most 1,000 classes (archived ones count)',
+        // The file alone names more than a project holds: the reader refuses it at that class.
+        'line 1002: class "class 1000" makes 1,001 classes in the file; a project holds at most 1,000',
       ],
     ];
     for (const [rows, message] of refused) {
