@@ -216,6 +216,29 @@ describe('malformed VOC input', () => {
     ).rejects.toThrow('voc cat_trainval.txt line 1: a is -1 for cat but 1 in cat_train.txt line 1');
   });
 
+  it('lists of more classes than a project holds, or more images × classes than the budget, are refused as read', async () => {
+    const lists = Object.fromEntries(
+      Array.from({ length: 1_001 }, (_, i) => [
+        `ImageSets/Main/c${String(i).padStart(4, '0')}_train.txt`,
+        'a  1\n',
+      ]),
+    );
+    await expect(readVoc(await folder(lists))).rejects.toThrow(
+      'voc c1000_train.txt line 1: class "c1000" makes 1,001 classes in the file; a project holds at most 1,000',
+    );
+    // 1,000 classes of image a, then a list of 10,000 more images: each image will hold all 1,000.
+    const wide = Object.fromEntries(
+      Array.from({ length: 1_000 }, (_, i) => [
+        `ImageSets/Main/c${String(i).padStart(4, '0')}_train.txt`,
+        'a  1\n',
+      ]),
+    );
+    const ids = Array.from({ length: 10_000 }, (_, i) => `p${i}  1\n`).join('');
+    await expect(readVoc(await folder({ ...wide, 'ImageSets/Main/c0999_val.txt': ids }))).rejects.toThrow(
+      'voc c0999_val.txt line 10000: 10,001 photos × 1,000 classes make 10,001,000 labels',
+    );
+  });
+
   it('a broken annotation says which file, line and column', async () => {
     const root = await folder({
       'Annotations/000005.xml': '<annotation>\n  <object><name>cat</name></objekt>\n</annotation>',

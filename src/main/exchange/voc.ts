@@ -119,7 +119,11 @@ interface Place {
 }
 const placeName = ({ file, line }: Place) => (line === undefined ? file : `${file} line ${line}`);
 
-/** Each image's flags, gathered from every file that names it; two files that disagree fail. */
+/**
+ * Each image's flags, gathered from every file that names it; two files that disagree fail. A VOC
+ * dataset is exhaustive, so each image comes to hold a flag for every class: the budget is checked
+ * on images × classes as either grows.
+ */
 class Gathered {
   readonly images = new Map<
     string,
@@ -129,7 +133,10 @@ class Gathered {
 
   image(id: string, place: Place, name = id) {
     let image = this.images.get(id);
-    if (!image) this.images.set(id, (image = { name, place, flags: new Map() }));
+    if (!image) {
+      this.images.set(id, (image = { name, place, flags: new Map() }));
+      this.checkCells(place);
+    }
     if (name !== id) image.name = name;
     return image;
   }
@@ -138,6 +145,7 @@ class Gathered {
     if (!this.classes.has(className)) {
       this.classes.add(className);
       checkClassCount(this.classes.size, className, (why) => fail(placeName(place), why));
+      this.checkCells(place);
     }
     const flags = this.image(id, place).flags;
     const before = flags.get(className);
@@ -148,6 +156,10 @@ class Gathered {
       );
     }
     flags.set(className, { flag, place });
+  }
+
+  private checkCells(place: Place) {
+    checkLabelCells(this.images.size, this.classes.size, (why) => fail(placeName(place), why));
   }
 
   split(id: string, split: ListSplit, place: Place) {
@@ -216,7 +228,6 @@ export async function readVoc(
       exhaustive.push(id);
     }
     // An annotation lists every object of the image: a dataset class it does not name is absent.
-    checkLabelCells(exhaustive.length, gathered.classes.size, (why) => fail(path, why));
     for (const id of exhaustive) {
       const image = gathered.images.get(id)!;
       for (const className of gathered.classes) {
