@@ -16,6 +16,7 @@ import {
   type ModelVersion,
   type TrainReport,
 } from '../shared/contract';
+import { plural } from '../shared/plural';
 import { ApiError, createClient, type Api } from '../shared/rpc';
 import { createStudio } from './api';
 import { exchangeFormats, findFormat } from './exchange/formats';
@@ -116,7 +117,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
         const rate =
           report.photosPerSecond === null ? '' : ` at ${report.photosPerSecond.toFixed(1)} photos/s`;
         const lines = [
-          `${report.predicted} photos predicted with ${report.model} on ${report.provider ?? '?'}${rate}, ` +
+          `${plural(report.predicted, 'photo')} predicted with ${report.model} on ${report.provider ?? '?'}${rate}, ` +
             `${report.skipped.length} skipped`,
           ...report.skipped.map(({ path, reason }) => `  skipped    ${path}: ${reason}`),
         ];
@@ -156,10 +157,11 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
         process.stdout.write(line + '\n'),
       );
       for (const { reason, count, example } of skipped) {
-        const files = count === 1 ? 'file' : 'files';
-        process.stderr.write(`skipped ${count} ${files}: ${reason}${example ? ` (e.g. ${example})` : ''}\n`);
+        process.stderr.write(
+          `skipped ${plural(count, 'file')}: ${reason}${example ? ` (e.g. ${example})` : ''}\n`,
+        );
       }
-      process.stderr.write(`${predicted} photos predicted\n`);
+      process.stderr.write(`${plural(predicted, 'photo')} predicted\n`);
       if (predicted === 0) throw new Error(`no photo under ${folder} could be predicted`);
     } finally {
       project?.close();
@@ -625,7 +627,7 @@ function describeSplits(counts: SplitCounts): string {
 
 function describeImport(report: ImportReport, classCount: number): string {
   const lines = [
-    `${report.found} photos found: ${report.added} new, ${report.existing} already in the project, ` +
+    `${plural(report.found, 'photo')} found: ${report.added} new, ${report.existing} already in the project, ` +
       `${report.duplicates.length} duplicates, ${report.skipped.length} skipped`,
   ];
   for (const { path, duplicateOf } of report.duplicates)
