@@ -18,6 +18,6 @@ contextBridge.exposeInMainWorld('api', api);
 
 const dialogs: NativeDialogs = {
   openPath: (kind) => ipcRenderer.invoke('dialog:open', kind),
-  newProjectPath: () => ipcRenderer.invoke('dialog:new-project'),
+  newProjectPath: (purpose) => ipcRenderer.invoke('dialog:new-project', purpose),
 };
 contextBridge.exposeInMainWorld('dialogs', dialogs);

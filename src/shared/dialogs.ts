@@ -5,10 +5,14 @@
 export const openPathKinds = ['project', 'folder', 'labels'] as const;
 export type OpenPathKind = (typeof openPathKinds)[number];
 
+/** Why a new project's file is asked for: to create a project, or to save the open one as a copy. */
+export const newProjectPurposes = ['create', 'save-as'] as const;
+export type NewProjectPurpose = (typeof newProjectPurposes)[number];
+
 /** What src/preload/index.ts puts on `window.dialogs`. */
 export interface NativeDialogs {
   /** An open dialog for an existing path of the kind; null when cancelled. */
   openPath(kind: OpenPathKind): Promise<string | null>;
   /** A save dialog for a new project's file; null when cancelled. */
-  newProjectPath(): Promise<string | null>;
+  newProjectPath(purpose: NewProjectPurpose): Promise<string | null>;
 }

@@ -85,10 +85,11 @@ void app.whenReady().then(() => {
     if (!options || !owner) return null;
     return chosenPath(await dialog.showOpenDialog(owner, options));
   });
-  ipcMain.handle('dialog:new-project', async (event) => {
+  ipcMain.handle('dialog:new-project', async (event, purpose: unknown) => {
+    const options = fromApp(event) && newProjectDialogOptions(purpose, homedir());
     const owner = ownerOf(event);
-    if (!fromApp(event) || !owner) return null;
-    return chosenPath(await dialog.showSaveDialog(owner, newProjectDialogOptions(homedir())));
+    if (!options || !owner) return null;
+    return chosenPath(await dialog.showSaveDialog(owner, options));
   });
   createWindow();
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow());

@@ -13,12 +13,18 @@ describe('the native dialogs’ options', () => {
       { name: 'Label files', extensions: ['jsonl', 'csv', 'json', 'xml'] },
       { name: 'All files', extensions: ['*'] },
     ]);
-    expect(newProjectDialogOptions('/home/ana')).toMatchObject({ filters: [{ extensions: ['sqlite'] }] });
+    expect(newProjectDialogOptions('create', '/home/ana')).toMatchObject({
+      title: 'Create a project',
+      filters: [{ extensions: ['sqlite'] }],
+    });
+    expect(newProjectDialogOptions('save-as', '/home/ana')?.title).toBe('Save the project as');
   });
 
   it('refuse a request that names no kind of theirs, such as options of its own', () => {
     for (const kind of ['', 'file', { properties: ['openFile', 'multiSelections'] }, null, 'constructor'])
       expect(openDialogOptions(kind, '/home/ana')).toBeNull();
+    for (const purpose of ['', 'open', { title: 'Yours' }, undefined, 'constructor'])
+      expect(newProjectDialogOptions(purpose, '/home/ana')).toBeNull();
   });
 
   it('read the path chosen, or none when cancelled', () => {

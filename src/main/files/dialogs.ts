@@ -1,6 +1,6 @@
 // The options of the desktop app's native dialogs, from what the renderer asked for: a request
 // names a kind, never a title, a filter or a starting folder of its own.
-import { openPathKinds, type OpenPathKind } from '../../shared/dialogs';
+import { newProjectPurposes, openPathKinds, type OpenPathKind } from '../../shared/dialogs';
 import { labelFileExtensions } from '../exchange/formats';
 
 interface FileFilter {
@@ -60,13 +60,18 @@ export function openDialogOptions(kind: unknown, home: string): OpenOptions | nu
   }
 }
 
+const newProjectTitles = { create: 'Create a project', 'save-as': 'Save the project as' };
+
 /**
- * The save dialog for a new project's file. It asks before an existing file is chosen, though
- * createProject refuses one anyway.
+ * The save dialog for a new project's file, to create a project or to save the open one as a copy;
+ * null for a request that names no purpose of ours. It asks before an existing file is chosen,
+ * though createProject and saveProjectAs refuse one anyway.
  */
-export function newProjectDialogOptions(home: string): SaveOptions {
+export function newProjectDialogOptions(purpose: unknown, home: string): SaveOptions | null {
+  if (typeof purpose !== 'string' || !(newProjectPurposes as readonly string[]).includes(purpose))
+    return null;
   return {
-    title: 'Create a project',
+    title: newProjectTitles[purpose as keyof typeof newProjectTitles],
     defaultPath: home,
     filters: [projectFilter],
     properties: ['showOverwriteConfirmation'],

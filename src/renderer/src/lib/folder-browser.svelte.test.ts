@@ -54,16 +54,24 @@ describe('the folder browser', () => {
     expect(store.newProjectPath('  ')).toBeNull();
   });
 
+  it('names the copy of the open project (Save as…) in the folder shown, as it names a new one', async () => {
+    void store.choose('project-copy', `${studio.dir}/p.sqlite`);
+    await expect.poll(() => store.listing?.path).toBe(studio.dir);
+    expect(store.kind).toBe('project-copy');
+    expect(store.newProjectPath('copy')).toBe(`${studio.dir}/copy.sqlite`);
+  });
+
   it('leaves the choice to the desktop app’s native dialogs when it has them', async () => {
     const asked: string[] = [];
     const native: NativeDialogs = {
       openPath: async (kind) => (asked.push(kind), `/picked/${kind}`),
-      newProjectPath: async () => (asked.push('new'), null),
+      newProjectPath: async (purpose) => (asked.push(`new:${purpose}`), null),
     };
     const desktop = new FolderBrowserStore(studio.api, native);
     expect(await desktop.choose('labels')).toBe('/picked/labels');
     expect(await desktop.choose('new-project')).toBeNull();
-    expect(asked).toEqual(['labels', 'new']);
+    expect(await desktop.choose('project-copy')).toBeNull();
+    expect(asked).toEqual(['labels', 'new:create', 'new:save-as']);
     expect(desktop.kind).toBeNull();
   });
 });

@@ -6,10 +6,13 @@ import type { Api } from '../../../shared/rpc';
 import { attempt } from './errors';
 
 /**
- * What a field wants: an existing project, a new project's file, a folder of photos, a label file
- * or folder (VOC).
+ * What a field wants: an existing project, a new project's file (for a new project, or for a copy
+ * of the open one), a folder of photos, a label file or folder (VOC).
  */
-export type PathKind = 'project' | 'new-project' | 'folder' | 'labels';
+export type PathKind = 'project' | 'new-project' | 'project-copy' | 'folder' | 'labels';
+
+/** Whether `kind` asks for a file that does not exist yet. */
+export const isNewProjectKind = (kind: PathKind | null) => kind === 'new-project' || kind === 'project-copy';
 
 export class FolderBrowserStore {
   /** What the open browser is choosing; null while it is closed. */
@@ -33,8 +36,11 @@ export class FolderBrowserStore {
    * browser opens at the folder of `near` (what the field holds) when it can, else at home.
    */
   async choose(kind: PathKind, near = ''): Promise<string | null> {
-    if (this.#native)
-      return kind === 'new-project' ? this.#native.newProjectPath() : this.#native.openPath(kind);
+    if (this.#native) {
+      if (kind === 'new-project') return this.#native.newProjectPath('create');
+      if (kind === 'project-copy') return this.#native.newProjectPath('save-as');
+      return this.#native.openPath(kind);
+    }
     this.#settle?.(null);
     const chosen = new Promise<string | null>((resolve) => (this.#settle = resolve));
     this.kind = kind;
