@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { importAndWait, newStudio } from '../../test/fixtures/direct-api';
 import { vocImages } from '../../test/fixtures/paths';
@@ -87,6 +88,29 @@ describe('a photo served by id', () => {
     await rm(thumbnail);
     execFileSync('mkfifo', [thumbnail]);
     await expect(studio.readMedia('thumb', id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('has its thumbnail made again from the photo when the thumbnail is gone, and kept', async () => {
+    const { studio, dir, names, photo } = await studioWithPhotos();
+    const { id, path } = photo(names[0]!);
+    const sha = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+    const thumbnail = thumbnailPath(join(dir, 'project.sqlite'), sha);
+    const made = await readFile(thumbnail);
+    await rm(join(dir, 'project.thumbs'), { recursive: true });
+    const media = await studio.readMedia('thumb', id);
+    expect(media.type).toBe('image/webp');
+    expect(await sharp(media.bytes).metadata()).toMatchObject(await sharp(made).metadata());
+    expect(await readFile(thumbnail)).toEqual(media.bytes);
+  });
+
+  it('has no thumbnail made again when its photo changed on disk since import', async () => {
+    const { studio, dir, names, photo } = await studioWithPhotos();
+    const { id, path } = photo(names[1]!);
+    await rm(join(dir, 'project.thumbs'), { recursive: true });
+    await writeFile(path, 'another file now');
+    await expect(studio.readMedia('thumb', id)).rejects.toMatchObject(changed);
   });
 
   it('is served again, and no longer marked, once its file is put back as it was', async () => {

@@ -8,6 +8,8 @@ import {
   readOpenFile,
   readRegularFile,
 } from './files/regular-file';
+import { decodePhoto } from './library/photo';
+import { writeThumbnail } from './library/thumbnails';
 import type { Project } from './project';
 
 export type MediaKind = 'thumb' | 'photo';
@@ -41,9 +43,14 @@ export async function readMedia(
   const image = getImage(project.db, id);
   if (!image) throw new ApiError('not_found', `no photo ${id} in this project`);
   if (kind === 'thumb') {
-    const { bytes } = await readRegularFile(project.thumbnailPath(image.sha256), maxPhotoBytes).catch(() => {
-      throw new ApiError('not_found', `photo ${id} has no thumbnail yet`);
-    });
+    const bytes = await readRegularFile(project.thumbnailPath(image.sha256), maxPhotoBytes).then(
+      ({ bytes }) => bytes,
+      (error: unknown) => {
+        if (error instanceof NotRegularFile && error.code === 'ENOENT')
+          return rebuildThumbnail(project, image, markChanged);
+        throw new ApiError('not_found', `photo ${id} has no thumbnail: ${(error as Error).message}`);
+      },
+    );
     return { bytes, type: 'image/webp' };
   }
   const bytes = await readImportedPhoto(project, image, markChanged);
@@ -91,6 +98,26 @@ async function readImportedPhoto(
   } finally {
     await opened?.file.close();
   }
+}
+
+/**
+ * A thumbnail made again from its photo: one that is gone, as in a project copied or renamed without
+ * its `.thumbs` folder, costs a decode, not the picture. Kept when the folder can be written.
+ */
+async function rebuildThumbnail(
+  project: Project,
+  image: ImageRecord,
+  markChanged: (imageId: number) => void,
+): Promise<Buffer> {
+  const photo = await readImportedPhoto(project, image, markChanged);
+  const { thumbnail } = await decodePhoto(photo).catch((error: unknown) => {
+    throw new ApiError(
+      'io_error',
+      `cannot make a thumbnail of photo ${image.id}: ${(error as Error).message}`,
+    );
+  });
+  await writeThumbnail(project.path, image.sha256, thumbnail).catch(() => undefined);
+  return thumbnail;
 }
 
 /** Parses `thumb/12` or `photo/12` (the path part of a media URL). */

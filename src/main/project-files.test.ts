@@ -72,7 +72,10 @@ describe('a project renamed without its folders', () => {
     const renamed = join(dir, 'renamed.sqlite');
     await rename(projectPath, renamed);
     expect((await api.openProject({ path: renamed })).missingFolders).toEqual([
-      { path: join(dir, 'renamed.thumbs'), loss: 'the photos have no thumbnails' },
+      {
+        path: join(dir, 'renamed.thumbs'),
+        loss: 'each thumbnail is made again from its photo when first shown',
+      },
     ]);
   });
 });

@@ -55,7 +55,7 @@ export class Project {
         ? [{ path: versions, loss: `trained versions ${trained.join(', ')} cannot be used` }]
         : []),
       ...(countImages(this.db) > 0 && !existsSync(thumbnails)
-        ? [{ path: thumbnails, loss: 'the photos have no thumbnails' }]
+        ? [{ path: thumbnails, loss: 'each thumbnail is made again from its photo when first shown' }]
         : []),
     ];
   }

@@ -12,6 +12,8 @@ export class NotRegularFile extends Error {
     message: string,
     /** What the path led to, when it could be opened: a file that is there but not one to read. */
     readonly info?: Stats,
+    /** The system's error code, when the path could not be opened (ENOENT: nothing is there). */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -35,7 +37,7 @@ export async function openRegularFile(
   try {
     file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new NotRegularFile(describeFsError(error));
+    throw new NotRegularFile(describeFsError(error), undefined, (error as NodeJS.ErrnoException).code);
   }
   try {
     const info = await file.stat();
