@@ -46,9 +46,13 @@ beforeAll(async () => {
 
 const tokenOf = (host: Host) => new URL(host.openUrl).searchParams.get('token')!;
 
-/** Opens a WebSocket to `url` from inside `target` and says how it ended: "open" or "closed <code>". */
+/**
+ * Opens a WebSocket to `url` from inside `target` and says how it ended: "open", "closed <code>", or
+ * "no answer" when the handshake is still unanswered after a minute (a guard, so a hang names itself).
+ */
 function tryWebSocket(target: Page, url: string): Promise<string> {
   return target.evaluate(`new Promise((resolve) => {
+    setTimeout(() => resolve('no answer'), 60000);
     const socket = new WebSocket(${JSON.stringify(url)});
     socket.onopen = () => { socket.close(); resolve('open'); };
     socket.onclose = (event) => resolve('closed ' + event.code);
@@ -76,11 +80,17 @@ async function otherLocalServer() {
     url,
     /** Everything the browser sent: request lines and headers. */
     received: () => requests.map((request) => `${request.url}\n${request.rawHeaders.join('\n')}`).join('\n'),
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // The browser keeps its connections open (and may open spare ones): a close would wait on them.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
   };
 }
 
-describe('the browser host, beside a second host and other local servers', () => {
+// Each step waits up to a minute for a busy machine (slow); a test holds several.
+describe('the browser host, beside a second host and other local servers', { timeout: 240_000 }, () => {
   // One browser profile: the cookie jar (and any other state) all its tabs share.
   const context = first.page.context();
 
