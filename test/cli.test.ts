@@ -677,16 +677,25 @@ describe('csra-studio split', () => {
   });
 });
 
+/**
+ * A project of 40 VOC photos labelled for the VOC classes and a new one, `animal`, that COCO lacks:
+ * enough for a version to be trained.
+ */
+async function animalProject() {
+  const dir = await tempDir();
+  const folder = join(dir, 'photos');
+  const names = await vocPhotoNames(40);
+  await copyVocPhotoFiles(folder, names);
+  const labels = join(dir, 'labels.csv');
+  await writeDerivedLabelsCsv(labels, names, { animal: vocDerivedClasses.animal });
+  const project = join(dir, 'p.sqlite');
+  expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
+  return { dir, folder, project };
+}
+
 describe('csra-studio move and copy', () => {
   it('carry a trained project with its folders; renamed by hand with them it keeps its versions, without them it says what it lacks', async () => {
-    const dir = await tempDir();
-    const folder = join(dir, 'photos');
-    const names = await vocPhotoNames(40);
-    await copyVocPhotoFiles(folder, names);
-    const labels = join(dir, 'labels.csv');
-    await writeDerivedLabelsCsv(labels, names, { animal: vocDerivedClasses.animal });
-    const project = join(dir, 'p.sqlite');
-    expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
+    const { dir, folder, project } = await animalProject();
     expect((await cli(['train', project, '--activate', 'never'])).code).toBe(0);
     // As a project trained before versions were named within their folder: from the project's folder.
     const db = new Database(project);
@@ -759,14 +768,7 @@ describe('csra-studio move and copy', () => {
 
 describe('csra-studio train, models and predict --project', () => {
   it('fine-tunes on the labels, makes a version that predicts a class COCO lacks, and lists and re-activates versions', async () => {
-    const dir = await tempDir();
-    const folder = join(dir, 'photos');
-    const names = await vocPhotoNames(40);
-    await copyVocPhotoFiles(folder, names);
-    const labels = join(dir, 'labels.csv');
-    await writeDerivedLabelsCsv(labels, names, { animal: vocDerivedClasses.animal });
-    const project = join(dir, 'p.sqlite');
-    expect((await cli(['import', project, folder, '--labels', labels])).code).toBe(0);
+    const { dir, folder, project } = await animalProject();
 
     const trained = await cli(['train', project, '--json']);
     expect(trained.code).toBe(0);

@@ -30,6 +30,14 @@ async function studioWithPhotos() {
 
 const changed = { code: 'not_found', message: 'the photo changed on disk since import' };
 
+/** Where the project in `dir` keeps the thumbnail of the photo at `path` (named by its content). */
+async function thumbnailOf(dir: string, path: string): Promise<string> {
+  const sha = createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+  return thumbnailPath(join(dir, 'project.sqlite'), sha);
+}
+
 describe('a photo served by id', () => {
   it('is the file the import read, byte for byte', async () => {
     const { studio, names, photo, changedOnDisk } = await studioWithPhotos();
@@ -81,10 +89,7 @@ describe('a photo served by id', () => {
   it('has its thumbnail refused, without waiting for a writer, when a FIFO takes the thumbnail’s place', async () => {
     const { studio, dir, names, photo } = await studioWithPhotos();
     const { id, path } = photo(names[0]!);
-    const sha = createHash('sha256')
-      .update(await readFile(path))
-      .digest('hex');
-    const thumbnail = thumbnailPath(join(dir, 'project.sqlite'), sha);
+    const thumbnail = await thumbnailOf(dir, path);
     await rm(thumbnail);
     execFileSync('mkfifo', [thumbnail]);
     await expect(studio.readMedia('thumb', id)).rejects.toMatchObject({ code: 'not_found' });
@@ -93,10 +98,7 @@ describe('a photo served by id', () => {
   it('has its thumbnail made again from the photo when the thumbnail is gone, and kept', async () => {
     const { studio, dir, names, photo } = await studioWithPhotos();
     const { id, path } = photo(names[0]!);
-    const sha = createHash('sha256')
-      .update(await readFile(path))
-      .digest('hex');
-    const thumbnail = thumbnailPath(join(dir, 'project.sqlite'), sha);
+    const thumbnail = await thumbnailOf(dir, path);
     const made = await readFile(thumbnail);
     await rm(join(dir, 'project.thumbs'), { recursive: true });
     const media = await studio.readMedia('thumb', id);
