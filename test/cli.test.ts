@@ -362,7 +362,7 @@ describe('csra-studio export', () => {
       const result = await cli(['export', project, '--format', format, '--out', d]);
       expect(result.code, format).toBe(2);
       expect(result.stderr.split('\n')[0]).toBe(
-        `csra-studio export: ${d} is ${d}, a folder of the project's photos; export elsewhere`,
+        `csra-studio export: ${d} is a folder of the project's photos; export elsewhere`,
       );
     }
     expect(await readdir(d)).toEqual(['a.jpg', 'train']);

@@ -51,7 +51,7 @@ describe('the Export panel', () => {
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     await expect
       .poll(() => refusal.innerText())
-      .toBe(`${photos.folder} is ${photos.folder}, a folder of the project's photos; export elsewhere`);
+      .toBe(`${photos.folder} is a folder of the project's photos; export elsewhere`);
     expect(await problems()).toEqual({ consoleErrors: [], cspViolations: [] });
   });
 });

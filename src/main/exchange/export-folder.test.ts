@@ -43,7 +43,7 @@ describe('a folder export', () => {
   it("never writes in the folders of the project's photos, nor in one holding them, and they stay as they were", async () => {
     const { api, dir, photos, first, second } = await sameNames();
     const refused = {
-      [photos]: `${photos} is ${photos}`,
+      [photos]: `${photos} is`,
       [join(photos, 'train')]: `${join(photos, 'train')} is inside ${photos}`,
       [join(photos, 'export')]: `${join(photos, 'export')} is inside ${photos}`,
       [dir]: `${dir} holds ${photos}`,
@@ -52,7 +52,7 @@ describe('a folder export', () => {
       for (const [out, said] of Object.entries(refused))
         await expect(api.exportLabels({ format, out }), `${format} ${out}`).rejects.toMatchObject({
           code: 'conflict',
-          message: `${said}, a folder of the project's photos; export elsewhere`,
+          message: `${said}${said.endsWith(' is') ? '' : ','} a folder of the project's photos; export elsewhere`,
         });
     // A single file too: where it lands, the next import of the folder would look at it.
     const labels = join(photos, 'labels.csv');

@@ -115,11 +115,14 @@ function photoCopies(format: ExchangeFormat, data: ProjectLabels): Map<string, s
 async function refuseCollectionFolders(project: Project, target: string, real: string): Promise<void> {
   for (const folder of collectionFolders(project.db)) {
     for (const seen of new Set([folder, await realPathOf(folder).catch(() => folder)])) {
-      const refuse = (how: string) =>
-        new ApiError(
+      const refuse = (how: string) => {
+        // Named once when asked by the folder's own path; a link or a nesting names both.
+        const where = how === 'is' && target === folder ? how : `${how} ${folder},`;
+        return new ApiError(
           'conflict',
-          `${target} ${how} ${folder}, a folder of the project's photos; export elsewhere`,
+          `${target} ${where} a folder of the project's photos; export elsewhere`,
         );
+      };
       if (real === seen) throw refuse('is');
       if (real.startsWith(seen + sep)) throw refuse('is inside');
       if (seen.startsWith(real + sep)) throw refuse('holds');
