@@ -89,8 +89,7 @@ async function otherLocalServer() {
   };
 }
 
-// Each step waits up to a minute for a busy machine (slow); a test holds several.
-describe('the browser host, beside a second host and other local servers', { timeout: 240_000 }, () => {
+describe('the browser host, beside a second host and other local servers', () => {
   // One browser profile: the cookie jar (and any other state) all its tabs share.
   const context = first.page.context();
 
