@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { imagePerCategory } from '../../../test/fixtures/coco';
 import { tempDir } from '../../../test/fixtures/workspace';
 import { exchangeFormats } from './formats';
 import { readLabelFileInWorker } from './label-worker-client';
@@ -76,18 +77,7 @@ describe('__proto__, constructor and toString as class and photo names', () => {
 
   it('coco: categories and file names read as any other', async () => {
     const path = join(await tempDir(), 'instances.json');
-    await writeFile(
-      path,
-      JSON.stringify({
-        images: names.map((name, index) => ({ id: index + 1, file_name: `${name}.jpg` })),
-        annotations: names.map((_, index) => ({
-          id: index + 1,
-          image_id: index + 1,
-          category_id: index + 1,
-        })),
-        categories: names.map((name, index) => ({ id: index + 1, name })),
-      }),
-    );
+    await writeFile(path, JSON.stringify(imagePerCategory(names)));
     const back = await readLabelFileInWorker(path);
     expect(back.classes).toEqual(names);
     expect(positives(back)).toEqual(new Map(names.map((name) => [name, [name]])));
