@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { aliases } from './build/aliases';
 
 export default defineConfig({
   main: {
+    resolve: { alias: aliases },
     build: {
       externalizeDeps: true,
       rolldownOptions: {
@@ -21,6 +23,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: { alias: aliases },
     build: {
       // A sandboxed preload can require only 'electron': bundle everything else into it.
       externalizeDeps: false,
@@ -32,6 +35,7 @@ export default defineConfig({
     },
   },
   renderer: {
+    resolve: { alias: aliases },
     plugins: [svelte()],
   },
 });

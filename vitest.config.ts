@@ -1,8 +1,10 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+import { aliases } from './build/aliases';
 
 export default defineConfig({
   plugins: [svelte()],
+  resolve: { alias: aliases },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     reporters: ['default', './test/summary-reporter.ts'],

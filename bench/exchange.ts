@@ -16,7 +16,7 @@ import { createJob } from '../src/main/db/jobs';
 import { writeImportedLabels, type ImportedLabel } from '../src/main/db/labels';
 import { setSplit } from '../src/main/db/splits';
 import { readLabelFile } from '../src/main/exchange/formats';
-import { createClient } from '../src/shared/rpc';
+import { createClient } from '$shared/rpc';
 import { jobDone } from '../test/fixtures/wait';
 import { syntheticPhoto, syntheticPhotoPath, syntheticPositive } from './synthetic';
 

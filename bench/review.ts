@@ -16,9 +16,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClassInfo, ImageSummary, LabelState } from '../src/shared/contract';
-import { shownState } from '../src/shared/labels';
-import { createClient, type Api } from '../src/shared/rpc';
+import type { ClassInfo, ImageSummary, LabelState } from '$shared/contract';
+import { shownState } from '$shared/labels';
+import { createClient, type Api } from '$shared/rpc';
 import { createStudio } from '../src/main/api';
 import { seededRandom } from '../src/main/training/splits';
 import { vocImages } from '../test/fixtures/paths';

@@ -5,7 +5,7 @@
 // Prints figures only.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { csraTemperatures } from '../src/shared/csra';
+import { csraTemperatures } from '$shared/csra';
 import type { Batch, EngineOptions, StepEngine } from '../src/main/training/head/engine';
 import { createOrtEngine } from '../src/main/training/head/ort-engine';
 import { createTfjsEngine, type TfjsBackend } from '../src/main/training/head/tfjs-engine';

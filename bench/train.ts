@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient } from '../src/shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio } from '../src/main/api';
 import { ModelHost } from '../src/main/inference/model-host';
 import { defaultPackModel } from '../src/main/inference/model-info';

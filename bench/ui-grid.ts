@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createClient } from '../src/shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio } from '../src/main/api';
 import { startHost } from '../src/main/host/server';
 import { rendererDir, vocImages, vocLabels } from '../test/fixtures/paths';

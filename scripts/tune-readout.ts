@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { attentionPool, csraTemperatures, meanPool } from '../src/shared/csra';
-import { evaluate, type Truth } from '../src/shared/metrics';
+import { attentionPool, csraTemperatures, meanPool } from '$shared/csra';
+import { evaluate, type Truth } from '$shared/metrics';
 import { ModelHost } from '../src/main/inference/model-host';
 import { defaultPackModel } from '../src/main/inference/model-info';
 import { predictPhotos } from '../src/main/inference/predictor';

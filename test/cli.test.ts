@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/main/db/connection';
 import { countImages } from '../src/main/db/images';
-import type { EvalReport } from '../src/shared/contract';
+import type { EvalReport } from '$shared/contract';
 import { repoRoot, vocImages, vocLabels } from './fixtures/paths';
 import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocClasses, vocPhotoNames } from './fixtures/workspace';
 import { vocDerivedClasses, vocTruth, writeDerivedLabelsCsv } from './fixtures/voc';

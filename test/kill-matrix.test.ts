@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio, type Studio } from '../src/main/api';
 import { versionsFolder } from '../src/main/models/versions';
-import { createClient, type Api } from '../src/shared/rpc';
+import { createClient, type Api } from '$shared/rpc';
 import { crashDuring, importAndWait, jobEnd } from './fixtures/direct-api';
 import type { CrashWork, KillPoint, LabelCall, Stopped } from './fixtures/renderer-studio';
 import { copyVocPhotos, makePhotoFolder } from './fixtures/workspace';

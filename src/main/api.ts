@@ -3,8 +3,8 @@
 // sees it and turns every failure into a typed error.
 import { homedir } from 'node:os';
 import { z } from 'zod';
-import { operations, type OpName, type Operations } from '../shared/contract';
-import { ApiError, type ApiEvent, type Envelope, type Transport } from '../shared/rpc';
+import { operations, type OpName, type Operations } from '$shared/contract';
+import { ApiError, type ApiEvent, type Envelope, type Transport } from '$shared/rpc';
 import {
   createClass,
   ensureClasses,

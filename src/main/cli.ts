@@ -15,14 +15,14 @@ import {
   VocDifficult,
   type ModelVersion,
   type TrainReport,
-} from '../shared/contract';
-import { plural } from '../shared/plural';
-import { ApiError, createClient, type Api } from '../shared/rpc';
+} from '$shared/contract';
+import { plural } from '$shared/plural';
+import { ApiError, createClient, type Api } from '$shared/rpc';
 import { createStudio } from './api';
 import { exchangeFormats, findFormat } from './exchange/formats';
 import { projectOwnPaths } from './guarded-write';
 import { listClasses } from './db/classes';
-import { projectClassMapping } from './inference/class-mapping';
+import { projectClassMapping } from './inference/output-mapping';
 import { ModelHost } from './inference/model-host';
 import { defaultPackModel, ensureDefaultModel } from './inference/model-info';
 import { predictFolder } from './inference/predict-folder';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { ApiError } from '../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { thumbnailFolder } from './library/thumbnails';
 import { describeFsError } from './library/scan';
 import { versionsFolder } from './models/versions';

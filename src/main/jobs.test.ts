@@ -10,7 +10,7 @@ import type { CrashWork, KillPoint } from '../../test/fixtures/renderer-studio';
 import { freezeDuring, importAndWait, jobEnd, newStudio } from '../../test/fixtures/direct-api';
 import { repoRoot } from '../../test/fixtures/paths';
 import { copyVocPhotos } from '../../test/fixtures/workspace';
-import type { Api } from '../shared/rpc';
+import type { Api } from '$shared/rpc';
 
 const bin = join(repoRoot, 'bin', 'csra-studio.js');
 

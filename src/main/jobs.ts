@@ -1,5 +1,5 @@
-import type { JobInfo, JobStatus } from '../shared/contract';
-import { ApiError } from '../shared/rpc';
+import type { JobInfo, JobStatus } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import type { Db } from './db/connection';
 import {
   createJob,

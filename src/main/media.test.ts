@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { importAndWait, newStudio } from '../../test/fixtures/direct-api';
 import { vocImages } from '../../test/fixtures/paths';
 import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../test/fixtures/workspace';
-import type { ApiEvent } from '../shared/rpc';
+import type { ApiEvent } from '$shared/rpc';
 import { thumbnailPath } from './library/thumbnails';
 
 /** A project with three imported photos; `photo(name)` is one of them, by file name. */

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { ApiError } from '../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { getImage, recordChangedOnDisk, type ImageRecord } from './db/images';
 import {
   maxPhotoBytes,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importAndWait, newStudio } from '../../test/fixtures/direct-api';
 import { copyVocPhotos } from '../../test/fixtures/workspace';
-import { createClient } from '../shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio } from './api';
 import { thumbnailFolder } from './library/thumbnails';
 import { moveProject } from './project-files';

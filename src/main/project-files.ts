@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, link, lstat, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { ApiError } from '../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import type { Db } from './db/connection';
 import { guardOutputPath, projectOwnPaths } from './guarded-write';
 import { describeFsError } from './library/scan';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { ProjectInfo } from '../shared/contract';
+import type { ProjectInfo } from '$shared/contract';
 import { countClasses } from './db/classes';
 import { openDatabase, readSchemaVersion, type Db } from './db/connection';
 import { countImages } from './db/images';

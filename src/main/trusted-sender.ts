@@ -1,6 +1,6 @@
 // Who may call the API over Electron's IPC: only the top frame of the app's own page. Kept apart
 // from the Electron main process so the decision runs, and is tested, in plain Node.
-import type { Envelope } from '../shared/rpc';
+import type { Envelope } from '$shared/rpc';
 
 /** The page the window loads: a dev server's only while developing, never in a packaged app. */
 export const rendererEntry = (packaged: boolean, devServer: string | undefined, built: string): string =>

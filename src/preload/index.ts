@@ -2,8 +2,8 @@
 // each returning the envelope main produced, plus the event subscription; and as window.dialogs
 // the two native file dialogs. Nothing else.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { NativeDialogs } from '../shared/dialogs';
-import { opNames, type ApiEvent, type Envelope } from '../shared/rpc';
+import type { NativeDialogs } from '$shared/dialogs';
+import { opNames, type ApiEvent, type Envelope } from '$shared/rpc';
 
 const api: Record<string, unknown> = Object.fromEntries(
   opNames.map((op) => [op, (input: unknown): Promise<Envelope> => ipcRenderer.invoke('api', op, input)]),

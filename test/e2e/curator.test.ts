@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ClassInfo } from '../../src/shared/contract';
+import type { ClassInfo } from '$shared/contract';
 import { screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder } from '../fixtures/renderer-studio';
 

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Api } from '../../src/shared/rpc';
+import type { Api } from '$shared/rpc';
 import { copyVocPhotoFiles, vocPhotoNames } from '../fixtures/voc';
 import { copyVocPhotos } from '../fixtures/workspace';
 import { screenshots, slow, startE2eApp } from '../fixtures/e2e';

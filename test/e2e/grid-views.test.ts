@@ -7,8 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageFilter, ImageSort, ImageSummary } from '../../src/shared/contract';
-import { shownState } from '../../src/shared/labels';
+import type { ImageFilter, ImageSort, ImageSummary } from '$shared/contract';
+import { shownState } from '$shared/labels';
 import { jobEnd } from '../fixtures/direct-api';
 import { screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder } from '../fixtures/renderer-studio';

@@ -10,7 +10,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageFilter, ImageSort, ImageSummary } from '../../src/shared/contract';
+import type { ImageFilter, ImageSort, ImageSummary } from '$shared/contract';
 import { jobEnd } from '../fixtures/direct-api';
 import { screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio } from '../../src/main/api';
 import { startHost, type Host } from '../../src/main/host/server';
-import { createClient, type Api } from '../../src/shared/rpc';
+import { createClient, type Api } from '$shared/rpc';
 import { loadAllThumbnails, slow, startE2eApp } from '../fixtures/e2e';
 import { rendererDir } from '../fixtures/paths';
 import { jobEnd } from '../fixtures/wait';

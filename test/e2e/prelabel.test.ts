@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ClassInfo, ClassMaps, ImageSummary } from '../../src/shared/contract';
+import type { ClassInfo, ClassMaps, ImageSummary } from '$shared/contract';
 import {
   chipNameInPage,
   hexToRgb,

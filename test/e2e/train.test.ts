@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrainReport } from '../../src/shared/contract';
+import type { TrainReport } from '$shared/contract';
 import { reportFigure, screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { jobEnd, makePhotoFolder, type PhotoFolder } from '../fixtures/renderer-studio';
 

@@ -6,9 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ClassInfo, ImageSummary, Label } from '../../src/shared/contract';
-import { shownState } from '../../src/shared/labels';
-import { overlayAlpha } from '../../src/renderer/src/lib/class-map';
+import type { ClassInfo, ImageSummary, Label } from '$shared/contract';
+import { shownState } from '$shared/labels';
+import { overlayAlpha } from '../../src/renderer/src/lib/attention-overlay';
 import { classKeyDescription, keymap } from '../../src/renderer/src/lib/keymap';
 import {
   copyVocPhotoFiles,

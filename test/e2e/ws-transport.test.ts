@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { createStudio, type Studio } from '../../src/main/api';
 import { startHost, type Host } from '../../src/main/host/server';
-import { ApiError, createClient, type ApiEvent } from '../../src/shared/rpc';
+import { ApiError, createClient, type ApiEvent } from '$shared/rpc';
 import {
   createWebSocketTransport,
   type ConnectionStatus,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { _electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { electronBinary } from '../../scripts/electron-binary.js';
-import { opNames } from '../../src/shared/rpc';
+import { opNames } from '$shared/rpc';
 import { repoRoot, vocImages } from '../fixtures/paths';
 
 const binary = electronBinary();

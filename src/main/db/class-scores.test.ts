@@ -4,8 +4,8 @@ import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-
 import { copyVocPhotoFiles, vocPhotoNames } from '../../../test/fixtures/workspace';
 import { vocDerivedClasses, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
 import { until } from '../../../test/fixtures/wait';
-import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract';
-import type { Api } from '../../shared/rpc';
+import type { ImageFilter, ImageSort, ImageSummary } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import type { Studio } from '../api';
 import { disputedFirstPage, uncertainFirstPage } from './class-scores';
 import { queueTallies } from './review-tallies';

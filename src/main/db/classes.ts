@@ -1,6 +1,6 @@
-import { maxClasses, type ClassInfo, type LabelSource, type LabelState } from '../../shared/contract';
-import { classHotkeyOrder } from '../../shared/hotkeys';
-import { ApiError } from '../../shared/rpc';
+import { maxClasses, type ClassInfo, type LabelSource, type LabelState } from '$shared/contract';
+import { classHotkeyOrder } from '$shared/hotkeys';
+import { ApiError } from '$shared/rpc';
 import { now, type Db } from './connection';
 import { applyLabelChanges, type ActionOutcome, type LabelChange } from './labels';
 import { writeTransaction } from './transaction';

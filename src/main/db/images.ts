@@ -1,4 +1,4 @@
-import type { ImageFilter, ImageSort, ImageSummary } from '../../shared/contract';
+import type { ImageFilter, ImageSort, ImageSummary } from '$shared/contract';
 import { now, type Db } from './connection';
 import { idsInRange, idsInRangeWhere, type ScoreRange } from './class-scores';
 import { labelsForImages } from './labels';

@@ -1,4 +1,4 @@
-import type { JobInfo, JobStatus } from '../../shared/contract';
+import type { JobInfo, JobStatus } from '$shared/contract';
 import { now, type Db } from './connection';
 import { writeTransaction } from './transaction';
 

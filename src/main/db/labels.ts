@@ -1,4 +1,4 @@
-import type { Label, LabelSource, LabelState } from '../../shared/contract';
+import type { Label, LabelSource, LabelState } from '$shared/contract';
 import { now, type Db } from './connection';
 import { writeTransaction } from './transaction';
 

@@ -1,7 +1,7 @@
 // The split of each photo (train / val / test / none): what training learns from and what it is
 // measured on. 'none' is no split yet; labelled photos get one by iterative stratification
 // (training/splits.ts), and a person may move any photo to any split.
-import type { Split, SplitCounts } from '../../shared/contract';
+import type { Split, SplitCounts } from '$shared/contract';
 import type { Db } from './connection';
 import { writeTransaction } from './transaction';
 

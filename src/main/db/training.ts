@@ -1,6 +1,6 @@
 // What a training run reads of a project: its labels as they are at one instant, and how many
 // label changes happened after that instant.
-import type { LabelState } from '../../shared/contract';
+import type { LabelState } from '$shared/contract';
 import type { Db } from './connection';
 import { labelledPhotos } from './splits';
 import { readTransaction } from './transaction';

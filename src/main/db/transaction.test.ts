@@ -8,7 +8,7 @@ import { repoRoot } from '../../../test/fixtures/paths';
 import { copyVocPhotoFiles, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
 import { tempDir, vocPhotoNames } from '../../../test/fixtures/workspace';
 import type { Written } from '../../../test/fixtures/writer-child';
-import { createClient } from '../../shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio } from '../api';
 
 /** Starts test/fixtures/writer-child.ts; `line(n)` resolves with the n-th line it prints. */

@@ -3,7 +3,7 @@
 // IMMEDIATE), waiting up to the busy timeout for another writer to finish. One begun as a reader and
 // upgraded at its first write fails at once, whatever the timeout, when another process committed
 // since it began: its snapshot is stale (SQLITE_BUSY_SNAPSHOT), and SQLite cannot wait that away.
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import type { Db } from './connection';
 
 /**

@@ -4,7 +4,7 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session, type IpcMainInv
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OpName } from '../../shared/contract';
+import type { OpName } from '$shared/contract';
 import { createStudio } from '../api';
 import { chosenPath, newProjectDialogOptions, openDialogOptions } from '../files/dialogs';
 import { foreground } from '../foreground';

@@ -3,7 +3,7 @@
 // COCO ground truth is exhaustive for the categories it declares (an unannotated object is an
 // error in the dataset, not an unknown), so a declared category with no annotation on an image is
 // negative for it, and an image with no annotation at all is negative for every category.
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { hasTopLevelKeys } from './json-keys';
 import { labelFileReader } from './label-file';
 import {

@@ -4,8 +4,8 @@
 // by a model and nobody confirmed it: it is read as a suggestion (an entry with no state and no
 // score, since CVAT carries no confidence), the class staying unknown for the photo.
 import { labelFileReader } from './label-file';
-import type { Split } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { Split } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import {
   checkClassCount,
   checkLabelCells,

@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { LabelSource, LabelState, Split } from '../../shared/contract';
-import { plural } from '../../shared/plural';
-import { ApiError } from '../../shared/rpc';
+import type { LabelSource, LabelState, Split } from '$shared/contract';
+import { plural } from '$shared/plural';
+import { ApiError } from '$shared/rpc';
 import type { Db } from '../db/connection';
 import { guardOutputPath, realPathOf, writeNewFiles } from '../guarded-write';
 import type { Project } from '../project';

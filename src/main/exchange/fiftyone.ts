@@ -4,7 +4,7 @@
 // of `{"label": <index into classes>, "confidence"}`: the photo's positive classes, each with the
 // model's probability where the export carries scores. `null` is FiftyOne's "unlabelled", kept for
 // a photo with no label at all; a photo labelled with no positive gets `[]`.
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import type { ExchangeFile, ExchangeFormat } from './records';
 
 export const fiftyoneFormat: ExchangeFormat = {

@@ -1,7 +1,7 @@
 // Every label format the app speaks, in one table: the CLI, the contract, the UI and the tests list
 // and use these, so a format added here is everywhere at once.
 import { stat } from 'node:fs/promises';
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { describeFsError } from '../library/scan';
 import { cocoFormat } from './coco';
 import { cvatFormat } from './cvat';

@@ -5,7 +5,7 @@
 // the card declares that feature, not a `class_label` it might contradict, and lists the names in
 // the project's order with the cast that turns them into class ids. Loaded by `datasets` 5.0.1 in
 // the spec that runs where CSRA_DATASETS_PYTHON names a Python with it.
-import type { Split } from '../../shared/contract';
+import type { Split } from '$shared/contract';
 import type { ExchangeFile, ExchangeFormat, ExchangeRecord } from './records';
 
 /** The folder of each split; a photo of no split goes where the loader puts unsplit data, train. */

@@ -3,8 +3,8 @@
 // the exported folder, its sha256, its split, each class's state and source and, when asked for,
 // the active version's probabilities.
 import { z } from 'zod';
-import { LabelSource, LabelState, Split } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import { LabelSource, LabelState, Split } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { labelFileReader } from './label-file';
 import {
   checkClassCount,

@@ -1,4 +1,4 @@
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { maxLabelFileBytes, NotRegularFile, readRegularFile } from '../files/regular-file';
 import type { ExchangeFile } from './records';
 

@@ -4,8 +4,8 @@
 // Studio has no "negative": a class nobody chose is absent, and the export does not carry the
 // labeling config, so the reader cannot tell "not chosen" from "not looked at" and leaves every
 // unchosen class unknown. Negatives written out therefore come back unknown (declared below).
-import { Split } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import { Split } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { labelFileReader } from './label-file';
 import {
   checkClassCount,

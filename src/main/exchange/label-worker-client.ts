@@ -1,7 +1,7 @@
 // Reads a label file in the label worker (label-worker.ts), so that parsing a large or hostile file
 // never stalls the thread serving the app, and a file that exhausts the worker's memory ends the
 // worker, not the app.
-import { ApiError, type ErrorCode } from '../../shared/rpc';
+import { ApiError, type ErrorCode } from '$shared/rpc';
 import { startWorker } from '../worker-thread';
 import type { LabelWorkerMessage, LabelWorkerRequest } from './label-worker';
 import { unpackFile } from './packed-file';

@@ -1,7 +1,7 @@
 // The label worker (worker_threads): reads one label file and sends it back packed. Parsing a large
 // file takes seconds of one thread; here that thread is not the one serving the app.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { readLabelFile } from './formats';
 import { packFile, type PackedFile } from './packed-file';
 import type { ReadOptions } from './records';

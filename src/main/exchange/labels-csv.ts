@@ -3,8 +3,8 @@
 // labelled completely: each class named anywhere in the file and absent from its row is negative
 // for it. With it, the row says which classes are negative and every other class stays unknown,
 // so a partly labelled photo survives the trip.
-import { operations } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import { operations } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { labelFileReader } from './label-file';
 import {
   checkClassCount,

@@ -2,7 +2,7 @@
 // classification export writes it (`_classes.csv`, a space after each comma) and as training code
 // reads it into a matrix. `1` is positive, `0` negative; an empty cell is read as unknown, but the
 // writer keeps the matrix full of 0/1 for that code, so unknown goes out as 0 (declared below).
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { checkedClassName, csvField, parseCsv, unescaped } from './labels-csv';
 import { labelFileReader } from './label-file';
 import {

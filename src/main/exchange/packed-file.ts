@@ -1,7 +1,7 @@
 // A read label file as the label worker sends it back: the class states of every record in one byte
 // array and the scores in one float array, both moved rather than copied. Sent as Maps, a file of 5
 // million labels took 6.8 s to arrive, on the thread the worker is there to keep free.
-import { LabelSource, LabelState } from '../../shared/contract';
+import { LabelSource, LabelState } from '$shared/contract';
 import type { ClassEntry, ExchangeFile, ExchangeRecord } from './records';
 
 export interface PackedFile extends Omit<ExchangeFile, 'records'> {

@@ -7,7 +7,7 @@ import {
   type LabelState,
   type Split,
   type VocDifficult,
-} from '../../shared/contract';
+} from '$shared/contract';
 
 /** What a format says of one class on one photo: a label, or only a model's score. */
 export interface ClassEntry {

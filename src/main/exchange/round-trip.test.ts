@@ -5,7 +5,7 @@
 import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Api } from '../../shared/rpc';
+import type { Api } from '$shared/rpc';
 import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
 import { vocImages, vocLabels } from '../../../test/fixtures/paths';
 import { copyVocPhotos, tempDir } from '../../../test/fixtures/workspace';

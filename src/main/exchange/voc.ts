@@ -7,8 +7,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { Split } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { Split } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { readLabelText } from './label-file';
 import {
   checkClassCount,

@@ -2,7 +2,7 @@
 // elements, attributes, text, CDATA, comments and the predefined and numeric entities. No DTDs,
 // no namespaces: a file needing them is not one of those layouts, and saying so beats guessing.
 // The only XML libraries in node_modules come with the packager, not with the app.
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 
 export interface XmlElement {
   name: string;

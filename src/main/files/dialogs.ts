@@ -1,6 +1,6 @@
 // The options of the desktop app's native dialogs, from what the renderer asked for: a request
 // names a kind, never a title, a filter or a starting folder of its own.
-import { newProjectPurposes, openPathKinds, type OpenPathKind } from '../../shared/dialogs';
+import { newProjectPurposes, openPathKinds, type OpenPathKind } from '$shared/dialogs';
 import { labelFileExtensions } from '../exchange/formats';
 
 interface FileFilter {

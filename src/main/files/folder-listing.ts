@@ -3,8 +3,8 @@
 // they are imported a folder at a time.
 import { opendir, readdir, stat } from 'node:fs/promises';
 import { extname, join, parse, sep } from 'node:path';
-import type { FolderListing } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { FolderListing } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { labelFileExtensions } from '../exchange/formats';
 import { describeFsError, isPhotoName } from '../library/scan';

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { RecentProject } from '../../shared/contract';
+import type { RecentProject } from '$shared/contract';
 
 /** How many recent projects are kept. */
 export const recentLimit = 10;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestStudio, importAndWait } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos, tempDir } from '../../../test/fixtures/workspace';
-import { createClient } from '../../shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio } from '../api';
 
 describe('paths a person types', () => {

@@ -9,8 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { maxRequestBytes, type OpName } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import { maxRequestBytes, type OpName } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import type { Studio } from '../api';
 import { foreground } from '../foreground';
 import { parseMediaPath } from '../media';

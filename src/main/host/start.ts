@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createClient } from '../../shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio } from '../api';
 import { hostSettingsFile } from '../files/settings';
 import { startHost } from './server';

@@ -1,8 +1,8 @@
 // One onnxruntime session per model version and execution provider, opened on first use and
 // shared by every job and project of this process.
 import { join } from 'node:path';
-import type { ProviderChoice } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { ProviderChoice } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import type { ModelRecord } from '../db/models';
 import { defaultPackDir } from '../models/default-pack';
 import { checkSession, loadPack, readManifest, type PackManifest } from '../models/manifest';

@@ -1,12 +1,12 @@
-import type { ClassMaps, ModelInfo } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { ClassMaps, ModelInfo } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';
 import { activeModel, ensurePackModel, getModel, setActiveModel, type ModelRecord } from '../db/models';
 import { defaultPackName } from '../models/default-pack';
 import { countPredictions, predictionMaps, predictionScores } from '../db/predictions';
 import type { Project } from '../project';
-import { projectClassMapping } from './class-mapping';
-import { decodeClassMaps } from './class-maps';
+import { projectClassMapping } from './output-mapping';
+import { decodeClassMaps } from './attention-maps';
 import { defaultPackInfo } from './model-host';
 
 /** The default pack as a model version outside any project (`predict` on a bare folder). */

@@ -2,7 +2,7 @@
 // previous batch runs in onnxruntime (on its own threads), so neither waits on the other. At most
 // two batches of pixels are in memory, whatever the size of the collection.
 import * as ort from 'onnxruntime-node';
-import { sigmoid } from '../../shared/csra';
+import { sigmoid } from '$shared/csra';
 import { mapOrdered } from '../concurrency';
 import { foregroundSettled } from '../foreground';
 import { UnreadablePhoto } from '../library/photo';

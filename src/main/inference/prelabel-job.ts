@@ -1,5 +1,5 @@
-import type { PrelabelReport, ProviderChoice } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { PrelabelReport, ProviderChoice } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';
 import { countImages } from '../db/images';
 import { getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
@@ -7,8 +7,8 @@ import { getModel } from '../db/models';
 import { imagesToPredict, insertPredictions } from '../db/predictions';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
-import { projectClassMapping } from './class-mapping';
-import { encodeClassMaps } from './class-maps';
+import { projectClassMapping } from './output-mapping';
+import { encodeClassMaps } from './attention-maps';
 import type { ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
 import { labelledHashes } from '../db/training';

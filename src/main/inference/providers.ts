@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ProviderChoice } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { ProviderChoice } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 
 export type Provider = Exclude<ProviderChoice, 'auto'>;
 

@@ -1,7 +1,7 @@
 // What confirming photos would do, said before it is done: a bulk confirm of many photos (the most
 // confident of the grid, say) shows its figures first, computed by the very changes confirmPhotos
 // would apply.
-import type { ConfirmPreview } from '../../shared/contract';
+import type { ConfirmPreview } from '$shared/contract';
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';

@@ -2,8 +2,8 @@
 // class alone selects the photos it is on, and disagreement with a class is about that class.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ImageFilter, ImageSummary } from '../../shared/contract';
-import { shownState } from '../../shared/labels';
+import type { ImageFilter, ImageSummary } from '$shared/contract';
+import { shownState } from '$shared/labels';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotos } from '../../../test/fixtures/workspace';
 

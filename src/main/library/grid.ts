@@ -1,11 +1,11 @@
-import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, OpOutput } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, OpOutput } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';
 import { syncClassScores } from '../db/class-scores';
 import { countMatching, imagePage, imagesById, matchingIds, type ImageQuery } from '../db/images';
 import { activeModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';
-import { projectClassMapping, type ClassMappingEntry } from '../inference/class-mapping';
+import { projectClassMapping, type ClassMappingEntry } from '../inference/output-mapping';
 import type { Project } from '../project';
 
 /** The active model and the project classes it predicts, if the project has a model yet. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { ImportReport, Split } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
+import type { ImportReport, Split } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { assertRoomForClasses, ensureClasses } from '../db/classes';
 import type { Db } from '../db/connection';

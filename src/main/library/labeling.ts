@@ -6,7 +6,7 @@
 // in a mark beside them: a confirmed photo has every class labelled by a person ('human' or
 // 'accepted'), those read from a labels file included, so the grid's "reviewed" filter, undo and
 // training provenance all read one thing.
-import type { ClassInfo } from '../../shared/contract';
+import type { ClassInfo } from '$shared/contract';
 import { listClasses } from '../db/classes';
 import {
   applyLabelChanges,
@@ -18,7 +18,7 @@ import {
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';
-import { plural } from '../../shared/plural';
+import { plural } from '$shared/plural';
 
 const key = (imageId: number, classId: number) => `${imageId}:${classId}`;
 

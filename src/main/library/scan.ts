@@ -1,7 +1,7 @@
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { access, opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 
 /** Extensions import considers photos; sharp decides whether each one really is. */
 export const photoExtensions = new Set([

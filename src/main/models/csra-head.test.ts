@@ -9,7 +9,7 @@
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { csraHeadLogits, csraReadout, csraTemperatures, CSRA_HEAD_COUNTS } from '../../shared/csra';
+import { csraHeadLogits, csraReadout, csraTemperatures, CSRA_HEAD_COUNTS } from '$shared/csra';
 import { seededRandom } from '../training/splits';
 import { appendCsraHead, appendReadout, normaliseRows } from './csra-head';
 import { OnnxGraph } from './onnx-graph';

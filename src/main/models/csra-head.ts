@@ -4,7 +4,7 @@
 // against. Only ops every execution provider runs: Reshape, Sub, Div, Mul, Add, MatMul, Softmax,
 // ReduceMean, ReduceMax, ReduceSum, Sigmoid, Identity (opset 17: ReduceMean/ReduceMax take `axes` as an
 // attribute, ReduceSum as an input).
-import { checkTemperatures, isInfiniteTemperature, type ReadoutCalibration } from '../../shared/csra';
+import { checkTemperatures, isInfiniteTemperature, type ReadoutCalibration } from '$shared/csra';
 import type { OnnxGraph } from './onnx-graph';
 
 export interface ReadoutOptions {

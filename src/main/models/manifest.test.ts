@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { checkSession, loadPack, readManifest, type PackManifest } from './manifest';
 import { OnnxGraph } from './onnx-graph';
 

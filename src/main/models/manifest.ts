@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 
 export const manifestFile = 'manifest.json';
 export const modelFile = 'model.onnx';

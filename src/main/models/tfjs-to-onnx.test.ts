@@ -15,7 +15,7 @@ import {
   seededValues,
   TfjsGraphBuilder,
 } from '../../../test/fixtures/tfjs';
-import { csraReadout } from '../../shared/csra';
+import { csraReadout } from '$shared/csra';
 import { buildDefaultModel, centernetTensors, defaultPackOptions, defaultReadout } from './default-pack';
 import { OnnxGraph } from './onnx-graph';
 import { parseTfjsGraphModel, readTfjsGraphModel } from './tfjs-graph';

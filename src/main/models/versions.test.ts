@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vocImages } from '../../../test/fixtures/paths';
-import { classifierScores, csraHeadLogits, csraTemperatures, standardiseFeatures } from '../../shared/csra';
+import { classifierScores, csraHeadLogits, csraTemperatures, standardiseFeatures } from '$shared/csra';
 import { photoPixels } from '../inference/preprocess';
 import { seededRandom } from '../training/splits';
 import { defaultPackDir } from './default-pack';

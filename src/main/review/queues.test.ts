@@ -2,8 +2,8 @@
 // photos labelled (all VOC classes, positive or negative), 20 not labelled at all.
 import { describe, expect, it } from 'vitest';
 import { reviewProject } from '../../../test/fixtures/review';
-import type { ImageSummary, LabelState, ReviewItem } from '../../shared/contract';
-import type { Api } from '../../shared/rpc';
+import type { ImageSummary, LabelState, ReviewItem } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { diversified } from './queues';
 
 const project = reviewProject({ photos: 120, labelled: 100 });

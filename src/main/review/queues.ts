@@ -6,7 +6,7 @@
 // A page is read from the probability index (class_scores), in rank order per class, and the
 // totals from the per-class tallies kept beside it (review-tallies.ts); 'next' from the partial
 // index of unlabelled photos' predictions. None walks every prediction.
-import type { ClassInfo, LabelSource, LabelState, ReviewItem, ReviewQueue } from '../../shared/contract';
+import type { ClassInfo, LabelSource, LabelState, ReviewItem, ReviewQueue } from '$shared/contract';
 import { listClasses } from '../db/classes';
 import { disputedFirstPage, uncertainFirstPage } from '../db/class-scores';
 import type { Db } from '../db/connection';

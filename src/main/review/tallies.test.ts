@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { imageRecord } from '../../../test/fixtures/image-record';
 import { tempDir } from '../../../test/fixtures/workspace';
-import { createClient, type Api } from '../../shared/rpc';
+import { createClient, type Api } from '$shared/rpc';
 import { createStudio, type Studio } from '../api';
 import { syncClassScores } from '../db/class-scores';
 import { ensureClasses } from '../db/classes';

@@ -1,8 +1,8 @@
 // Thresholds tuned on val, on real VOC photos with their labels, pre-labelled by the default pack.
 import { describe, expect, it } from 'vitest';
 import { reviewProject } from '../../../test/fixtures/review';
-import type { ImageSummary } from '../../shared/contract';
-import type { Api } from '../../shared/rpc';
+import type { ImageSummary } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { cuts, minValPositives, pickCut } from './thresholds';
 
 const project = reviewProject({ photos: 120, labelled: 100 });

@@ -1,6 +1,6 @@
 // Per-class thresholds chosen on the val split for the active version. One threshold for every
 // class (0.5) suits few of them: a rare class's probabilities sit lower, a common one's higher.
-import type { ThresholdRule, TunedThreshold } from '../../shared/contract';
+import type { ThresholdRule, TunedThreshold } from '$shared/contract';
 import { now } from '../db/connection';
 import { writeTransaction } from '../db/transaction';
 import { splitTruth } from '../training/evaluate';

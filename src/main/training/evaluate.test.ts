@@ -12,7 +12,7 @@ import { writeImportedLabels } from '../db/labels';
 import { ensurePackModel, insertTrainedModel } from '../db/models';
 import { insertPredictions } from '../db/predictions';
 import { setSplit } from '../db/splits';
-import type { EvalReport } from '../../shared/contract';
+import type { EvalReport } from '$shared/contract';
 import { Project } from '../project';
 import { evaluateProject } from './evaluate';
 

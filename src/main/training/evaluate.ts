@@ -1,12 +1,12 @@
-import type { EvalReport, EvalSplit } from '../../shared/contract';
-import { classAtThreshold, evaluate, precisionRecallCurve, type Truth } from '../../shared/metrics';
-import { ApiError } from '../../shared/rpc';
+import type { EvalReport, EvalSplit } from '$shared/contract';
+import { classAtThreshold, evaluate, precisionRecallCurve, type Truth } from '$shared/metrics';
+import { ApiError } from '$shared/rpc';
 import { listClasses, thresholdsForVersion } from '../db/classes';
 import { imageIdsInSplit } from '../db/images';
 import { labelStatesInSplit } from '../db/labels';
 import { activeModel, getModel, trainedOn, type ModelRecord } from '../db/models';
 import { allPredictionScores } from '../db/predictions';
-import { projectClassMapping, type ClassMappingEntry } from '../inference/class-mapping';
+import { projectClassMapping, type ClassMappingEntry } from '../inference/output-mapping';
 import type { Project } from '../project';
 
 /** Points of a class's precision–recall curve in a report: enough to draw it, few enough to send. */

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError } from '../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 import { toFloat16 } from './float16';
 import type { CacheOutputs, PhotoFeatures } from '../inference/predictor';
 import { besideProject } from '../paths';

@@ -1,12 +1,12 @@
 // What a training run would learn from, checked before it starts: labelled photos per split and,
 // per class, positives and negatives in train and val, with a warning for each class that has too
 // few and the reasons no run can start.
-import type { TrainPreflight } from '../../shared/contract';
+import type { TrainPreflight } from '$shared/contract';
 import { listClasses } from '../db/classes';
 import { labelSnapshot } from '../db/training';
 import { cocoClasses, modelClassFor } from '../models/coco';
 import type { Project } from '../project';
-import { plural } from '../../shared/plural';
+import { plural } from '$shared/plural';
 import { labelledPhotos } from '../db/splits';
 import { stratify } from './splits';
 

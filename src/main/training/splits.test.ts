@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { importAndWait, newStudio } from '../../../test/fixtures/direct-api';
 import { imageRecord } from '../../../test/fixtures/image-record';
 import { makePhotoFolder, tempDir, vocTruth } from '../../../test/fixtures/workspace';
-import type { ApiEvent } from '../../shared/rpc';
+import type { ApiEvent } from '$shared/rpc';
 import { ensureClasses, updateClass } from '../db/classes';
 import { openDatabase, type Db } from '../db/connection';
 import { insertImage } from '../db/images';

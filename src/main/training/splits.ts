@@ -6,7 +6,7 @@
 // Seeded and reproducible: the same photos, labels and seed give the same splits. Stable: photos
 // that have a split keep it, and new labelled photos join so that the whole approaches the
 // proportions (what the assigned photos already fill is subtracted from what each split wants).
-import type { Split, SplitCounts } from '../../shared/contract';
+import type { Split, SplitCounts } from '$shared/contract';
 import type { Db } from '../db/connection';
 import { labelledPhotos, setSplits, splitCounts } from '../db/splits';
 import { writeTransaction } from '../db/transaction';

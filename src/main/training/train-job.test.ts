@@ -6,12 +6,12 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach } from 'vitest';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
-import { createClient } from '../../shared/rpc';
+import { createClient } from '$shared/rpc';
 import { createStudio, type Studio } from '../api';
 import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../../test/fixtures/workspace';
 import { vocDerivedClasses, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
 import { until } from '../../../test/fixtures/wait';
-import type { Api } from '../../shared/rpc';
+import type { Api } from '$shared/rpc';
 import { featureCacheFolder } from './feature-cache';
 
 /**

@@ -6,10 +6,10 @@
 // The active version is touched only by that last step, in one transaction with the new row.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActivateRule, ModelVersion, TrainReport } from '../../shared/contract';
-import { ApiError } from '../../shared/rpc';
-import { sigmoid } from '../../shared/csra';
-import { evaluate } from '../../shared/metrics';
+import type { ActivateRule, ModelVersion, TrainReport } from '$shared/contract';
+import { ApiError } from '$shared/rpc';
+import { sigmoid } from '$shared/csra';
+import { evaluate } from '$shared/metrics';
 import { getJob, jobResult, recordJobItem, setJobResult } from '../db/jobs';
 import { insertTrainedModel, listModels, trainedOn, setActiveModel, type ModelRecord } from '../db/models';
 import { predictionScores } from '../db/predictions';

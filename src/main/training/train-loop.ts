@@ -3,8 +3,8 @@
 // negative means, train with SGD (warm-up, then the rate cut when val mAP stops improving, early
 // stopping, best epoch kept), and choose heads and λ on val with short trials within a time
 // budget; the winning trial goes on to the end. Runs inside the training worker.
-import { csraTemperatures, sigmoid } from '../../shared/csra';
-import { averagePrecision, type Truth } from '../../shared/metrics';
+import { csraTemperatures, sigmoid } from '$shared/csra';
+import { averagePrecision, type Truth } from '$shared/metrics';
 import type { Batch, HeadParams, HeadShape, StepEngine } from './head/engine';
 import { fromFloat16 } from './float16';
 import { seededRandom } from './splits';

@@ -1,7 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import MissingToken from './components/MissingToken.svelte';
-import { missingHostToken } from './lib/api';
+import MissingToken from './components/project/MissingToken.svelte';
+import { missingHostToken } from '$lib/api';
 import './app.css';
 
 mount(missingHostToken ? MissingToken : App, { target: document.getElementById('app')! });

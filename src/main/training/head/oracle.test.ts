@@ -9,7 +9,7 @@ import {
   uniform,
   type Random,
 } from '../../../../test/fixtures/head-engine';
-import { csraHeadLogits, INFINITE_TEMPERATURE as INF } from '../../../shared/csra';
+import { csraHeadLogits, INFINITE_TEMPERATURE as INF } from '$shared/csra';
 import { copyParams, type Batch, type EngineOptions, type HeadParams, type HeadShape } from './engine';
 import { createOracleEngine, forward, lossAndGradient, maskedBce } from './oracle';
 

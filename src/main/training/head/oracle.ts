@@ -1,7 +1,7 @@
 // The reference implementation of the head's step (engine.ts), in plain TypeScript and float64:
 // slow, obviously correct, checked against finite differences (oracle.test.ts). Every faster
 // engine is tested against it.
-import { isInfiniteTemperature, sigmoid } from '../../../shared/csra';
+import { isInfiniteTemperature, sigmoid } from '$shared/csra';
 import {
   checkParams,
   copyParams,

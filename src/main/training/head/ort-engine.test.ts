@@ -13,7 +13,7 @@ import {
   withEngine,
   type OracleCase,
 } from '../../../../test/fixtures/head-engine';
-import { INFINITE_TEMPERATURE as INF } from '../../../shared/csra';
+import { INFINITE_TEMPERATURE as INF } from '$shared/csra';
 import type { Batch } from './engine';
 import { createOrtEngine } from './ort-engine';
 

@@ -17,7 +17,7 @@
 // this graph would produce NaN, so such a start is refused.
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { isInfiniteTemperature } from '../../../shared/csra';
+import { isInfiniteTemperature } from '$shared/csra';
 import { OnnxGraph } from '../../models/onnx-graph';
 import { checkParams, type EngineOptions, type HeadParams, type HeadShape, type StepEngine } from './engine';
 

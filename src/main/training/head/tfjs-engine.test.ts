@@ -19,7 +19,7 @@ import {
   withEngine,
   type OracleCase,
 } from '../../../../test/fixtures/head-engine';
-import { INFINITE_TEMPERATURE as INF } from '../../../shared/csra';
+import { INFINITE_TEMPERATURE as INF } from '$shared/csra';
 import type { EngineOptions, HeadShape } from './engine';
 import { createTfjsEngine, tfjsBackendReport } from './tfjs-engine';
 

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { isInfiniteTemperature } from '../../../shared/csra';
+import { isInfiniteTemperature } from '$shared/csra';
 import { checkParams, type EngineOptions, type HeadParams, type StepEngine } from './engine';
 
 // Backends, best first. tfjs-node(-gpu) and WebGPU are optional: each is tried once per process and

@@ -1,6 +1,6 @@
 // The one client the UI talks to: Electron's preload bridge when it is there, otherwise the browser
 // host's WebSocket at /api on the page's own origin, the tab's token in its URL as in every media URL.
-import { createClient, type Api, type Transport } from '../../../shared/rpc';
+import { createClient, type Api, type Transport } from '$shared/rpc';
 import { takeHostToken } from './host-token';
 import { createPreloadTransport } from './preload-transport';
 import { createWebSocketTransport, type ConnectionStatus } from './ws-transport';

@@ -2,8 +2,8 @@
 // checked there, hotkeys are validated before they are sent, and refusals show as messages.
 import { describe, expect, it, vi } from 'vitest';
 import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
-import { commandKeys } from '../../../shared/hotkeys';
-import { createClient } from '../../../shared/rpc';
+import { commandKeys } from '$shared/hotkeys';
+import { createClient } from '$shared/rpc';
 import { ClassStore, hotkeyProblem } from './classes.svelte';
 import { LibraryStore } from './library.svelte';
 

@@ -2,9 +2,9 @@
 // recolour, hotkey, threshold (hand-set, or tuned on val), order, merge, archive. Each change goes
 // to the API, which tells every client (`classes` event); the list is read again on that event. A
 // failed change shows as `error`.
-import type { ClassInfo, ThresholdRule, TunedThreshold } from '../../../shared/contract';
-import { isClassHotkey } from '../../../shared/hotkeys';
-import type { Api } from '../../../shared/rpc';
+import type { ClassInfo, ThresholdRule, TunedThreshold } from '$shared/contract';
+import { isClassHotkey } from '$shared/hotkeys';
+import type { Api } from '$shared/rpc';
 import { attempt, messageOf } from './errors';
 
 /** Why `key` cannot be the hotkey of class `classId`, or null when it can ('' clears a key). */

@@ -1,6 +1,6 @@
 // Turns a failed call into a sentence for the UI. ApiError messages are already written for people;
 // schema failures ("op: ✖ a path is required; → at path") are tidied up a little.
-import { ApiError } from '../../../shared/rpc';
+import { ApiError } from '$shared/rpc';
 
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) {

@@ -1,7 +1,7 @@
 // Exporting the labels: the formats that can write, the choice of one (a split, the model's
 // probabilities), what that format will lose said before anything is written, and the result.
-import type { ExchangeFormatInfo, OpInput, OpOutput, Split } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ExchangeFormatInfo, OpInput, OpOutput, Split } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { attempt } from './errors';
 
 export class ExportStore {

@@ -1,6 +1,6 @@
 // The filter bar's filter and the API filter it stands for.
 import { describe, expect, it } from 'vitest';
-import type { ClassInfo } from '../../../shared/contract';
+import type { ClassInfo } from '$shared/contract';
 import {
   describeFilter,
   isFiltering,

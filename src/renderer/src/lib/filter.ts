@@ -3,7 +3,7 @@
 // photo the model has not predicted has no probability, so "0 to 1" is not "any"). A class in any
 // state and without a range is the photos it is on (labelled positive, or pre-labelled), and
 // disagreement with a class is about that class: main reads the ImageFilter so.
-import type { ClassInfo, ImageFilter, ImageSort, Split } from '../../../shared/contract';
+import type { ClassInfo, ImageFilter, ImageSort, Split } from '$shared/contract';
 import { formatProbability } from './format';
 
 export type StateChoice = 'any' | 'positive' | 'negative' | 'unknown';

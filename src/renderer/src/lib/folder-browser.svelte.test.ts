@@ -1,6 +1,6 @@
 // The folder browser's store against a real studio whose home folder is a temp folder.
 import { describe, expect, it } from 'vitest';
-import type { NativeDialogs } from '../../../shared/dialogs';
+import type { NativeDialogs } from '$shared/dialogs';
 import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { childPath, FolderBrowserStore, parentOf } from './folder-browser.svelte';
 

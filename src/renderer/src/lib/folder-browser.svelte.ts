@@ -1,8 +1,8 @@
 // Choosing a path for a field: in the desktop app, the native dialogs; in a browser, which cannot
 // see the server's disk, the in-page folder browser over main's folder listing.
-import type { FolderListing } from '../../../shared/contract';
-import type { NativeDialogs } from '../../../shared/dialogs';
-import type { Api } from '../../../shared/rpc';
+import type { FolderListing } from '$shared/contract';
+import type { NativeDialogs } from '$shared/dialogs';
+import type { Api } from '$shared/rpc';
 import { attempt } from './errors';
 
 /**

@@ -1,7 +1,7 @@
 // The import store against a real studio: real VOC photos copied into a temp folder, real jobs.
 import { describe, expect, it, vi } from 'vitest';
-import type { JobInfo } from '../../../shared/contract';
-import { createClient } from '../../../shared/rpc';
+import type { JobInfo } from '$shared/contract';
+import { createClient } from '$shared/rpc';
 import {
   cancelAtFirstProgress,
   crashDuring,

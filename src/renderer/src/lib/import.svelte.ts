@@ -1,7 +1,7 @@
 // Folder imports: start one; following it, cancelling it, resuming it and its report are what every
 // job has (job.svelte.ts).
-import type { ImportReport, VocDifficult } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ImportReport, VocDifficult } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { JobStore } from './job.svelte';
 
 export interface ImportRequest {

@@ -1,8 +1,8 @@
 // What every long job (import, pre-label, train) looks like to the UI, in one place: follow one kind
 // of job through its events (progress, its rate per phase, time left), cancel it, resume one that
 // stopped early, and load its report once it has stopped. Each kind's store adds how it starts.
-import type { JobInfo } from '../../../shared/contract';
-import type { Api, ApiError } from '../../../shared/rpc';
+import type { JobInfo } from '$shared/contract';
+import type { Api, ApiError } from '$shared/rpc';
 import { attempt, messageOf } from './errors';
 
 /** Statuses a job can be resumed from: main picks up where it stopped. */

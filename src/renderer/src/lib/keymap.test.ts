@@ -1,7 +1,7 @@
 // The workspace's one keymap: what each key press does, and that the table agrees with the shared
 // command keys and leaves every class hotkey free.
 import { describe, expect, it } from 'vitest';
-import { classHotkeyOrder, commandKeys } from '../../../shared/hotkeys';
+import { classHotkeyOrder, commandKeys } from '$shared/hotkeys';
 import { chordLabel, dispatchKey, keyBelongsToControl, keymap, lookUpKey, type KeyTarget } from './keymap';
 
 const classes = [

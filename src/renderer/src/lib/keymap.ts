@@ -8,7 +8,7 @@
 //
 // In review mode (a queue of (photo, class) items, lib/review.svelte.ts) C keeps and F flips the
 // label the item proposes, and the arrows move between items: → skips one.
-import { commandKeys } from '../../../shared/hotkeys';
+import { commandKeys } from '$shared/hotkeys';
 
 /** What the keys act on: the workspace store and the photo stage together. */
 export interface KeyTarget {

@@ -7,8 +7,8 @@ import {
   makePhotoFolder,
   type TestStudio,
 } from '../../../../test/fixtures/renderer-studio';
-import type { ClassInfo, ImageSummary, OpInput } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ClassInfo, ImageSummary, OpInput } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { noFilter } from './filter';
 import { LibraryStore } from './library.svelte';
 

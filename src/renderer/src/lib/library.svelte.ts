@@ -7,9 +7,9 @@
 // or classes change, and when the project changes; a new filter or order starts from the top.
 // While the grid is hidden (the workspace covers it) those changes only mark it stale: the next
 // label key then never waits behind a page the person cannot see.
-import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, LabelState } from '../../../shared/contract';
-import { preLabelProbability } from '../../../shared/labels';
-import type { Api } from '../../../shared/rpc';
+import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, LabelState } from '$shared/contract';
+import { preLabelProbability } from '$shared/labels';
+import type { Api } from '$shared/rpc';
 import { messageOf } from './errors';
 import { isFiltering, noFilter, toImageFilter, withClasses, type GridFilter } from './filter';
 

@@ -4,8 +4,8 @@
 // its own error (a version that never pre-labelled the photos cannot be measured). While the view is shown, what changes the figures
 // (labels, classes and their thresholds, splits, versions, a pre-label run ending) measures again
 // once the changes pause; while it is hidden nothing is asked.
-import type { EvalReport, EvalSplit, ModelVersion } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { EvalReport, EvalSplit, ModelVersion } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { messageOf } from './errors';
 
 /** Labels change a key at a time: the figures are read again once they pause. */

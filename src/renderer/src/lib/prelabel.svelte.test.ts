@@ -1,8 +1,8 @@
 // The pre-label store against a real studio: real VOC photos, the default model pack run by
 // onnxruntime, real jobs and their events.
 import { describe, expect, it, vi } from 'vitest';
-import type { JobInfo } from '../../../shared/contract';
-import { createClient } from '../../../shared/rpc';
+import type { JobInfo } from '$shared/contract';
+import { createClient } from '$shared/rpc';
 import {
   cancelAtFirstProgress,
   eachTestStudio,

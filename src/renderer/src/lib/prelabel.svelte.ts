@@ -6,15 +6,9 @@
 // The app's policy lives here too: photos get pre-labels without asking. When an import stops
 // having added photos, a run starts by itself; if one is already running (it would miss them),
 // another follows it.
-import type {
-  ImportReport,
-  JobInfo,
-  ModelInfo,
-  PrelabelReport,
-  ProviderChoice,
-} from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
-import { ClassMapCache } from './class-map';
+import type { ImportReport, JobInfo, ModelInfo, PrelabelReport, ProviderChoice } from '$shared/contract';
+import type { Api } from '$shared/rpc';
+import { ClassMapCache } from './attention-overlay';
 import { messageOf } from './errors';
 import { JobStore } from './job.svelte';
 

@@ -2,7 +2,7 @@
 // window.api (one function per operation returning main's envelope, plus onEvent), here carried
 // by direct calls into a real studio instead of IPC.
 import { describe, expect, it } from 'vitest';
-import { ApiError, createClient, opNames, type ApiEvent, type Envelope } from '../../../shared/rpc';
+import { ApiError, createClient, opNames, type ApiEvent, type Envelope } from '$shared/rpc';
 import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { createPreloadTransport, type PreloadBridge } from './preload-transport';
 

@@ -1,7 +1,7 @@
 // Electron's transport: the preload script exposes one function per operation on window.api, each
 // returning the envelope main produced, plus `onEvent`. This wraps that bridge as a Transport.
-import type { OpName } from '../../../shared/contract';
-import type { ApiEvent, Envelope, Transport } from '../../../shared/rpc';
+import type { OpName } from '$shared/contract';
+import type { ApiEvent, Envelope, Transport } from '$shared/rpc';
 
 /** What src/preload/index.ts puts on `window.api`. */
 export type PreloadBridge = { [K in OpName]: (input: unknown) => Promise<Envelope> } & {

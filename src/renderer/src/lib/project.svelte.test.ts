@@ -1,6 +1,6 @@
 // The project store against a real studio: real SQLite project files in a temp folder.
 import { describe, expect, it, vi } from 'vitest';
-import { createClient } from '../../../shared/rpc';
+import { createClient } from '$shared/rpc';
 import { eachTestStudio, makePhotoFolder, type TestStudio } from '../../../../test/fixtures/renderer-studio';
 import { ProjectStore } from './project.svelte';
 

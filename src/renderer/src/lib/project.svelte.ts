@@ -1,6 +1,6 @@
 // The open project: create, open, save as and close it, and keep its counts fresh as imports finish.
-import type { ProjectInfo } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ProjectInfo } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { attempt, messageOf } from './errors';
 
 export class ProjectStore {

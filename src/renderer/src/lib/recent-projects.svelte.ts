@@ -1,7 +1,7 @@
 // The projects opened lately, as main keeps them in the user's settings file; read again whenever
 // a project is opened or closed (by this window or another client).
-import type { RecentProject } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { RecentProject } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { attempt } from './errors';
 
 export class RecentProjectsStore {

@@ -3,7 +3,7 @@
 // one at a time with the item's class map selected; keep, flip and skip, every decision a label a
 // person sets (one undoable action), the counters and the queue following every label change.
 import { describe, expect, it, vi } from 'vitest';
-import type { ClassInfo, ImageSummary, ReviewItem } from '../../../shared/contract';
+import type { ClassInfo, ImageSummary, ReviewItem } from '$shared/contract';
 import {
   eachTestStudio,
   jobEnd,

@@ -7,8 +7,8 @@
 //
 // The counters and the queue follow every label change, from any client: a decided item may leave
 // its queue, and the item on show is found again by its photo and class.
-import type { LabelState, OpOutput, ReviewItem, ReviewQueue } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { LabelState, OpOutput, ReviewItem, ReviewQueue } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { messageOf } from './errors';
 import type { WorkspaceStore } from './workspace.svelte';
 

@@ -9,7 +9,7 @@ import {
   type PhotoFolder,
   type TestStudio,
 } from '../../../../test/fixtures/renderer-studio';
-import type { ClassInfo, ImageSummary } from '../../../shared/contract';
+import type { ClassInfo, ImageSummary } from '$shared/contract';
 import { noFilter } from './filter';
 import { LibraryStore } from './library.svelte';
 import { SelectionStore } from './selection.svelte';

@@ -6,8 +6,8 @@
 //
 // "Select the first N" takes the first photos of the grid's order (the most confident, sorted by
 // confidence): the bar then says what confirming them would set, before it is done.
-import type { ClassInfo, ConfirmPreview, LabelAction, Split } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ClassInfo, ConfirmPreview, LabelAction, Split } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { attempt } from './errors';
 import { formatCount, plural } from './format';
 import type { LibraryStore } from './library.svelte';

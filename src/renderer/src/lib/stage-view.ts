@@ -11,7 +11,7 @@ import { Circle } from 'konva/lib/shapes/Circle';
 import { Image as KonvaImage } from 'konva/lib/shapes/Image';
 import { Rect } from 'konva/lib/shapes/Rect';
 import { Text } from 'konva/lib/shapes/Text';
-import { colorize, type ClassMap } from './class-map';
+import { colorize, type ClassMap } from './attention-overlay';
 import { formatProbability } from './format';
 import type { Peak } from './workspace.svelte';
 

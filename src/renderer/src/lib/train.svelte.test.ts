@@ -1,8 +1,8 @@
 // The train store against a real studio: real VOC photos and labels, features from the default
 // pack, a CSRA head trained in the training worker, real versions, jobs and their events.
 import { describe, expect, it, vi } from 'vitest';
-import type { TrainReport } from '../../../shared/contract';
-import { createClient } from '../../../shared/rpc';
+import type { TrainReport } from '$shared/contract';
+import { createClient } from '$shared/rpc';
 import {
   eachTestStudio,
   jobEnd,

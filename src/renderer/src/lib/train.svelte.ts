@@ -3,14 +3,8 @@
 // version against the one that was active, and the project's model versions, any of which can be
 // activated. Following a run, cancelling it and loading its final report are what every job has
 // (job.svelte.ts); a run that stopped early is not resumed: the next one starts clean.
-import type {
-  ActivateRule,
-  JobInfo,
-  ModelVersion,
-  TrainPreflight,
-  TrainReport,
-} from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ActivateRule, JobInfo, ModelVersion, TrainPreflight, TrainReport } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 import { attempt, messageOf } from './errors';
 import { JobStore } from './job.svelte';
 

@@ -1,5 +1,5 @@
 // `window.api` and `window.dialogs` exist only in the Electron renderer, put there by src/preload/index.ts.
-import type { NativeDialogs } from '../../../shared/dialogs';
+import type { NativeDialogs } from '$shared/dialogs';
 import type { PreloadBridge } from './preload-transport';
 
 declare global {

@@ -1,8 +1,8 @@
 // The workspace store against a real studio: real VOC photos, the twenty VOC classes, pre-labels
 // and class maps from the default model pack, and every label command checked in the database.
 import { describe, expect, it, vi } from 'vitest';
-import type { ClassInfo, ImageSummary, Label } from '../../../shared/contract';
-import { createClient } from '../../../shared/rpc';
+import type { ClassInfo, ImageSummary, Label } from '$shared/contract';
+import { createClient } from '$shared/rpc';
 import {
   eachTestStudio,
   jobEnd,

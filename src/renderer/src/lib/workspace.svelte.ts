@@ -17,10 +17,10 @@ import type {
   Label,
   LabelAction,
   LabelState,
-} from '../../../shared/contract';
-import { preLabelProbability, shownState } from '../../../shared/labels';
-import { ApiError, type Api } from '../../../shared/rpc';
-import { ClassMapCache, type ClassMap } from './class-map';
+} from '$shared/contract';
+import { preLabelProbability, shownState } from '$shared/labels';
+import { ApiError, type Api } from '$shared/rpc';
+import { ClassMapCache, type ClassMap } from './attention-overlay';
 import { messageOf } from './errors';
 import { plural } from './format';
 import type { KeyTarget } from './keymap';

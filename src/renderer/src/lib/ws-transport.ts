@@ -2,8 +2,8 @@
 // with the envelope the host answers; pushed `{event}` messages go to subscribers. A lost connection
 // fails the calls it was carrying (as an `io_error` envelope, which the client throws as ApiError)
 // and is re-established with exponential backoff. Free of DOM types so Node tests can drive it.
-import type { OpName } from '../../../shared/contract';
-import type { ApiEvent, ApiFailure, Envelope, Transport } from '../../../shared/rpc';
+import type { OpName } from '$shared/contract';
+import type { ApiEvent, ApiFailure, Envelope, Transport } from '$shared/rpc';
 
 // Handlers are only ever assigned here, never called: compare their parameters bivariantly so the
 // browser's WebSocket (handlers taking Event) and the `ws` package's both fit.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classMapSize, decodeClassMaps, encodeClassMaps } from './class-maps';
+import { classMapSize, decodeClassMaps, encodeClassMaps } from './attention-maps';
 
 /** A 128×128 map per class with one bright spot at (x, y) of the given height. */
 function maps(spots: { x: number; y: number; height: number }[]): Float32Array {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorize, decodeClassMaps, overlayAlpha, viridis } from './class-map';
+import { colorize, decodeClassMaps, overlayAlpha, viridis } from './attention-overlay';
 
 /** base64 of `bytes`, as main writes a map's values. */
 function base64(bytes: number[]): string {

@@ -1,7 +1,7 @@
 // A photo's class maps as the viewer draws them: decoded from the contract's base64 bytes, coloured
 // with viridis (perceptually uniform, lighter where the model sees more of the class).
-import type { ClassMaps } from '../../../shared/contract';
-import type { Api } from '../../../shared/rpc';
+import type { ClassMaps } from '$shared/contract';
+import type { Api } from '$shared/rpc';
 
 export interface ClassMap {
   classId: number;

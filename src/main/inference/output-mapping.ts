@@ -1,4 +1,4 @@
-import type { ClassInfo } from '../../shared/contract';
+import type { ClassInfo } from '$shared/contract';
 import { modelClassFor } from '../models/coco';
 
 export interface ClassMappingEntry {
