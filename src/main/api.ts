@@ -101,7 +101,7 @@ export function createStudio(options: StudioOptions = {}): Studio {
   /**
    * Uncertainty is measured over the model classes the project reads. Each class change asks again,
    * but only a change of that list (a class named, renamed, archived or merged, or created by an
-   * import's labels.csv) rewrites every prediction row; a colour, key or threshold does not. The
+   * import's labels.csv) rewrites every prediction row; a color, key or threshold does not. The
    * probability index follows the same list, and rewrites only the classes that changed in it.
    */
   let measuredOver: string | null = null;

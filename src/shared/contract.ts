@@ -61,7 +61,7 @@ const ClassName = z
     (name) => !name.includes('|'),
     'a class name cannot contain "|" (labels.csv separates classes with it)',
   );
-const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #3cb44b');
+const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a color like #3cb44b');
 const Hotkey = z.string().refine(isClassHotkey, 'a digit or lowercase letter that no command uses');
 
 const Ids = z.array(Id).min(1).max(100_000);

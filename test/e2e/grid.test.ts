@@ -467,7 +467,7 @@ describe('the class panel', () => {
     await page.locator('dialog[open]').waitFor({ state: 'detached' });
   });
 
-  it('creates a class with a colour and a key, refusing a key a command uses', async () => {
+  it('creates a class with a color and a key, refusing a key a command uses', async () => {
     await classPanel().getByLabel('New class name').fill('heron');
     await classPanel().getByLabel('New class key').fill('a');
     await expect.poll(() => classPanel().textContent()).toMatch(/"a" cannot be a class key/);
@@ -476,7 +476,7 @@ describe('the class panel', () => {
     await classPanel().getByLabel('New class key').fill('1');
     await expect.poll(() => classPanel().textContent()).toMatch(/the key "1" already toggles/);
     await classPanel().getByLabel('New class key').fill('k');
-    await classPanel().getByLabel('New class colour').fill('#123456');
+    await classPanel().getByLabel('New class color').fill('#123456');
     await classPanel().getByRole('button', { name: 'Add' }).click();
     await row('heron').waitFor();
     const heron = (await api.listClasses({})).find((item) => item.name === 'heron')!;
@@ -485,11 +485,11 @@ describe('the class panel', () => {
     await expect.poll(() => classOptions('heron')).toBe(1);
   });
 
-  it('renames, recolours, sets a key and a threshold; shows what the API refuses', async () => {
+  it('renames, recolors, sets a key and a threshold; shows what the API refuses', async () => {
     await row('heron').getByLabel('Name of heron').fill('grey heron');
     await row('heron').getByLabel('Name of heron').press('Enter');
     await row('grey heron').waitFor();
-    await row('grey heron').getByLabel('Colour of grey heron').fill('#abcdef');
+    await row('grey heron').getByLabel('Color of grey heron').fill('#abcdef');
     await row('grey heron').getByLabel('Key of grey heron').fill('j');
     await row('grey heron').getByLabel('Key of grey heron').press('Tab');
     await row('grey heron').getByRole('button', { name: 'More for grey heron' }).click();

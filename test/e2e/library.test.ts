@@ -77,7 +77,7 @@ describe('a first session in the app', () => {
     await expect.poll(() => page.getByLabel('Project counts').textContent()).toMatch(/24 photos/);
   });
 
-  it('shows every photo as a loaded thumbnail with its labels as chips in class colours', async () => {
+  it('shows every photo as a loaded thumbnail with its labels as chips in class colors', async () => {
     const tiles = page.locator('.grid .tile');
     await expect.poll(() => tiles.count(), slow).toBe(24);
     expect(await page.locator('.library .head').textContent()).toMatch(/24 photos/);
@@ -98,7 +98,7 @@ describe('a first session in the app', () => {
     }
 
     const classes = await api.listClasses({});
-    const colourOf = new Map(classes.map((item) => [item.name, hexToRgb(item.color)]));
+    const colorOf = new Map(classes.map((item) => [item.name, hexToRgb(item.color)]));
     const tilesShown: { name: string; chips: { text: string; background: string }[] }[] = await page.evaluate(
       `[...document.querySelectorAll('.grid .tile')].map((tile) => ({
         name: tile.querySelector('.name').textContent.trim(),
@@ -112,8 +112,8 @@ describe('a first session in the app', () => {
     for (const { name, chips } of tilesShown) {
       for (const chip of chips) {
         expect(knownClasses.has(chip.text), chip.text).toBe(true);
-        // Solid in the class colour, set through CSSOM under the strict CSP.
-        expect(chip.background, chip.text).toBe(colourOf.get(chip.text));
+        // Solid in the class color, set through CSSOM under the strict CSP.
+        expect(chip.background, chip.text).toBe(colorOf.get(chip.text));
       }
       // Positive labels only: exactly the classes labels.csv gave this photo, never its negatives.
       expect(chips.map((chip) => chip.text).sort(), name).toEqual([...photos.labels[name]!].sort());

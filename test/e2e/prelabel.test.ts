@@ -113,16 +113,16 @@ describe('pre-labeling in the app', () => {
       }))`,
     );
     expect(shown.map((tile) => tile.name)).toEqual(photos.photos);
-    const colourOf = new Map(classes.map((item) => [item.name, hexToRgb(item.color)]));
+    const colorOf = new Map(classes.map((item) => [item.name, hexToRgb(item.color)]));
     let outlinedCount = 0;
     for (const tile of shown) {
       const image = images.find((candidate) => candidate.name === tile.name)!;
       const labelled = photos.photos.indexOf(tile.name) < labelledCount;
-      // Labels stay solid chips in their class colour: labels.csv's, on the photos it names.
+      // Labels stay solid chips in their class color: labels.csv's, on the photos it names.
       expect(tile.solid.map((chip) => chip.text).sort(), tile.name).toEqual(
         labelled ? [...photos.labels[tile.name]!].sort() : [],
       );
-      for (const chip of tile.solid) expect(chip.background).toBe(colourOf.get(chip.text));
+      for (const chip of tile.solid) expect(chip.background).toBe(colorOf.get(chip.text));
       // labels.csv labels a photo it names for every class it names: pre-labels only on the others.
       const expected = expectedPreLabels(image, classes).map(
         ({ item, probability }) => `${item.name} ${probability.toFixed(2)}`,
@@ -134,8 +134,8 @@ describe('pre-labeling in the app', () => {
       if (labelled) expect(tile.outlined).toEqual([]);
       for (const chip of tile.outlined) {
         const name = chip.text.split(' ')[0]!;
-        expect(chip.border, chip.text).toBe(colourOf.get(name));
-        expect(chip.background, chip.text).not.toBe(colourOf.get(name));
+        expect(chip.border, chip.text).toBe(colorOf.get(name));
+        expect(chip.background, chip.text).not.toBe(colorOf.get(name));
       }
       outlinedCount += tile.outlined.length;
     }

@@ -95,7 +95,7 @@ async function rowState(name: string): Promise<string> {
 }
 
 /** The background of a class's toggle in the side panel: green when positive, red when negative. */
-function toggleColour(name: string): Promise<string> {
+function toggleColor(name: string): Promise<string> {
   return row(name)
     .locator('.toggle')
     .evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor);
@@ -137,7 +137,7 @@ describe('the labeling workspace', () => {
     expect(
       await page.locator(`.label-panel .row.pre-label[data-class-id="${classId('chair')}"]`).count(),
     ).toBe(1);
-    // Positive rows are green, negative red: the colours come from the state (checked below).
+    // Positive rows are green, negative red: the colors come from the state (checked below).
   });
 
   it('toggles a class with its key, and undoes and redoes with Ctrl+Z and Ctrl+Shift+Z', async () => {
@@ -146,12 +146,12 @@ describe('the labeling workspace', () => {
     await pressLabel(key);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
     await expect.poll(() => rowState('cow')).toBe('positive:human');
-    expect(await toggleColour('cow')).toBe('rgba(69, 192, 138, 0.14)');
+    expect(await toggleColor('cow')).toBe('rgba(69, 192, 138, 0.14)');
 
     await pressLabel(key);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:negative:human']);
     await expect.poll(() => rowState('cow')).toBe('negative:human');
-    expect(await toggleColour('cow')).toBe('rgba(240, 113, 120, 0.09)');
+    expect(await toggleColor('cow')).toBe('rgba(240, 113, 120, 0.09)');
 
     await pressLabel(key);
     expect(await labelsOf('000005.jpg')).toEqual(['cow:positive:human']);
@@ -477,7 +477,7 @@ async function overlayPeak(image: ImageSummary): Promise<{ x: number; y: number 
 /**
  * The overlay shows the class map faithfully: on the photo and nowhere else, at the slider's
  * opacity, each map cell's centre as opaque as its value (transparent where the model sees nothing,
- * so the photo stays readable) and coloured lighter where the value is higher.
+ * so the photo stays readable) and colored lighter where the value is higher.
  */
 async function expectOverlayFollowsMap(imageId: number, classId: number): Promise<void> {
   const answer = await api.getClassMaps({ imageId });
@@ -509,7 +509,7 @@ async function expectOverlayFollowsMap(imageId: number, classId: number): Promis
   expect(drawn.outside).toBe(0);
   const alphas = values.map((value) => overlayAlpha[value]!);
   expect(correlation(drawn.cellAlpha, alphas)).toBeGreaterThan(0.9);
-  // Where the model sees least, the photo shows through; the colour is read where it is solid.
+  // Where the model sees least, the photo shows through; the color is read where it is solid.
   const lowest = values.indexOf(Math.min(...values));
   expect(drawn.cellAlpha[lowest]).toBeLessThan(alphas[lowest]! + 16);
   expect(Math.min(...alphas)).toBeLessThan(32);

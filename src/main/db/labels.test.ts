@@ -57,7 +57,7 @@ describe('imported labels', () => {
 });
 
 describe('classes', () => {
-  it('are created once, in order, with distinct colours', async () => {
+  it('are created once, in order, with distinct colors', async () => {
     const { db } = await projectWithOnePhoto();
     const again = ensureClasses(db, ['cat', 'bird']);
     expect(again.created).toEqual(['bird']);

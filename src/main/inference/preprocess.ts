@@ -44,7 +44,7 @@ export async function photoPixels(
         background: { r: padValue, g: padValue, b: padValue },
       })
       .removeAlpha()
-      .toColourspace('srgb')
+      .toColorspace('srgb')
       .raw()
       .toBuffer();
     return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), frame };

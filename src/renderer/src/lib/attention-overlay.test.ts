@@ -6,7 +6,7 @@ function base64(bytes: number[]): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-function colourAt(table: Uint8Array, byte: number): string {
+function colorAt(table: Uint8Array, byte: number): string {
   return [0, 1, 2].map((channel) => table[byte * 3 + channel]!.toString(16).padStart(2, '0')).join('');
 }
 
@@ -36,11 +36,11 @@ describe('class maps for the viewer', () => {
     ).toThrow('the class map of class 7 has 3 values, not 16');
   });
 
-  it('colours with viridis: dark purple for nothing, yellow for the peak, lighter all the way', () => {
+  it('colors with viridis: dark purple for nothing, yellow for the peak, lighter all the way', () => {
     expect(viridis).toHaveLength(256 * 3);
-    expect(colourAt(viridis, 0)).toBe('440154');
-    expect(colourAt(viridis, 255)).toBe('fde725');
-    // Perceived lightness (Rec. 709 luma) rises with the value: the brightest colour is the peak.
+    expect(colorAt(viridis, 0)).toBe('440154');
+    expect(colorAt(viridis, 255)).toBe('fde725');
+    // Perceived lightness (Rec. 709 luma) rises with the value: the brightest color is the peak.
     const luma = (byte: number) =>
       0.2126 * viridis[byte * 3]! + 0.7152 * viridis[byte * 3 + 1]! + 0.0722 * viridis[byte * 3 + 2]!;
     for (let byte = 1; byte < 256; byte += 1) expect(luma(byte)).toBeGreaterThanOrEqual(luma(byte - 1));

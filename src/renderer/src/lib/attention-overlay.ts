@@ -1,4 +1,4 @@
-// A photo's class maps as the viewer draws them: decoded from the contract's base64 bytes, coloured
+// A photo's class maps as the viewer draws them: decoded from the contract's base64 bytes, colored
 // with viridis (perceptually uniform, lighter where the model sees more of the class).
 import type { ClassMaps } from '$shared/contract';
 import type { Api } from '$shared/rpc';
@@ -69,7 +69,7 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** Viridis (matplotlib's) at 0, 0.1, …, 1; the 256 colours in between are interpolated. */
+/** Viridis (matplotlib's) at 0, 0.1, …, 1; the 256 colors in between are interpolated. */
 const viridisStops = [
   '#440154',
   '#482475',
@@ -84,7 +84,7 @@ const viridisStops = [
   '#fde725',
 ];
 
-/** 256 RGB triples: entry b is the colour of byte b. */
+/** 256 RGB triples: entry b is the color of byte b. */
 export const viridis: Uint8Array = (() => {
   const stops = viridisStops.map((hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)));
   const table = new Uint8Array(256 * 3);
@@ -102,7 +102,7 @@ export const viridis: Uint8Array = (() => {
 })();
 
 /**
- * Alpha of each byte: rising with the value, as the colour does, so that where the model sees
+ * Alpha of each byte: rising with the value, as the color does, so that where the model sees
  * nothing the photo shows through untouched (an opaque low end tinted the whole photo purple). The
  * square root lifts the middle: a linear ramp left all but the very peak too faint to find.
  */

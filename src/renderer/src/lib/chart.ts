@@ -34,8 +34,8 @@ export type LineChartConfig = ChartConfiguration<'line', { x: number; y: number 
 /** Bars over named categories (one label a bar), a value or null (no bar) each. */
 export type BarChartConfig = ChartConfiguration<'bar', (number | null)[], string>;
 
-/** The theme's colours, from its custom properties, for what a canvas draws. */
-export interface ChartColours {
+/** The theme's colors, from its custom properties, for what a canvas draws. */
+export interface ChartColors {
   text: string;
   faint: string;
   grid: string;
@@ -44,7 +44,7 @@ export interface ChartColours {
   warn: string;
 }
 
-export function chartColours(element: Element = document.documentElement): ChartColours {
+export function chartColors(element: Element = document.documentElement): ChartColors {
   const style = getComputedStyle(element);
   const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
   return {

@@ -24,7 +24,7 @@ const stored = async () => studio.api.listClasses({ includeArchived: true });
 const named = (name: string) => classes.all.find((item) => item.name === name)!;
 
 describe('the class store', () => {
-  it('creates classes with a colour and a key, or the palette’s colour and the next free key', async () => {
+  it('creates classes with a color and a key, or the palette’s color and the next free key', async () => {
     expect(await classes.create('heron', '#123456', 'h')).toBe(true);
     expect(await classes.create('egret')).toBe(true);
 
@@ -69,13 +69,13 @@ describe('the class store', () => {
     expect((await stored()).map((item) => item.hotkey)).toEqual(['7', null]);
   });
 
-  it('renames, recolours and sets thresholds; shows what the API refuses', async () => {
+  it('renames, recolors and sets thresholds; shows what the API refuses', async () => {
     await classes.create('heron');
     await classes.create('egret');
     const heron = named('heron');
 
     expect(await classes.rename(heron.id, 'grey heron')).toBe(true);
-    expect(await classes.recolour(heron.id, '#abcdef')).toBe(true);
+    expect(await classes.recolor(heron.id, '#abcdef')).toBe(true);
     expect(await classes.setThreshold(heron.id, 0.8)).toBe(true);
     expect((await stored())[0]).toMatchObject({ name: 'grey heron', color: '#abcdef', threshold: 0.8 });
     expect(named('grey heron').threshold).toBe(0.8);
@@ -86,8 +86,8 @@ describe('the class store', () => {
     expect(classes.error).toMatch(/cannot contain "\|"/);
     expect(await classes.setThreshold(heron.id, 1)).toBe(false);
     expect(classes.error).toMatch(/between 0 and 1/);
-    expect(await classes.recolour(heron.id, 'red')).toBe(false);
-    expect(classes.error).toMatch(/colour like #3cb44b/);
+    expect(await classes.recolor(heron.id, 'red')).toBe(false);
+    expect(classes.error).toMatch(/color like #3cb44b/);
     expect((await stored())[0]).toMatchObject({ name: 'grey heron', color: '#abcdef', threshold: 0.8 });
   });
 

@@ -1,5 +1,5 @@
 // The project's classes as the class panel manages them, archived ones included: create, rename,
-// recolour, hotkey, threshold (hand-set, or tuned on val), order, merge, archive. Each change goes
+// recolor, hotkey, threshold (hand-set, or tuned on val), order, merge, archive. Each change goes
 // to the API, which tells every client (`classes` event); the list is read again on that event. A
 // failed change shows as `error`.
 import type { ClassInfo, ThresholdRule, TunedThreshold } from '$shared/contract';
@@ -86,7 +86,7 @@ export class ClassStore {
     return this.#change(() => this.#api.updateClass({ classId, name }));
   }
 
-  recolour(classId: number, color: string): Promise<boolean> {
+  recolor(classId: number, color: string): Promise<boolean> {
     return this.#change(() => this.#api.updateClass({ classId, color }));
   }
 

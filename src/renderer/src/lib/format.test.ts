@@ -51,12 +51,12 @@ describe('formatting for the UI', () => {
     expect(commonFolder([])).toBe('');
   });
 
-  it('picks the more readable text colour for every class colour', () => {
+  it('picks the more readable text color for every class color', () => {
     expect(textOn('#ffe119')).toBe('#000000');
     expect(textOn('#000075')).toBe('#ffffff');
     expect(textOn('#4363d8')).toBe('#ffffff');
     expect(textOn('#911eb4')).toBe('#ffffff');
-    expect(textOn('not a colour')).toBe('#ffffff');
+    expect(textOn('not a color')).toBe('#ffffff');
   });
 
   it('gives probabilities with two decimals', () => {

@@ -173,7 +173,7 @@ describe('the library store', () => {
     expect(library.total).toBe(24);
   });
 
-  it("names each photo's positive classes, with the class colours, as labels.csv gave them", async () => {
+  it("names each photo's positive classes, with the class colors, as labels.csv gave them", async () => {
     await studio.api.createProject({ path: studio.projectPath });
     const photos = await importPhotos(12);
     await library.ensure(0, 12);

@@ -1,6 +1,6 @@
 // The photo library as the grid shows it: the photos the filter selects, in the chosen order, read
 // in pages of 200 as the grid scrolls to them and kept in a cache, with their labels and the model's
-// probabilities; the total; and the classes (names, colours, thresholds) they refer to.
+// probabilities; the total; and the classes (names, colors, thresholds) they refer to.
 //
 // A reload reads the classes and the pages in view again and only then replaces them, so the grid
 // neither blanks nor jumps. It happens when an import stops, as pre-labeling goes on, when labels

@@ -1,6 +1,6 @@
 // The photo stage, drawn with Konva: the photo fitted to the stage, zoomed around the pointer
 // (wheel) or the centre (keys) and panned by dragging; over it the class attention overlay (a class
-// map coloured with viridis and transparent where it is low, scaled up with bilinear smoothing)
+// map colored with viridis and transparent where it is low, scaled up with bilinear smoothing)
 // and, in "all classes" mode, a dot and a name at the peak of each class at its threshold.
 //
 // Three layers, each its own canvas: the photo, the overlay (its opacity is the canvas's CSS
@@ -26,17 +26,17 @@ export interface StageViewState {
 const keyStep = 1.25;
 const maxScale = 32;
 
-/** Each map coloured at its own size once (maps are decoded once per photo and kept). */
-const coloured = new WeakMap<ClassMap, HTMLCanvasElement>();
+/** Each map colored at its own size once (maps are decoded once per photo and kept). */
+const colored = new WeakMap<ClassMap, HTMLCanvasElement>();
 
 function cellsOf(map: ClassMap): HTMLCanvasElement {
-  let cells = coloured.get(map);
+  let cells = colored.get(map);
   if (!cells) {
     cells = document.createElement('canvas');
     cells.width = map.size;
     cells.height = map.size;
     cells.getContext('2d')!.putImageData(new ImageData(colorize(map), map.size, map.size), 0, 0);
-    coloured.set(map, cells);
+    colored.set(map, cells);
   }
   return cells;
 }
