@@ -7,7 +7,7 @@ import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ApiError } from '$shared/rpc';
 import { thumbnailFolder } from './library/thumbnails';
-import { describeFsError } from './library/scan';
+import { describeFsError } from './files/fs-errors';
 import { versionsFolder } from './models/versions';
 import { featureCacheFolder } from './training/feature-cache';
 

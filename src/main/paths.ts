@@ -31,3 +31,6 @@ export const modelsDir = (): string =>
 /** A file or folder kept beside a project file: `demo.sqlite` → `demo<suffix>`. */
 export const besideProject = (projectPath: string, suffix: string): string =>
   projectPath.replace(/\.sqlite$/i, '') + suffix;
+
+/** The folder of a project's trained versions, beside it: `demo.sqlite` → `demo.models`. */
+export const versionsFolder = (projectPath: string): string => besideProject(projectPath, '.models');

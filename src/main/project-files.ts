@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { ApiError } from '$shared/rpc';
 import type { Db } from './db/connection';
 import { guardOutputPath, projectOwnPaths } from './guarded-write';
-import { describeFsError } from './library/scan';
+import { describeFsError } from './files/fs-errors';
 import { Project } from './project';
 
 /**

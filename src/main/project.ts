@@ -7,7 +7,7 @@ import { countImages } from './db/images';
 import { markOrphanedJobs } from './db/jobs';
 import { listModels } from './db/models';
 import { thumbnailFolder, thumbnailPath } from './library/thumbnails';
-import { versionsFolder } from './models/versions';
+import { versionsFolder } from './paths';
 
 /** An open project: its database file and the thumbnail cache beside it. */
 export class Project {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ApiError } from '$shared/rpc';
-import { describeFsError } from '../library/scan';
+import { describeFsError } from '../files/fs-errors';
 import { migrations, schemaVersion } from './migrations';
 import { busyTimeoutMs, writeTransaction } from './transaction';
 

@@ -4,7 +4,7 @@
 // upgraded at its first write fails at once, whatever the timeout, when another process committed
 // since it began: its snapshot is stale (SQLITE_BUSY_SNAPSHOT), and SQLite cannot wait that away.
 import { ApiError } from '$shared/rpc';
-import type { Db } from './connection';
+import type { Database as Db } from 'better-sqlite3';
 
 /**
  * How long a write waits for another process's write transaction to end. The longest this app

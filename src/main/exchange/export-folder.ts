@@ -12,7 +12,7 @@ import { plural } from '$shared/plural';
 import { ApiError } from '$shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { maxLabelFileBytes, maxPhotoBytes, openRegularFile, readRegularFile } from '../files/regular-file';
-import { describeFsError } from '../library/scan';
+import { describeFsError } from '../files/fs-errors';
 
 /** The manifest's name in an export folder: hidden, so that the formats' loaders pass over it. */
 export const manifestName = '.csra-studio-export.json';

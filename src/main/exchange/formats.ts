@@ -2,7 +2,7 @@
 // and use these, so a format added here is everywhere at once.
 import { stat } from 'node:fs/promises';
 import { ApiError } from '$shared/rpc';
-import { describeFsError } from '../library/scan';
+import { describeFsError } from '../files/fs-errors';
 import { cocoFormat } from './coco';
 import { cvatFormat } from './cvat';
 import { fiftyoneFormat } from './fiftyone';

@@ -7,7 +7,8 @@ import type { FolderListing } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { labelFileExtensions } from '../exchange/formats';
-import { describeFsError, isPhotoName } from '../library/scan';
+import { isPhotoName } from '../library/scan';
+import { describeFsError } from './fs-errors';
 
 export async function listFolder(path: string, home: string): Promise<FolderListing> {
   const info = await stat(path).catch((error: unknown) => {

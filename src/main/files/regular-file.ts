@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { describeFsError, describeNotRegular } from '../library/scan';
+import { describeNotRegular } from '../library/scan';
+import { describeFsError } from './fs-errors';
 
 /**
  * A file the app reads must be a regular file, checked on the open descriptor after following any

@@ -3,11 +3,10 @@
 import { join } from 'node:path';
 import type { ProviderChoice } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
-import type { ModelRecord } from '../db/models';
 import { defaultPackDir } from '../models/default-pack';
 import { checkSession, loadPack, readManifest, type PackManifest } from '../models/manifest';
 import { modelsDir } from '../paths';
-import { loadVersionPack } from '../models/versions';
+import { loadVersionPack, type ModelSource } from '../models/versions';
 import type { ModelRunner } from './predictor';
 import { createSession, providerLine, type Provider } from './providers';
 
@@ -19,12 +18,6 @@ export interface LoadedModel extends ModelRunner {
 export function packFolder(name: string): string {
   return join(modelsDir(), name);
 }
-
-/**
- * What a model version loads: a pack as shipped (resources/models/<name>), or a trained version's
- * own pack folder beside the project (`folder`, resolved from its head_file by the caller).
- */
-export type ModelSource = Pick<ModelRecord, 'pack' | 'headFile'> & { folder?: string };
 
 /** The folder and version of the pack a model version was made from. */
 export function packOf(record: ModelSource): { folder: string; name: string; version: string } {

@@ -2,6 +2,7 @@ import { constants, type Dirent, type Stats } from 'node:fs';
 import { access, opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { ApiError } from '$shared/rpc';
+import { describeFsError } from '../files/fs-errors';
 
 /** Extensions import considers photos; sharp decides whether each one really is. */
 export const photoExtensions = new Set([
@@ -83,23 +84,6 @@ export async function scanFolder(root: string): Promise<ScanResult> {
 
 export function isPhotoName(name: string): boolean {
   return !name.startsWith('.') && photoExtensions.has(extname(name).toLowerCase());
-}
-
-export function describeFsError(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'is a folder';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    default:
-      return message;
-  }
 }
 
 /** What a file that is not a regular one is, for the reason a reader gives. */

@@ -11,13 +11,15 @@ import { basename, join } from 'node:path';
 import { ApiError } from '$shared/rpc';
 import type { ModelVersion } from '$shared/contract';
 import { getModel, listModels, type ModelRecord } from '../db/models';
-import type { ModelSource } from '../inference/model-host';
 import type { Project } from '../project';
 import { appendCsraHead } from './csra-head';
 import { appendDefaultNetwork, defaultPackOptions, mirror } from './default-pack';
 import { loadPack, manifestFile, modelFile, parseManifest, type PackManifest } from './manifest';
 import { OnnxGraph } from './onnx-graph';
-import { besideProject } from '../paths';
+import { versionsFolder } from '../paths';
+
+/** Where versions are kept is a path rule (paths.ts, which project.ts reads without this module). */
+export { versionsFolder };
 
 export interface TrainedHead {
   /** The project's class names, in the order of the head's rows. */
@@ -40,7 +42,11 @@ export interface TrainedHead {
   headWeight: number[];
 }
 
-export const versionsFolder = (projectPath: string): string => besideProject(projectPath, '.models');
+/**
+ * What a model version loads: a pack as shipped (resources/models/<name>), or a trained version's
+ * own pack folder beside the project (`folder`, resolved from its head_file by the caller).
+ */
+export type ModelSource = Pick<ModelRecord, 'pack' | 'headFile'> & { folder?: string };
 
 /**
  * The version folder's name a head_file gives: `v<N>`, relative to the project's versions folder so
@@ -197,7 +203,7 @@ export async function buildVersionModel(
   named(network.featuresMirror, outputs.featuresMirror!.name);
   named(network.zeroShot, outputs.zeroShot!.name);
   named(pooled, outputs.pooledClassMap!.name);
-  for (const output of new Map(Object.values(outputs).map((o) => [o!.name, o!])).values())
+  for (const output of new Map(Object.values(outputs).map((o) => [o.name, o])).values())
     graph.output(output.name, output.shape);
   return { bytes: graph.encode({ backbone: `${defaultManifest.name}@${defaultManifest.version}` }), outputs };
 }
