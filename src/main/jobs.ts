@@ -1,3 +1,4 @@
+// Runs background jobs in this process, resumably, one of each kind per project at a time.
 import type { JobInfo, JobStatus } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import type { Db } from './db/connection';

@@ -1,3 +1,4 @@
+// Photo and thumbnail bytes for media URLs: by id only, and only while the file is the one imported.
 import sharp from 'sharp';
 import { ApiError } from '$shared/rpc';
 import { getImage, recordChangedOnDisk, type ImageRecord } from './db/images';

@@ -1,3 +1,4 @@
+// Where the app's files are: its own folder, the model packs, and the folders kept beside a project.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// An open project: its database, and the folders beside it that it needs.
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ProjectInfo } from '$shared/contract';

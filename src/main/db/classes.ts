@@ -1,3 +1,4 @@
+// The project's classes: their list and order, hotkeys and colors, thresholds, and merging them.
 import { maxClasses, type ClassInfo, type LabelSource, type LabelState } from '$shared/contract';
 import { classHotkeyOrder } from '$shared/hotkeys';
 import { ApiError } from '$shared/rpc';

@@ -1,3 +1,4 @@
+// Opening a project's SQLite file: checked to be a project first, then migrated, with its SQL functions.
 import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';

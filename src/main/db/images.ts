@@ -1,3 +1,4 @@
+// The project's photos (the images table) and the grid's queries over them: filters, orders, pages.
 import type { ImageFilter, ImageSort, ImageSummary } from '$shared/contract';
 import { now, type Db } from './connection';
 import { idsInRange, idsInRangeWhere, type ScoreRange } from './class-scores';

@@ -1,3 +1,4 @@
+// Job rows: their progress and results, the items they passed over, and each job kind's lease.
 import type { JobInfo, JobStatus } from '$shared/contract';
 import { now, type Db } from './connection';
 import { writeTransaction } from './transaction';

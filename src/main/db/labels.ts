@@ -1,3 +1,4 @@
+// Labels and their history: changes as undoable actions, undo and redo, and labels read from files.
 import type { Label, LabelSource, LabelState } from '$shared/contract';
 import { now, type Db } from './connection';
 import { writeTransaction } from './transaction';

@@ -1,3 +1,4 @@
+// Model versions (the models table): packs as shipped and trained versions, and the active one.
 import { now, type Db } from './connection';
 import { writeTransaction } from './transaction';
 

@@ -1,3 +1,4 @@
+// A model's predictions of each photo: its class scores, their uncertainty and the class maps.
 import { predictionIndexer, syncClassScores, type ScoredClass } from './class-scores';
 import { now, type Db } from './connection';
 

@@ -1,3 +1,4 @@
+// Exporting the project's labels in any registered format, and where an export may be written.
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { LabelSource, LabelState, Split } from '$shared/contract';
 import { plural } from '$shared/plural';

@@ -1,3 +1,4 @@
+// A single-file label format's input: the file's text, read within bounds, then parsed.
 import { ApiError } from '$shared/rpc';
 import { maxLabelFileBytes, NotRegularFile, readRegularFile } from '../files/regular-file';
 import type { ExchangeFile } from './records';

@@ -1,3 +1,4 @@
+// Reading a named file safely: a regular file only (no FIFO or device), bounded, on one descriptor.
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { describeNotRegular } from '../library/scan';

@@ -1,3 +1,4 @@
+// A path a person typed, made absolute as they mean it.
 import { join, resolve } from 'node:path';
 
 /**

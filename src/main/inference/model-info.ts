@@ -1,3 +1,4 @@
+// The active model for the UI (the default pack when a project has none yet) and a photo's class maps.
 import type { ClassMaps, ModelInfo } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';

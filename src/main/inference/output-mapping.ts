@@ -1,3 +1,4 @@
+// Which project class each of a model's outputs is: what pre-labels, the grid and metrics go by.
 import type { ClassInfo } from '$shared/contract';
 import { modelClassFor } from '../models/coco';
 

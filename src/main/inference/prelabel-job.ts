@@ -1,3 +1,4 @@
+// The pre-label job: predicts the project's unpredicted photos in batches, resumably, and reports.
 import type { PrelabelReport, ProviderChoice } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';

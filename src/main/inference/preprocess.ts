@@ -1,3 +1,4 @@
+// A photo as a model's input: upright, resized, RGB bytes, and where the photo lies in the frame.
 import sharp from 'sharp';
 import { readPhotoBytes, UnreadablePhoto, uprightSize } from '../library/photo';
 

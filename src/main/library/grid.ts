@@ -1,3 +1,4 @@
+// The library grid: pages of photos by filter and order, with the active model's probabilities.
 import type { ClassInfo, ImageFilter, ImageSort, ImageSummary, OpOutput } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';

@@ -1,3 +1,4 @@
+// The import job: adds a folder's new photos (decoded, thumbnailed) and the labels a file gives them.
 import { resolve } from 'node:path';
 import type { ImportReport, Split } from '$shared/contract';
 import { ApiError } from '$shared/rpc';

@@ -1,3 +1,4 @@
+// One photo read and decoded: its bytes, hash, upright size and thumbnail.
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
 import { maxPhotoBytes, NotRegularFile, readRegularFile } from '../files/regular-file';

@@ -1,3 +1,4 @@
+// Finding the photos under a folder, following links once and saying what it passed over and why.
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { access, opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';

@@ -1,3 +1,4 @@
+// Thumbnails, cached beside the project file by content hash, each written whole or not at all.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+// A model version measured on a split against its labels: per-class metrics and precision–recall curves.
 import type { EvalReport, EvalSplit } from '$shared/contract';
 import { classAtThreshold, evaluate, precisionRecallCurve, type Truth } from '$shared/metrics';
 import { ApiError } from '$shared/rpc';
