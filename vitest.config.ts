@@ -6,7 +6,7 @@ export default defineConfig({
   plugins: [svelte()],
   resolve: { alias: aliases },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'lint/**/*.test.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
     // Real photos, real SQLite files and a real Chromium: generous limits on a 2-core machine.
     // Longer than one poll's 30–60 s (test/fixtures/e2e.ts `slow`), so a step that never comes fails

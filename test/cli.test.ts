@@ -695,7 +695,7 @@ async function animalProject() {
 
 describe('csra-studio move and copy', () => {
   it('carry a trained project with its folders; renamed by hand with them it keeps its versions, without them it says what it lacks', async () => {
-    const { dir, folder, project } = await animalProject();
+    const { dir, project } = await animalProject();
     expect((await cli(['train', project, '--activate', 'never'])).code).toBe(0);
     // As a project trained before versions were named within their folder: from the project's folder.
     const db = new Database(project);
@@ -768,7 +768,7 @@ describe('csra-studio move and copy', () => {
 
 describe('csra-studio train, models and predict --project', () => {
   it('fine-tunes on the labels, makes a version that predicts a class COCO lacks, and lists and re-activates versions', async () => {
-    const { dir, folder, project } = await animalProject();
+    const { folder, project } = await animalProject();
 
     const trained = await cli(['train', project, '--json']);
     expect(trained.code).toBe(0);

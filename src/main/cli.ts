@@ -137,7 +137,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     try {
       const active = project && (await ensureDefaultModel(project));
       const record = active ?? (await defaultPackModel());
-      const model = await models.load(active ? modelSource(project!, active) : record, provider);
+      const model = await models.load(active ? modelSource(project, active) : record, provider);
       // Every project class has a column; one the model does not predict has empty cells.
       const columns = project
         ? (() => {

@@ -21,8 +21,11 @@ import { writeTransaction } from './db/transaction';
 export interface JobContext {
   jobId: number;
   signal: AbortSignal;
-  /** Records progress on the job row; call inside the transaction that did the work it counts. */
-  progress(phase: string, done: number, total: number): void;
+  /**
+   * Records progress on the job row; call inside the transaction that did the work it counts. A
+   * function property, not a method: the work destructures it from the context.
+   */
+  progress: (phase: string, done: number, total: number) => void;
 }
 
 export type JobWork<Config> = (config: Config, context: JobContext) => Promise<void>;

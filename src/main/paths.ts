@@ -11,7 +11,10 @@ function findAppRoot(): string {
   let folder = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(folder, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'csra-studio')
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'csra-studio'
+    )
       return folder;
     const parent = dirname(folder);
     if (parent === folder) throw new Error('cannot find the CSRA Studio application folder');

@@ -441,12 +441,14 @@ function checkColumn(scores: ArrayLike<number>, truth: ReadonlyArray<Truth>): vo
   }
 }
 
-function checkScoreRows(scores: ReadonlyArray<ArrayLike<number>>): void {
+// The checks take what callers pass as `unknown`: the arrays may come from JSON a script wrote.
+function checkScoreRows(scores: unknown): void {
   if (!Array.isArray(scores)) throw new MetricsInputError('scores must be an array with one row per image');
-  const width = scores[0]?.length ?? 0;
-  scores.forEach((row, i) => {
-    if (row == null || typeof row.length !== 'number')
-      throw new MetricsInputError(`scores row ${i} is not a row`);
+  const rows: readonly unknown[] = scores;
+  const first = rows[0];
+  const width = isRow(first) ? first.length : 0;
+  rows.forEach((row, i) => {
+    if (!isRow(row)) throw new MetricsInputError(`scores row ${i} is not a row`);
     if (row.length !== width) {
       throw new MetricsInputError(`scores row ${i} has ${row.length} values, expected ${width} like row 0`);
     }
@@ -454,12 +456,20 @@ function checkScoreRows(scores: ReadonlyArray<ArrayLike<number>>): void {
   });
 }
 
+function isRow(value: unknown): value is ArrayLike<unknown> {
+  return value != null && typeof (value as { length?: unknown }).length === 'number';
+}
+
 function checkTruth(value: unknown, where: string): void {
   if (value !== 0 && value !== 1 && value !== null) {
     throw new MetricsInputError(
-      `${where} is ${JSON.stringify(value) ?? String(value)}; expected 1 (positive), 0 (negative) or null (unknown)`,
+      `${where} is ${describeValue(value)}; expected 1 (positive), 0 (negative) or null (unknown)`,
     );
   }
+}
+
+function describeValue(value: unknown): string {
+  return JSON.stringify(value) ?? typeof value;
 }
 
 function checkThreshold(threshold: number): void {
@@ -486,36 +496,36 @@ function checkClasses(classes: readonly string[]): void {
   });
 }
 
-function checkMatrices(
-  scores: ReadonlyArray<ArrayLike<number>>,
-  truth: ReadonlyArray<ReadonlyArray<Truth>>,
-  width: number,
-): void {
+function checkMatrices(scores: unknown, truth: unknown, width: number): void {
   if (!Array.isArray(scores) || !Array.isArray(truth)) {
     throw new MetricsInputError('scores and truth must be arrays with one row per image');
   }
-  if (scores.length !== truth.length) {
+  const scoreRows: readonly unknown[] = scores;
+  const truthRows: readonly unknown[] = truth;
+  if (scoreRows.length !== truthRows.length) {
     throw new MetricsInputError(
-      `${scores.length} score rows but ${truth.length} truth rows: give one of each per image`,
+      `${scoreRows.length} score rows but ${truthRows.length} truth rows: give one of each per image`,
     );
   }
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i];
-    const t = truth[i];
-    if (s == null || typeof s.length !== 'number')
-      throw new MetricsInputError(`scores row ${i} is not a row`);
+  for (let i = 0; i < scoreRows.length; i++) {
+    const s = scoreRows[i];
+    const t = truthRows[i];
+    if (!isRow(s)) throw new MetricsInputError(`scores row ${i} is not a row`);
     if (!Array.isArray(t)) throw new MetricsInputError(`truth row ${i} is not a row`);
+    const truthRow: readonly unknown[] = t;
     if (s.length !== width) {
       throw new MetricsInputError(
         `scores row ${i} has ${s.length} values, expected ${width} (one per class)`,
       );
     }
-    if (t.length !== width) {
-      throw new MetricsInputError(`truth row ${i} has ${t.length} values, expected ${width} (one per class)`);
+    if (truthRow.length !== width) {
+      throw new MetricsInputError(
+        `truth row ${i} has ${truthRow.length} values, expected ${width} (one per class)`,
+      );
     }
     for (let c = 0; c < width; c++) {
       checkScore(s[c], `scores[${i}][${c}]`);
-      checkTruth(t[c], `truth[${i}][${c}]`);
+      checkTruth(truthRow[c], `truth[${i}][${c}]`);
     }
   }
 }

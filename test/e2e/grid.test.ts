@@ -41,7 +41,6 @@ beforeAll(async () => {
   await page.getByRole('heading', { level: 1, name: 'grid' }).waitFor(slow);
 }, 300_000);
 
-const grid = () => page.getByRole('listbox', { name: 'Photos' });
 const tiles = () => page.locator('.grid .tile');
 const tile = (index: number) => page.locator(`.grid .tile[data-index="${index}"]`);
 const head = () => page.locator('.library .head');

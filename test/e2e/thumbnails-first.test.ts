@@ -43,7 +43,7 @@ it('serves the first page of thumbnails while pre-labeling runs, before the run 
     .toBe(true);
   const atLast = await predicted(run.id);
   const atFirst = await firstAsked!;
-  const shown = await page.evaluate(
+  const shown = await page.evaluate<number>(
     `[...document.querySelectorAll('.grid .tile img')].filter((img) => img.getBoundingClientRect().top < innerHeight).length`,
   );
   console.log(`first page: ${shown} thumbnails; ${atLast - atFirst} photos predicted while they loaded`);

@@ -26,7 +26,7 @@ function connect(): SocketLike {
   const token = new URL(host.openUrl).searchParams.get('token')!;
   return new WebSocket(`${host.url.replace('http:', 'ws:')}/api?token=${token}`, {
     origin: host.url,
-  }) as unknown as SocketLike;
+  });
 }
 
 beforeEach(async () => {
@@ -132,7 +132,7 @@ describe('the WebSocket transport', () => {
   it('fails calls, rather than throwing, when a socket cannot even be made', async () => {
     const broken = createWebSocketTransport({
       url: 'ws://[not a host/api',
-      connect: (url) => new WebSocket(url) as unknown as SocketLike,
+      connect: (url) => new WebSocket(url),
       initialDelayMs: 1000,
     });
     try {

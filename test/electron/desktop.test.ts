@@ -10,6 +10,14 @@ import { electronBinary } from '../../scripts/electron-binary.js';
 import { opNames } from '$shared/rpc';
 import { repoRoot, vocImages } from '../fixtures/paths';
 
+/** The preload's api as the page sees it, to the depth this spec reads its answers. */
+interface DesktopApi {
+  createProject(input: { path: string }): Promise<unknown>;
+  startImport(input: { folder: string }): Promise<unknown>;
+  listJobs(input: object): Promise<{ result: { status: string }[] }>;
+  getProject(input: object): Promise<{ result: { imageCount: number } }>;
+}
+
 const binary = electronBinary();
 
 describe.skipIf(!binary)('the desktop app (skipped: no Electron binary; see README, "Desktop app")', () => {
@@ -23,7 +31,7 @@ describe.skipIf(!binary)('the desktop app (skipped: no Electron binary; see READ
       expect(exposed).toEqual([...opNames, 'onEvent'].sort());
       // The native dialogs: Electron's own dialog answers as a person picking a folder would.
       await app.evaluate(({ dialog }, folder) => {
-        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as never;
+        dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [folder] });
       }, vocImages);
       const picked = await page.evaluate(async () => {
         const dialogs = (globalThis as unknown as { dialogs: Record<string, (kind?: unknown) => unknown> })
@@ -41,18 +49,17 @@ describe.skipIf(!binary)('the desktop app (skipped: no Electron binary; see READ
       const project = join(await mkdtemp(join(tmpdir(), 'csra-desktop-')), 'desktop.sqlite');
       const info = await page.evaluate(
         async ([path, folder]) => {
-          const api = (globalThis as unknown as { api: Record<string, (input: unknown) => Promise<any>> })
-            .api;
-          await api.createProject!({ path });
-          await api.startImport!({ folder });
+          const api = (globalThis as unknown as { api: DesktopApi }).api;
+          await api.createProject({ path });
+          await api.startImport({ folder });
           for (let i = 0; i < 600; i += 1) {
-            const [job] = (await api.listJobs!({})).result;
-            if (job.status !== 'running') break;
+            const [job] = (await api.listJobs({})).result;
+            if (job?.status !== 'running') break;
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
-          return (await api.getProject!({})).result;
+          return (await api.getProject({})).result;
         },
-        [project, vocImages],
+        [project, vocImages] as const,
       );
       expect(info.imageCount).toBe(765);
     } finally {

@@ -253,7 +253,9 @@ function scoreRange(query: ImageQuery): ScoreRange | undefined {
 const kept = new WeakMap<Db, { stamp: string; values: Map<string, unknown> }>();
 
 function keep<T>(db: Db, key: string, compute: () => T): T {
-  const stamp = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`;
+  const dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const changes = db.prepare('SELECT total_changes()').pluck().get() as number;
+  const stamp = `${dataVersion}:${changes}`;
   let entry = kept.get(db);
   if (entry?.stamp !== stamp) kept.set(db, (entry = { stamp, values: new Map() }));
   if (!entry.values.has(key)) entry.values.set(key, compute());

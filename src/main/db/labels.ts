@@ -139,7 +139,7 @@ export function labelStatesInSplit(db: Db, split: string): Map<number, Map<numbe
   const byImage = new Map<number, Map<number, LabelState>>();
   for (const [imageId, classId, state] of rows) {
     let states = byImage.get(imageId);
-    if (!states) byImage.set(imageId, (states = new Map()));
+    if (!states) byImage.set(imageId, (states = new Map<number, LabelState>()));
     states.set(classId, state);
   }
   return byImage;
@@ -207,9 +207,9 @@ function labelWriter(db: Db) {
         : change.reviewedModelId !== undefined
           ? change.reviewedModelId
           : same
-            ? before!.reviewedModelId
+            ? before.reviewedModelId
             : null;
-    if (same && before!.reviewedModelId === reviewed) return false;
+    if (same && before.reviewedModelId === reviewed) return false;
     if (!before && change.state === null) return false;
     if (change.state === null) remove.run(change.imageId, change.classId);
     else upsert.run(change.imageId, change.classId, change.state, change.source, reviewed, at);

@@ -29,7 +29,7 @@ export function labelSnapshot(db: Db): LabelSnapshot {
       .all() as { imageId: number; classId: number; state: LabelState }[];
     for (const { imageId, classId, state } of rows) {
       let photo = states.get(imageId);
-      if (!photo) states.set(imageId, (photo = new Map()));
+      if (!photo) states.set(imageId, (photo = new Map<number, LabelState>()));
       photo.set(classId, state);
     }
     const { last } = db.prepare('SELECT coalesce(max(id), 0) AS last FROM label_events').get() as {

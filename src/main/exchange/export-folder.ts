@@ -107,14 +107,21 @@ async function earlierExport(out: string, project: string): Promise<boolean> {
   return true;
 }
 
+function isExportManifest(value: unknown): value is ExportManifest {
+  const manifest = value as Partial<Record<keyof ExportManifest, unknown>> | null;
+  return (
+    typeof manifest?.project === 'string' &&
+    Array.isArray(manifest.files) &&
+    manifest.files.every((file: unknown) => typeof file === 'string')
+  );
+}
+
 async function readManifest(path: string): Promise<ExportManifest | null> {
   try {
-    const manifest = JSON.parse((await readRegularFile(path, maxLabelFileBytes)).bytes.toString('utf8'));
-    const valid =
-      typeof manifest?.project === 'string' &&
-      Array.isArray(manifest.files) &&
-      manifest.files.every((file: unknown) => typeof file === 'string');
-    return valid ? (manifest as ExportManifest) : null;
+    const manifest: unknown = JSON.parse(
+      (await readRegularFile(path, maxLabelFileBytes)).bytes.toString('utf8'),
+    );
+    return isExportManifest(manifest) ? manifest : null;
   } catch {
     return null;
   }

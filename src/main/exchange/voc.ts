@@ -284,9 +284,9 @@ export function writeVoc(data: ExchangeFile): Map<string, string> {
     members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     files.set(`ImageSets/Main/${split}.txt`, members.map(({ id }) => `${id}\n`).join(''));
     for (const className of data.classes) {
-      const entries = members.map(({ id, record }) => {
+      const entries = members.map(({ id, record }): { id: string; flag: VocFlag } => {
         const state = record.classes.get(className)?.state;
-        return { id, flag: (state === 'positive' ? 1 : state === 'negative' ? -1 : 0) as VocFlag };
+        return { id, flag: state === 'positive' ? 1 : state === 'negative' ? -1 : 0 };
       });
       files.set(`ImageSets/Main/${className}_${split}.txt`, formatVocList(entries));
     }

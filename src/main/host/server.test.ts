@@ -56,7 +56,7 @@ function openSocket(url: string, headers: Record<string, string>) {
 function rpc(ws: WebSocket, message: unknown) {
   return new Promise<Record<string, unknown>>((resolve) => {
     ws.on('message', function onMessage(data) {
-      const reply = JSON.parse(data.toString());
+      const reply = JSON.parse((data as Buffer).toString());
       if ('event' in reply) return;
       ws.off('message', onMessage);
       resolve(reply);
@@ -200,7 +200,7 @@ function rawGet(url: string, target: string) {
       socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`),
     );
     let answer = '';
-    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     socket.on('end', () => resolve(answer));
     socket.on('error', reject);
   });

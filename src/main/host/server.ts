@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { maxRequestBytes, type OpName } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import type { Studio } from '../api';
@@ -139,19 +139,28 @@ function serveApi(ws: WebSocket, studio: Studio) {
   // A protocol error (a frame over the request limit, text that is not UTF-8) is that client's
   // alone: ws closes its socket with the matching code, and every other client goes on.
   ws.on('error', (error) => console.warn(`csra-studio host: closed a client connection: ${error.message}`));
-  ws.on('message', async (data) => {
-    let message: { id?: unknown; op?: unknown; input?: unknown };
-    try {
-      message = JSON.parse(data.toString());
-    } catch {
-      return ws.send(
-        JSON.stringify({ id: null, ok: false, error: { code: 'invalid_request', message: 'not JSON' } }),
-      );
-    }
-    const id = typeof message?.id === 'number' ? message.id : null;
-    const envelope = await foreground(() => studio.call(message?.op as OpName, message?.input));
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...envelope }));
-  });
+  ws.on('message', (data) => void answer(ws, studio, data));
+}
+
+/** Answers one request; `studio.call` never rejects: every failure comes back as its envelope. */
+async function answer(ws: WebSocket, studio: Studio, data: RawData): Promise<void> {
+  let message: { id?: unknown; op?: unknown; input?: unknown } | null;
+  try {
+    message = JSON.parse(messageText(data)) as typeof message;
+  } catch {
+    return ws.send(
+      JSON.stringify({ id: null, ok: false, error: { code: 'invalid_request', message: 'not JSON' } }),
+    );
+  }
+  const id = typeof message?.id === 'number' ? message.id : null;
+  const envelope = await foreground(() => studio.call(message?.op as OpName, message?.input));
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...envelope }));
+}
+
+/** ws hands a message over as one Buffer (its default binaryType), or as fragments where asked to. */
+function messageText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
 }
 
 function applySecurityHeaders(response: ServerResponse) {

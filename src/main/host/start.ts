@@ -32,9 +32,11 @@ console.log(`CSRA Studio is running at ${host.openUrl}`);
 console.log('Open that address in a browser on this machine. Ctrl+C stops the app.');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    await host.close();
-    await studio.close();
-    process.exit(0);
-  });
+  process.once(signal, () => void stop());
+}
+
+async function stop(): Promise<void> {
+  await host.close();
+  await studio.close();
+  process.exit(0);
 }

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { exchangeSamples, vocImages } from '../../../test/fixtures/paths';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { jobProgressed } from '../../../test/fixtures/wait';
-import { copyVocPhotoFiles, copyVocPhotos, tempDir, vocTruth } from '../../../test/fixtures/workspace';
+import { copyVocPhotoFiles, copyVocPhotos, vocTruth } from '../../../test/fixtures/workspace';
 import { openDatabase } from '../db/connection';
 import { createJob } from '../db/jobs';
 import { thumbnailPath } from './thumbnails';

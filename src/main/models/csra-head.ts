@@ -237,7 +237,7 @@ function isIdentity(value: number | ArrayLike<number>, identity: number): boolea
 function constant(graph: OnnxGraph, hint: string, value: number | ArrayLike<number>): string {
   return typeof value === 'number'
     ? graph.floats(hint, [value], [])
-    : graph.floats(hint, Float32Array.from(value as ArrayLike<number>));
+    : graph.floats(hint, Float32Array.from(value));
 }
 
 function finish(graph: OnnxGraph, value: string, outputName: string | undefined): string {

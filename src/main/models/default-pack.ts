@@ -210,7 +210,7 @@ export async function buildDefaultModel(
   if (network.featuresMirror && outputs.featuresMirror) named(network.featuresMirror, outputs.featuresMirror);
   appendMapOutputs(graph, classMap, outputs);
   for (const output of Object.values(outputs))
-    if (output !== outputs.zeroShot) graph.output(output!.name, output!.shape);
+    if (output !== outputs.zeroShot) graph.output(output.name, output.shape);
   return graph.encode({
     source: `${sourcePackage}@${source.version} ${sourceFiles.join(' ')}`,
     license: source.license,

@@ -29,7 +29,7 @@ afterAll(async () => {
 /** tfjs's own decoding of the same bytes: the oracle for ours. */
 function expectSameAsTfjs(model: TfjsGraphModel, bin: Uint8Array, specs: WeightSpec[]) {
   const buffer = new Uint8Array(bin).buffer;
-  const reference = tf.io.decodeWeights(buffer, specs as tf.io.WeightsManifestEntry[]);
+  const reference = tf.io.decodeWeights(buffer, specs);
   expect(model.weights.size).toBe(specs.length);
   for (const spec of specs) {
     const ours = model.weights.get(spec.name)!;

@@ -2,12 +2,12 @@
 // and human's CenterNet on real VOC photos (the parity the default pack relies on).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, vocImages } from '../../../test/fixtures/paths';
+import { vocImages } from '../../../test/fixtures/paths';
 import {
   attr,
   centernetJson,
@@ -77,7 +77,7 @@ async function runBoth(
   const tfModel = await tf.loadGraphModel(
     tf.io.fromMemory({
       modelTopology: reference.json.modelTopology,
-      weightSpecs: reference.weightSpecs as tf.io.WeightsManifestEntry[],
+      weightSpecs: reference.weightSpecs,
       weightData: new Uint8Array(reference.bin).buffer,
     }),
   );

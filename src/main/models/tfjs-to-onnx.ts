@@ -10,13 +10,7 @@
 // Subexpressions of constants (e.g. a resize size computed from constants) are folded at
 // conversion time. An op outside the supported set fails with an error naming the op and its node.
 import type { OnnxGraph } from './onnx-graph';
-import {
-  parseTensorName,
-  type AttrValue,
-  type TfjsGraphModel,
-  type TfjsNode,
-  type TfjsTensor,
-} from './tfjs-graph';
+import { parseTensorName, type TfjsGraphModel, type TfjsNode, type TfjsTensor } from './tfjs-graph';
 
 export interface ConvertOptions {
   /** TF placeholder name → the ONNX graph input that feeds it, in TF's own layout (NHWC). */
@@ -534,7 +528,8 @@ function ints(node: TfjsNode, key: string, fallback: number[]): number[] {
 
 function checkFormat(node: TfjsNode): void {
   const format = node.attrs.data_format ?? 'NHWC';
-  if (format !== 'NHWC') throw new UnsupportedOpError(node.op, node.name, `data_format ${String(format)}`);
+  if (format !== 'NHWC')
+    throw new UnsupportedOpError(node.op, node.name, `data_format ${JSON.stringify(format)}`);
 }
 
 /** TF padding as ONNX attributes: SAME pads the end when the total is odd, as SAME_UPPER does. */
@@ -548,7 +543,7 @@ function padding(node: TfjsNode): { auto_pad: string } | { pads: number[] } {
     // NHWC pairs (before, after) → ONNX [top, left, bottom, right].
     return { pads: [p[2]!, p[4]!, p[3]!, p[5]!] };
   }
-  throw new UnsupportedOpError(node.op, node.name, `padding ${String(value as AttrValue)}`);
+  throw new UnsupportedOpError(node.op, node.name, `padding ${JSON.stringify(value)}`);
 }
 
 // ---- Constants ----
@@ -662,7 +657,8 @@ function broadcast(a: TfjsTensor, b: TfjsTensor, f: (x: number, y: number) => nu
   const sb = pad(b.shape);
   const shape = sa.map((d, i) => {
     const e = sb[i]!;
-    if (d !== e && d !== 1 && e !== 1) throw new Error(`cannot broadcast [${a.shape}] with [${b.shape}]`);
+    if (d !== e && d !== 1 && e !== 1)
+      throw new Error(`cannot broadcast [${a.shape.join(',')}] with [${b.shape.join(',')}]`);
     return Math.max(d, e);
   });
   const stA = strides(sa).map((s, i) => (sa[i] === 1 ? 0 : s));

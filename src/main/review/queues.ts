@@ -150,7 +150,7 @@ function* nextOrder(db: Db, active: Active): Generator<NextCandidate> {
 }
 
 /** `ranked` reordered as the 'next' queue spreads near-duplicates (see nextOrder). */
-export function* diversified(ranked: Iterator<NextCandidate>): Generator<NextCandidate> {
+export function* diversified(ranked: Iterator<NextCandidate, unknown>): Generator<NextCandidate> {
   const recent: NextCandidate[] = [];
   const alike = (a: NextCandidate) =>
     recent.some((b) => a.probabilities.every((p, i) => Math.abs(p - b.probabilities[i]!) <= nearDuplicate));

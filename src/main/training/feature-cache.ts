@@ -115,7 +115,7 @@ function decode(bytes: Buffer): FeatureEntry | undefined {
   if (bytes.length !== end + 4 || bytes.readUInt32LE(end) !== crc32(bytes.subarray(0, end))) return undefined;
   // Copies: the buffer's offset may not be aligned for typed arrays.
   const copy = <T>(from: number, length: number, make: (b: ArrayBuffer) => T) =>
-    make(Uint8Array.prototype.slice.call(bytes, from, from + length).buffer as ArrayBuffer);
+    make(Uint8Array.prototype.slice.call(bytes, from, from + length).buffer);
   return {
     views,
     dim,

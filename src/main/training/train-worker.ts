@@ -3,7 +3,7 @@
 // (cancel, a crash) leaves nothing half-done.
 import { parentPort, workerData } from 'node:worker_threads';
 import { chooseEngine, createEngine, type EngineChoice, type EngineTiming } from './head/choose';
-import { optimiser, trainHead, type TrainInput } from './train-loop';
+import { optimiser, trainHead, type EpochRecord, type TrainInput, type TrainOutput } from './train-loop';
 
 export type WorkerRequest = TrainInput & { engine: EngineChoice };
 
@@ -13,9 +13,9 @@ export type WorkerMessage =
       backend: string;
       timings: EngineTiming[];
     }
-  | { type: 'epoch'; record: import('./train-loop').EpochRecord }
+  | { type: 'epoch'; record: EpochRecord }
   | { type: 'winner'; trial: string }
-  | { type: 'done'; output: import('./train-loop').TrainOutput }
+  | { type: 'done'; output: TrainOutput }
   | { type: 'failed'; message: string };
 
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);

@@ -42,7 +42,7 @@ describe('the oracle gradient equals central finite differences of its loss', ()
   // the steps actually stored.
   const STEP = 1e-5;
   for (const temperatures of [[1], [1, INF], [1, 2, INF]])
-    it(`heads [${temperatures}], with masked-out labels`, () => {
+    it(`heads [${temperatures.join(',')}], with masked-out labels`, () => {
       const { shape, params, batch } = problem(temperatures.length, temperatures);
       const { gradient } = lossAndGradient({ shape, init: params }, params, batch);
       const analytic = [...gradient.weights, gradient.classScale, gradient.classBias];

@@ -34,7 +34,7 @@ const cases: OracleCase[] = [
 
 describe('the onnxruntime step engine reproduces the oracle', () => {
   for (const { temperatures, lambda, weightDecay } of cases)
-    it(`heads [${temperatures}], λ ${lambda}, weight decay ${weightDecay}: 5 steps, the last a smaller batch`, async () => {
+    it(`heads [${temperatures.join(',')}], λ ${lambda}, weight decay ${weightDecay}: 5 steps, the last a smaller batch`, async () => {
       const run = await stepsAgainstOracle(createOrtEngine, { temperatures, lambda, weightDecay });
       measured.push(`  ${run.report}`);
       expect(run.backend).toBe('onnxruntime-cpu');

@@ -340,7 +340,7 @@ export async function createOrtEngine(options: EngineOptions): Promise<StepEngin
     },
     async params(): Promise<HeadParams> {
       const stacked = state.weights!.data as Float32Array;
-      const weights: Float32Array[] = new Array(order.length);
+      const weights = new Array<Float32Array>(order.length);
       order.forEach((h, i) => (weights[h] = stacked.slice(i * C * d, (i + 1) * C * d)));
       return {
         weights,

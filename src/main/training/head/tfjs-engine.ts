@@ -38,7 +38,7 @@ export interface BackendAttempt {
 const importOptional = (specifier: string): Promise<Record<string, unknown>> => import(specifier);
 
 interface Dawn {
-  create(flags: string[]): { requestAdapter(): Promise<object | null> };
+  create: (flags: string[]) => { requestAdapter(): Promise<object | null> };
   globals: object;
 }
 
@@ -154,7 +154,7 @@ function fusedScores(x: tf.Tensor3D): (normalised: tf.Tensor2D) => tf.Tensor2D {
         return tf.transpose(tf.matMul(columns, tf.transpose(dy)));
       },
     };
-  }) as (normalised: tf.Tensor2D) => tf.Tensor2D;
+  });
 }
 
 export async function createTfjsEngine(
@@ -203,7 +203,7 @@ export async function createTfjsEngine(
   /** The head (engine.ts): logits [B, C] of B images' features [B, d, L]. */
   const logitsOf = (x: tf.Tensor3D): tf.Tensor2D => {
     const B = x.shape[0];
-    const normalised = tf.div(W, tf.sqrt(tf.sum(tf.square(W), 1, true))) as tf.Tensor2D;
+    const normalised = tf.div<tf.Tensor2D>(W, tf.sqrt(tf.sum(tf.square(W), 1, true)));
     const scores = tf.reshape(fusedScores(x)(normalised), [H, C, B, L]);
     let pooled = tf.mean(scores, -1);
     if (infinite.includes(false)) {
@@ -243,7 +243,7 @@ export async function createTfjsEngine(
           const z = logitsOf(x);
           // BCE with logits as softplus(z) − z·y: stable, and its tfjs gradient is exactly σ(z) − y.
           const bce = tf.sub(tf.softplus(z), tf.mul(z, y));
-          return tf.div(tf.sum(tf.mul(mask, bce)), Math.max(1, known)) as tf.Scalar;
+          return tf.div<tf.Scalar>(tf.sum(tf.mul(mask, bce)), Math.max(1, known));
         }, trainable);
         // Weight decay on the classifiers only, added to their gradient as PyTorch's SGD does.
         trainable.forEach((p, i) => {

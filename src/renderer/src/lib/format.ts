@@ -1,7 +1,5 @@
 // Numbers and paths as the UI shows them.
 
-import { formatCount } from '$shared/plural';
-
 export { formatCount, plural } from '$shared/plural';
 
 /** Photos per second: one decimal below 10, whole numbers above. */

@@ -76,6 +76,9 @@ export class MetricsStore {
           // A pre-label run writes predictions; training makes versions (its 'models' event says so).
           if (event.job.kind === 'prelabel' && event.job.status !== 'running') this.#changed();
           break;
+        case 'photos':
+          // A photo's file changed on disk: its labels and stored predictions stand until re-labelled.
+          break;
       }
     });
   }

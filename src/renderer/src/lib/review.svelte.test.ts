@@ -3,7 +3,7 @@
 // one at a time with the item's class map selected; keep, flip and skip, every decision a label a
 // person sets (one undoable action), the counters and the queue following every label change.
 import { describe, expect, it, vi } from 'vitest';
-import type { ClassInfo, ImageSummary, ReviewItem } from '$shared/contract';
+import type { ImageSummary, ReviewItem } from '$shared/contract';
 import {
   eachTestStudio,
   jobEnd,
@@ -18,7 +18,6 @@ const patience = { timeout: 60_000, interval: 20 };
 let studio: TestStudio;
 let workspace: WorkspaceStore;
 let review: ReviewStore;
-let classes: ClassInfo[];
 /** The two labels set against the model: its surest class on two unlabelled photos, negative. */
 let planted: { imageId: number; classId: number }[];
 
@@ -29,7 +28,6 @@ eachTestStudio(async (created) => {
   const photos = await makePhotoFolder(studio.dir, { count: 12, withLabels: true, labelled: 6 });
   await jobEnd(api, (await api.startImport({ folder: photos.folder, labelsFile: photos.labelsFile! })).id);
   await jobEnd(api, (await api.startPrelabel({ provider: 'cpu' })).id);
-  classes = await api.listClasses({});
   const unlabelled = (await api.listImages({ filter: { unlabelled: true } })).images;
   const surest = (image: ImageSummary) =>
     image.predictions.reduce((best, p) => (p.probability > best.probability ? p : best));

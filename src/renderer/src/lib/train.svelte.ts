@@ -84,6 +84,9 @@ export class TrainStore extends JobStore<TrainReport> {
           else if (event.job.kind === 'train' && event.job.id === this.job?.id)
             void this.#readLive(event.job.id);
           break;
+        case 'photos':
+          // A photo's file changed on disk: its labels, and so what training would read, stand.
+          break;
       }
     });
   }
