@@ -1,49 +1,14 @@
-// The formatter and the type checker, as part of the test run so their failures are counted, and the
-// desktop app's hardening as its files show it.
-import { execFile } from 'node:child_process';
+// The desktop app's hardening as its files show it: Electron cannot run here. (The formatter, lint
+// and the type checkers run before the specs, as `npm run check`.)
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../src/main/security';
 import { repoRoot } from './fixtures/paths';
 
-const run = promisify(execFile);
-
-async function check(command: string, args: string[]) {
-  try {
-    await run(command, args, { cwd: repoRoot, maxBuffer: 16 << 20 });
-    return '';
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout: string; stderr: string };
-    return `${stdout}${stderr}`.trim() || String(error);
-  }
-}
-
-describe('the source', () => {
-  it('is formatted (prettier --check)', async () => {
-    expect(await check('npx', ['prettier', '--check', '--log-level', 'warn', '.'])).toBe('');
-  });
-
-  it('type-checks in Node code (tsc, strict)', async () => {
-    expect(await check('npx', ['tsc', '-p', 'tsconfig.node.json'])).toBe('');
-  });
-
-  it('type-checks in the renderer, Svelte components included (svelte-check, strict)', async () => {
-    expect(
-      await check('npx', [
-        'svelte-check',
-        '--tsconfig',
-        './tsconfig.web.json',
-        '--fail-on-warnings',
-        '--output',
-        'machine',
-      ]),
-    ).toBe('');
-  });
-
+describe('the desktop app', () => {
   // Electron cannot run here: what the desktop app's hardening rests on is checked in its files.
-  it('hardens the desktop app: fuses, no permissions, one instance, API calls from its own page only, its CSP', async () => {
+  it('is hardened: fuses, no permissions, one instance, API calls from its own page only, its CSP', async () => {
     const source = (path: string) => readFile(join(repoRoot, path), 'utf8');
     const builder = await source('build/electron-builder.yml');
     const fuses = Object.fromEntries(
