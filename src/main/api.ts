@@ -31,7 +31,8 @@ import { acceptPredictions, confirmPhotos, rejectUnlabelled } from './library/la
 import { JobRunner } from './jobs';
 import { evaluateProject } from './training/evaluate';
 import { trainPreflight } from './training/preflight';
-import { defaultTrainConfig, runTrain, trainReport, type TrainConfig } from './training/train-job';
+import { runTrain, trainReport } from './training/train-job';
+import { trainSettings, type TrainConfig } from './training/train-settings';
 import { listVersions, modelSource, versionInfo, versionProblem } from './models/versions';
 import { jobConfig, jobResult, listJobs } from './db/jobs';
 import { getModel, setActiveModel } from './db/models';
@@ -305,13 +306,13 @@ export function createStudio(options: StudioOptions = {}): Studio {
       if (changed > 0) publish({ type: 'splits' });
       return counts;
     },
-    getTrainPreflight: async () => trainPreflight(requireOpen().project, defaultTrainConfig.seed),
+    getTrainPreflight: async () => trainPreflight(requireOpen().project, trainSettings.defaults.seed),
     startTrain: async ({ activate }) => {
       const open = requireOpen();
       // Too few labels: no run starts, and the request says why.
-      const { blockers } = trainPreflight(open.project, defaultTrainConfig.seed);
+      const { blockers } = trainPreflight(open.project, trainSettings.defaults.seed);
       if (blockers.length > 0) throw new ApiError('conflict', `cannot train: ${blockers.join('; ')}`);
-      return open.jobs.start('train', { ...defaultTrainConfig, activate } satisfies TrainConfig);
+      return open.jobs.start('train', { ...trainSettings.defaults, activate } satisfies TrainConfig);
     },
     getTrainReport: async ({ jobId }) => trainReport(requireOpen().project, jobId),
     listModels: async () => {
