@@ -1,3 +1,4 @@
+// @ts-check
 // The architecture's import rules as one ESLint rule, so a layer broken is a build error rather than
 // a review comment (VS Code does the same with its own layering rule). Each import is resolved to
 // a file under the repository, a Node built-in or a package, and checked against the layer of the
@@ -7,7 +8,10 @@ import { dirname, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 
-/** Import aliases, as build/aliases.ts and the tsconfig paths define them. */
+/**
+ * Import aliases, as build/aliases.ts and the tsconfig paths define them.
+ * @type {[alias: string, dir: string][]}
+ */
 const aliases = [
   ['$shared/', 'src/shared/'],
   ['$lib/', 'src/renderer/src/lib/'],
@@ -112,14 +116,19 @@ export function importTarget(specifier, file) {
         .join('/'),
     };
   }
-  if (specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0])) {
+  const [first = '', second = ''] = specifier.split('/');
+  if (specifier.startsWith('node:') || builtinModules.includes(first)) {
     return { kind: 'builtin', name: specifier };
   }
-  const parts = specifier.split('/');
-  return { kind: 'package', name: specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] };
+  return { kind: 'package', name: first.startsWith('@') ? `${first}/${second}` : first };
 }
 
-/** Why `file` may not import `specifier`, or null where it may. */
+/**
+ * Why `file` may not import `specifier`, or null where it may.
+ * @param {string} specifier
+ * @param {string} file
+ * @returns {string | null}
+ */
 export function layerViolation(specifier, file) {
   const target = importTarget(specifier, file);
   const isTest = /\.test\.ts$/.test(file);
