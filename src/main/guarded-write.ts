@@ -2,7 +2,6 @@
 // project's own files, it is never written over an existing file (one that is there may be a photo
 // or another tool's work), and it is written whole or not at all, so a failed write never leaves a
 // truncated file behind.
-import { randomBytes } from 'node:crypto';
 import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ApiError } from '$shared/rpc';
@@ -10,6 +9,7 @@ import { thumbnailFolder } from './library/thumbnails';
 import { describeFsError } from './files/fs-errors';
 import { versionsFolder } from './models/versions';
 import { featureCacheFolder } from './training/feature-cache';
+import { partialPathBeside } from './files/partial';
 
 /** What a project keeps at its path: the database, SQLite's files beside it, and our folders. */
 export function projectOwnPaths(projectPath: string): { files: string[]; folders: string[] } {
@@ -93,7 +93,7 @@ async function writeNewFile(target: string, real: string, data: string): Promise
     throw new ApiError('io_error', `cannot write ${target}: ${describeFsError(error)}`);
   };
   await (await open(real, 'wx').catch(failed)).close();
-  const partial = join(dirname(real), `.${basename(real)}.${randomBytes(6).toString('hex')}.partial`);
+  const partial = partialPathBeside(real);
   try {
     const file = await open(partial, 'wx');
     try {

@@ -8,7 +8,6 @@
 // writes), never as raw bytes, which would miss what its write-ahead log holds. Nothing is written
 // over: every path of the new project must be free, and each part is written under a temporary
 // name and renamed into place, the database last, so a failed copy leaves no project behind.
-import { randomBytes } from 'node:crypto';
 import { cp, link, lstat, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +16,7 @@ import type { Db } from './db/connection';
 import { guardOutputPath, projectOwnPaths } from './guarded-write';
 import { describeFsError } from './files/fs-errors';
 import { Project } from './project';
+import { partialPathBeside } from './files/partial';
 
 /**
  * Copies the project at `from`, read through `db` (a connection to it), to the new path `to` with
@@ -33,18 +33,17 @@ export async function copyProject(db: Db, from: string, to: string): Promise<str
   for (const path of [...destination.files, ...destination.folders])
     if (await lstat(path).catch(() => null))
       throw new ApiError('conflict', `${path} already exists; a project is never copied over anything`);
-  const partial = (path: string) => `${path}.${randomBytes(6).toString('hex')}.partial`;
   const written: string[] = [];
   try {
     const folders: [string, string][] = [];
     for (const [i, folder] of source.folders.entries()) {
       if (!(await lstat(folder).catch(() => null))) continue;
-      const copy = partial(destination.folders[i]!);
+      const copy = partialPathBeside(destination.folders[i]!);
       written.push(copy);
       await cp(folder, copy, { recursive: true, errorOnExist: true, force: false });
       folders.push([copy, destination.folders[i]!]);
     }
-    const database = partial(target);
+    const database = partialPathBeside(target);
     written.push(database, `${database}-journal`);
     db.prepare('VACUUM INTO ?').run(database);
     const file = await open(database, 'r+');

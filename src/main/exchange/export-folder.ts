@@ -3,16 +3,16 @@
 // nothing behind, and no file of the target is written over one by one. A manifest marks the
 // folder as an export of its project: the only non-empty folder an export may replace, and only
 // while it holds nothing but what that export wrote.
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { plural } from '$shared/plural';
 import { ApiError } from '$shared/rpc';
 import { mapOrdered } from '../concurrency';
 import { maxLabelFileBytes, maxPhotoBytes, openRegularFile, readRegularFile } from '../files/regular-file';
 import { describeFsError } from '../files/fs-errors';
+import { partialPathBeside } from '../files/partial';
 
 /** The manifest's name in an export folder: hidden, so that the formats' loaders pass over it. */
 export const manifestName = '.csra-studio-export.json';
@@ -43,7 +43,7 @@ export async function writeExportFolder(
 ): Promise<void> {
   const names = outputNames(manifest.format, content);
   const replacing = await earlierExport(out, manifest.project);
-  const partial = join(dirname(out), `.${basename(out)}.${randomBytes(6).toString('hex')}.partial`);
+  const partial = partialPathBeside(out);
   await makeFolder(dirname(out));
   await makeFolder(partial);
   try {
@@ -129,7 +129,7 @@ async function readManifest(path: string): Promise<ExportManifest | null> {
 
 /** Sets the earlier export aside, puts the new one in its place, then removes the earlier one. */
 async function replaceFolder(partial: string, out: string): Promise<void> {
-  const earlier = join(dirname(out), `.${basename(out)}.${randomBytes(6).toString('hex')}.replaced`);
+  const earlier = partialPathBeside(out, 'replaced');
   await rename(out, earlier);
   try {
     await rename(partial, out);

@@ -1,12 +1,12 @@
 // The per-user settings file: for now, the projects opened lately. Small JSON, rewritten whole
 // through a temporary file and a rename, so a crash mid-write leaves the previous file.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { RecentProject } from '$shared/contract';
+import { writeFileWhole } from './partial';
 
 /** How many recent projects are kept. */
 export const recentLimit = 10;
@@ -70,16 +70,7 @@ export class UserSettings {
     const write = this.#writing.then(async () => {
       const next = change(await this.#read());
       await mkdir(dirname(this.file), { recursive: true });
-      const partial = join(
-        dirname(this.file),
-        `.${basename(this.file)}.${randomBytes(6).toString('hex')}.partial`,
-      );
-      try {
-        await writeFile(partial, JSON.stringify(next, null, 2) + '\n');
-        await rename(partial, this.file);
-      } finally {
-        await rm(partial, { force: true });
-      }
+      await writeFileWhole(this.file, JSON.stringify(next, null, 2) + '\n');
     });
     this.#writing = write.catch(() => undefined);
     return write;

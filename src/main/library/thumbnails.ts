@@ -1,8 +1,8 @@
 // Thumbnails, cached beside the project file by content hash, each written whole or not at all.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { besideProject } from '../paths';
+import { writeFileWhole } from '../files/partial';
 
 export const thumbnailSize = 256;
 
@@ -23,12 +23,5 @@ export function thumbnailPath(projectPath: string, sha256: string): string {
 export async function writeThumbnail(projectPath: string, sha256: string, bytes: Buffer): Promise<void> {
   const file = thumbnailPath(projectPath, sha256);
   await mkdir(dirname(file), { recursive: true });
-  const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
-  try {
-    await writeFile(partial, bytes);
-    await rename(partial, file);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  await writeFileWhole(file, bytes);
 }

@@ -17,6 +17,7 @@ import { appendDefaultNetwork, defaultPackOptions, mirror } from './default-pack
 import { loadPack, manifestFile, modelFile, parseManifest, type PackManifest } from './manifest';
 import { OnnxGraph } from './onnx-graph';
 import { versionsFolder } from '../paths';
+import { partialPathBeside } from '../files/partial';
 
 /** Where versions are kept is a path rule (paths.ts, which project.ts reads without this module). */
 export { versionsFolder };
@@ -233,9 +234,8 @@ export async function writeVersion(
   });
   const manifest = parseManifest({ ...content, version: versionDigest(content) });
   const folder = join(versionsFolder(project.path), name);
-  const partial = `${folder}.${process.pid}.partial`;
+  const partial = partialPathBeside(folder);
   try {
-    await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
     await writeFile(join(partial, modelFile), bytes);
     await writeFile(join(partial, manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);

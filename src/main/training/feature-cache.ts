@@ -7,14 +7,14 @@
 // The cache is bounded (2 GiB by default; CSRA_FEATURE_CACHE_GB): past the limit the least
 // recently used entries go, photos without labels before labelled ones, and never the entries the
 // current training run needs.
-import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { mkdir, readdir, readFile, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, statfs, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '$shared/rpc';
 import { toFloat16 } from './float16';
 import type { CacheOutputs, PhotoFeatures } from '../inference/predictor';
 import { besideProject } from '../paths';
+import { writeFileWhole } from '../files/partial';
 
 export interface FeatureEntry {
   /** 1 (the photo) or 2 (the photo, then its mirror image). */
@@ -249,13 +249,9 @@ export class FeatureCache {
         `the disk holding the feature cache (${this.folder}) has ${megabytes(free)} free; ` +
           `it needs ${megabytes(bytes.length + diskMargin)} to store another photo's features`,
       );
-    // Unique: two runs of this process may write the same photo at once.
-    const partial = `${this.path(sha256)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
     try {
-      await writeFile(partial, bytes);
-      await rename(partial, this.path(sha256));
+      await writeFileWhole(this.path(sha256), bytes);
     } catch (error) {
-      await rm(partial, { force: true });
       throw new ApiError(
         'io_error',
         `cannot write the feature cache in ${this.folder}: ${(error as Error).message}`,
