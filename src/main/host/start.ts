@@ -1,10 +1,11 @@
 // `npm start` without the Electron binary: the browser host on 127.0.0.1, printing the URL to open.
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from '$shared/rpc';
 import { createStudio } from '../api';
 import { hostSettingsFile } from '../files/settings';
+import { appRoot } from '../paths';
 import { startHost } from './server';
 
 const { values } = parseArgs({
@@ -26,7 +27,12 @@ if (values.project) {
     process.exit(2);
   }
 }
-const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+// The built page, whether the host runs from the build or from its sources (tsx, a debugger).
+const rendererDir = join(appRoot, 'out', 'renderer');
+if (!existsSync(join(rendererDir, 'index.html'))) {
+  console.error(`csra-studio: no built page in ${rendererDir}; run \`npm run build\` first`);
+  process.exit(2);
+}
 const host = await startHost({ studio, rendererDir, port });
 console.log(`CSRA Studio is running at ${host.openUrl}`);
 console.log('Open that address in a browser on this machine. Ctrl+C stops the app.');
