@@ -46,6 +46,15 @@ export const layerRules = [
           : null,
   },
   {
+    // The stores' specs drive a real host through test/fixtures; the page itself never may.
+    layer: (file) => file.startsWith('src/renderer/'),
+    tests: false,
+    forbids: (target) =>
+      target.kind === 'file' && target.path.startsWith('test/')
+        ? 'only specs may import test fixtures: the renderer is a web page'
+        : null,
+  },
+  {
     layer: (file) => file.startsWith('src/preload/'),
     forbids: (target) =>
       target.kind === 'builtin'

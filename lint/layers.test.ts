@@ -17,6 +17,11 @@ describe('the layer rules', () => {
     ['src/main/api.ts', './electron/native-dialogs', 'may not import host/ or electron/'],
     ['src/main/training/train-job.ts', 'electron', 'only src/main/electron and src/preload'],
     ['src/main/api.ts', '$lib/format', 'may not import the renderer or the preload'],
+    [
+      'src/renderer/src/lib/review.svelte.ts',
+      '../../../../test/fixtures/direct-api',
+      'only specs may import',
+    ],
   ])('%s may not import %s', (file, specifier, reason) => {
     expect(layerViolation(specifier, file)).toContain(reason);
   });
