@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudio, type Studio } from '../src/main/api';
-import { versionsFolder } from '../src/main/models/versions';
+import { versionsFolder } from '../src/main/paths';
 import { createClient, type Api } from '$shared/rpc';
 import { crashDuring, importAndWait, jobEnd } from './fixtures/direct-api';
 import type { CrashWork, KillPoint, LabelCall, Stopped } from './fixtures/renderer-studio';

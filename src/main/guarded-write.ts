@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ApiError } from '$shared/rpc';
 import { thumbnailFolder } from './library/thumbnails';
 import { describeFsError } from './files/fs-errors';
-import { versionsFolder } from './models/versions';
+import { versionsFolder } from './paths';
 import { featureCacheFolder } from './training/feature-cache';
 import { partialPathBeside } from './files/partial';
 

@@ -19,9 +19,6 @@ import { OnnxGraph } from './onnx-graph';
 import { versionsFolder } from '../paths';
 import { partialPathBeside } from '../files/partial';
 
-/** Where versions are kept is a path rule (paths.ts, which project.ts reads without this module). */
-export { versionsFolder };
-
 export interface TrainedHead {
   /** The project's class names, in the order of the head's rows. */
   classes: string[];

@@ -7,7 +7,8 @@ import { insertTrainedModel, listModels, setActiveModel } from '../../db/models'
 import { labelChangesSince } from '../../db/training';
 import { writeTransaction } from '../../db/transaction';
 import type { PackManifest } from '../../models/manifest';
-import { versionFolderName, versionsFolder, writeVersion, type TrainedHead } from '../../models/versions';
+import { versionFolderName, writeVersion, type TrainedHead } from '../../models/versions';
+import { versionsFolder } from '../../paths';
 import type { Project } from '../../project';
 import type { TrainOutput } from '../train-loop';
 import { scoreOnVal, type Blend } from './blend';
