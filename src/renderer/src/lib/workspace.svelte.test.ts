@@ -3,7 +3,6 @@
 // everything the components show of it, and following what other windows and the studio change.
 // Each part's own specs are beside it in workspace/.
 import { describe, expect, it, vi } from 'vitest';
-import * as fixtures from '../../../../test/fixtures/renderer-studio';
 import { createClient } from '$shared/rpc';
 import { peakOf } from './workspace.svelte';
 import {
@@ -17,9 +16,9 @@ import {
   store,
   studio,
   vocClasses,
-} from './workspace/spec-studio';
+} from '../../../../test/fixtures/workspace-studio';
 
-eachWorkspaceStudio(fixtures);
+eachWorkspaceStudio();
 
 describe('the workspace store', () => {
   it('opens on a photo with the classes, the order, its pre-labels and its class maps', async () => {

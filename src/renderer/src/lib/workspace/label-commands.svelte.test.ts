@@ -1,8 +1,7 @@
-// The workspace's label commands against a real studio (spec-studio.ts), through the WorkspaceStore
+// The workspace's label commands against a real studio (test/fixtures/workspace-studio.ts), through the WorkspaceStore
 // the keys drive: each key press one request, saved in the order pressed and checked in the
 // database; accept, confirm, reject the rest, undo and redo, and auto-advance after accept.
 import { describe, expect, it } from 'vitest';
-import * as fixtures from '../../../../../test/fixtures/renderer-studio';
 import { autoAdvanceKey } from '../workspace.svelte';
 import {
   eachWorkspaceStudio,
@@ -16,9 +15,9 @@ import {
   showing,
   store,
   studio,
-} from './spec-studio';
+} from '../../../../../test/fixtures/workspace-studio';
 
-eachWorkspaceStudio(fixtures);
+eachWorkspaceStudio();
 
 describe("the workspace store's label commands", () => {
   it('toggles a class: unknown → positive → negative → positive, each press saved in order', async () => {

@@ -1,8 +1,7 @@
-// The workspace's moves through its photos against a real studio (spec-studio.ts), through the
+// The workspace's moves through its photos against a real studio (test/fixtures/workspace-studio.ts), through the
 // WorkspaceStore the keys drive: the order it was opened with, previous and next, any photo, the
 // next photo without labels; and nextAfter, the wrap-around search, on its own.
 import { describe, expect, it, vi } from 'vitest';
-import * as fixtures from '../../../../../test/fixtures/renderer-studio';
 import { nextAfter } from './navigation.svelte';
 import {
   eachWorkspaceStudio,
@@ -14,9 +13,9 @@ import {
   showing,
   store,
   studio,
-} from './spec-studio';
+} from '../../../../../test/fixtures/workspace-studio';
 
-eachWorkspaceStudio(fixtures);
+eachWorkspaceStudio();
 
 describe("the workspace store's navigation", () => {
   it('moves through the order, and to the next photo without labels, wrapping around', async () => {

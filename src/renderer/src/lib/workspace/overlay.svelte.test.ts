@@ -1,14 +1,21 @@
-// The workspace's class-map overlay against a real studio (spec-studio.ts), through the
+// The workspace's class-map overlay against a real studio (test/fixtures/workspace-studio.ts), through the
 // WorkspaceStore the keys drive: the chosen class, ↓/↑, overlay and all classes; and the peaks
 // "all classes" marks, on their own.
 import { describe, expect, it } from 'vitest';
-import * as fixtures from '../../../../../test/fixtures/renderer-studio';
 import type { ClassInfo } from '$shared/contract';
 import type { ClassMap } from '../attention-overlay';
 import { peakOf, peaksOf } from './overlay.svelte';
-import { eachWorkspaceStudio, images, open, project, showing, store, studio } from './spec-studio';
+import {
+  eachWorkspaceStudio,
+  images,
+  open,
+  project,
+  showing,
+  store,
+  studio,
+} from '../../../../../test/fixtures/workspace-studio';
 
-eachWorkspaceStudio(fixtures);
+eachWorkspaceStudio();
 
 describe("the workspace store's class-map overlay", () => {
   it('says why ↓/↑ show no class map on a photo not pre-labelled', async () => {
