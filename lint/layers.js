@@ -79,7 +79,8 @@ export const layerRules = [
       file.startsWith('src/main/') &&
       !file.startsWith('src/main/host/') &&
       !file.startsWith('src/main/electron/') &&
-      file !== 'src/main/cli.ts',
+      file !== 'src/main/cli.ts' &&
+      !file.startsWith('src/main/cli/'),
     forbids: (target) =>
       target.kind === 'file' &&
       (target.path.startsWith('src/main/host/') || target.path.startsWith('src/main/electron/'))
