@@ -17,6 +17,9 @@ const aliases = [
   ['$lib/', 'src/renderer/src/lib/'],
 ];
 
+/** How files are read and written safely: below every other module of main, the storage included. */
+const fileUtilities = ['src/main/files/fs-errors', 'src/main/files/regular-file', 'src/main/files/partial'];
+
 /**
  * One rule per layer. `layer` matches the importing file (a path relative to the repository);
  * `forbids` returns why an import is not allowed, or null. `tests: false` leaves specs out, which
@@ -70,8 +73,16 @@ export const layerRules = [
     tests: false,
     forbids: (target) =>
       target.kind === 'file' &&
-      !['src/main/db/', 'src/main/files/', 'src/shared/'].some((dir) => target.path.startsWith(dir))
-        ? 'src/main/db is the storage layer: it may import only db/, files/ and src/shared, no service'
+      !['src/main/db/', 'src/shared/', ...fileUtilities].some((dir) => target.path.startsWith(dir))
+        ? 'src/main/db is the storage layer: it may import only db/, src/shared and the file utilities, no service'
+        : null,
+  },
+  {
+    layer: (file) => fileUtilities.some((module) => file.startsWith(module)),
+    tests: false,
+    forbids: (target) =>
+      target.kind === 'file' && !['src/shared/', ...fileUtilities].some((dir) => target.path.startsWith(dir))
+        ? 'the file utilities lie below the storage layer: they may import only each other and src/shared'
         : null,
   },
   {

@@ -13,6 +13,8 @@ describe('the layer rules', () => {
     ['src/preload/index.ts', '../main/api', 'may import only src/preload and src/shared'],
     ['src/main/db/connection.ts', '../library/scan', 'no service'],
     ['src/main/db/images.ts', '../api', 'no service'],
+    ['src/main/db/images.ts', '../files/folder-listing', 'no service'],
+    ['src/main/files/regular-file.ts', '../library/scan', 'may import only each other and src/shared'],
     ['src/main/library/scan.ts', '../host/server', 'may not import host/ or electron/'],
     ['src/main/api.ts', './electron/native-dialogs', 'may not import host/ or electron/'],
     ['src/main/training/train-job.ts', 'electron', 'only src/main/electron and src/preload'],
@@ -39,6 +41,7 @@ describe('the layer rules', () => {
     ['src/main/host/server.ts', '../api'],
     ['src/main/cli.ts', './host/start'],
     ['src/main/db/connection.ts', '../files/fs-errors'],
+    ['src/main/files/regular-file.ts', './fs-errors'],
     ['src/main/db/connection.ts', 'better-sqlite3'],
     ['src/main/db/transaction.test.ts', '../api'],
     ['src/main/library/scan.ts', '../db/images'],
@@ -59,7 +62,7 @@ describe('lint, as `npm run lint` runs it', () => {
       {
         ruleId: 'layers/imports',
         message:
-          '../library/scan: src/main/db is the storage layer: it may import only db/, files/ and src/shared, no service',
+          '../library/scan: src/main/db is the storage layer: it may import only db/, src/shared and the file utilities, no service',
       },
     ]);
   });

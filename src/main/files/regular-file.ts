@@ -1,7 +1,6 @@
 // Reading a named file safely: a regular file only (no FIFO or device), bounded, on one descriptor.
-import { constants, type Stats } from 'node:fs';
+import { constants, type Dirent, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { describeNotRegular } from '../library/scan';
 import { describeFsError } from './fs-errors';
 
 /**
@@ -91,4 +90,20 @@ export async function readRegularFile(
 function formatBytes(bytes: number): string {
   const mib = bytes / (1024 * 1024);
   return mib >= 1 ? `${Math.round(mib)} MiB` : `${bytes} bytes`;
+}
+
+/** What a file that is not a regular one is, for the reason a reader gives. */
+export function describeNotRegular(kind: Stats | Dirent): string {
+  const what = kind.isDirectory()
+    ? 'a folder'
+    : kind.isFIFO()
+      ? 'a named pipe (FIFO)'
+      : kind.isCharacterDevice()
+        ? 'a character device'
+        : kind.isBlockDevice()
+          ? 'a block device'
+          : kind.isSocket()
+            ? 'a socket'
+            : 'a file of an unknown kind';
+  return `${what}, not a regular file`;
 }

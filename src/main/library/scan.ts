@@ -4,6 +4,7 @@ import { access, opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { ApiError } from '$shared/rpc';
 import { describeFsError } from '../files/fs-errors';
+import { describeNotRegular } from '../files/regular-file';
 
 /** Extensions import considers photos; sharp decides whether each one really is. */
 export const photoExtensions = new Set([
@@ -85,22 +86,6 @@ export async function scanFolder(root: string): Promise<ScanResult> {
 
 export function isPhotoName(name: string): boolean {
   return !name.startsWith('.') && photoExtensions.has(extname(name).toLowerCase());
-}
-
-/** What a file that is not a regular one is, for the reason a reader gives. */
-export function describeNotRegular(kind: Stats | Dirent): string {
-  const what = kind.isDirectory()
-    ? 'a folder'
-    : kind.isFIFO()
-      ? 'a named pipe (FIFO)'
-      : kind.isCharacterDevice()
-        ? 'a character device'
-        : kind.isBlockDevice()
-          ? 'a block device'
-          : kind.isSocket()
-            ? 'a socket'
-            : 'a file of an unknown kind';
-  return `${what}, not a regular file`;
 }
 
 /** The absolute path of a folder this process can list, or a bad_input error saying why not. */
