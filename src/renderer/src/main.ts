@@ -1,3 +1,4 @@
+// The page's entry: the app, or the page that says the address lacks its token (browser host).
 import { mount } from 'svelte';
 import App from './App.svelte';
 import MissingToken from './components/project/MissingToken.svelte';
