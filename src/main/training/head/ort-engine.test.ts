@@ -4,15 +4,14 @@
 // in float32, so this is float32 rounding carried through five momentum steps, not a looser math.
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  beyondTolerance,
   compareWithOracle,
-  stepsAgainstOracle,
   tinyHeadShape,
   tinyOptions,
   unitRowParams,
   withEngine,
   type OracleCase,
 } from '../../../../test/fixtures/head-engine';
+import { describeOracleAgreement } from '../../../../test/fixtures/oracle-agreement';
 import { INFINITE_TEMPERATURE as INF } from '$shared/csra';
 import type { Batch } from './engine';
 import { createOrtEngine } from './ort-engine';
@@ -32,15 +31,11 @@ const cases: OracleCase[] = [
   { temperatures: [INF], lambda: 1, weightDecay: 1e-4 },
 ];
 
-describe('the onnxruntime step engine reproduces the oracle', () => {
-  for (const { temperatures, lambda, weightDecay } of cases)
-    it(`heads [${temperatures.join(',')}], λ ${lambda}, weight decay ${weightDecay}: 5 steps, the last a smaller batch`, async () => {
-      const run = await stepsAgainstOracle(createOrtEngine, { temperatures, lambda, weightDecay });
-      measured.push(`  ${run.report}`);
-      expect(run.backend).toBe('onnxruntime-cpu');
-      expect(run.moved).toBeGreaterThan(100 * TOLERANCE); // the comparison is not of untouched parameters
-      expect(beyondTolerance(run, TOLERANCE)).toEqual({}); // losses, weights, scale/bias, logits
-    });
+describeOracleAgreement('the onnxruntime step engine reproduces the oracle', createOrtEngine, {
+  backend: 'onnxruntime-cpu',
+  cases,
+  tolerance: TOLERANCE,
+  measured,
 });
 
 it('ties of the ∞ head: the max gradient goes to the first maximal location, as in the oracle', async () => {

@@ -6,19 +6,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  beyondTolerance,
   compareWithOracle,
   randomBatch,
   randomParams,
   realHeadShape,
   seededRandom,
-  stepsAgainstOracle,
   tinyHeadShape,
   tinyOptions,
   unitRowParams,
   withEngine,
   type OracleCase,
 } from '../../../../test/fixtures/head-engine';
+import { describeOracleAgreement } from '../../../../test/fixtures/oracle-agreement';
 import { INFINITE_TEMPERATURE as INF } from '$shared/csra';
 import type { EngineOptions, HeadShape } from './engine';
 import { createTfjsEngine, tfjsBackendReport } from './tfjs-engine';
@@ -37,15 +36,11 @@ const cases: OracleCase[] = [
   { temperatures: [INF], lambda: 1, weightDecay: 1e-4 },
 ];
 
-describe('the tfjs step engine reproduces the oracle', () => {
-  for (const { temperatures, lambda, weightDecay } of cases)
-    it(`heads [${temperatures.join(',')}], λ ${lambda}, weight decay ${weightDecay}: 5 steps, the last a smaller batch`, async () => {
-      const run = await stepsAgainstOracle(onWasm, { temperatures, lambda, weightDecay });
-      measured.push(`  ${run.report}`);
-      expect(run.backend).toBe('tfjs-wasm');
-      expect(run.moved).toBeGreaterThan(100 * TOLERANCE); // the comparison is not of untouched parameters
-      expect(beyondTolerance(run, TOLERANCE)).toEqual({}); // losses, weights, scale/bias, logits
-    });
+describeOracleAgreement('the tfjs step engine reproduces the oracle', onWasm, {
+  backend: 'tfjs-wasm',
+  cases,
+  tolerance: TOLERANCE,
+  measured,
 });
 
 it('ties of the ∞ head: the max gradient goes to the first maximal location, as in the oracle', async () => {
