@@ -33,15 +33,28 @@ const axisTitle = (text: string, colors: ChartColors) => ({
   font: { size: 11 },
 });
 
+/** What every chart's options start with: sized to its box, drawn at once, its text in the theme. */
+const chartOptions = (colors: ChartColors) => ({
+  responsive: true,
+  maintainAspectRatio: false,
+  animation: false as const,
+  color: colors.text,
+});
+
+/** An axis titled, its ticks in the faint color with `ticks` besides, its grid lines drawn. */
+const axis = (
+  title: string,
+  colors: ChartColors,
+  ticks: { stepSize?: number; precision?: number; maxTicksLimit?: number },
+) => ({
+  title: axisTitle(title, colors),
+  ticks: { color: colors.faint, ...ticks },
+  grid: { color: colors.grid },
+});
+
 /** An axis of percentages, 0 to 100 in steps of 20, titled. */
 export function percentAxis(title: string, colors: ChartColors) {
-  return {
-    min: 0,
-    max: 100,
-    title: axisTitle(title, colors),
-    ticks: { color: colors.faint, stepSize: 20 },
-    grid: { color: colors.grid },
-  };
+  return { min: 0, max: 100, ...axis(title, colors, { stepSize: 20 }) };
 }
 
 /**
@@ -84,31 +97,16 @@ export function trainChartConfig(trials: readonly Trial[], colors: ChartColors):
     type: 'line',
     data: { datasets },
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
+      ...chartOptions(colors),
       parsing: false,
-      color: colors.text,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: {
-          type: 'linear',
-          title: axisTitle('Epoch', colors),
-          ticks: { color: colors.faint, precision: 0 },
-          grid: { color: colors.grid },
-        },
-        loss: {
-          type: 'linear',
-          position: 'left',
-          title: axisTitle('Loss', colors),
-          ticks: { color: colors.faint, maxTicksLimit: 5 },
-          grid: { color: colors.grid },
-        },
+        x: { type: 'linear', ...axis('Epoch', colors, { precision: 0 }) },
+        loss: { type: 'linear', position: 'left', ...axis('Loss', colors, { maxTicksLimit: 5 }) },
         map: {
           type: 'linear',
           position: 'right',
-          title: axisTitle('Val mAP', colors),
-          ticks: { color: colors.faint, maxTicksLimit: 5 },
+          ...axis('Val mAP', colors, { maxTicksLimit: 5 }),
           grid: { drawOnChartArea: false },
         },
       },
@@ -167,10 +165,7 @@ export function apChartConfig(
       }),
     },
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
-      color: colors.text,
+      ...chartOptions(colors),
       scales: {
         x: { ticks: { color: colors.faint, autoSkip: false, maxRotation: 50 }, grid: { display: false } },
         y: percentAxis('AP', colors),
@@ -224,11 +219,8 @@ export function curveChartConfig(curves: readonly ChartedCurve[], colors: ChartC
       }),
     },
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
+      ...chartOptions(colors),
       parsing: false,
-      color: colors.text,
       scales: {
         x: {
           type: 'linear',
