@@ -11,6 +11,8 @@ import {
   formatWhen,
   plural,
   providerName,
+  relativePath,
+  statusText,
   textOn,
 } from './format';
 
@@ -49,6 +51,20 @@ describe('formatting for the UI', () => {
     expect(commonFolder(['/a/b/c.jpg'])).toBe('/a/b/');
     expect(commonFolder(['/a/c.jpg', '/b/c.jpg'])).toBe('');
     expect(commonFolder([])).toBe('');
+  });
+
+  it('shows a path within the folder it lies in, and one elsewhere whole', () => {
+    expect(relativePath('/a/b/', '/a/b/c/d.jpg')).toBe('c/d.jpg');
+    expect(relativePath('/a/b/', '/x/d.jpg')).toBe('/x/d.jpg');
+    expect(relativePath('', '/x/d.jpg')).toBe('/x/d.jpg');
+  });
+
+  it("says a job's status as its report's title: what it does while running, how it ended after", () => {
+    expect(statusText('running', 'Import', 'Importing')).toBe('Importing');
+    expect(statusText('running', 'Training')).toBe('Training');
+    expect(statusText('done', 'Import', 'Importing')).toBe('Import finished');
+    expect(statusText('cancelled', 'Pre-labeling')).toBe('Pre-labeling cancelled');
+    expect(statusText('failed', 'Training')).toBe('Training failed');
   });
 
   it('picks the more readable text color for every class color', () => {

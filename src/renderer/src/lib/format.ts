@@ -1,5 +1,7 @@
 // Numbers and paths as the UI shows them.
 
+import type { JobStatus } from '$shared/contract';
+
 export { formatCount, plural } from '$shared/plural';
 
 /** Photos per second: one decimal below 10, whole numbers above. */
@@ -38,6 +40,19 @@ export function commonFolder(paths: readonly string[]): string {
       prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
   }
   return prefix.length > 1 ? prefix : '';
+}
+
+/** `path` relative to the folder `base` it lies in (as commonFolder gives it); as it is otherwise. */
+export function relativePath(base: string, path: string): string {
+  return base && path.startsWith(base) ? path.slice(base.length) : path;
+}
+
+/**
+ * A job's status in words, as its report's title says it: the job (`name`, "Import") and how it
+ * ended ("Import finished", "Import cancelled"); while it runs, what it is doing (`doing`).
+ */
+export function statusText(status: JobStatus, name: string, doing = name): string {
+  return status === 'running' ? doing : `${name} ${status === 'done' ? 'finished' : status}`;
 }
 
 /** Black or white text, whichever reads better on a `#rrggbb` background (WCAG luminance). */
