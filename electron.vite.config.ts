@@ -16,6 +16,8 @@ export default defineConfig({
           cli: resolve('src/main/cli.ts'),
           // Training runs in a worker thread (src/main/training/worker-client.ts starts it).
           'train-worker': resolve('src/main/training/train-worker.ts'),
+          // Inference runs in a pool of worker threads (src/main/inference/inference-pool.ts).
+          'inference-worker': resolve('src/main/inference/inference-worker.ts'),
           // Label files are parsed in a worker thread (src/main/exchange/label-worker-client.ts).
           'label-worker': resolve('src/main/exchange/label-worker.ts'),
         },

@@ -12,10 +12,10 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from '$shared/rpc';
 import { createStudio } from '../src/main/api';
-import { ModelHost } from '../src/main/inference/model-host';
+import { openRunnerHere } from '../src/main/inference/model-host';
 import { defaultPackModel } from '../src/main/inference/model-info';
 import { prelabelBatchSize } from '../src/main/inference/prelabel-job';
-import { infer } from '../src/main/inference/predictor';
+import { infer } from '../src/main/inference/model-runner';
 import { photoPixels } from '../src/main/inference/preprocess';
 import { scanFolder } from '../src/main/library/scan';
 import { vocImages } from '../test/fixtures/paths';
@@ -117,10 +117,15 @@ async function prelabelRates(
   const { Project } = await import('../src/main/project');
   const { modelSource } = await import('../src/main/models/versions');
   const project = Project.open(projectPath);
-  const host = new ModelHost();
+  const opened: { session: { release(): Promise<void> } }[] = [];
+  const keep = <T extends { session: { release(): Promise<void> } }>(runner: T) => (
+    opened.push(runner),
+    runner
+  );
   try {
-    const loadVersion = () => host.load(modelSource(project, getModel(project.db, modelId)!), 'cpu');
-    const loadPack = async () => host.load(await defaultPackModel(), 'cpu');
+    const loadVersion = async () =>
+      keep(await openRunnerHere(modelSource(project, getModel(project.db, modelId)!), 'cpu'));
+    const loadPack = async () => keep(await openRunnerHere(await defaultPackModel(), 'cpu'));
     const [pack, version] = packFirst
       ? [await loadPack(), await loadVersion()]
       : await loadVersion().then(async (loaded) => [await loadPack(), loaded] as const);
@@ -160,7 +165,7 @@ async function prelabelRates(
       overhead: ratios[Math.floor(ratios.length / 2)]! - 1,
     };
   } finally {
-    await host.close();
+    for (const runner of opened) await runner.session.release();
     project.close();
   }
 }

@@ -30,8 +30,7 @@ const browserTypes: Record<string, string> = {
 
 /**
  * The bytes behind a media URL. Only photos of the open project are reachable, and only by id:
- * no transport ever turns a requested path into a file read. Read whole, so that a transport's
- * foreground request (see foreground.ts) is over once the bytes are sent.
+ * no transport ever turns a requested path into a file read.
  */
 export async function readMedia(
   project: Project | null,

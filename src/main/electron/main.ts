@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import type { OpName } from '$shared/contract';
 import { createStudio } from '../api';
 import { chosenPath, newProjectDialogOptions, openDialogOptions } from '../files/dialogs';
-import { foreground } from '../foreground';
 import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 import { isAppFrame, refusedSender, rendererEntry } from '../trusted-sender';
@@ -60,7 +59,7 @@ void app.whenReady().then(() => {
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] },
     });
   });
-  protocol.handle('csra-media', (request) => foreground(() => serveMedia(request)));
+  protocol.handle('csra-media', (request) => serveMedia(request));
   async function serveMedia(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const target = parseMediaPath(`${url.host}${url.pathname}`);
@@ -75,7 +74,7 @@ void app.whenReady().then(() => {
   const fromApp = ({ senderFrame }: IpcMainInvokeEvent) =>
     isAppFrame(senderFrame && { url: senderFrame.url, top: senderFrame.parent === null }, appUrl);
   ipcMain.handle('api', (event, op: OpName, input: unknown) =>
-    fromApp(event) ? foreground(() => studio.call(op, input)) : refusedSender,
+    fromApp(event) ? studio.call(op, input) : refusedSender,
   );
   // The native dialogs, each over the window that asked; a request from elsewhere gets no dialog.
   const ownerOf = (event: IpcMainInvokeEvent) => BrowserWindow.fromWebContents(event.sender);

@@ -12,7 +12,6 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { maxRequestBytes, type OpName } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import type { Studio } from '../api';
-import { foreground } from '../foreground';
 import { parseMediaPath } from '../media';
 import { contentSecurityPolicy } from '../security';
 
@@ -47,7 +46,7 @@ export async function startHost(options: {
   const authorised = (url: URL) => sameToken(url.searchParams.get('token'), token);
 
   const server = createServer((request, response) => {
-    void foreground(() => handleHttp(request, response)).catch((error: unknown) => {
+    void handleHttp(request, response).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, 'internal error');
       console.error('csra-studio host:', error);
     });
@@ -153,7 +152,7 @@ async function answer(ws: WebSocket, studio: Studio, data: RawData): Promise<voi
     );
   }
   const id = typeof message?.id === 'number' ? message.id : null;
-  const envelope = await foreground(() => studio.call(message?.op as OpName, message?.input));
+  const envelope = await studio.call(message?.op as OpName, message?.input);
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...envelope }));
 }
 

@@ -1,16 +1,18 @@
-// One onnxruntime session per model version and execution provider, opened on first use and
+// One pool of inference workers per model version and execution provider, opened on first use and
 // shared by every job and project of this process.
 import { join } from 'node:path';
 import type { ProviderChoice } from '$shared/contract';
 import { ApiError } from '$shared/rpc';
 import { defaultPackDir } from '../models/default-pack';
-import { checkSession, loadPack, readManifest, type PackManifest } from '../models/manifest';
+import { loadPack, readManifest, type PackManifest } from '../models/manifest';
 import { modelsDir } from '../paths';
 import { loadVersionPack, type ModelSource } from '../models/versions';
-import type { ModelRunner } from './predictor';
-import { createSession, providerLine, type Provider } from './providers';
+import { InferencePool } from './inference-pool';
+import { modelShape, openModelRunner, type ModelRunner, type ModelShape } from './model-runner';
+import type { Provider } from './providers';
 
-export interface LoadedModel extends ModelRunner {
+export interface LoadedModel extends ModelShape {
+  pool: InferencePool;
   provider: Provider;
   manifest: PackManifest;
 }
@@ -56,14 +58,15 @@ export class ModelHost {
     this.sessions.clear();
     for (const loading of sessions) {
       const model = await loading.catch(() => null);
-      await model?.session.release();
+      await model?.pool.close();
     }
   }
 }
 
 let providerReported = false;
 
-async function open(record: ModelSource, choice: ProviderChoice): Promise<LoadedModel> {
+/** The pack's model file and manifest, checked to be the version the record names. */
+async function packFiles(record: ModelSource): Promise<{ manifest: PackManifest; modelPath: string }> {
   const { folder, version } = packOf(record);
   const { manifest, modelPath } = await (record.folder ? loadVersionPack(folder) : loadPack(folder));
   if (manifest.version !== version) {
@@ -72,35 +75,27 @@ async function open(record: ModelSource, choice: ProviderChoice): Promise<Loaded
       `model ${record.pack} needs version ${version} of its pack, but ${folder} holds version ${manifest.version}`,
     );
   }
-  const opened = await createSession(modelPath, choice);
-  const { session, provider } = opened;
+  return { manifest, modelPath };
+}
+
+async function open(record: ModelSource, choice: ProviderChoice): Promise<LoadedModel> {
+  const { manifest, modelPath } = await packFiles(record);
+  const pool = await InferencePool.open(modelPath, manifest, choice);
   // Once per process, the only line about providers it prints (the probes' own output is dropped).
-  if (!providerReported) console.error(providerLine(opened));
+  if (!providerReported) console.error(pool.providerLine);
   providerReported = true;
-  checkSession(session, manifest);
-  const [height] = manifest.input.size;
-  const { features, featuresMirror, pooledClassMap, zeroShot } = manifest.outputs;
-  return {
-    cacheOutputs:
-      pooledClassMap && zeroShot
-        ? {
-            features: features.name,
-            featuresMirror: featuresMirror?.name,
-            pooledClassMap: pooledClassMap.name,
-            zeroShot: zeroShot.name,
-            dim: Number(features.shape[1]),
-            locations: Number(features.shape[2]) * Number(features.shape[3]),
-            zeroShotClasses: Number(zeroShot.shape.at(-1)),
-          }
-        : undefined,
-    session,
-    provider,
-    manifest,
-    inputName: manifest.input.name,
-    input: { side: height, resize: manifest.input.resize, padValue: manifest.input.padValue },
-    classCount: manifest.classes.length,
-    logitsName: manifest.outputs.logits.name,
-    classMapName: manifest.outputs.overlay.name,
-    classMapSide: Number(manifest.outputs.overlay.shape.at(-1)),
-  };
+  return { ...modelShape(manifest), pool, provider: pool.provider, manifest };
+}
+
+/**
+ * A session of the model on this thread, outside any pool: for the benchmarks, which time
+ * onnxruntime alone against the whole pipeline.
+ */
+export async function openRunnerHere(
+  record: ModelSource,
+  choice: ProviderChoice,
+): Promise<ModelRunner & { provider: Provider }> {
+  const { manifest, modelPath } = await packFiles(record);
+  const { runner, opened } = await openModelRunner(modelPath, manifest, choice);
+  return { ...runner, provider: opened.provider };
 }

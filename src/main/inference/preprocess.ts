@@ -28,6 +28,14 @@ export async function photoPixels(
   input: ModelInput,
 ): Promise<{ pixels: Uint8Array; frame: Frame }> {
   const { bytes } = await readPhotoBytes(path);
+  return pixelsOf(bytes, input);
+}
+
+/** A photo's file bytes as the model reads them (photoPixels, once the file is read). */
+export async function pixelsOf(
+  bytes: Buffer,
+  input: ModelInput,
+): Promise<{ pixels: Uint8Array; frame: Frame }> {
   try {
     const { side, resize, padValue } = input;
     const image = sharp(bytes, { failOn: 'error' }).rotate();

@@ -93,7 +93,11 @@ export interface OpenedSession {
  * Creates the session on the chosen provider. An explicit choice that cannot run fails with the
  * reason; `auto` falls through to the next provider and reports the one that runs.
  */
-export async function createSession(model: string, choice: ProviderChoice): Promise<OpenedSession> {
+export async function createSession(
+  model: string,
+  choice: ProviderChoice,
+  { intraOpThreads = null }: { intraOpThreads?: number | null } = {},
+): Promise<OpenedSession> {
   const candidates: Provider[] = choice === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [choice];
   const reasons: string[] = [];
   for (const provider of candidates) {
@@ -107,6 +111,7 @@ export async function createSession(model: string, choice: ProviderChoice): Prom
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        ...(intraOpThreads === null ? {} : { intraOpNumThreads: intraOpThreads }),
       });
       return { session, provider, notUsed: reasons };
     } catch (error) {

@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, rm, stat, statfs, utimes } from 'node:fs/prom
 import { join } from 'node:path';
 import { ApiError } from '$shared/rpc';
 import { toFloat16 } from './float16';
-import type { CacheOutputs, PhotoFeatures } from '../inference/predictor';
+import type { CacheOutputs, PhotoFeatures } from '../inference/model-runner';
 import { besideProject } from '../paths';
 import { writeFileWhole } from '../files/partial';
 

@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { scanFolder } from '../library/scan';
+import { defaultPackDir } from '../models/default-pack';
+import { loadPack } from '../models/manifest';
+import { vocImages } from '../../../test/fixtures/paths';
+import { tempDir } from '../../../test/fixtures/workspace';
+import { InferencePool, poolShape } from './inference-pool';
+
+describe('the pool shape', () => {
+  it('gives a GPU one session, as a device runs one at a time', () => {
+    expect(poolShape('webgpu', 16)).toEqual({ workers: 1, intraOpThreads: null });
+    expect(poolShape('cuda', 16, { CSRA_INFERENCE_WORKERS: '4' })).toEqual({
+      workers: 1,
+      intraOpThreads: null,
+    });
+  });
+
+  it('gives the CPU one worker on every core, or as many workers as asked sharing the cores', () => {
+    expect(poolShape('cpu', 2, {})).toEqual({ workers: 1, intraOpThreads: null });
+    expect(poolShape('cpu', 16, { CSRA_INFERENCE_WORKERS: '4' })).toEqual({ workers: 4, intraOpThreads: 4 });
+    expect(poolShape('cpu', 2, { CSRA_INFERENCE_WORKERS: '8' })).toEqual({ workers: 2, intraOpThreads: 1 });
+    expect(poolShape('cpu', 2, { CSRA_INFERENCE_WORKERS: 'many' })).toEqual({
+      workers: 1,
+      intraOpThreads: null,
+    });
+  });
+});
+
+describe('an inference pool on the default pack', () => {
+  let pool: InferencePool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  async function openPool() {
+    const { manifest, modelPath } = await loadPack(defaultPackDir());
+    pool = await InferencePool.open(modelPath, manifest, 'cpu');
+    return { pool, manifest };
+  }
+
+  async function photos(count: number) {
+    const { photos } = await scanFolder(vocImages);
+    return photos.slice(0, count).map((path, i) => ({ id: i + 1, path }));
+  }
+
+  it('reads, decodes and predicts a batch in a worker, in order, and says why a photo could not be read', async () => {
+    const { pool, manifest } = await openPool();
+    expect(pool.provider).toBe('cpu');
+    const broken = join(await tempDir(), 'broken.jpg');
+    await writeFile(broken, 'not a JPEG');
+    const [first, second] = await photos(2);
+    const batch = await pool.run([first!, { id: 9, path: broken }, second!], false);
+    expect(batch.photos.map((photo) => [photo.id, photo.ok])).toEqual([
+      [1, true],
+      [9, false],
+      [2, true],
+    ]);
+    expect(batch.photos[1]).toMatchObject({ ok: false, reason: expect.stringContaining('cannot decode') });
+    // One row of probabilities per photo that decoded, each a probability of every class.
+    expect(batch.outputs!.probabilities.length).toBe(2 * manifest.classes.length);
+    expect(batch.outputs!.probabilities.every((p) => p >= 0 && p <= 1)).toBe(true);
+    expect(batch.timings.read).toHaveLength(3);
+    expect(batch.timings.infer).toBeGreaterThan(0);
+  });
+
+  it('sends the batch of a worker that died to its replacement, and reports a batch that loses two', async () => {
+    const { pool } = await openPool();
+    const [photo] = await photos(1);
+    const alone = await pool.run([photo!], false);
+
+    const first = pool.workers[0]!;
+    const retried = pool.run([photo!], false);
+    await first.terminate();
+    const again = await retried;
+    expect(again.outputs!.probabilities).toEqual(alone.outputs!.probabilities);
+    expect(pool.workers[0]).not.toBe(first);
+    expect(pool.size).toBe(1);
+
+    const lost = pool.run([photo!], false);
+    const second = pool.workers[0]!;
+    await second.terminate();
+    await vi.waitFor(() => expect(pool.workers[0]).not.toBe(second), { timeout: 60_000 });
+    await pool.workers[0]!.terminate();
+    await expect(lost).rejects.toThrow('an inference worker stopped twice on the same batch');
+  });
+});

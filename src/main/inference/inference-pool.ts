@@ -1,0 +1,244 @@
+// The inference workers of one model on one execution provider (inference-worker.ts holds a
+// session each). A batch goes to the worker with the fewest batches in hand, so every worker has
+// the next batch to decode while it runs the current one. A worker that dies is replaced and its
+// batches are sent again, once; a batch that fails the same way twice is reported. Idle workers do
+// not keep the process alive.
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { ProviderChoice } from '$shared/contract';
+import { ApiError, type ErrorCode } from '$shared/rpc';
+import type { PackManifest } from '../models/manifest';
+import { startWorker } from '../worker-thread';
+import type {
+  DecodedPhoto,
+  FromWorker,
+  InferenceWorkerData,
+  PhotoRef,
+  StageTimings,
+  ToWorker,
+} from './inference-worker';
+import type { BatchOutputs } from './model-runner';
+import type { Provider } from './providers';
+
+export interface PoolShape {
+  workers: number;
+  /** onnxruntime's intra-op threads per worker; null leaves its default (one per core). */
+  intraOpThreads: number | null;
+}
+
+/**
+ * Workers × threads per session, fitted to the cores. A GPU provider takes one session per device.
+ * On the CPU, one worker using every core measured faster than one worker per core (see
+ * bench/prelabel.ts); CSRA_INFERENCE_WORKERS overrides the count.
+ */
+export function poolShape(
+  provider: Provider,
+  cores = availableParallelism(),
+  env: Record<string, string | undefined> = process.env,
+): PoolShape {
+  if (provider !== 'cpu') return { workers: 1, intraOpThreads: null };
+  const asked = Number(env.CSRA_INFERENCE_WORKERS);
+  const workers = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, cores) : 1;
+  return { workers, intraOpThreads: workers === 1 ? null : Math.max(1, Math.floor(cores / workers)) };
+}
+
+/** A batch as a worker sends it back. */
+export interface WorkerBatch {
+  photos: DecodedPhoto[];
+  outputs: BatchOutputs | null;
+  timings: StageTimings;
+}
+
+interface Pending {
+  request: ToWorker;
+  resolve: (batch: WorkerBatch) => void;
+  reject: (error: Error) => void;
+  retried: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+function failure(message: string, code: ErrorCode | null): Error {
+  return code ? new ApiError(code, message) : new Error(message);
+}
+
+export class InferencePool {
+  readonly #slots: Slot[] = [];
+  readonly #data: InferenceWorkerData;
+  #nextId = 0;
+  #closed = false;
+
+  private constructor(
+    data: InferenceWorkerData,
+    readonly provider: Provider,
+    /** The one line about the provider: which runs, and why no GPU one does. */
+    readonly providerLine: string,
+  ) {
+    this.#data = data;
+  }
+
+  /** Opens the pool: the first worker settles the provider, then the others open on it. */
+  static async open(
+    modelPath: string,
+    manifest: PackManifest,
+    choice: ProviderChoice,
+  ): Promise<InferencePool> {
+    const first = { modelPath, manifest, choice, intraOpThreads: null };
+    const opened = await openWorker(first);
+    const shape = poolShape(opened.ready.provider);
+    const data: InferenceWorkerData = {
+      ...first,
+      choice: opened.ready.provider,
+      intraOpThreads: shape.intraOpThreads,
+    };
+    const pool = new InferencePool(data, opened.ready.provider, opened.ready.line);
+    // The first worker opened with onnxruntime's default threads: right only for a lone worker.
+    if (shape.intraOpThreads === null) pool.#adopt(opened.worker);
+    else await opened.worker.terminate();
+    while (pool.#slots.length < shape.workers) pool.#adopt(pool.#start());
+    return pool;
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** The workers now in the pool, to watch (event-loop use, thread ids) or, in specs, to stop. */
+  get workers(): readonly Worker[] {
+    return this.#slots.map((slot) => slot.worker);
+  }
+
+  /** Reads, decodes and runs one batch of photos in a worker. */
+  run(photos: PhotoRef[], features: boolean): Promise<WorkerBatch> {
+    if (this.#closed) return Promise.reject(new Error('the inference pool is closed'));
+    return new Promise((resolve, reject) =>
+      this.#send({
+        request: { type: 'batch', id: this.#nextId++, photos, features },
+        resolve,
+        reject,
+        retried: false,
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const slots = this.#slots.splice(0);
+    for (const slot of slots)
+      for (const pending of slot.pending.values()) pending.reject(new Error('the inference pool closed'));
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  #start(): Worker {
+    return startWorker('inference-worker', 'inference/inference-worker.ts', import.meta.url, {
+      workerData: this.#data,
+    });
+  }
+
+  #adopt(worker: Worker): void {
+    const slot: Slot = { worker, pending: new Map() };
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.#receive(slot, message));
+    worker.on('error', (error) => this.#lost(slot, error.message));
+    worker.on('exit', (code) => this.#lost(slot, `exit code ${code}`));
+    this.#slots.push(slot);
+  }
+
+  #send(pending: Pending): void {
+    if (this.#slots.length === 0) {
+      pending.reject(new Error('no inference worker could open the model'));
+      return;
+    }
+    const slot = this.#slots.reduce((least, candidate) =>
+      candidate.pending.size < least.pending.size ? candidate : least,
+    );
+    slot.pending.set(pending.request.id, pending);
+    // A worker with work keeps the process alive until it is done.
+    slot.worker.ref();
+    slot.worker.postMessage(pending.request);
+  }
+
+  #settled(slot: Slot, id: number): Pending | undefined {
+    const pending = slot.pending.get(id);
+    slot.pending.delete(id);
+    if (slot.pending.size === 0) slot.worker.unref();
+    return pending;
+  }
+
+  #receive(slot: Slot, message: FromWorker): void {
+    switch (message.type) {
+      case 'batch':
+        this.#settled(slot, message.id)?.resolve(message);
+        break;
+      case 'batch-failed':
+        this.#settled(slot, message.id)?.reject(failure(message.message, message.code));
+        break;
+      case 'failed':
+        // A replacement that cannot open the model any more (its file changed meanwhile): it
+        // leaves the pool without a successor, and its batches fail with its reason.
+        if (this.#remove(slot)) void slot.worker.terminate();
+        for (const pending of slot.pending.values()) pending.reject(failure(message.message, message.code));
+        break;
+      case 'ready':
+        break;
+    }
+  }
+
+  /** A worker died: its batches go to a new one, each once; the second loss is reported. */
+  #lost(slot: Slot, reason: string): void {
+    if (!this.#remove(slot)) return;
+    this.#adopt(this.#start());
+    for (const pending of slot.pending.values()) {
+      if (pending.retried)
+        pending.reject(new Error(`an inference worker stopped twice on the same batch (${reason})`));
+      else this.#send({ ...pending, retried: true });
+    }
+  }
+
+  /** Takes a worker out of the pool; false if it was out already (or the pool is closed). */
+  #remove(slot: Slot): boolean {
+    const index = this.#slots.indexOf(slot);
+    if (index === -1 || this.#closed) return false;
+    this.#slots.splice(index, 1);
+    return true;
+  }
+}
+
+/** Starts a worker and waits until its session is open, or says why it cannot be. */
+function openWorker(
+  data: InferenceWorkerData,
+): Promise<{ worker: Worker; ready: { provider: Provider; line: string } }> {
+  const worker = startWorker('inference-worker', 'inference/inference-worker.ts', import.meta.url, {
+    workerData: data,
+  });
+  return new Promise((resolve, reject) => {
+    // Its own listeners only: removing all a worker's 'message' listeners stops its port for good.
+    const done = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const fail = (error: Error) => {
+      done();
+      void worker.terminate();
+      reject(error);
+    };
+    const onMessage = (message: FromWorker) => {
+      if (message.type === 'ready') {
+        done();
+        resolve({ worker, ready: message });
+      } else if (message.type === 'failed') fail(failure(message.message, message.code));
+      else fail(new Error(`an inference worker answered ${message.type} before it was ready`));
+    };
+    const onError = (error: Error) =>
+      fail(new Error(`the inference worker failed to start: ${error.message}`));
+    const onExit = (code: number) =>
+      fail(new Error(`the inference worker stopped (exit code ${code}) as it started`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
