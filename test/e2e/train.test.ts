@@ -32,11 +32,11 @@ async function importFolder(photos: PhotoFolder) {
   await page.getByLabel('Folder').fill(photos.folder);
   await page.getByLabel(/^Labels file/).fill(photos.labelsFile!);
   await page.getByRole('button', { name: 'Start import' }).click();
-  await expect.poll(async () => (await api.listJobs({})).length, slow).toBeGreaterThan(jobs.length);
-  const [job] = (await api.listJobs({})).filter(
-    (item) => item.kind === 'import' && !jobs.some((j) => j.id === item.id),
-  );
-  expect((await jobEnd(api, job!.id)).status).toBe('done');
+  // The new import job, not any new job: the last import's pre-labeling may start meanwhile.
+  const newImport = async () =>
+    (await api.listJobs({})).find((item) => item.kind === 'import' && !jobs.some((j) => j.id === item.id));
+  await expect.poll(newImport, slow).toBeDefined();
+  expect((await jobEnd(api, (await newImport())!.id)).status).toBe('done');
 }
 
 /**

@@ -59,6 +59,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Called once the worker has no batch in hand (close waits for it). */
+  onIdle?: () => void;
 }
 
 function failure(message: string, code: ErrorCode | null): Error {
@@ -124,12 +126,19 @@ export class InferencePool {
     );
   }
 
+  /**
+   * Stops the workers once the batches in their hands are done: a worker stopped while onnxruntime
+   * runs a batch of it brings the whole process down as the run ends.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
-    for (const slot of slots)
-      for (const pending of slot.pending.values()) pending.reject(new Error('the inference pool closed'));
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(
+      slots.map(async (slot) => {
+        if (slot.pending.size > 0) await new Promise<void>((resolve) => (slot.onIdle = resolve));
+        await slot.worker.terminate();
+      }),
+    );
   }
 
   #start(): Worker {
@@ -164,7 +173,10 @@ export class InferencePool {
   #settled(slot: Slot, id: number): Pending | undefined {
     const pending = slot.pending.get(id);
     slot.pending.delete(id);
-    if (slot.pending.size === 0) slot.worker.unref();
+    if (slot.pending.size === 0) {
+      slot.worker.unref();
+      slot.onIdle?.();
+    }
     return pending;
   }
 
@@ -189,6 +201,13 @@ export class InferencePool {
 
   /** A worker died: its batches go to a new one, each once; the second loss is reported. */
   #lost(slot: Slot, reason: string): void {
+    if (this.#closed) {
+      // Closing: what it had in hand is not sent again, and close need not wait for it.
+      for (const pending of slot.pending.values()) pending.reject(new Error('the inference pool closed'));
+      slot.pending.clear();
+      slot.onIdle?.();
+      return;
+    }
     if (!this.#remove(slot)) return;
     this.#adopt(this.#start());
     for (const pending of slot.pending.values()) {
