@@ -4,13 +4,13 @@ import { ApiError } from '$shared/rpc';
 import { listClasses } from '../db/classes';
 import { countImages } from '../db/images';
 import { getJob, jobItems, jobResult, recordJobItem, setJobResult } from '../db/jobs';
-import { getModel } from '../db/models';
+import { getModel, type ModelRecord } from '../db/models';
 import { imagesToPredict, insertPredictions } from '../db/predictions';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
 import { projectClassMapping } from './output-mapping';
 import { encodeClassMaps } from './attention-maps';
-import type { ModelHost } from './model-host';
+import type { LoadedModel, ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
 import { labelledHashes } from '../db/training';
 import { writeTransaction } from '../db/transaction';
@@ -25,12 +25,10 @@ export interface PrelabelConfig {
   again?: boolean;
 }
 
-interface PrelabelResult {
+/** Besides its tally: the version and the provider that ran it. */
+interface PrelabelResult extends PredictionTally {
   model: string;
   provider: string;
-  /** Photos predicted and seconds spent by the runs of this job, for its photos/s. */
-  predicted: number;
-  seconds: number;
 }
 
 // Four photos per run keeps onnxruntime's kernels busy on a laptop CPU without holding much memory.
@@ -48,12 +46,64 @@ export async function runPrelabel(
   context: JobContext,
 ): Promise<void> {
   const { db } = project;
-  const { jobId, signal } = context;
   const record = getModel(db, config.modelId);
   if (!record) throw new ApiError('not_found', `no model version ${config.modelId} in this project`);
   context.progress('loading model', 0, 0);
   const model = await models.load(modelSource(project, record), config.provider);
-  // Labelled photos' features go to the cache on the way, so training needs no second inference.
+  const previous = jobResult<PrelabelResult>(db, context.jobId);
+  const result: PrelabelResult = {
+    model: record.pack,
+    provider: model.provider,
+    predicted: previous?.predicted ?? 0,
+    seconds: previous?.seconds ?? 0,
+  };
+  // A run again redoes what was predicted before it began, so a resumed one carries on where it stopped.
+  const todo = imagesToPredict(db, record.id, config.again ? getJob(db, context.jobId)!.createdAt : '');
+  const total = countImages(db);
+  let done = total - todo.length;
+  writeTransaction(db, () => {
+    setJobResult(db, context.jobId, result);
+    context.progress('predicting', done, total);
+  });
+  await storePredictions(
+    project,
+    record,
+    model,
+    todo,
+    context,
+    (photos) => {
+      setJobResult(db, context.jobId, result);
+      done += photos;
+      context.progress('predicting', done, total);
+    },
+    result,
+  );
+}
+
+/** What a job that predicts photos counts of its runs, for its photos/s. */
+export interface PredictionTally {
+  predicted: number;
+  seconds: number;
+}
+
+/**
+ * Predicts `photos` with the loaded version `record` and stores each batch in one transaction,
+ * with the photos it could not read recorded as the job's skipped items, `tally` counted, and
+ * `stored` called with the batch's photo count (to record the job's progress in that transaction).
+ * Labelled photos' features go to the feature cache on the way, so training needs no second
+ * inference. Returns when every photo is stored or the job is stopped.
+ */
+export async function storePredictions(
+  project: Project,
+  record: ModelRecord,
+  model: LoadedModel,
+  photos: readonly { id: number; path: string; sha256: string }[],
+  context: JobContext,
+  stored: (photos: number) => void,
+  tally: PredictionTally,
+): Promise<void> {
+  const { db } = project;
+  const { jobId, signal } = context;
   const labelled = labelledHashes(db);
   const cache = model.cacheOutputs && FeatureCache.forProject(project.path, backboneOf(model.manifest));
   // Pre-labeling goes on when the cache cannot keep an entry; training computes what is missing.
@@ -64,29 +114,12 @@ export async function runPrelabel(
       (sha) => labelled.has(sha),
       (problem) => writeTransaction(db, () => recordJobItem(db, jobId, cache.folder, 'skipped', problem)),
     );
-
-  const previous = jobResult<PrelabelResult>(db, jobId);
-  const result: PrelabelResult = {
-    model: record.pack,
-    provider: model.provider,
-    predicted: previous?.predicted ?? 0,
-    seconds: previous?.seconds ?? 0,
-  };
   // Read for each batch: a class named while the run goes on is measured from the next batch on, as
   // the rows already written are measured again by the class change itself.
   const mapping = () => projectClassMapping(listClasses(db), record);
-  // A run again redoes what was predicted before it began, so a resumed one carries on where it stopped.
-  const todo = imagesToPredict(db, record.id, config.again ? getJob(db, jobId)!.createdAt : '');
-  const hashes = new Map(todo.map((photo) => [photo.id, photo.sha256]));
-  const total = countImages(db);
-  let done = total - todo.length;
-  writeTransaction(db, () => {
-    setJobResult(db, jobId, result);
-    context.progress('predicting', done, total);
-  });
-
+  const hashes = new Map(photos.map((photo) => [photo.id, photo.sha256]));
   let started = performance.now();
-  for await (const batch of predictPhotos(model, todo, {
+  for await (const batch of predictPhotos(model, photos, {
     batchSize: prelabelBatchSize,
     signal,
     features: keep !== undefined,
@@ -114,17 +147,15 @@ export async function runPrelabel(
         : [],
     );
     const at = performance.now();
-    result.predicted += predictions.length;
-    result.seconds += (at - started) / 1000;
+    tally.predicted += predictions.length;
+    tally.seconds += (at - started) / 1000;
     started = at;
     writeTransaction(db, () => {
       insertPredictions(db, record.id, predictions, mapping());
       for (const outcome of batch) {
         if (!outcome.ok) recordJobItem(db, jobId, outcome.path, 'skipped', outcome.reason);
       }
-      setJobResult(db, jobId, result);
-      done += batch.length;
-      context.progress('predicting', done, total);
+      stored(batch.length);
     });
     if (signal.aborted) return;
   }
