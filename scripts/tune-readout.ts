@@ -8,10 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attentionPool, csraTemperatures, meanPool } from '$shared/csra';
 import { evaluate, type Truth } from '$shared/metrics';
-import { ModelHost } from '../src/main/inference/model-host';
+import { openRunnerHere } from '../src/main/inference/model-host';
 import { defaultPackModel } from '../src/main/inference/model-info';
-import { predictPhotos } from '../src/main/inference/predictor';
+import { infer } from '../src/main/inference/model-runner';
+import { photoPixels } from '../src/main/inference/preprocess';
 import { modelClassFor } from '../src/main/models/coco';
+import { defaultPackDir } from '../src/main/models/default-pack';
+import { readManifest } from '../src/main/models/manifest';
 import { vocImages, vocLabels } from '../test/fixtures/paths';
 
 const finiteTemperatures = [1, 2, 3, 4, 5, 6, 7];
@@ -33,35 +36,40 @@ const heldOut = (name: string) => createHash('sha256').update(name).digest()[0]!
 
 const record = await defaultPackModel();
 const columns = vocClasses.map((name) => modelClassFor(name, record.classes)!);
-const host = new ModelHost();
-const loaded = await host.load(record, 'cpu');
-// The readout runs on the full class map, not the pooled one stored for overlays.
-const classMap = loaded.manifest.outputs.classMap;
-const model = { ...loaded, classMapName: classMap.name, classMapSide: Number(classMap.shape.at(-1)) };
+// The readout runs on the full class map, not the pooled one stored for overlays: a session on
+// this thread, as the inference workers return only what pre-labeling stores.
+const runner = await openRunnerHere(record, 'cpu');
+const classMap = (await readManifest(defaultPackDir())).outputs.classMap;
+const model = { ...runner, classMapName: classMap.name, classMapSide: Number(classMap.shape.at(-1)) };
 const side = model.classMapSide ** 2;
+const classes = record.classes.length;
 
 // Per photo and VOC class: the mean and every attention pool of its probability map.
 const stats = new Map<string, { mean: number; att: Map<number, number> }[]>();
-const photos = rows.map((row, index) => ({ id: index + 1, path: join(vocImages, row.name) }));
 const started = performance.now();
-for await (const batch of predictPhotos(model, photos, { batchSize: 4 })) {
-  for (const outcome of batch) {
-    if (!outcome.ok) throw new Error(`${outcome.path}: ${outcome.reason}`);
-    const name = outcome.path.slice(vocImages.length + 1);
+const batchSize = 4;
+for (let i = 0; i < rows.length; i += batchSize) {
+  const names = rows.slice(i, i + batchSize).map((row) => row.name);
+  const pixels = await Promise.all(
+    names.map(async (name) => (await photoPixels(join(vocImages, name), model.input)).pixels),
+  );
+  const { classMaps } = await infer(model, pixels);
+  names.forEach((name, photo) => {
+    const maps = classMaps!.subarray(photo * classes * side, (photo + 1) * classes * side);
     stats.set(
       name,
       columns.map((modelIndex) => {
-        const map = outcome.classMap.subarray(modelIndex * side, (modelIndex + 1) * side);
+        const map = maps.subarray(modelIndex * side, (modelIndex + 1) * side);
         const att = new Map(finiteTemperatures.map((t) => [t, attentionPool(map, t)]));
         att.set(99, attentionPool(map, 99));
         return { mean: meanPool(map), att };
       }),
     );
-  }
+  });
   process.stderr.write(`\r${stats.size}/${rows.length}`);
 }
 process.stderr.write(`\n${rows.length} photos in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-await host.close();
+await runner.session.release();
 
 const readout = (name: string, temperatures: number[], lambda: number) =>
   stats

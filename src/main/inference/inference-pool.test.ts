@@ -6,6 +6,7 @@ import { defaultPackDir } from '../models/default-pack';
 import { loadPack } from '../models/manifest';
 import { vocImages } from '../../../test/fixtures/paths';
 import { tempDir } from '../../../test/fixtures/workspace';
+import { classMapSize, decodeClassMaps } from './attention-maps';
 import { InferencePool, poolShape } from './inference-pool';
 
 describe('the pool shape', () => {
@@ -52,7 +53,7 @@ describe('an inference pool on the default pack', () => {
     const broken = join(await tempDir(), 'broken.jpg');
     await writeFile(broken, 'not a JPEG');
     const [first, second] = await photos(2);
-    const batch = await pool.run([first!, { id: 9, path: broken }, second!], false);
+    const batch = await pool.run([first!, { id: 9, path: broken }, second!], { features: false, maps: true });
     expect(batch.photos.map((photo) => [photo.id, photo.ok])).toEqual([
       [1, true],
       [9, false],
@@ -64,22 +65,38 @@ describe('an inference pool on the default pack', () => {
     expect(batch.outputs!.probabilities.every((p) => p >= 0 && p <= 1)).toBe(true);
     expect(batch.timings.read).toHaveLength(3);
     expect(batch.timings.infer).toBeGreaterThan(0);
+    // The class maps come encoded for storage, one stretch of one buffer per photo that decoded.
+    const { bytes, ends } = batch.outputs!.maps!;
+    expect(ends).toHaveLength(2);
+    expect(batch.timings.encode).toHaveLength(2);
+    const maps = decodeClassMaps(Buffer.from(bytes.buffer, bytes.byteOffset + ends[0]!, ends[1]! - ends[0]!));
+    const probabilities = batch.outputs!.probabilities.subarray(manifest.classes.length);
+    const strongest = probabilities.indexOf(Math.max(...probabilities));
+    expect(maps[0]).toMatchObject({ classIndex: strongest, size: classMapSize });
+    expect(maps[0]!.peak).toBeGreaterThan(0);
+  });
+
+  it('sends no class maps unless asked', async () => {
+    const { pool } = await openPool();
+    const batch = await pool.run(await photos(1));
+    expect(batch.outputs!.maps).toBeUndefined();
+    expect(batch.timings.encode).toEqual([]);
   });
 
   it('sends the batch of a worker that died to its replacement, and reports a batch that loses two', async () => {
     const { pool } = await openPool();
     const [photo] = await photos(1);
-    const alone = await pool.run([photo!], false);
+    const alone = await pool.run([photo!]);
 
     const first = pool.workers[0]!;
-    const retried = pool.run([photo!], false);
+    const retried = pool.run([photo!]);
     await first.terminate();
     const again = await retried;
     expect(again.outputs!.probabilities).toEqual(alone.outputs!.probabilities);
     expect(pool.workers[0]).not.toBe(first);
     expect(pool.size).toBe(1);
 
-    const lost = pool.run([photo!], false);
+    const lost = pool.run([photo!]);
     const second = pool.workers[0]!;
     await second.terminate();
     await vi.waitFor(() => expect(pool.workers[0]).not.toBe(second), { timeout: 60_000 });

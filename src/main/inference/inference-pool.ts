@@ -10,14 +10,15 @@ import { ApiError, type ErrorCode } from '$shared/rpc';
 import type { PackManifest } from '../models/manifest';
 import { startWorker } from '../worker-thread';
 import type {
+  BatchWants,
   DecodedPhoto,
   FromWorker,
   InferenceWorkerData,
   PhotoRef,
   StageTimings,
   ToWorker,
+  WorkerOutputs,
 } from './inference-worker';
-import type { BatchOutputs } from './model-runner';
 import type { Provider } from './providers';
 
 export interface PoolShape {
@@ -45,7 +46,7 @@ export function poolShape(
 /** A batch as a worker sends it back. */
 export interface WorkerBatch {
   photos: DecodedPhoto[];
-  outputs: BatchOutputs | null;
+  outputs: WorkerOutputs | null;
   timings: StageTimings;
 }
 
@@ -114,11 +115,11 @@ export class InferencePool {
   }
 
   /** Reads, decodes and runs one batch of photos in a worker. */
-  run(photos: PhotoRef[], features: boolean): Promise<WorkerBatch> {
+  run(photos: PhotoRef[], wants: BatchWants = { features: false, maps: false }): Promise<WorkerBatch> {
     if (this.#closed) return Promise.reject(new Error('the inference pool is closed'));
     return new Promise((resolve, reject) =>
       this.#send({
-        request: { type: 'batch', id: this.#nextId++, photos, features },
+        request: { type: 'batch', id: this.#nextId++, photos, ...wants },
         resolve,
         reject,
         retried: false,

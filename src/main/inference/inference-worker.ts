@@ -1,15 +1,17 @@
 // An inference worker: one onnxruntime session of one model. Each batch's photos are read and
 // decoded (sharp, on libuv's threads) as soon as the batch arrives, so the next batch is decoded
-// while this one runs in onnxruntime; batches run one at a time, in the order they came. The main
-// thread's event loop never waits on either (inference-pool.ts starts and feeds the workers).
+// while this one runs in onnxruntime; batches run one at a time, in the order they came. The class
+// maps are encoded for storage here too, so the main thread only writes what comes back; its event
+// loop never waits on any of it (inference-pool.ts starts and feeds the workers).
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProviderChoice } from '$shared/contract';
 import { ApiError, type ErrorCode } from '$shared/rpc';
 import { readPhotoBytes, UnreadablePhoto } from '../library/photo';
 import type { PackManifest } from '../models/manifest';
+import { encodeClassMaps } from './attention-maps';
 import { infer, modelShape, openModelRunner, type BatchOutputs } from './model-runner';
-import { pixelsOf, type Frame } from './preprocess';
+import { pixelsOf, quietSharp, type Frame } from './preprocess';
 import { providerLine, type Provider } from './providers';
 
 export interface InferenceWorkerData {
@@ -31,11 +33,34 @@ export type DecodedPhoto =
 /** Milliseconds each stage took, per photo where the stage is per photo. */
 export interface StageTimings {
   read: number[];
+  /** Decoding and resizing: libvips does both in one pass over the photo (preprocess.ts). */
   decode: number[];
   infer: number;
+  /** Encoding each photo's class maps for storage; empty when the batch asked for none. */
+  encode: number[];
 }
 
-export type ToWorker = { type: 'batch'; id: number; photos: PhotoRef[]; features: boolean };
+/** What a batch asks for besides the probabilities. */
+export interface BatchWants {
+  /** The feature cache's outputs. */
+  features: boolean;
+  /** Each photo's class maps, encoded for storage (attention-maps.ts). */
+  maps: boolean;
+}
+
+export type ToWorker = { type: 'batch'; id: number; photos: PhotoRef[] } & BatchWants;
+
+/**
+ * Every photo's encoded class maps in one buffer, so the whole batch moves to the main thread
+ * without a copy: photo i's bytes end at ends[i].
+ */
+export interface EncodedMaps {
+  bytes: Uint8Array;
+  ends: number[];
+}
+
+/** A batch's outputs as a worker sends them: one row per photo that decoded. */
+export type WorkerOutputs = Omit<BatchOutputs, 'classMaps'> & { maps?: EncodedMaps };
 
 export type FromWorker =
   | { type: 'ready'; provider: Provider; line: string }
@@ -45,17 +70,18 @@ export type FromWorker =
       id: number;
       /** In the order sent; the outputs hold one row per photo that decoded, in the same order. */
       photos: DecodedPhoto[];
-      outputs: BatchOutputs | null;
+      outputs: WorkerOutputs | null;
       timings: StageTimings;
     }
   | { type: 'batch-failed'; id: number; message: string; code: ErrorCode | null };
 
 const port = parentPort!;
 const { modelPath, manifest, choice, intraOpThreads } = workerData as InferenceWorkerData;
-const input = modelShape(manifest).input;
-const post = (message: FromWorker) => port.postMessage(message);
+const shape = modelShape(manifest);
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const codeOf = (error: unknown) => (error instanceof ApiError ? error.code : null);
 
+quietSharp();
 const loading = openModelRunner(modelPath, manifest, choice, { intraOpThreads });
 loading.then(
   ({ opened }) => post({ type: 'ready', provider: opened.provider, line: providerLine(opened) }),
@@ -74,7 +100,7 @@ async function decode(photo: PhotoRef): Promise<Decoded> {
   try {
     const { bytes } = await readPhotoBytes(photo.path);
     const read = performance.now();
-    const { pixels, frame } = await pixelsOf(bytes, input);
+    const { pixels, frame } = await pixelsOf(bytes, shape.input);
     return {
       photo: { ...photo, ok: true, frame },
       pixels,
@@ -97,25 +123,85 @@ port.on('message', (message: ToWorker) => {
   running = running.then(() => runBatch(message, decoding));
 });
 
-async function runBatch({ id, features }: ToWorker, decoding: Promise<Decoded[]>): Promise<void> {
+async function runBatch({ id, features, maps }: ToWorker, decoding: Promise<Decoded[]>): Promise<void> {
   try {
     const { runner } = await loading;
     const decoded = await decoding;
     const ready = decoded.flatMap((item) => (item.pixels ? [item.pixels] : []));
     const started = performance.now();
-    const outputs = ready.length > 0 ? await infer(runner, ready, features) : null;
-    post({
-      type: 'batch',
-      id,
-      photos: decoded.map((item) => item.photo),
-      outputs,
-      timings: {
-        read: decoded.map((item) => item.read),
-        decode: decoded.map((item) => item.decode),
-        infer: performance.now() - started,
+    const outputs = ready.length > 0 ? await infer(runner, ready, { features, classMaps: maps }) : null;
+    const inferred = performance.now() - started;
+    const encode: number[] = [];
+    let result: WorkerOutputs | null = null;
+    if (outputs) {
+      const { classMaps, ...rest } = outputs;
+      const frames = decoded.flatMap(({ photo }) => (photo.ok ? [photo.frame] : []));
+      result = { ...rest, maps: classMaps && encodeAll(classMaps, rest.probabilities, frames, encode) };
+    }
+    post(
+      {
+        type: 'batch',
+        id,
+        photos: decoded.map((item) => item.photo),
+        outputs: result,
+        timings: {
+          read: decoded.map((item) => item.read),
+          decode: decoded.map((item) => item.decode),
+          infer: inferred,
+          encode,
+        },
       },
-    });
+      result ? transferable(result) : [],
+    );
   } catch (error) {
     post({ type: 'batch-failed', id, message: (error as Error).message, code: codeOf(error) });
   }
+}
+
+/** Encodes each photo's class maps into one buffer; each photo's time goes to `timings`. */
+function encodeAll(
+  classMaps: Float32Array,
+  probabilities: Float32Array,
+  frames: Frame[],
+  timings: number[],
+): EncodedMaps {
+  const { classCount, classMapSide } = shape;
+  const mapSize = classCount * classMapSide ** 2;
+  const blobs = frames.map((frame, index) => {
+    const started = performance.now();
+    const blob = encodeClassMaps(
+      classMaps.subarray(index * mapSize, (index + 1) * mapSize),
+      classMapSide,
+      probabilities.subarray(index * classCount, (index + 1) * classCount),
+      frame,
+    );
+    timings.push(performance.now() - started);
+    return blob;
+  });
+  // A buffer of its own: zlib's small results may be slices of Node's shared pool, which cannot move.
+  const bytes = new Uint8Array(blobs.reduce((total, blob) => total + blob.length, 0));
+  const ends: number[] = [];
+  let at = 0;
+  for (const blob of blobs) {
+    bytes.set(blob, at);
+    ends.push((at += blob.length));
+  }
+  return { bytes, ends };
+}
+
+/**
+ * The outputs' buffers, moved rather than copied to the main thread: onnxruntime gives each output
+ * an ArrayBuffer of its own, and nothing here reads them once the batch is posted.
+ */
+function transferable(outputs: WorkerOutputs): ArrayBuffer[] {
+  const arrays = [
+    outputs.probabilities,
+    outputs.maps?.bytes,
+    ...(outputs.features
+      ? [...outputs.features.views, outputs.features.pooledClassMap, outputs.features.zeroShot]
+      : []),
+  ];
+  const buffers = new Set<ArrayBuffer>();
+  for (const array of arrays) if (array) buffers.add(array.buffer as ArrayBuffer);
+  return [...buffers];
 }

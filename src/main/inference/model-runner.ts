@@ -46,8 +46,8 @@ export interface PhotoFeatures {
 export interface BatchOutputs {
   /** Sigmoid probabilities [B, C]. */
   probabilities: Float32Array;
-  /** Class maps [B, C, S, S]. */
-  classMaps: Float32Array;
+  /** Class maps [B, C, S, S], when asked for. */
+  classMaps?: Float32Array;
   /** With `features` and a model that gives them: [B, …] per cache output. */
   features?: { views: Float32Array[]; pooledClassMap: Float32Array; zeroShot: Float32Array };
 }
@@ -90,49 +90,87 @@ export async function openModelRunner(
   return { runner: { ...modelShape(manifest), session: opened.session }, opened };
 }
 
-/** Runs a batch of HWC byte images; with `features`, the cache outputs too (when the model has them). */
+export interface InferOptions {
+  /** The cache outputs too (when the model has them). */
+  features?: boolean;
+  /** The class maps (the overlay output); off, onnxruntime skips the nodes only they need. */
+  classMaps?: boolean;
+}
+
+/**
+ * Each session's input buffer, kept from batch to batch: a fresh one per batch (12 MiB at 4 photos,
+ * 100 MiB at 32) is a fresh allocation from the kernel, zeroed page by page as it is filled. Sized
+ * for the largest batch yet; a smaller batch runs on its start. A run that finds it in use (two
+ * batches on one session at once: the benchmarks, never a worker) gets a buffer of its own.
+ */
+const inputBuffers = new WeakMap<ort.InferenceSession, { data: Float32Array; busy: boolean }>();
+
+function inputBuffer(
+  session: ort.InferenceSession,
+  length: number,
+): { data: Float32Array; release: () => void } {
+  let kept = inputBuffers.get(session);
+  if (kept?.busy) return { data: new Float32Array(length), release: () => undefined };
+  if (!kept || kept.data.length < length) {
+    kept = { data: new Float32Array(length), busy: false };
+    inputBuffers.set(session, kept);
+  }
+  const held = kept;
+  held.busy = true;
+  return { data: held.data.subarray(0, length), release: () => (held.busy = false) };
+}
+
+/** Runs a batch of HWC byte images. */
 export async function infer(
   model: ModelRunner,
   images: readonly Uint8Array[],
-  features = false,
+  { features = false, classMaps = true }: InferOptions = {},
 ): Promise<BatchOutputs> {
   const { side } = model.input;
   const pixels = side * side * 3;
-  const input = new Float32Array(images.length * pixels);
-  images.forEach((image, index) => {
-    if (image.length !== pixels) throw new Error(`expected ${pixels} RGB bytes, got ${image.length}`);
-    input.set(image, index * pixels);
-  });
-  const feeds = {
-    [model.inputName]: new ort.Tensor('float32', input, [images.length, side, side, 3]),
-  };
-  const cache = features ? model.cacheOutputs : undefined;
-  const cacheNames = cache
-    ? [cache.features, cache.featuresMirror, cache.pooledClassMap, cache.zeroShot].filter(
-        (name): name is string => name !== undefined,
-      )
-    : [];
-  const names = [...new Set([model.logitsName, model.classMapName, ...cacheNames])];
-  const results = await model.session.run(feeds, names);
-  const data = (name: string) => results[name]!.data as Float32Array;
-  const logits = data(model.logitsName);
-  const probabilities = new Float32Array(logits.length);
-  for (let i = 0; i < logits.length; i += 1) probabilities[i] = sigmoid(logits[i]!);
-  return {
-    probabilities,
-    classMaps: data(model.classMapName),
-    features: cache && {
-      views: [cache.features, cache.featuresMirror]
-        .filter((name): name is string => name !== undefined)
-        .map(data),
-      pooledClassMap: data(cache.pooledClassMap),
-      zeroShot: data(cache.zeroShot),
-    },
-  };
+  const input = inputBuffer(model.session, images.length * pixels);
+  try {
+    images.forEach((image, index) => {
+      if (image.length !== pixels) throw new Error(`expected ${pixels} RGB bytes, got ${image.length}`);
+      input.data.set(image, index * pixels);
+    });
+    const feeds = {
+      [model.inputName]: new ort.Tensor('float32', input.data, [images.length, side, side, 3]),
+    };
+    const cache = features ? model.cacheOutputs : undefined;
+    const cacheNames = cache
+      ? [cache.features, cache.featuresMirror, cache.pooledClassMap, cache.zeroShot].filter(
+          (name): name is string => name !== undefined,
+        )
+      : [];
+    const names = [...new Set([model.logitsName, ...(classMaps ? [model.classMapName] : []), ...cacheNames])];
+    const results = await model.session.run(feeds, names);
+    const data = (name: string) => results[name]!.data as Float32Array;
+    const logits = data(model.logitsName);
+    const probabilities = new Float32Array(logits.length);
+    for (let i = 0; i < logits.length; i += 1) probabilities[i] = sigmoid(logits[i]!);
+    return {
+      probabilities,
+      classMaps: classMaps ? data(model.classMapName) : undefined,
+      features: cache && {
+        views: [cache.features, cache.featuresMirror]
+          .filter((name): name is string => name !== undefined)
+          .map(data),
+        pooledClassMap: data(cache.pooledClassMap),
+        zeroShot: data(cache.zeroShot),
+      },
+    };
+  } finally {
+    input.release();
+  }
 }
 
 /** Photo `index`'s share of a batch's cache outputs. */
-export function photoFeatures(outputs: BatchOutputs, cache: CacheOutputs, index: number): PhotoFeatures {
+export function photoFeatures(
+  outputs: Pick<BatchOutputs, 'features'>,
+  cache: CacheOutputs,
+  index: number,
+): PhotoFeatures {
   const slice = (array: Float32Array, size: number) => array.subarray(index * size, (index + 1) * size);
   const features = outputs.features!;
   return {

@@ -9,7 +9,6 @@ import { imagesToPredict, insertPredictions } from '../db/predictions';
 import type { JobContext } from '../jobs';
 import type { Project } from '../project';
 import { projectClassMapping } from './output-mapping';
-import { encodeClassMaps } from './attention-maps';
 import type { LoadedModel, ModelHost } from './model-host';
 import { predictPhotos } from './predictor';
 import { labelledHashes } from '../db/training';
@@ -119,10 +118,11 @@ export async function storePredictions(
   const mapping = () => projectClassMapping(listClasses(db), record);
   const hashes = new Map(photos.map((photo) => [photo.id, photo.sha256]));
   let started = performance.now();
+  // Batches as large as the provider wants; the workers encode the class maps.
   for await (const batch of predictPhotos(model, photos, {
-    batchSize: prelabelBatchSize,
     signal,
     features: keep !== undefined,
+    maps: true,
   })) {
     if (keep)
       for (const outcome of batch) {
@@ -136,12 +136,7 @@ export async function storePredictions(
             {
               imageId: outcome.id,
               scores: outcome.probabilities.slice(),
-              maps: encodeClassMaps(
-                outcome.classMap,
-                model.classMapSide,
-                outcome.probabilities,
-                outcome.frame,
-              ),
+              maps: outcome.maps!,
             },
           ]
         : [],

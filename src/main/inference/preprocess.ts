@@ -31,7 +31,21 @@ export async function photoPixels(
   return pixelsOf(bytes, input);
 }
 
-/** A photo's file bytes as the model reads them (photoPixels, once the file is read). */
+/**
+ * libvips as the inference workers use it: every photo is decoded once per job, so its cache of
+ * recent operations (up to 50 MiB and 100 operations by default) only holds memory. The setting
+ * belongs to libvips, that is to the whole process.
+ */
+export function quietSharp(): void {
+  sharp.cache(false);
+}
+
+/**
+ * A photo's file bytes as the model reads them (photoPixels, once the file is read). Decoding and
+ * resizing are one libvips pipeline, run on demand as the output's rows are asked for (a JPEG
+ * scaled down by 2 or more is even decoded at the smaller scale): there is no moment at which the
+ * photo is decoded but not yet resized, so the two are timed as one.
+ */
 export async function pixelsOf(
   bytes: Buffer,
   input: ModelInput,
