@@ -32,7 +32,7 @@ const commands: Record<string, Command> = {
 };
 
 // A command's relative paths start where it was typed, as in any shell.
-const openStudio = () => createStudio({ home: process.cwd() });
+const openStudio = () => createStudio({ home: process.cwd(), resumeSwitch: false });
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

@@ -38,6 +38,7 @@ const aJobOf: Record<JobInfo['kind'], string> = {
   import: 'an import job',
   prelabel: 'a pre-label job',
   train: 'a training job',
+  switch: 'a version switch',
 };
 
 /** Why a job was stopped before its end: a person cancelled it, or its process is closing. */

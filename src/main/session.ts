@@ -1,8 +1,8 @@
 // The studio's project lifecycle: the one open project and its job runner, swapped on open, create,
 // save-as and close; the events clients subscribe to; and what follows a change everywhere
-// (uncertainty re-measured, pre-labeling with a newly active version). The operations read it.
+// (uncertainty re-measured, a version switch started and resumed). The operations read it.
 import { homedir } from 'node:os';
-import type { ProjectInfo } from '$shared/contract';
+import type { JobInfo, ProjectInfo } from '$shared/contract';
 import { ApiError, type ApiEvent } from '$shared/rpc';
 import { jobConfig, jobResult, listJobs } from './db/jobs';
 import { unknownImageIds } from './db/images';
@@ -11,8 +11,8 @@ import { refreshUncertainty } from './db/predictions';
 import { UserSettings } from './files/settings';
 import { typedPath } from './files/typed-path';
 import { ModelHost } from './inference/model-host';
-import { ensureDefaultModel } from './inference/model-info';
 import { runPrelabel, type PrelabelConfig } from './inference/prelabel-job';
+import { runSwitch, type SwitchConfig } from './inference/switch-job';
 import { JobRunner } from './jobs';
 import { indexScores, projectModel } from './library/grid';
 import { runImport, type ImportConfig } from './library/import-job';
@@ -28,6 +28,11 @@ export interface StudioOptions {
    * in scripts) nothing is remembered and the recent list is empty.
    */
   settingsFile?: string;
+  /**
+   * Whether a version switch a crash cut off resumes when its project opens: in the apps, which stay
+   * open; not in the CLI, whose commands end (`models --activate` resumes it).
+   */
+  resumeSwitch?: boolean;
 }
 
 /** Requests name photos of the open project only. */
@@ -40,6 +45,7 @@ export class StudioSession {
   readonly home: string;
   readonly settings: UserSettings | null;
   readonly models = new ModelHost();
+  private readonly resumeSwitch: boolean;
   private current: Project | null = null;
   private jobs: JobRunner | null = null;
   private readonly listeners = new Set<(event: ApiEvent) => void>();
@@ -54,6 +60,7 @@ export class StudioSession {
   constructor(options: StudioOptions = {}) {
     this.home = options.home ?? homedir();
     this.settings = options.settingsFile ? new UserSettings(options.settingsFile) : null;
+    this.resumeSwitch = options.resumeSwitch ?? true;
   }
 
   /** The open project, if any. */
@@ -144,12 +151,15 @@ export class StudioSession {
           import: (config: ImportConfig, context) => runImport(next, config, context),
           prelabel: (config: PrelabelConfig, context) => runPrelabel(next, models, config, context),
           train: (config: TrainConfig, context) => runTrain(next, models, config, context),
+          switch: (config: SwitchConfig, context) =>
+            runSwitch(next, models, config, context, () => this.switched(next, config.modelId)),
         },
         (job) => {
           this.publish({ type: 'job', job });
           if (job.kind === 'train' && job.status === 'done' && this.current === next) {
-            if (jobResult<{ activated: boolean }>(next.db, job.id)?.activated) void this.activated(next);
-            else this.publish({ type: 'models' });
+            this.publish({ type: 'models' });
+            const result = jobResult<{ activated: boolean; modelId: number | null }>(next.db, job.id);
+            if (result?.activated && result.modelId !== null) void this.startSwitch(next, result.modelId);
           }
           // An import with labels.csv may have created classes.
           if (job.kind === 'import' && job.status !== 'running') {
@@ -159,33 +169,64 @@ export class StudioSession {
         },
       );
     this.publish({ type: 'project', project: next?.info() ?? null });
+    if (next && this.resumeSwitch) this.resumeCutOffSwitch(next);
     return next?.info() ?? null;
   }
 
   /**
-   * After a version became active: uncertainty follows it, and the photos are pre-labelled with it
-   * in the background. A pre-label run still going on with the previous version is stopped first
-   * (what it stored stays, attributed to that version).
+   * Starts the switch to a version, or gives the one already under way; a switch to another version
+   * is stopped first (asked for again, it resumes where it stopped). Until the switch ends, the
+   * active version serves the grid, the counters and the queues.
    */
-  async activated(open: Project): Promise<void> {
+  async switchTo(open: Project, modelId: number): Promise<JobInfo> {
+    const runner = this.jobs!;
+    const running = listJobs(open.db).find((job) => job.kind === 'switch' && job.status === 'running');
+    if (running) {
+      if (jobConfig<SwitchConfig>(open.db, running.id).modelId === modelId) return running;
+      await runner.stop(running.id);
+    }
+    return runner.start('switch', { modelId } satisfies SwitchConfig);
+  }
+
+  /** A switch a finished training run asked for; it never fails the run. */
+  private async startSwitch(open: Project, modelId: number): Promise<void> {
+    if (this.current !== open) return;
+    await this.switchTo(open, modelId).catch((error: unknown) => {
+      console.error(
+        `csra-studio: the switch to version ${modelId} did not start: ${(error as Error).message}`,
+      );
+    });
+  }
+
+  /** The newest switch, if a crash (or a close) cut it off, carries on. */
+  private resumeCutOffSwitch(open: Project): void {
+    const last = listJobs(open.db).find((job) => job.kind === 'switch');
+    if (last?.status !== 'interrupted') return;
+    try {
+      this.jobs!.resume(last.id);
+    } catch (error) {
+      // Another process runs it: that one finishes it.
+      if (!(error instanceof ApiError && error.code === 'conflict')) throw error;
+    }
+  }
+
+  /**
+   * After a switch made `modelId` the active version: the uncertainty its predictions were stored
+   * with stands unless the classes changed meanwhile, the index takes any class named meanwhile, and
+   * a pre-label run still going on with another version stops (what it stored stays, its version's).
+   */
+  private switched(open: Project, modelId: number): void {
+    if (this.current !== open) return;
+    const active = projectModel(open);
+    if (active?.model.id === modelId) {
+      const indices = active.mapping.map((entry) => entry.modelIndex);
+      this.measuredOver = `${modelId}:${indices.join(',')}`;
+    }
     this.measureUncertainty(open);
     this.publish({ type: 'models' });
-    const model = await ensureDefaultModel(open);
-    const runner = this.jobs;
-    if (!runner || this.current !== open) return;
-    try {
-      const running = listJobs(open.db).find((job) => job.kind === 'prelabel' && job.status === 'running');
-      if (running && jobConfig<PrelabelConfig>(open.db, running.id).modelId !== model.id)
-        await runner.stop(running.id);
-      if (this.current === open)
-        runner.start('prelabel', { modelId: model.id, provider: 'auto' } satisfies PrelabelConfig);
-    } catch (error) {
-      // A run for this version already going on (started by a client meanwhile) is as good.
-      if (!(error instanceof ApiError && error.code === 'conflict'))
-        console.error(
-          `csra-studio: pre-labeling with ${model.name} did not start: ${(error as Error).message}`,
-        );
-    }
+    const prelabel = listJobs(open.db).find((job) => job.kind === 'prelabel' && job.status === 'running');
+    if (prelabel && jobConfig<PrelabelConfig>(open.db, prelabel.id).modelId !== modelId)
+      void this.jobs?.stop(prelabel.id);
   }
 
   /** Stops running jobs at a safe point, closes the project and the loaded models. */

@@ -10,7 +10,7 @@ const Path = z.string().trim().min(1, 'a path is required').max(4096);
 export const LabelState = z.enum(['positive', 'negative']);
 export const LabelSource = z.enum(['human', 'accepted', 'imported']);
 export const Split = z.enum(['train', 'val', 'test', 'none']);
-export const JobKind = z.enum(['import', 'prelabel', 'train']);
+export const JobKind = z.enum(['import', 'prelabel', 'train', 'switch']);
 export const ActivateRule = z.enum(['better', 'always', 'never']);
 export const ProviderChoice = z.enum(['auto', 'cpu', 'webgpu', 'cuda']);
 /** What a VOC class with only difficult objects is: unknown, as VOC evaluation treats it, or positive. */
@@ -383,6 +383,7 @@ export const TrainReport = z.object({
       ),
     })
     .nullable(),
+  /** The run's rule chose the new version: a version switch to it follows the run. */
   activated: z.boolean(),
 });
 
@@ -588,8 +589,11 @@ export const operations = {
   startTrain: op(z.object({ activate: ActivateRule.default('better') }).strict(), JobInfo),
   getTrainReport: op(z.object({ jobId: Id }).strict(), TrainReport),
   listModels: op(None, z.array(ModelVersion)),
-  /** Makes a version the active one and pre-labels the photos with it in the background. */
-  activateModel: op(z.object({ modelId: Id }).strict(), ModelVersion),
+  /**
+   * Starts the switch to a version (a 'switch' job): it predicts every photo and builds its index
+   * while the active version stays in service, then takes over in one step.
+   */
+  activateModel: op(z.object({ modelId: Id }).strict(), JobInfo),
   /**
    * Tunes each project class's threshold on the val split for the active version: best F1, or the
    * lowest threshold whose precision reaches `minPrecision`. Stored, not yet used: see useThresholds.

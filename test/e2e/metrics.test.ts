@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '$shared/contract';
 import { reportFigure, screenshots, slow, startE2eApp } from '../fixtures/e2e';
 import { jobEnd, makePhotoFolder } from '../fixtures/renderer-studio';
-import { until } from '../fixtures/wait';
+import { switchDone } from '../fixtures/wait';
 
 const { dir, api, host, page, problems } = await startE2eApp('metrics');
 let packId: number;
@@ -26,8 +26,8 @@ beforeAll(async () => {
   const run = await api.startTrain({ activate: 'always' });
   expect((await jobEnd(api, run.id)).error).toBeNull();
   trainedId = (await api.getTrainReport({ jobId: run.id })).version!.id;
-  // Activation pre-labels the photos with the new version in the background.
-  await until(async () => (await api.getModel({}))!.predicted === 40, 240_000);
+  // The switch to it pre-labels the photos with the new version in the background.
+  await switchDone(api);
 }, 600_000);
 
 const panel = () => page.getByRole('region', { name: 'Metrics', exact: true });

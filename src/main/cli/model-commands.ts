@@ -106,9 +106,11 @@ export const modelCommands: Record<string, Command> = {
           );
         shown = report.epochs.length;
       });
-      const report = await api.getTrainReport({ jobId: job.id });
+      const trained = await api.getTrainReport({ jobId: job.id });
       if (finished.status !== 'done') throw new Error(finished.error ?? `training ${finished.status}`);
-      if (report.activated) await prelabelWithActive(api);
+      if (trained.activated && trained.version) await switchTo(api, trained.version.id);
+      // Read again: the version is active once its switch has ended.
+      const report = await api.getTrainReport({ jobId: job.id });
       if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write(describeTraining(report));
     });
@@ -125,8 +127,7 @@ export const modelCommands: Record<string, Command> = {
         const id = Number(values.activate);
         if (!Number.isInteger(id) || id < 1)
           throw new UsageError(`--activate takes a version id, got "${values.activate}"`);
-        await api.activateModel({ modelId: id });
-        await prelabelWithActive(api);
+        await switchTo(api, id);
       }
       const versions = await api.listModels({});
       if (values.json) process.stdout.write(JSON.stringify(versions, null, 2) + '\n');
@@ -175,23 +176,11 @@ export const modelCommands: Record<string, Command> = {
 };
 
 /**
- * Pre-labels the photos with the version just activated, so the project is ready when the command
- * ends: main starts that run itself, and this joins it (or starts it, if main has not yet).
+ * Switches the project to a version and waits until the switch has ended, so the project is ready
+ * when the command ends: joins the switch main has begun, or resumes one that was cut off.
  */
-async function prelabelWithActive(api: Api): Promise<void> {
-  const { imageCount } = (await api.getProject({}))!;
-  // A few rounds at most: photos that cannot be read are never predicted.
-  for (let round = 0; round < 3; round++) {
-    if ((await api.getModel({}))!.predicted >= imageCount) return;
-    const running = (await api.listJobs({})).find(
-      (job) => job.kind === 'prelabel' && job.status === 'running',
-    );
-    const job =
-      running ??
-      (await api.startPrelabel({}).catch((error: unknown) => {
-        if (error instanceof ApiError && error.code === 'conflict') return null; // main's run began meanwhile
-        throw error;
-      }));
-    if (job && (await followJob(api, job)).status !== 'done') return;
-  }
+async function switchTo(api: Api, modelId: number): Promise<void> {
+  const job = await api.activateModel({ modelId });
+  const finished = await followJob(api, job);
+  if (finished.status !== 'done') throw new Error(finished.error ?? `the version switch ${finished.status}`);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
 import { copyVocPhotoFiles, vocPhotoNames } from '../../../test/fixtures/workspace';
 import { vocDerivedClasses, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
-import { until } from '../../../test/fixtures/wait';
+import { switchDone } from '../../../test/fixtures/wait';
 import type { ImageFilter, ImageSort, ImageSummary } from '$shared/contract';
 import type { Api } from '$shared/rpc';
 import type { Studio } from '../api';
@@ -207,8 +207,7 @@ describe('the per-class probability index', () => {
     const before = (await api.getModel({}))!.id;
     const job = await api.startTrain({ activate: 'always' });
     expect((await jobEnd(api, job.id)).error).toBeNull();
-    const { imageCount } = (await api.getProject({}))!;
-    await until(async () => (await api.getModel({}))!.predicted === imageCount, 600_000);
+    await switchDone(api);
     const model = (await api.getModel({}))!;
     expect(model.id).not.toBe(before);
     const rows = indexRows(studio);

@@ -56,10 +56,11 @@ export function syncClassScores(db: Db, modelId: number | null, mapping: readonl
   );
   // The review tallies of the classes rewritten go first, so the triggers that keep them skip the
   // rows a class at a time; they are counted once at the end.
-  const untally = db.prepare('DELETE FROM review_tallies WHERE class_id = ?');
+  const untally = db.prepare('DELETE FROM review_tallies WHERE class_id = ? AND model_id = ?');
   const inUse = db.prepare('SELECT threshold FROM class_threshold_in_use WHERE class_id = ?').pluck();
   writeTransaction(db, () => {
-    for (const { classId } of [...stale, ...missing]) untally.run(classId);
+    for (const source of stale) untally.run(source.classId, source.modelId);
+    for (const { classId } of missing) untally.run(classId, modelId);
     for (const source of stale) {
       forget.run(source.modelId, source.classId);
       forgetSource.run(source.classId);

@@ -16,6 +16,21 @@ export function createJob(db: Db, kind: JobInfo['kind'], config: unknown): JobIn
   return getJob(db, Number(result.lastInsertRowid))!;
 }
 
+/**
+ * A job recorded to run later, as one cut off before its first step: whoever starts its kind with
+ * the same configuration (or finds it cut off when the project opens) runs it.
+ */
+export function queueJob(db: Db, kind: JobInfo['kind'], config: unknown): JobInfo {
+  const at = now();
+  const result = db
+    .prepare(
+      `INSERT INTO jobs (kind, status, phase, config, created_at, updated_at)
+       VALUES (?, 'interrupted', 'waiting to start', ?, ?, ?)`,
+    )
+    .run(kind, JSON.stringify(config), at, at);
+  return getJob(db, Number(result.lastInsertRowid))!;
+}
+
 export function getJob(db: Db, id: number): JobInfo | undefined {
   return db.prepare(`SELECT ${columns} FROM jobs WHERE id = ?`).get(id) as JobInfo | undefined;
 }

@@ -1,9 +1,10 @@
-// What the review queues count, per class (review_tallies, migration 8): so a queue's total costs
-// what its page costs, not a walk over every prediction and label. Over the probability index
-// (class_scores) of a class, on each side of a threshold: its photos, those with a label of the
-// class, and the labels the model disputes. Triggers on labels and class_scores keep a row true as
-// labels and predictions change; a row counted at another version or threshold than the ones in
-// use is counted again here, when a queue reads it.
+// What the review queues count, per class and version (review_tallies, migrations 8 and 11): so a
+// queue's total costs what its page costs, not a walk over every prediction and label. Over the
+// probability index (class_scores) of a class by a version, on each side of a threshold: its photos,
+// those with a label of the class, and the labels the version disputes. Triggers on labels and
+// class_scores keep a row true as labels and predictions change; a missing row is counted here, and
+// one counted at another threshold than the one in use moved to it, when a queue reads it. Rows of
+// the active version serve the queues; a version switch keeps its next version's as it builds them.
 import type { Db } from './connection';
 
 /**
@@ -32,7 +33,6 @@ export interface ClassTally {
 
 interface TallyRow {
   classId: number;
-  modelId: number;
   threshold: number;
   scoredAbove: number;
   scoredBelow: number;
@@ -44,8 +44,8 @@ interface TallyRow {
 
 /**
  * Each class's tally for the version `modelId` (the active one, whose rows class_scores holds) at
- * its threshold in use: counted again, in one statement, for the classes whose row is missing or
- * was counted for another version; moved to the threshold in use for those counted at another.
+ * its threshold in use: counted, in one statement, for the classes whose row is missing; moved to
+ * the threshold in use for those counted at another.
  */
 export function queueTallies(
   db: Db,
@@ -57,21 +57,21 @@ export function queueTallies(
       (
         db
           .prepare(
-            `SELECT class_id AS classId, model_id AS modelId, threshold, scored_above AS scoredAbove,
+            `SELECT class_id AS classId, threshold, scored_above AS scoredAbove,
                     scored_below AS scoredBelow, labelled_above AS labelledAbove,
                     labelled_below AS labelledBelow, disputed_above AS disputedAbove,
                     disputed_below AS disputedBelow
-               FROM review_tallies`,
+               FROM review_tallies WHERE model_id = ?`,
           )
-          .all() as TallyRow[]
+          .all(modelId) as TallyRow[]
       ).map((row) => [row.classId, row]),
     );
   let held = read();
   const moved = classes.filter(({ classId, threshold }) => {
     const row = held.get(classId);
-    return row && row.modelId === modelId && row.threshold !== threshold;
+    return row && row.threshold !== threshold;
   });
-  const stale = classes.filter(({ classId }) => held.get(classId)?.modelId !== modelId);
+  const stale = classes.filter(({ classId }) => !held.has(classId));
   for (const { classId, threshold } of moved)
     moveThreshold(db, modelId, classId, held.get(classId)!.threshold, threshold);
   if (stale.length > 0) recount(db, modelId, stale);
@@ -120,6 +120,52 @@ export function recount(
   ).run({ modelId, classes: JSON.stringify(classes) });
 }
 
+/** Photo ids (after, last]: the photos a version switch indexed in one chunk. */
+export interface PhotoRange {
+  after: number;
+  last: number;
+}
+
+/**
+ * Adds the index rows of `modelId` for the photos in `range` to its tallies, each class's at the
+ * threshold its row holds: rows written while the tallies were set aside, which the triggers did
+ * not count. The range is read by photo, its rows once (by class, each class's every row would be).
+ */
+export function addTallies(db: Db, modelId: number, range: PhotoRange): void {
+  const above = 's.probability >= t.threshold';
+  db.prepare(
+    `WITH scored AS (
+       SELECT s.class_id, sum(${above}) AS above, count(*) AS rows
+         FROM class_scores s INDEXED BY class_scores_by_image
+         JOIN review_tallies t ON t.class_id = s.class_id AND t.model_id = s.model_id
+        WHERE s.image_id > @after AND s.image_id <= @last AND s.model_id = @modelId
+        GROUP BY s.class_id),
+     labelled AS (
+       SELECT l.class_id, sum(${above}) AS above, count(*) AS rows,
+              sum(${disputedLabel('l', above, '@modelId')} AND ${above}) AS disputed_above,
+              sum(${disputedLabel('l', above, '@modelId')} AND NOT ${above}) AS disputed_below
+         FROM labels l
+         JOIN class_scores s ON s.image_id = l.image_id AND s.class_id = l.class_id AND s.model_id = @modelId
+         JOIN review_tallies t ON t.class_id = l.class_id AND t.model_id = @modelId
+        WHERE l.image_id > @after AND l.image_id <= @last
+        GROUP BY l.class_id),
+     counts AS (
+       SELECT t.class_id, coalesce(s.above, 0) AS scored_above, coalesce(s.rows - s.above, 0) AS scored_below,
+              coalesce(l.above, 0) AS labelled_above, coalesce(l.rows - l.above, 0) AS labelled_below,
+              coalesce(l.disputed_above, 0) AS disputed_above, coalesce(l.disputed_below, 0) AS disputed_below
+         FROM review_tallies t LEFT JOIN scored s ON s.class_id = t.class_id
+         LEFT JOIN labelled l ON l.class_id = t.class_id
+        WHERE t.model_id = @modelId)
+     UPDATE review_tallies SET scored_above = review_tallies.scored_above + c.scored_above,
+            scored_below = review_tallies.scored_below + c.scored_below,
+            labelled_above = review_tallies.labelled_above + c.labelled_above,
+            labelled_below = review_tallies.labelled_below + c.labelled_below,
+            disputed_above = review_tallies.disputed_above + c.disputed_above,
+            disputed_below = review_tallies.disputed_below + c.disputed_below
+       FROM counts c WHERE review_tallies.class_id = c.class_id AND review_tallies.model_id = @modelId`,
+  ).run({ modelId, ...range });
+}
+
 /**
  * Moves a class's tally from threshold `from` to `to`: only the rows between the two change side
  * (a threshold nudged costs the rows it passes, not the class's every label).
@@ -141,6 +187,6 @@ function moveThreshold(db: Db, modelId: number, classId: number, from: number, t
             -- Negatives going above are disputed there, positives going above no longer below.
             disputed_above = disputed_above + @up * moved.negatives,
             disputed_below = disputed_below - @up * moved.positives
-       FROM moved WHERE class_id = @classId`,
+       FROM moved WHERE class_id = @classId AND model_id = @modelId`,
   ).run({ modelId, classId, to, up, low: Math.min(from, to), high: Math.max(from, to) });
 }

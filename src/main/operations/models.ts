@@ -1,10 +1,10 @@
 // Model operations: the active version and its pre-labels and class maps, the versions, and
-// activating one.
+// switching to one.
 import { ApiError } from '$shared/rpc';
-import { getModel, setActiveModel } from '../db/models';
+import { getModel } from '../db/models';
 import { classMapsOf, ensureDefaultModel, modelInfo } from '../inference/model-info';
 import { prelabelReport, type PrelabelConfig } from '../inference/prelabel-job';
-import { listVersions, modelSource, versionInfo, versionProblem } from '../models/versions';
+import { listVersions, modelSource, versionProblem } from '../models/versions';
 import type { StudioSession } from '../session';
 import type { Implementation } from './implementation';
 
@@ -34,8 +34,6 @@ export const modelOperations = (session: StudioSession) =>
       if (problem) throw new ApiError('conflict', `version ${record.name} cannot be activated: ${problem}`);
       // Loaded first: a version that cannot run here never becomes the active one.
       await session.models.load(modelSource(project, record), 'auto');
-      setActiveModel(project.db, modelId);
-      await session.activated(project);
-      return versionInfo(project, modelId);
+      return session.switchTo(project, modelId);
     },
   }) satisfies Partial<Implementation>;

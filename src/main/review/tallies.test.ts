@@ -17,6 +17,7 @@ import { createJob } from '../db/jobs';
 import { writeImportedLabels, type ImportedLabel } from '../db/labels';
 import { ensurePackModel, setActiveModel } from '../db/models';
 import { insertPredictions } from '../db/predictions';
+import { dropUnusedScores, indexNextPhotos, switchActiveVersion } from '../db/version-switch';
 
 const studios: Studio[] = [];
 afterEach(async () => {
@@ -209,6 +210,67 @@ describe('the review queues’ totals', () => {
     // Back to the first version.
     setActiveModel(db, pack);
     syncClassScores(db, pack, mapping);
+    await expectQueuesAsBruteForce(api, db);
+  });
+});
+
+describe('a version switch', () => {
+  it('keeps the active version’s totals while the next one’s are built a chunk at a time, then takes over', async () => {
+    const { api, db, classIds } = await project();
+    const [person, dog, cat, car] = ['person', 'dog', 'cat', 'car'].map((name) => classIds.get(name)!);
+    const old = db.prepare('SELECT id FROM models WHERE active = 1').pluck().get() as number;
+    const next = ensurePackModel(db, { name: 'next', version: '1', classes: ['car', 'dog', 'person'] });
+    const mapping = [car!, dog!, person!].map((classId, modelIndex) => ({ classId, modelIndex }));
+    // The next version has a tuned threshold for person, the class set to use tuned ones.
+    db.prepare(
+      `INSERT INTO class_thresholds (model_id, class_id, threshold, rule, val_labels, tuned_at)
+       VALUES (?, ?, 0.35, 'f1', 10, 'now')`,
+    ).run(next.id, person);
+    db.prepare("UPDATE classes SET threshold_source = 'tuned' WHERE id = ?").run(person);
+    db.transaction(() =>
+      insertPredictions(
+        db,
+        next.id,
+        Array.from({ length: 55 }, (_, i) => ({
+          imageId: i + 1,
+          scores: scoresOf(i + 1, 3, 9),
+          maps: Buffer.alloc(8),
+        })),
+        mapping,
+      ),
+    )();
+    const before = await api.reviewCounts({});
+    let after = 0;
+    for (let chunk = 0; ; chunk += 1) {
+      const indexed = db.transaction(() => indexNextPhotos(db, next.id, mapping, after, 7))();
+      if (indexed === null) break;
+      after = indexed.last;
+      // Labels change between chunks, on photos indexed and photos not yet indexed.
+      await api.setLabels({
+        changes: [
+          { imageId: 2 + chunk * 6, classId: car!, state: chunk % 2 ? 'positive' : 'negative' },
+          { imageId: 5 + chunk * 3, classId: person!, state: 'positive' },
+          { imageId: 50 - chunk, classId: dog!, state: null },
+        ],
+      });
+      // The active version serves the queues throughout.
+      await expectQueuesAsBruteForce(api, db);
+    }
+    expect(after).toBe(55);
+    expect((await api.reviewCounts({})).uncertain).not.toBe(0);
+    expect(before.disputed).toBeGreaterThan(0);
+
+    let unused = db.transaction(() => switchActiveVersion(db, next.id, mapping))();
+    expect(db.prepare('SELECT id FROM models WHERE active = 1').pluck().all()).toEqual([next.id]);
+    expect(unused).toEqual(expect.arrayContaining([{ modelId: old, classId: cat }]));
+    // The tallies the switch built are those a count from scratch finds.
+    const built = db.prepare('SELECT * FROM review_tallies ORDER BY class_id').all();
+    await expectQueuesAsBruteForce(api, db);
+    db.prepare('DELETE FROM review_tallies').run();
+    await expectQueuesAsBruteForce(api, db);
+    expect(db.prepare('SELECT * FROM review_tallies ORDER BY class_id').all()).toEqual(built);
+    while (unused.length > 0) unused = db.transaction(() => dropUnusedScores(db, unused, 10))();
+    expect(db.prepare('SELECT DISTINCT model_id FROM class_scores').pluck().all()).toEqual([next.id]);
     await expectQueuesAsBruteForce(api, db);
   });
 });

@@ -10,7 +10,8 @@ import { createClient } from '$shared/rpc';
 import { createStudio, type Studio } from '../api';
 import { copyVocPhotoFiles, copyVocPhotos, vocPhotoNames } from '../../../test/fixtures/workspace';
 import { vocDerivedClasses, writeDerivedLabelsCsv } from '../../../test/fixtures/voc';
-import { until } from '../../../test/fixtures/wait';
+import { jobDone, switchDone, until } from '../../../test/fixtures/wait';
+import type { ModelVersion } from '$shared/contract';
 import type { Api } from '$shared/rpc';
 import { featureCacheFolder } from './feature-cache';
 
@@ -38,12 +39,6 @@ async function train(api: Api, activate: 'better' | 'always' | 'never' = 'always
   const ended = await jobEnd(api, job.id);
   expect(ended.error).toBeNull();
   return api.getTrainReport({ jobId: job.id });
-}
-
-/** Waits until the active version has predicted every photo (activation starts that run). */
-async function prelabelled(api: Api) {
-  const { imageCount } = (await api.getProject({}))!;
-  await until(async () => (await api.getModel({}))!.predicted === imageCount, 600_000);
 }
 
 /** One project for the specs below, which follow one another; each opens it in a studio of its own. */
@@ -89,14 +84,15 @@ describe('the train job', { timeout: 600_000 }, () => {
     expect(report.backend).toMatch(/^(onnxruntime|tfjs)-/);
     expect(report.epochs.length).toBeGreaterThan(0);
     expect(report.epochs.at(-1)!.trial).toBe('final');
-    expect(report.version).toMatchObject({ active: true, problem: null, parentId: 1 });
+    expect(report.version).toMatchObject({ problem: null, parentId: 1 });
     expect(report.version!.classes).toContain('animal');
     expect(report.version!.trained!.counts.train).toBeGreaterThan(report.version!.trained!.counts.val);
     expect(report.comparison!.after).toBeGreaterThan(0.5);
     expect(report.activated).toBe(true);
 
-    // Activation pre-labels the photos again with the version: `animal` now has probabilities.
-    await prelabelled(api);
+    // The switch to it pre-labels the photos again with the version: `animal` now has probabilities.
+    await switchDone(api);
+    expect((await api.getModel({}))!.id).toBe(report.version!.id);
     const classes = await api.listClasses({});
     const animal = classes.find((entry) => entry.name === 'animal')!;
     const { images } = await api.listImages({ limit: 100 });
@@ -134,14 +130,50 @@ describe('the train job', { timeout: 600_000 }, () => {
     expect(maps.maps.length).toBeGreaterThan(0);
   });
 
+  it('switches versions as a job: the active version serves until the switch ends; cancelled, it stays', async () => {
+    const { api } = await reopen();
+    const [pack, trained] = (await api.listModels({})) as [ModelVersion, ModelVersion];
+    expect((await api.getModel({}))!.id).toBe(trained.id);
+    const before = { counts: await api.reviewCounts({}), page: await api.listImages({ limit: 48 }) };
+    expect(before.counts.disputed + before.counts.uncertain).toBeGreaterThan(0);
+
+    // Cancelled while the pack predicts the photos: nothing a person sees has changed.
+    const predicting = new Promise<void>((resolve) => {
+      const stop = api.onEvent((event) => {
+        if (event.type === 'job' && event.job.kind === 'switch' && event.job.phase === 'predicting') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    const job = await api.activateModel({ modelId: pack.id });
+    await predicting;
+    await api.cancelJob({ jobId: job.id });
+    expect(await jobEnd(api, job.id)).toMatchObject({ status: 'cancelled' });
+    expect((await api.getModel({}))!.id).toBe(trained.id);
+    expect(await api.reviewCounts({})).toEqual(before.counts);
+    expect(await api.listImages({ limit: 48 })).toEqual(before.page);
+
+    // Asked again, the same job carries on to the end, and the pack takes over.
+    expect((await api.activateModel({ modelId: pack.id })).id).toBe(job.id);
+    await jobDone(api, job.id);
+    expect((await api.getModel({}))!.id).toBe(pack.id);
+    const { images } = await api.listImages({ limit: 48 });
+    expect(images.map((image) => image.predictions.length)).not.toEqual(
+      before.page.images.map((image) => image.predictions.length),
+    );
+    // Back to the trained version, as the specs below expect.
+    await jobDone(api, (await api.activateModel({ modelId: trained.id })).id);
+    expect((await api.getModel({}))!.id).toBe(trained.id);
+  });
+
   it('lists versions, re-activates an earlier one, and refuses one whose files changed', async () => {
     const { api } = await reopen();
     const versions = await api.listModels({});
     expect(versions.map((v) => v.trained === null)).toEqual([true, false]);
     const [pack, trained] = versions as [(typeof versions)[0], (typeof versions)[0]];
-    await api.activateModel({ modelId: pack.id });
+    await jobDone(api, (await api.activateModel({ modelId: pack.id })).id);
     expect((await api.getModel({}))!.id).toBe(pack.id);
-    await prelabelled(api);
 
     const folder = join(projectPath.replace(/\.sqlite$/, '.models'), trained.name);
     await appendFile(join(folder, 'model.onnx'), 'tampered');

@@ -12,6 +12,7 @@ import { migration as thresholdsTunedOnVal } from './0007-thresholds-tuned-on-va
 import { migration as reviewTallies } from './0008-review-tallies';
 import { migration as labelInsertsTalliedIfPredicted } from './0009-label-inserts-tallied-if-predicted';
 import { migration as reviewTriggersForSqlite337 } from './0010-review-triggers-for-sqlite-3-37';
+import { migration as reviewTalliesPerVersion } from './0011-review-tallies-per-version';
 
 export type { Migration } from './migration';
 
@@ -26,6 +27,7 @@ export const migrations: Migration[] = [
   reviewTallies,
   labelInsertsTalliedIfPredicted,
   reviewTriggersForSqlite337,
+  reviewTalliesPerVersion,
 ];
 
 export const schemaVersion = migrations.length;

@@ -20,6 +20,7 @@ const released: Record<number, string> = {
   8: 'd3c02305f5a970e02239296b93c39ddd6c617c37d2f0b8de92bea780225e1313',
   9: 'a37d0a3d80a374f7dcb461669098d8592a652ad8ea9ec62e0fbc29c839f4e4f2',
   10: 'a1a938d7fdc7ecb90162d38247920737c22c5114e78abcfb742d3dd55bee0d4c',
+  11: '2a41f2f4104451eb26a714e723194fb3cbdb631a81f22e9c35a6e78873fe66bb',
 };
 
 const folder = fileURLToPath(new URL('.', import.meta.url));

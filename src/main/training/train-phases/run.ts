@@ -30,6 +30,7 @@ export interface TrainResult {
   labelsChanged?: number;
   modelId: number | null;
   comparison: TrainReport['comparison'];
+  /** The rule chose the version: a switch to it was queued with it. */
   activated: boolean;
 }
 

@@ -1,9 +1,11 @@
 // The last phases of a train run: the version's files written beside the project, then its row
-// recorded and, when the rule says so, activated in the same transaction. Also the clean-up of
+// recorded and, when the rule says so, the switch to it queued in the same transaction. Also the clean-up of
 // what a killed run left in the versions folder.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { insertTrainedModel, listModels, setActiveModel } from '../../db/models';
+import { queueJob } from '../../db/jobs';
+import { insertTrainedModel, listModels } from '../../db/models';
+import type { SwitchConfig } from '../../inference/switch-job';
 import { labelChangesSince } from '../../db/training';
 import { writeTransaction } from '../../db/transaction';
 import type { PackManifest } from '../../models/manifest';
@@ -100,8 +102,8 @@ export async function writeVersionFiles(
 }
 
 /**
- * Records the written version and activates it when the run's rule says so, in one transaction;
- * the active version is touched nowhere else. Cancelled meanwhile, or a row that cannot be
+ * Records the written version and, when the run's rule says so, queues the switch to it, in one
+ * transaction; the switch job makes it active. Cancelled meanwhile, or a row that cannot be
  * written: its files are removed, and there is no version.
  */
 export async function recordVersion(
@@ -137,7 +139,8 @@ export async function recordVersion(
         },
       });
       result.modelId = record.id;
-      if (activate) setActiveModel(db, record.id);
+      // The switch to it is recorded with it, so a crash before it starts cannot lose it.
+      if (activate) queueJob(db, 'switch', { modelId: record.id } satisfies SwitchConfig);
       result.activated = activate;
       save();
     });

@@ -155,15 +155,13 @@ describe('the train store', () => {
     expect(store.report).toBe(report);
     expect((await studio.api.listModels({})).find((model) => model.active)?.id).toBe(baseline.id);
 
-    // Activate the new one from the versions list: it becomes the active one, and pre-labeling starts.
+    // Activate the new one from the versions list: the switch follows, and once it ends the
+    // version is the active one.
     expect(await store.activateVersion(version.id)).toBe(true);
     expect(store.activating).toBeNull();
-    expect(store.active?.id).toBe(version.id);
-    await vi.waitFor(async () => {
-      const jobs = await studio.api.listJobs({});
-      expect(jobs.some((job) => job.kind === 'prelabel')).toBe(true);
-    }, patience);
-    await vi.waitFor(() => expect(store.models.find((model) => model.active)?.id).toBe(version.id), patience);
+    expect(store.switch.job?.kind).toBe('switch');
+    await vi.waitFor(() => expect(store.switch.job?.status).toBe('done'), patience);
+    await vi.waitFor(() => expect(store.active?.id).toBe(version.id), patience);
 
     // And back to the default pack.
     expect(await store.activateVersion(baseline.id)).toBe(true);

@@ -1,12 +1,13 @@
 // Training: what a run would learn from (the preflight), starting a run, following it live (its
 // report read again on each of its progress events: the epochs so far draw the chart), the new
-// version against the one that was active, and the project's model versions, any of which can be
-// activated. Following a run, cancelling it and loading its final report are what every job has
+// version against the one that was active, and the project's model versions, to any of which the
+// project can switch (a 'switch' job, followed here too). Following a run, cancelling it and loading its final report are what every job has
 // (job.svelte.ts); a run that stopped early is not resumed: the next one starts clean.
 import type { ActivateRule, JobInfo, ModelVersion, TrainPreflight, TrainReport } from '$shared/contract';
 import type { Api } from '$shared/rpc';
-import { attempt, messageOf } from './errors';
+import { messageOf } from './errors';
 import { JobStore } from './job.svelte';
+import { SwitchStore } from './switch.svelte';
 
 /** Label, class and split changes come in bursts (a key per photo): the preflight is read once they pause. */
 const preflightDelayMs = 250;
@@ -22,6 +23,8 @@ export class TrainStore extends JobStore<TrainReport> {
   activate = $state<ActivateRule>('better');
   /** The version an activateModel request is in flight for. */
   activating = $state<number | null>(null);
+  /** The version switch under way, or the last one. */
+  readonly switch: SwitchStore;
   /** The run whose comparison was closed by keeping the current version. */
   #kept = $state<number | null>(null);
 
@@ -64,6 +67,7 @@ export class TrainStore extends JobStore<TrainReport> {
       unmeasuredPhases: ['training'],
       resumable: false,
     });
+    this.switch = new SwitchStore(api);
     this.#stopEvents = api.onEvent((event) => {
       switch (event.type) {
         case 'project':
@@ -93,7 +97,7 @@ export class TrainStore extends JobStore<TrainReport> {
 
   /** Reads all a project's training shows: a run going on, the preflight, the versions. */
   async load(): Promise<void> {
-    await Promise.all([this.loadJobs(), this.loadPreflight(), this.loadModels()]);
+    await Promise.all([this.loadJobs(), this.switch.loadJobs(), this.loadPreflight(), this.loadModels()]);
   }
 
   /** Reads the preflight; an older answer never replaces a newer one. */
@@ -141,20 +145,19 @@ export class TrainStore extends JobStore<TrainReport> {
   }
 
   /**
-   * Makes a version the active one (main then pre-labels the photos with it in the background).
-   * Resolves with whether it did.
+   * Starts the switch to a version; `switch` follows it. Resolves with whether it started (the
+   * 'models' event reads the versions again once the version took over).
    */
-  activateVersion(modelId: number): Promise<boolean> {
+  async activateVersion(modelId: number): Promise<boolean> {
     this.activating = modelId;
-    return attempt(this, async () => {
-      const activated = await this.api.activateModel({ modelId });
-      // The 'models' event reads the list again; until then it shows what is known.
-      this.models = this.models.map((model) =>
-        model.id === activated.id ? activated : model.active ? { ...model, active: false } : model,
-      );
-    }).finally(() => {
+    this.error = null;
+    try {
+      const started = await this.switch.start(modelId);
+      if (!started) this.error = this.switch.error;
+      return started;
+    } finally {
       this.activating = null;
-    });
+    }
   }
 
   /** Closes the comparison of the run on show, leaving the active version as it is. */
@@ -164,6 +167,7 @@ export class TrainStore extends JobStore<TrainReport> {
 
   override dispose(): void {
     this.#stopEvents();
+    this.switch.dispose();
     if (this.#preflightTimer !== null) clearTimeout(this.#preflightTimer);
     super.dispose();
   }
