@@ -1,76 +1,147 @@
-// npm run bench:prelabel [-- --ep cpu|webgpu|cuda|auto] — pre-labeling speed on the 765 VOC photos,
-// all in one run so the ratios hold: end to end (decode + infer + store, the pre-label job) with
-// the main thread's event-loop delay meanwhile, the pipeline's stages per photo, onnxruntime alone
-// on photos decoded beforehand, and the same model in @tensorflow/tfjs on the wasm backend; peak
-// memory; and the zero-shot VOC mAP of the default pack. Prints figures only.
-import { mkdtemp, rm } from 'node:fs/promises';
+// npm run bench:prelabel [-- --ep cpu|webgpu|cuda|auto] [--parts prelabel,stages,mirror,ort,tfjs]
+// — pre-labeling speed on the 765 VOC photos, all in one run so the ratios hold: end to end
+// (import, then the pre-label job: decode + infer + store) with the main thread's event-loop delay
+// meanwhile and the peak memory of each; the pipeline's stages per photo; what the pack's mirror
+// averaging costs; onnxruntime alone on photos decoded beforehand; the same model in
+// @tensorflow/tfjs on the wasm backend; the zero-shot VOC mAP of the default pack. Prints figures.
+//
+// BENCH_COPIES=N imports every VOC photo N times under new names (hard links in a temp folder,
+// copies where links cannot be made), labels included: N = 26 is a 20,000-photo collection.
+// BENCH_PHOTOS=N keeps the first N photos of that set (a quick run). As in the app,
+// CSRA_INFERENCE_WORKERS=N shapes the pool (inference-pool.ts) and CSRA_INFERENCE_BATCH=N the
+// batches (providers.ts).
+import { copyFile, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { ProviderChoice } from '$shared/contract';
 import { createClient } from '$shared/rpc';
 import { createStudio } from '../src/main/api';
-import { encodeClassMaps } from '../src/main/inference/attention-maps';
+import { insertPredictions, type NewPrediction } from '../src/main/db/predictions';
+import { labelledHashes } from '../src/main/db/training';
+import { listClasses } from '../src/main/db/classes';
+import { writeTransaction } from '../src/main/db/transaction';
 import { ModelHost, openRunnerHere } from '../src/main/inference/model-host';
 import { predictPhotos } from '../src/main/inference/predictor';
-import { defaultPackModel } from '../src/main/inference/model-info';
-import { prelabelBatchSize } from '../src/main/inference/prelabel-job';
-import { infer } from '../src/main/inference/model-runner';
-import { photoPixels } from '../src/main/inference/preprocess';
+import { defaultPackModel, ensureDefaultModel } from '../src/main/inference/model-info';
+import { infer, modelShape, type ModelRunner } from '../src/main/inference/model-runner';
+import { projectClassMapping } from '../src/main/inference/output-mapping';
+import { photoPixels, pixelsOf } from '../src/main/inference/preprocess';
+import { createSession, inferenceBatchSize } from '../src/main/inference/providers';
+import { readPhotoBytes } from '../src/main/library/photo';
 import { scanFolder } from '../src/main/library/scan';
-import { centernetTensors } from '../src/main/models/default-pack';
+import {
+  buildDefaultModel,
+  centernetTensors,
+  defaultPackDir,
+  defaultPackOptions,
+} from '../src/main/models/default-pack';
+import { backboneOf, readManifest } from '../src/main/models/manifest';
+import { modelSource } from '../src/main/models/versions';
+import { Project } from '../src/main/project';
+import { FeatureCache, featureEntry } from '../src/main/training/feature-cache';
 import { vocImages, vocLabels } from '../test/fixtures/paths';
 import { loadCenternetInTfjs } from '../test/fixtures/tfjs';
 import { jobDone } from '../test/fixtures/wait';
 
+const allParts = ['prelabel', 'stages', 'mirror', 'ort', 'tfjs'] as const;
 const { values } = parseArgs({
-  options: { ep: { type: 'string', default: 'cpu' }, 'tfjs-photos': { type: 'string', default: '24' } },
+  options: {
+    ep: { type: 'string', default: 'cpu' },
+    'tfjs-photos': { type: 'string', default: '24' },
+    'mirror-photos': { type: 'string', default: '96' },
+    parts: { type: 'string', default: allParts.join(',') },
+  },
 });
 const provider = ProviderChoice.parse(values.ep);
+const parts = new Set(values.parts.split(','));
+for (const part of parts)
+  if (!allParts.includes(part as (typeof allParts)[number]))
+    throw new Error(`unknown part ${part} (${allParts.join(', ')})`);
 const dir = await mkdtemp(join(tmpdir(), 'csra-bench-'));
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const ms = (value: number) => value.toFixed(1);
+const projectPath = join(dir, 'voc.sqlite');
 
 try {
-  const endToEnd = await benchEndToEnd();
-  const prelabelPeak = peakRss;
-  await benchStages();
-  const { rate: ortOnly, pixels } = await benchOrtOnly();
-  const tfjs = await benchTfjs(pixels.slice(0, Number(values['tfjs-photos'])));
+  const photos = await photoSet();
+  console.log(`photos: ${photos.count} (${photos.folder})`);
+  const endToEnd = parts.has('prelabel') ? await benchEndToEnd(photos) : null;
+  if (parts.has('stages')) await benchStages(photos);
+  const decoded =
+    parts.has('mirror') || parts.has('ort') || parts.has('tfjs') ? await decodeVoc(photos.count) : [];
+  if (parts.has('mirror')) await benchMirror(decoded.slice(0, Number(values['mirror-photos'])));
+  const ortOnly = parts.has('ort') ? await benchOrtOnly(decoded) : null;
+  const tfjs = parts.has('tfjs') ? await benchTfjs(decoded.slice(0, Number(values['tfjs-photos']))) : null;
   clearInterval(sampler);
-  console.log(
-    `end to end: ${endToEnd.toFixed(2)} photos/s = ${((100 * endToEnd) / ortOnly).toFixed(0)}% of onnxruntime alone`,
-  );
-  console.log(`end to end / onnxruntime alone: ${(endToEnd / ortOnly).toFixed(2)} (target >= 0.95)`);
-  console.log(`onnxruntime: ${(ortOnly / tfjs).toFixed(1)}x tfjs-wasm (target >= 3x)`);
-  console.log(
-    `peak RSS: ${mib(prelabelPeak)} while importing and pre-labeling; ${mib(peakRss)} in the whole run ` +
-      '(onnxruntime alone holds all 765 photos decoded)',
-  );
+  if (endToEnd !== null && ortOnly !== null) {
+    console.log(
+      `end to end: ${endToEnd.toFixed(2)} photos/s = ${((100 * endToEnd) / ortOnly).toFixed(0)}% of onnxruntime alone`,
+    );
+    console.log(`end to end / onnxruntime alone: ${(endToEnd / ortOnly).toFixed(2)} (target >= 0.95)`);
+  }
+  if (ortOnly !== null && tfjs !== null)
+    console.log(`onnxruntime: ${(ortOnly / tfjs).toFixed(1)}x tfjs-wasm (target >= 3x)`);
+  console.log(`peak RSS in the whole run: ${mib(peakRss)} (onnxruntime alone holds the VOC photos decoded)`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
 
-async function benchEndToEnd(): Promise<number> {
+/** The photos to import with their labels: the VOC folder itself, or copies of it under new names. */
+async function photoSet(): Promise<{ folder: string; labels: string; count: number }> {
+  const copies = Math.max(1, Number(process.env.BENCH_COPIES ?? 1) || 1);
+  const limit = Number(process.env.BENCH_PHOTOS) || Infinity;
+  const [header, ...rows] = (await readFile(vocLabels, 'utf8')).trim().split(/\r?\n/);
+  if (copies === 1 && limit >= rows.length)
+    return { folder: vocImages, labels: vocLabels, count: rows.length };
+  const folder = join(dir, 'photos');
+  await mkdir(folder);
+  const lines = [header!];
+  for (let copy = 1; copy <= copies && lines.length <= limit; copy += 1)
+    for (const row of rows) {
+      if (lines.length > limit) break;
+      const name = row.slice(0, row.indexOf(','));
+      // Named apart, so each copy is a photo of its own (one row per path, thumbnails shared by hash).
+      const copyName = copies === 1 ? name : `${copy}-${name}`;
+      await link(join(vocImages, name), join(folder, copyName)).catch(() =>
+        copyFile(join(vocImages, name), join(folder, copyName)),
+      );
+      lines.push(`${copyName}${row.slice(name.length)}`);
+    }
+  const labels = join(dir, 'labels.csv');
+  await writeFile(labels, `${lines.join('\n')}\n`);
+  return { folder, labels, count: lines.length - 1 };
+}
+
+async function benchEndToEnd(photos: { folder: string; labels: string }): Promise<number> {
   const studio = createStudio();
   const api = createClient(studio);
-  await api.createProject({ path: join(dir, 'voc.sqlite') });
-  const imported = await api.startImport({ folder: vocImages, labelsFile: vocLabels });
+  await api.createProject({ path: projectPath });
+  peakRss = process.memoryUsage().rss;
+  let started = performance.now();
+  const imported = await api.startImport({ folder: photos.folder, labelsFile: photos.labels });
   await jobDone(api, imported.id);
+  const importSeconds = (performance.now() - started) / 1000;
+  const importPeak = peakRss;
+  console.log(`import: ${importSeconds.toFixed(1)} s, peak RSS ${mib(importPeak)}`);
   // A timer every 10 ms on the main thread: how late it fires is how long the loop was held.
   const delay = monitorEventLoopDelay({ resolution: 10 });
-  const started = performance.now();
+  peakRss = process.memoryUsage().rss;
+  started = performance.now();
   delay.enable();
   const job = await api.startPrelabel({ provider });
   await jobDone(api, job.id);
   delay.disable();
   const seconds = (performance.now() - started) / 1000;
-  const ms = (ns: number) => (ns / 1e6).toFixed(0);
+  const prelabelPeak = peakRss;
+  const loop = (ns: number) => (ns / 1e6).toFixed(0);
   console.log(
-    `event loop during pre-label: p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms (targets <= 20, <= 100)`,
+    `event loop during pre-label: p99 ${loop(delay.percentile(99))} ms, max ${loop(delay.max)} ms (targets <= 20, <= 100)`,
   );
   const report = await api.getPrelabelReport({ jobId: job.id });
   const evaluation = await api.evaluate({ split: 'all' });
@@ -80,27 +151,183 @@ async function benchEndToEnd(): Promise<number> {
     `end to end (decode + infer + store) on ${report.provider}: ${report.predicted} photos in ${seconds.toFixed(1)} s = ${rate.toFixed(2)} photos/s`,
   );
   console.log(
+    `peak RSS: ${mib(Math.max(importPeak, prelabelPeak))} while importing and pre-labeling ` +
+      `(import ${mib(importPeak)}, pre-label ${mib(prelabelPeak)}; target <= 600 MiB)`,
+  );
+  console.log(
     `zero-shot VOC mAP (${report.model}, ${evaluation.images} photos, ${evaluation.classesEvaluated} classes): ${(100 * evaluation.mAP!).toFixed(1)} (target >= 88)`,
   );
   return rate;
 }
 
-async function benchOrtOnly(): Promise<{ rate: number; pixels: Uint8Array[] }> {
-  const model = await openRunnerHere(await defaultPackModel(), provider);
+function quantile(values: number[], q: number): number {
+  return values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]!;
+}
+
+/**
+ * The pipeline's stages per photo: as the workers measure them (read; decode and resize, which
+ * libvips runs as one pass; inference by the batch's share; the class maps' encoding) and as the
+ * pre-label job's side does them here (the feature cache's entry, converted to float16 and written,
+ * for the labelled photos; the batch's SQLite transaction by its share): p50 and p95. The project
+ * is the one the end-to-end run made, or a fresh import of the photos.
+ */
+async function benchStages(photos: { folder: string; labels: string }): Promise<void> {
+  if (!parts.has('prelabel')) {
+    const studio = createStudio();
+    const api = createClient(studio);
+    await api.createProject({ path: projectPath });
+    await jobDone(api, (await api.startImport({ folder: photos.folder, labelsFile: photos.labels })).id);
+    await studio.close();
+  }
+  const project = Project.open(projectPath);
+  const { db } = project;
+  const record = await ensureDefaultModel(project);
+  const host = new ModelHost();
+  const model = await host.load(modelSource(project, record), provider);
+  const labelled = labelledHashes(db);
+  const cache = model.cacheOutputs && FeatureCache.forProject(project.path, backboneOf(model.manifest));
+  const refs = db.prepare('SELECT id, path, sha256 FROM images ORDER BY id').all() as {
+    id: number;
+    path: string;
+    sha256: string;
+  }[];
+  const hashes = new Map(refs.map((photo) => [photo.id, photo.sha256]));
+  const stages: Record<string, number[]> = {
+    read: [],
+    'decode + resize': [],
+    infer: [],
+    'class-map encoding': [],
+    'cache write': [],
+    'SQLite write': [],
+  };
+  const batchSize = inferenceBatchSize(model.provider);
+  const started = performance.now();
+  for await (const batch of predictPhotos(model, refs, {
+    batchSize,
+    features: cache !== undefined,
+    maps: true,
+    onTimings: ({ read, decode, infer, encode }) => {
+      stages.read!.push(...read);
+      stages['decode + resize']!.push(...decode);
+      stages.infer!.push(...encode.map(() => infer / encode.length));
+      stages['class-map encoding']!.push(...encode);
+    },
+  })) {
+    const predictions: NewPrediction[] = [];
+    for (const outcome of batch) {
+      if (!outcome.ok) continue;
+      const sha = hashes.get(outcome.id)!;
+      if (cache && labelled.has(sha)) {
+        const at = performance.now();
+        await cache.write(sha, featureEntry(outcome.features!, model.cacheOutputs!), (hash) =>
+          labelled.has(hash),
+        );
+        stages['cache write']!.push(performance.now() - at);
+      }
+      predictions.push({ imageId: outcome.id, scores: outcome.probabilities.slice(), maps: outcome.maps! });
+    }
+    const at = performance.now();
+    writeTransaction(db, () =>
+      insertPredictions(db, record.id, predictions, projectClassMapping(listClasses(db), record)),
+    );
+    const share = (performance.now() - at) / predictions.length;
+    stages['SQLite write']!.push(...predictions.map(() => share));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const workers = model.pool.size;
+  await host.close();
+  db.close();
+  console.log(
+    `stages per photo (${workers} worker${workers === 1 ? '' : 's'}, batches of ${batchSize}, ` +
+      `${(refs.length / seconds).toFixed(2)} photos/s; p50 / p95 ms): ` +
+      Object.entries(stages)
+        .map(([stage, values]) => `${stage} ${ms(quantile(values, 0.5))} / ${ms(quantile(values, 0.95))}`)
+        .join(', '),
+  );
+  await benchDecodeAlone(refs.slice(0, 100).map((ref) => ref.path));
+}
+
+/**
+ * What of decode + resize is decoding: the same photos decoded to full-size pixels and nothing
+ * else, against the pipeline the workers run, on this thread one photo at a time. An estimate: the
+ * pipeline never holds the whole decoded photo, so the difference is not the resize alone.
+ */
+async function benchDecodeAlone(paths: string[]): Promise<void> {
+  const input = modelShape(await readManifest(defaultPackDir())).input;
+  const alone: number[] = [];
+  const pipeline: number[] = [];
+  for (const path of paths) {
+    const { bytes } = await readPhotoBytes(path);
+    let at = performance.now();
+    await sharp(bytes, { failOn: 'error' }).rotate().removeAlpha().raw().toBuffer();
+    alone.push(performance.now() - at);
+    at = performance.now();
+    await pixelsOf(bytes, input);
+    pipeline.push(performance.now() - at);
+  }
+  console.log(
+    `decoding alone (full size, ${paths.length} photos, p50 / p95 ms): ${ms(quantile(alone, 0.5))} / ${ms(quantile(alone, 0.95))}; ` +
+      `decode + resize as the workers run it: ${ms(quantile(pipeline, 0.5))} / ${ms(quantile(pipeline, 0.95))}`,
+  );
+}
+
+/** The first `count` VOC photos (one copy each, at most 765) as the model reads them. */
+async function decodeVoc(count: number): Promise<Uint8Array[]> {
+  const input = modelShape(await readManifest(defaultPackDir())).input;
   const { photos } = await scanFolder(vocImages);
   const pixels: Uint8Array[] = [];
-  for (const path of photos) pixels.push((await photoPixels(path, model.input)).pixels);
-  await infer(model, pixels.slice(0, prelabelBatchSize));
+  for (const path of photos.slice(0, count)) pixels.push((await photoPixels(path, input)).pixels);
+  return pixels;
+}
+
+/**
+ * The pack's mirror averaging runs the network on each photo and its mirror image: the same pack
+ * built without it, against the pack itself, batch by batch in turn on the same photos (so a busy
+ * moment of the machine falls on both), onnxruntime alone.
+ */
+async function benchMirror(pixels: Uint8Array[]): Promise<void> {
+  const manifest = await readManifest(defaultPackDir());
+  const withMirror = await openRunnerHere(await defaultPackModel(), provider);
+  const file = join(dir, 'no-mirror.onnx');
+  await writeFile(file, await buildDefaultModel({ ...defaultPackOptions, augmentation: 'none' }));
+  const opened = await createSession(file, withMirror.provider);
+  const without: ModelRunner = { ...modelShape(manifest), session: opened.session };
+  const batchSize = inferenceBatchSize(withMirror.provider);
+  const time = async (model: ModelRunner, batch: Uint8Array[]) => {
+    const at = performance.now();
+    await infer(model, batch);
+    return performance.now() - at;
+  };
+  await time(withMirror, pixels.slice(0, batchSize));
+  await time(without, pixels.slice(0, batchSize));
+  let [mirrored, plain] = [0, 0];
+  for (let i = 0; i < pixels.length; i += batchSize) {
+    const batch = pixels.slice(i, i + batchSize);
+    mirrored += await time(withMirror, batch);
+    plain += await time(without, batch);
+  }
+  await withMirror.session.release();
+  await opened.session.release();
+  const [a, b] = [mirrored / pixels.length, plain / pixels.length];
+  console.log(
+    `mirror averaging (${manifest.augmentation} in the pack, ${pixels.length} photos, batches of ${batchSize}): ` +
+      `${ms(a)} ms/photo with it, ${ms(b)} without: +${ms(a - b)} ms/photo, ${(a / b).toFixed(2)}x the inference`,
+  );
+}
+
+async function benchOrtOnly(pixels: Uint8Array[]): Promise<number> {
+  const model = await openRunnerHere(await defaultPackModel(), provider);
+  const batchSize = inferenceBatchSize(model.provider);
+  await infer(model, pixels.slice(0, batchSize));
   const started = performance.now();
-  for (let i = 0; i < pixels.length; i += prelabelBatchSize)
-    await infer(model, pixels.slice(i, i + prelabelBatchSize));
+  for (let i = 0; i < pixels.length; i += batchSize) await infer(model, pixels.slice(i, i + batchSize));
   const seconds = (performance.now() - started) / 1000;
   await model.session.release();
   const rate = pixels.length / seconds;
   console.log(
-    `onnxruntime alone (${model.provider}, batches of ${prelabelBatchSize}, photos decoded beforehand): ${rate.toFixed(2)} photos/s`,
+    `onnxruntime alone (${model.provider}, batches of ${batchSize}, photos decoded beforehand): ${rate.toFixed(2)} photos/s`,
   );
-  return { rate, pixels };
+  return rate;
 }
 
 /**
@@ -132,40 +359,4 @@ async function benchTfjs(pixels: Uint8Array[]): Promise<number> {
     `tfjs ${tf.version.tfjs} on ${tf.getBackend()} (same model, ${pixels.length} photos): ${rate.toFixed(2)} photos/s`,
   );
   return rate;
-}
-
-/**
- * The pipeline's stages per photo, as the workers measure them (read, decode and resize, inference
- * by the batch's share) and as this thread does (the class maps' encoding): p50 and p95.
- */
-async function benchStages(): Promise<void> {
-  const host = new ModelHost();
-  const model = await host.load(await defaultPackModel(), provider);
-  const { photos } = await scanFolder(vocImages);
-  const stages: Record<string, number[]> = { read: [], decode: [], infer: [], 'class maps': [] };
-  const refs = photos.map((path, i) => ({ id: i + 1, path }));
-  for await (const batch of predictPhotos(model, refs, {
-    batchSize: prelabelBatchSize,
-    onTimings: ({ read, decode, infer }) => {
-      stages.read!.push(...read);
-      stages.decode!.push(...decode);
-      stages.infer!.push(...read.map(() => infer / read.length));
-    },
-  }))
-    for (const outcome of batch) {
-      if (!outcome.ok) continue;
-      const started = performance.now();
-      encodeClassMaps(outcome.classMap, model.classMapSide, outcome.probabilities, outcome.frame);
-      stages['class maps']!.push(performance.now() - started);
-    }
-  const workers = model.pool.size;
-  await host.close();
-  const at = (values: number[], q: number) =>
-    [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]!;
-  console.log(
-    `stages per photo (${workers} worker${workers === 1 ? '' : 's'}, p50 / p95 ms): ` +
-      Object.entries(stages)
-        .map(([stage, values]) => `${stage} ${at(values, 0.5).toFixed(1)} / ${at(values, 0.95).toFixed(1)}`)
-        .join(', '),
-  );
 }

@@ -86,8 +86,14 @@ function readable(message: string): string {
  * Photos per batch. On the CPU four keep onnxruntime's kernels busy without holding much memory
  * (its buffers for a batch grow with the batch: bench/prelabel.ts); a GPU runs one session per
  * device and needs large batches to be kept busy, while the photos are decoded on the CPU.
+ * CSRA_INFERENCE_BATCH overrides it (to measure another size).
  */
-export function inferenceBatchSize(provider: Provider): number {
+export function inferenceBatchSize(
+  provider: Provider,
+  env: Record<string, string | undefined> = process.env,
+): number {
+  const asked = Number(env.CSRA_INFERENCE_BATCH);
+  if (Number.isInteger(asked) && asked >= 1) return asked;
   return provider === 'cpu' ? 4 : 32;
 }
 
