@@ -148,8 +148,9 @@ export class JobRunner {
       jobId,
       signal: controller.signal,
       progress: (phase, done, total) => {
+        const entered = this.get(jobId).phase !== phase;
         setJobProgress(this.db, jobId, { phase, done, total });
-        this.emit(jobId, false);
+        this.emit(jobId, entered);
       },
     };
     // Only the lease's holder says how the job ended, as it gives the lease up.
@@ -169,7 +170,8 @@ export class JobRunner {
     this.active.set(jobId, { controller, done: finished });
   }
 
-  // Progress events are capped at ~10 a second per job; the final state is always sent.
+  // Progress events are capped at ~10 a second per job; a phase's first and the final state are
+  // always sent.
   private emit(jobId: number, force: boolean): void {
     const at = Date.now();
     if (!force && at - (this.lastEvent.get(jobId) ?? 0) < 100) return;
