@@ -34,11 +34,14 @@ export interface SwitchConfig {
 interface SwitchResult extends PredictionTally {
   model: string;
   provider: string;
-  /** The classes indexed, fixed at the start so every chunk indexes the same (a class named meanwhile is indexed after the switch). */
+  /**
+   * The classes indexed, fixed at the start so that every chunk indexes the same (a class named
+   * meanwhile is indexed after the switch).
+   */
   mapping: ScoredClass[];
   /** The last photo id indexed. */
   indexed: number;
-  /** Index rows no version uses, dropped last: the replaced version's and any a cancelled switch left. */
+  /** Index rows no version uses, dropped last: the replaced version's, any a cancelled switch left. */
   unused: RetiredScores[];
   switched: boolean;
 }
@@ -91,7 +94,11 @@ export async function runSwitch(
       // The last check and the switch are one transaction: a photo predicted in between would miss it.
       writeTransaction(db, () => {
         if (unpredicted(project, record, jobId).length > 0) return;
-        if (indexNextPhotos(db, record.id, result.mapping, result.indexed, 1) !== null) return;
+        const late = indexNextPhotos(db, record.id, result.mapping, result.indexed, 1);
+        if (late !== null) {
+          result.indexed = late.last;
+          return save();
+        }
         const current = new Set(
           projectClassMapping(listClasses(db), record).map((entry) => `${entry.classId}:${entry.modelIndex}`),
         );
