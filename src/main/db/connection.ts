@@ -41,6 +41,10 @@ export function openDatabase(file: string, { create }: { create: boolean }): Db 
   try {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    // 32 MiB of pages (SQLite's default is 2 MiB): a large project's probability index is written at
+    // scattered places (a version switch adds a row per photo and class), and re-reading each page
+    // from the file costs more than holding it.
+    db.pragma('cache_size = -32768');
     checkIntegrity(db, file);
     migrate(db);
     registerFunctions(db);
