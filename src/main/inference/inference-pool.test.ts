@@ -10,22 +10,27 @@ import { classMapSize, decodeClassMaps } from './attention-maps';
 import { InferencePool, poolShape } from './inference-pool';
 
 describe('the pool shape', () => {
-  it('gives a GPU one session, as a device runs one at a time', () => {
-    expect(poolShape('webgpu', 16)).toEqual({ workers: 1, intraOpThreads: null });
-    expect(poolShape('cuda', 16, { CSRA_INFERENCE_WORKERS: '4' })).toEqual({
-      workers: 1,
-      intraOpThreads: null,
-    });
+  it('gives a GPU one session, as a device runs one at a time, on whole batches', () => {
+    const gpu = { workers: 1, intraOpThreads: null, photosPerRun: null };
+    expect(poolShape('webgpu', 16)).toEqual(gpu);
+    expect(poolShape('cuda', 16, { CSRA_INFERENCE_WORKERS: '4' })).toEqual(gpu);
   });
 
-  it('gives the CPU one worker on every core, or as many workers as asked sharing the cores', () => {
-    expect(poolShape('cpu', 2, {})).toEqual({ workers: 1, intraOpThreads: null });
-    expect(poolShape('cpu', 16, { CSRA_INFERENCE_WORKERS: '4' })).toEqual({ workers: 4, intraOpThreads: 4 });
-    expect(poolShape('cpu', 2, { CSRA_INFERENCE_WORKERS: '8' })).toEqual({ workers: 2, intraOpThreads: 1 });
-    expect(poolShape('cpu', 2, { CSRA_INFERENCE_WORKERS: 'many' })).toEqual({
-      workers: 1,
-      intraOpThreads: null,
+  it('gives the CPU one worker on every core, one photo a run, or what is asked', () => {
+    const lone = { workers: 1, intraOpThreads: null, photosPerRun: 1 };
+    expect(poolShape('cpu', 2, {})).toEqual(lone);
+    expect(poolShape('cpu', 16, {})).toEqual(lone);
+    expect(poolShape('cpu', 16, { CSRA_INFERENCE_WORKERS: '4', CSRA_INFERENCE_RUN: '4' })).toEqual({
+      workers: 4,
+      intraOpThreads: 4,
+      photosPerRun: 4,
     });
+    expect(poolShape('cpu', 2, { CSRA_INFERENCE_WORKERS: '8' })).toEqual({
+      workers: 2,
+      intraOpThreads: 1,
+      photosPerRun: 1,
+    });
+    expect(poolShape('cpu', 3, { CSRA_INFERENCE_WORKERS: 'many', CSRA_INFERENCE_RUN: '0' })).toEqual(lone);
   });
 });
 
@@ -81,6 +86,22 @@ describe('an inference pool on the default pack', () => {
     const batch = await pool.run(await photos(1));
     expect(batch.outputs!.maps).toBeUndefined();
     expect(batch.timings.encode).toEqual([]);
+  });
+
+  it('runs a batch one photo at a time on the CPU, with the same outputs as photo by photo', async () => {
+    const { pool } = await openPool();
+    const [first, second] = await photos(2);
+    const both = await pool.run([first!, second!], { features: true, maps: true });
+    for (const [row, photo] of [first!, second!].entries()) {
+      const alone = (await pool.run([photo], { features: true, maps: true })).outputs!;
+      const { probabilities, features, maps } = both.outputs!;
+      const classes = alone.probabilities.length;
+      expect(probabilities.subarray(row * classes, (row + 1) * classes)).toEqual(alone.probabilities);
+      const size = alone.features!.views[1]!.length;
+      expect(features!.views[1]!.subarray(row * size, (row + 1) * size)).toEqual(alone.features!.views[1]);
+      const start = row === 0 ? 0 : maps!.ends[0]!;
+      expect(maps!.bytes.subarray(start, maps!.ends[row])).toEqual(alone.maps!.bytes);
+    }
   });
 
   it('sends the batch of a worker that died to its replacement, and reports a batch that loses two', async () => {

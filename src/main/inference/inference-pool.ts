@@ -25,22 +25,40 @@ export interface PoolShape {
   workers: number;
   /** onnxruntime's intra-op threads per worker; null leaves its default (one per core). */
   intraOpThreads: number | null;
+  /**
+   * Photos per onnxruntime run, at most; a worker runs a larger batch in parts. null: the whole
+   * batch at once. onnxruntime's arena keeps what its largest run needed, so this bounds a
+   * session's memory whatever batch size its callers choose.
+   */
+  photosPerRun: number | null;
 }
 
 /**
- * Workers × threads per session, fitted to the cores. A GPU provider takes one session per device.
- * On the CPU, one worker using every core measured faster than one worker per core (see
- * bench/prelabel.ts); CSRA_INFERENCE_WORKERS overrides the count.
+ * Workers × threads per session, fitted to the cores. A GPU provider takes one session per device
+ * and runs each batch whole. On the CPU, one worker with onnxruntime's threads on every core, one
+ * photo a run: measured on 2 shared cores (built CLI, 200 VOC photos, runs taken in turn), 1×2
+ * pre-labeled 5.7 photos/s (median of 5; 4.4-6.5) at 165-184 ms of CPU a photo and 324-345 MiB,
+ * 2 workers × 1 thread 5.0 (3.5-6.6) at 165-186 ms and 475-503 MiB: each session holds its own
+ * arena. One worker with 4-photo runs: 3.0-4.2 photos/s, 218 ms, 560 MiB; onnxruntime's arena
+ * keeps what its largest run needed. CSRA_INFERENCE_WORKERS and CSRA_INFERENCE_RUN override them.
  */
 export function poolShape(
   provider: Provider,
   cores = availableParallelism(),
   env: Record<string, string | undefined> = process.env,
 ): PoolShape {
-  if (provider !== 'cpu') return { workers: 1, intraOpThreads: null };
-  const asked = Number(env.CSRA_INFERENCE_WORKERS);
-  const workers = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, cores) : 1;
-  return { workers, intraOpThreads: workers === 1 ? null : Math.max(1, Math.floor(cores / workers)) };
+  if (provider !== 'cpu') return { workers: 1, intraOpThreads: null, photosPerRun: null };
+  const count = (name: string) => {
+    const asked = Number(env[name]);
+    return Number.isInteger(asked) && asked >= 1 ? asked : null;
+  };
+  const workers = Math.min(count('CSRA_INFERENCE_WORKERS') ?? 1, cores);
+  return {
+    workers,
+    // A lone worker leaves onnxruntime its default, a thread per physical core.
+    intraOpThreads: workers === 1 ? null : Math.max(1, Math.floor(cores / workers)),
+    photosPerRun: count('CSRA_INFERENCE_RUN') ?? 1,
+  };
 }
 
 /** A batch as a worker sends it back. */
@@ -89,17 +107,27 @@ export class InferencePool {
     manifest: PackManifest,
     choice: ProviderChoice,
   ): Promise<InferencePool> {
-    const first = { modelPath, manifest, choice, intraOpThreads: null };
+    // An explicit choice gives the shape at once; `auto` learns it from the provider that opens.
+    const guess = choice === 'auto' ? null : poolShape(choice);
+    const first: InferenceWorkerData = {
+      modelPath,
+      manifest,
+      choice,
+      intraOpThreads: guess?.intraOpThreads ?? null,
+      photosPerRun: guess?.photosPerRun ?? null,
+    };
     const opened = await openWorker(first);
     const shape = poolShape(opened.ready.provider);
     const data: InferenceWorkerData = {
       ...first,
       choice: opened.ready.provider,
       intraOpThreads: shape.intraOpThreads,
+      photosPerRun: shape.photosPerRun,
     };
     const pool = new InferencePool(data, opened.ready.provider, opened.ready.line);
-    // The first worker opened with onnxruntime's default threads: right only for a lone worker.
-    if (shape.intraOpThreads === null) pool.#adopt(opened.worker);
+    // A first worker opened on another shape (`auto` that ends on the CPU) makes way for the right one.
+    if (shape.intraOpThreads === first.intraOpThreads && shape.photosPerRun === first.photosPerRun)
+      pool.#adopt(opened.worker);
     else await opened.worker.terminate();
     while (pool.#slots.length < shape.workers) pool.#adopt(pool.#start());
     return pool;

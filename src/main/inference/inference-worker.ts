@@ -20,6 +20,8 @@ export interface InferenceWorkerData {
   choice: ProviderChoice;
   /** onnxruntime's intra-op threads; null leaves its default (one per core). */
   intraOpThreads: number | null;
+  /** Photos per onnxruntime run, at most (inference-pool.ts, poolShape); null: the whole batch. */
+  photosPerRun: number | null;
 }
 
 export interface PhotoRef {
@@ -76,7 +78,7 @@ export type FromWorker =
   | { type: 'batch-failed'; id: number; message: string; code: ErrorCode | null };
 
 const port = parentPort!;
-const { modelPath, manifest, choice, intraOpThreads } = workerData as InferenceWorkerData;
+const { modelPath, manifest, choice, intraOpThreads, photosPerRun } = workerData as InferenceWorkerData;
 const shape = modelShape(manifest);
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const codeOf = (error: unknown) => (error instanceof ApiError ? error.code : null);
@@ -128,16 +130,22 @@ async function runBatch({ id, features, maps }: ToWorker, decoding: Promise<Deco
     const { runner } = await loading;
     const decoded = await decoding;
     const ready = decoded.flatMap((item) => (item.pixels ? [item.pixels] : []));
-    const started = performance.now();
-    const outputs = ready.length > 0 ? await infer(runner, ready, { features, classMaps: maps }) : null;
-    const inferred = performance.now() - started;
+    const frames = decoded.flatMap(({ photo }) => (photo.ok ? [photo.frame] : []));
+    const size = photosPerRun ?? Math.max(1, ready.length);
+    const runs: BatchOutputs[] = [];
+    const blobs: Buffer[] = [];
     const encode: number[] = [];
-    let result: WorkerOutputs | null = null;
-    if (outputs) {
-      const { classMaps, ...rest } = outputs;
-      const frames = decoded.flatMap(({ photo }) => (photo.ok ? [photo.frame] : []));
-      result = { ...rest, maps: classMaps && encodeAll(classMaps, rest.probabilities, frames, encode) };
+    let inferred = 0;
+    for (let start = 0; start < ready.length; start += size) {
+      const started = performance.now();
+      const run = await infer(runner, ready.slice(start, start + size), { features, classMaps: maps });
+      inferred += performance.now() - started;
+      // Encoded run by run, and the run's class maps let go.
+      if (run.classMaps) blobs.push(...encodeRun(run, frames.slice(start, start + size), encode));
+      runs.push({ ...run, classMaps: undefined });
     }
+    const result: WorkerOutputs | null =
+      runs.length === 0 ? null : { ...joinRuns(runs), maps: maps ? packMaps(blobs) : undefined };
     post(
       {
         type: 'batch',
@@ -158,19 +166,14 @@ async function runBatch({ id, features, maps }: ToWorker, decoding: Promise<Deco
   }
 }
 
-/** Encodes each photo's class maps into one buffer; each photo's time goes to `timings`. */
-function encodeAll(
-  classMaps: Float32Array,
-  probabilities: Float32Array,
-  frames: Frame[],
-  timings: number[],
-): EncodedMaps {
+/** Each photo of a run, its class maps encoded; each photo's time goes to `timings`. */
+function encodeRun({ classMaps, probabilities }: BatchOutputs, frames: Frame[], timings: number[]): Buffer[] {
   const { classCount, classMapSide } = shape;
   const mapSize = classCount * classMapSide ** 2;
-  const blobs = frames.map((frame, index) => {
+  return frames.map((frame, index) => {
     const started = performance.now();
     const blob = encodeClassMaps(
-      classMaps.subarray(index * mapSize, (index + 1) * mapSize),
+      classMaps!.subarray(index * mapSize, (index + 1) * mapSize),
       classMapSide,
       probabilities.subarray(index * classCount, (index + 1) * classCount),
       frame,
@@ -178,7 +181,11 @@ function encodeAll(
     timings.push(performance.now() - started);
     return blob;
   });
-  // A buffer of its own: zlib's small results may be slices of Node's shared pool, which cannot move.
+}
+
+/** The photos' encoded maps in one buffer of its own, which can move to the main thread. */
+function packMaps(blobs: Buffer[]): EncodedMaps {
+  // Not Buffer.concat: a small result may be a slice of Node's shared pool, which cannot move.
   const bytes = new Uint8Array(blobs.reduce((total, blob) => total + blob.length, 0));
   const ends: number[] = [];
   let at = 0;
@@ -187,6 +194,29 @@ function encodeAll(
     ends.push((at += blob.length));
   }
   return { bytes, ends };
+}
+
+/** A batch's runs as one: each output's rows end to end (no copy when there was one run). */
+function joinRuns(runs: BatchOutputs[]): Omit<BatchOutputs, 'classMaps'> {
+  if (runs.length === 1) return runs[0]!;
+  const join = (arrays: Float32Array[]) => {
+    const joined = new Float32Array(arrays.reduce((total, array) => total + array.length, 0));
+    let at = 0;
+    for (const array of arrays) {
+      joined.set(array, at);
+      at += array.length;
+    }
+    return joined;
+  };
+  const features = runs.map((run) => run.features!);
+  return {
+    probabilities: join(runs.map((run) => run.probabilities)),
+    features: runs[0]!.features && {
+      views: features[0]!.views.map((_, view) => join(features.map((run) => run.views[view]!))),
+      pooledClassMap: join(features.map((run) => run.pooledClassMap)),
+      zeroShot: join(features.map((run) => run.zeroShot)),
+    },
+  };
 }
 
 /**

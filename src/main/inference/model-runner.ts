@@ -98,10 +98,18 @@ export interface InferOptions {
 }
 
 /**
- * Each session's input buffer, kept from batch to batch: a fresh one per batch (12 MiB at 4 photos,
- * 100 MiB at 32) is a fresh allocation from the kernel, zeroed page by page as it is filled. Sized
- * for the largest batch yet; a smaller batch runs on its start. A run that finds it in use (two
- * batches on one session at once: the benchmarks, never a worker) gets a buffer of its own.
+ * onnxruntime's IO binding would not save a copy here. onnxruntime-node (1.30) wraps a CPU input
+ * tensor's typed array without copying it (NapiValueToOrtValue: Ort::Value::CreateTensor on the
+ * array's memory), and uses IO binding only when the session option preferredOutputLocation asks
+ * for outputs left on the device ('gpu-buffer' for WebGPU, 'ml-tensor'), binding the others to
+ * CPU memory it allocates itself; preallocated outputs are not supported there ("TODO: support
+ * preallocated output tensor" in js/node/src/inference_session_wrap.cc). Every output this app
+ * fetches is read on the CPU, so a GPU-side output would only move the copy later.
+ *
+ * Each session's input buffer, kept from run to run: a fresh one per run (3 MiB a photo, 100 MiB
+ * for a GPU's 32) is a fresh allocation from the kernel, zeroed page by page as it is filled. Sized
+ * for the largest run yet; a smaller run uses its start. A run that finds it in use (two runs on
+ * one session at once: the benchmarks, never a worker) gets a buffer of its own.
  */
 const inputBuffers = new WeakMap<ort.InferenceSession, { data: Float32Array; busy: boolean }>();
 
