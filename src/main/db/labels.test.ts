@@ -6,7 +6,14 @@ import { ensureClasses } from './classes';
 import { openDatabase } from './connection';
 import { insertImage } from './images';
 import { createJob } from './jobs';
-import { labelsForImages, writeImportedLabels } from './labels';
+import {
+  applyLabelChanges,
+  labelsForImages,
+  redoLastAction,
+  undoLastAction,
+  writeImportedLabels,
+  type LabelChange,
+} from './labels';
 
 async function projectWithOnePhoto() {
   const db = openDatabase(join(await tempDir(), 'p.sqlite'), { create: true });
@@ -67,5 +74,82 @@ describe('classes', () => {
     }[];
     expect(rows.map((row) => row.name)).toEqual(['dog', 'cat', 'bird']);
     expect(new Set(rows.map((row) => row.color)).size).toBe(3);
+  });
+});
+
+describe('an action of many changes', () => {
+  /** 3,000 photos × the two classes: more events than an undo reads at a time, twice over. */
+  async function bulkProject() {
+    const { db, jobId, dog, cat } = await projectWithOnePhoto();
+    const imageIds = db.transaction(() =>
+      Array.from({ length: 3_000 }, (_, i) => insertImage(db, imageRecord(`bulk-${i}`), jobId)),
+    )();
+    // A file labelled every photo dog: the action changes those and adds cat.
+    writeImportedLabels(
+      db,
+      imageIds.map((imageId) => ({ imageId, classId: dog, state: 'positive' as const })),
+      jobId,
+    );
+    const labels = () => [...labelsForImages(db, imageIds)].sort(([a], [b]) => a - b);
+    return { db, imageIds, dog, cat, labels };
+  }
+
+  it('takes its changes one at a time as it writes them, so a change may be read from what the earlier ones set', async () => {
+    const { db, imageIds, dog, cat } = await bulkProject();
+    const stateOf = db.prepare('SELECT state FROM labels WHERE image_id = ? AND class_id = ?').pluck();
+    function* changes(): Generator<LabelChange> {
+      for (const imageId of imageIds) {
+        yield { imageId, classId: dog, state: 'negative', source: 'human' };
+        // Written already: cat follows what dog now is.
+        const dogNow = stateOf.get(imageId, dog) as string;
+        yield {
+          imageId,
+          classId: cat,
+          state: dogNow === 'negative' ? 'positive' : 'negative',
+          source: 'human',
+        };
+      }
+    }
+    const outcome = applyLabelChanges(db, 'swap', changes());
+    expect(outcome).toMatchObject({ description: 'swap', changed: 6_000 });
+    expect(outcome.imageIds).toEqual(imageIds);
+    for (const [, labels] of labelsForImages(db, imageIds))
+      expect(labels.map((label) => label.state)).toEqual(['negative', 'positive']);
+  });
+
+  it('is undone and redone whole, every event in order, however many it has', async () => {
+    const { db, imageIds, dog, cat, labels } = await bulkProject();
+    const before = labels();
+    const changes = imageIds.flatMap((imageId): LabelChange[] => [
+      { imageId, classId: dog, state: null, source: 'human' },
+      { imageId, classId: cat, state: 'positive', source: 'human' },
+    ]);
+    const { actionId } = applyLabelChanges(db, 'bulk', changes);
+    const after = labels();
+    expect(after.every(([, list]) => list.length === 1 && list[0]!.classId === cat)).toBe(true);
+    const lastEvent = () => db.prepare('SELECT max(id) FROM label_events').pluck().get() as number;
+    const eventsAfter = (id: number) =>
+      db
+        .prepare('SELECT image_id, class_id, new_state, action_id FROM label_events WHERE id > ? ORDER BY id')
+        .raw()
+        .all(id) as [number, number, string | null, number | null][];
+
+    const undoFrom = lastEvent();
+    expect(undoLastAction(db)).toEqual({ description: 'bulk', imageIds: [...imageIds].reverse() });
+    expect(labels()).toEqual(before);
+    // Undone backwards, one event per change of the action, of no action themselves.
+    expect(eventsAfter(undoFrom)).toEqual(
+      [...changes]
+        .reverse()
+        .map((change) => [change.imageId, change.classId, change.classId === dog ? 'positive' : null, null]),
+    );
+    expect(db.prepare('SELECT state FROM actions WHERE id = ?').pluck().get(actionId)).toBe('undone');
+
+    const redoFrom = lastEvent();
+    expect(redoLastAction(db)).toEqual({ description: 'bulk', imageIds });
+    expect(labels()).toEqual(after);
+    expect(eventsAfter(redoFrom)).toEqual(
+      changes.map((change) => [change.imageId, change.classId, change.state, null]),
+    );
   });
 });

@@ -235,11 +235,16 @@ function labelWriter(db: Db) {
  * label that really changed. A new action ends any chance to redo what was undone before it.
  * `reviewed`: decisions made in review with the active version's probabilities in view; the labels
  * are settled against that version, which then no longer disputes them (disputedLabel).
+ *
+ * `changes` is iterated once, inside the transaction, each change written before the next is
+ * asked for: a bulk action hands a generator that reads and yields a few thousand photos' changes
+ * at a time, so millions of changes never sit in memory at once, and a later chunk reads the
+ * labels as the earlier ones left them.
  */
 export function applyLabelChanges(
   db: Db,
   description: string,
-  changes: readonly LabelChange[],
+  changes: Iterable<LabelChange>,
   { undoable = true, reviewed = false } = {},
 ): ActionOutcome {
   const labelsOf = labelWriter(db);
@@ -283,6 +288,9 @@ export function redoLastAction(db: Db): UndoOutcome | null {
   return replay(db, 'redo');
 }
 
+/** Events an undo or redo reads at a time. */
+const replayPage = 5_000;
+
 function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
   const labelsOf = labelWriter(db);
   return writeTransaction(db, (): UndoOutcome | null => {
@@ -294,33 +302,38 @@ function replay(db: Db, direction: 'undo' | 'redo'): UndoOutcome | null {
       )
       .get() as { id: number; description: string } | undefined;
     if (!action) return null;
-    const events = db
-      .prepare(
-        `SELECT image_id, class_id, old_state, old_source, old_reviewed_model_id, new_state, source,
-                reviewed_model_id
-           FROM label_events WHERE action_id = ? ORDER BY id ${direction === 'undo' ? 'DESC' : 'ASC'}`,
-      )
-      .all(action.id) as EventRow[];
-    const at = now();
-    for (const event of events) {
-      const back = direction === 'undo';
-      labelsOf.write(
-        {
-          imageId: event.image_id,
-          classId: event.class_id,
-          state: back ? event.old_state : event.new_state,
-          // A label going back to unknown has no source; its event records who made it so.
-          source: back ? (event.old_source ?? event.source) : event.source,
-          reviewedModelId: back ? event.old_reviewed_model_id : event.reviewed_model_id,
-        },
-        {},
-        at,
-      );
-    }
-    db.prepare('UPDATE actions SET state = ? WHERE id = ?').run(
-      direction === 'undo' ? 'undone' : 'done',
-      action.id,
+    const back = direction === 'undo';
+    // The action's events a page at a time (a bulk confirm has millions), after the last one
+    // replayed; the writes add events of no action, which the pages never meet.
+    const page = db.prepare(
+      `SELECT id, image_id, class_id, old_state, old_source, old_reviewed_model_id, new_state, source,
+              reviewed_model_id
+         FROM label_events WHERE action_id = ? AND id ${back ? '<' : '>'} ?
+        ORDER BY id ${back ? 'DESC' : 'ASC'} LIMIT ${replayPage}`,
     );
-    return { description: action.description, imageIds: [...new Set(events.map((event) => event.image_id))] };
+    const at = now();
+    const imageIds = new Set<number>();
+    for (let after = back ? Number.MAX_SAFE_INTEGER : 0; ;) {
+      const events = page.all(action.id, after) as (EventRow & { id: number })[];
+      for (const event of events) {
+        labelsOf.write(
+          {
+            imageId: event.image_id,
+            classId: event.class_id,
+            state: back ? event.old_state : event.new_state,
+            // A label going back to unknown has no source; its event records who made it so.
+            source: back ? (event.old_source ?? event.source) : event.source,
+            reviewedModelId: back ? event.old_reviewed_model_id : event.reviewed_model_id,
+          },
+          {},
+          at,
+        );
+        imageIds.add(event.image_id);
+      }
+      if (events.length < replayPage) break;
+      after = events.at(-1)!.id;
+    }
+    db.prepare('UPDATE actions SET state = ? WHERE id = ?').run(back ? 'undone' : 'done', action.id);
+    return { description: action.description, imageIds: [...imageIds] };
   });
 }

@@ -5,17 +5,24 @@ import type { ConfirmPreview } from '$shared/contract';
 import { predictionScores } from '../db/predictions';
 import type { Project } from '../project';
 import { projectModel } from './grid';
-import { confirmChanges } from './labeling';
+import { countConfirmChanges, labelChunk } from './labeling';
 
 export function previewConfirm(project: Project, imageIds: readonly number[]): ConfirmPreview {
-  const { accepted, negatives } = confirmChanges(project, imageIds);
+  const { accepted, negatives } = countConfirmChanges(project, imageIds);
   const active = projectModel(project);
-  const predicted = active ? predictionScores(project.db, active.model.id, imageIds).size : 0;
+  let predicted = 0;
+  if (active)
+    for (let start = 0; start < imageIds.length; start += labelChunk)
+      predicted += predictionScores(
+        project.db,
+        active.model.id,
+        imageIds.slice(start, start + labelChunk),
+      ).size;
   return {
     photos: imageIds.length,
-    labels: accepted.length + negatives.length,
-    accepted: accepted.length,
-    negatives: negatives.length,
+    labels: accepted + negatives,
+    accepted,
+    negatives,
     unpredicted: imageIds.length - predicted,
   };
 }

@@ -2,8 +2,24 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crashDuring, importAndWait, jobEnd, newStudio } from '../../../test/fixtures/direct-api';
+import {
+  crashDuring,
+  createTestStudio,
+  importAndWait,
+  jobEnd,
+  newStudio,
+} from '../../../test/fixtures/direct-api';
+import { imageRecord } from '../../../test/fixtures/image-record';
 import { copyVocPhotos, vocTruth } from '../../../test/fixtures/workspace';
+import { ensureClasses } from '../db/classes';
+import { openDatabase } from '../db/connection';
+import { insertImage } from '../db/images';
+import { createJob } from '../db/jobs';
+import { applyLabelChanges, writeImportedLabels } from '../db/labels';
+import { ensurePackModel } from '../db/models';
+import { insertPredictions } from '../db/predictions';
+import { defaultPackInfo } from '../inference/model-host';
+import { labelChunk } from './labeling';
 
 /** A project of VOC photos with the VOC classes but no labels yet, pre-labelled. */
 async function prelabelledWithoutLabels(count: number) {
@@ -195,6 +211,147 @@ describe('labels a person sets', () => {
       const label = image.labels.find((l) => l.classId === person.id);
       expect(label?.state).toBe(probability >= 0.99 ? 'positive' : undefined);
     }
+  });
+});
+
+describe('bulk label actions', () => {
+  /**
+   * More photos than a bulk action reads at a time, written directly: the default model's
+   * probabilities for four of its classes, the first labelled by a file on every photo and the
+   * second negative by a person on every seventh.
+   */
+  async function manyPhotos() {
+    const { api, projectPath } = await createTestStudio();
+    const db = openDatabase(projectPath, { create: true });
+    const job = createJob(db, 'import', {});
+    const pack = await defaultPackInfo();
+    const names = pack.classes.slice(0, 4);
+    const { ids } = ensureClasses(db, names);
+    const [fromFile, byPerson] = [ids.get(names[0]!)!, ids.get(names[1]!)!];
+    const model = ensurePackModel(db, pack);
+    const mapping = names.map((name) => ({
+      classId: ids.get(name)!,
+      modelIndex: pack.classes.indexOf(name),
+    }));
+    const imageIds = db.transaction(() => {
+      const made = Array.from({ length: labelChunk + 500 }, (_, i) =>
+        insertImage(db, imageRecord(`photo-${i}`), job.id),
+      );
+      const predictions = made.map((imageId) => ({
+        imageId,
+        scores: Float32Array.from(pack.classes, (_, c) => ((imageId * 31 + c * 17) % 100) / 100),
+        maps: Buffer.alloc(4),
+      }));
+      insertPredictions(db, model.id, predictions, mapping);
+      return made;
+    })();
+    const fileLabels = imageIds.map((imageId) => ({
+      imageId,
+      classId: fromFile,
+      state: imageId % 2 ? ('positive' as const) : ('negative' as const),
+    }));
+    writeImportedLabels(db, fileLabels, job.id);
+    applyLabelChanges(
+      db,
+      'set by a person',
+      imageIds
+        .filter((imageId) => imageId % 7 === 0)
+        .map((imageId) => ({
+          imageId,
+          classId: byPerson,
+          state: 'negative' as const,
+          source: 'human' as const,
+        })),
+    );
+    db.close();
+    await api.openProject({ path: projectPath });
+    return { api, projectPath, imageIds };
+  }
+
+  type Row = [imageId: number, classId: number, oldSource: string | null, newState: string, source: string];
+  const rowsOf = (projectPath: string, sql: string, ...params: unknown[]) => {
+    const db = new Database(projectPath, { readonly: true });
+    try {
+      return db
+        .prepare(sql)
+        .raw()
+        .all(...params) as Row[];
+    } finally {
+      db.close();
+    }
+  };
+  const labelRows = (projectPath: string) =>
+    rowsOf(
+      projectPath,
+      'SELECT image_id, class_id, NULL, state, source FROM labels ORDER BY image_id, class_id',
+    );
+
+  it('confirm more photos than they read at a time as one action: pre-labels, then negatives, then labels from a file, all undone by one undo', async () => {
+    const { api, projectPath, imageIds } = await manyPhotos();
+    const classes = await api.listClasses({});
+    const before = labelRows(projectPath);
+    const preview = await api.previewConfirm({ imageIds });
+
+    const confirmed = await api.confirmPhotos({ imageIds });
+    expect([...confirmed.imageIds].sort((a, b) => a - b)).toEqual(imageIds);
+    // Every photo now has every class, as a person's or an accepted pre-label.
+    const after = labelRows(projectPath);
+    expect(after).toHaveLength(imageIds.length * classes.length);
+    expect(after.every(([, , , , source]) => source === 'human' || source === 'accepted')).toBe(true);
+
+    const events = rowsOf(
+      projectPath,
+      `SELECT e.image_id, e.class_id, e.old_source, e.new_state, e.source FROM label_events e
+         JOIN actions a ON a.id = e.action_id WHERE a.description = ? ORDER BY e.id`,
+      `confirm ${imageIds.length.toLocaleString('en')} photos`,
+    );
+    expect(events).toHaveLength(confirmed.changed);
+    const kindOf = ([, , oldSource, newState, source]: Row) =>
+      oldSource === 'imported' ? 'from file' : source === 'accepted' ? 'accepted' : `${newState} ${source}`;
+    const kinds = events.map(kindOf);
+    const count = (kind: string) => kinds.filter((k) => k === kind).length;
+    // Each kind is one run of events across every chunk of photos, in the order the action names them.
+    expect(kinds).toEqual([
+      ...Array<string>(count('accepted')).fill('accepted'),
+      ...Array<string>(count('negative human')).fill('negative human'),
+      ...Array<string>(count('from file')).fill('from file'),
+    ]);
+    expect(count('from file')).toBe(imageIds.length);
+    expect(preview).toMatchObject({
+      photos: imageIds.length,
+      accepted: count('accepted'),
+      negatives: count('negative human'),
+      labels: count('accepted') + count('negative human'),
+      unpredicted: 0,
+    });
+    // The accepted pre-labels and the negatives each come photo by photo, chunk after chunk.
+    const photoOrder = (kind: string) => events.filter((e) => kindOf(e) === kind).map(([imageId]) => imageId);
+    for (const kind of ['accepted', 'negative human']) {
+      const order = photoOrder(kind);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+
+    expect(await api.undo({})).toMatchObject({
+      description: `confirm ${imageIds.length.toLocaleString('en')} photos`,
+    });
+    expect(labelRows(projectPath)).toEqual(before);
+    await api.redo({});
+    expect(labelRows(projectPath)).toEqual(after);
+  });
+
+  it('accept and reject more photos than they read at a time, each as one action', async () => {
+    const { api, projectPath, imageIds } = await manyPhotos();
+    const classes = await api.listClasses({});
+    const before = labelRows(projectPath);
+    const accepted = await api.acceptPredictions({ imageIds });
+    const rejected = await api.rejectUnlabelled({ imageIds });
+    expect(accepted.changed + rejected.changed + before.length).toBe(imageIds.length * classes.length);
+    expect(labelRows(projectPath).filter(([, , , , source]) => source === 'accepted')).toHaveLength(
+      accepted.changed,
+    );
+    await api.undo({});
+    await api.undo({});
+    expect(labelRows(projectPath)).toEqual(before);
   });
 });
 

@@ -68,20 +68,37 @@ function restChanges(
   );
 }
 
+/**
+ * Photos a bulk action reads and changes at a time, inside its one transaction: its changes then
+ * never sit in memory all at once (100,000 photos × 80 classes would be 8 million objects, GBs).
+ */
+export const labelChunk = 2_000;
+
+function* chunks(imageIds: readonly number[]): Generator<readonly number[]> {
+  for (let start = 0; start < imageIds.length; start += labelChunk)
+    yield imageIds.slice(start, start + labelChunk);
+}
+
 /** Every pre-label at or above its class's threshold becomes positive (`accepted`) where the class is unknown. */
 export function acceptPredictions(project: Project, imageIds: readonly number[]): ActionOutcome {
-  const known = knownLabels(project, imageIds);
-  const changes = preLabelChanges(project, listClasses(project.db), imageIds, known);
-  return applyLabelChanges(project.db, `accept pre-labels on ${plural(imageIds.length, 'photo')}`, changes);
+  const classes = listClasses(project.db);
+  function* changes() {
+    for (const chunk of chunks(imageIds))
+      yield* preLabelChanges(project, classes, chunk, knownLabels(project, chunk));
+  }
+  return applyLabelChanges(project.db, `accept pre-labels on ${plural(imageIds.length, 'photo')}`, changes());
 }
 
 /** Every class still unknown on the photos becomes negative. */
 export function rejectUnlabelled(project: Project, imageIds: readonly number[]): ActionOutcome {
-  const changes = restChanges(listClasses(project.db), imageIds, knownLabels(project, imageIds));
+  const classes = listClasses(project.db);
+  function* changes() {
+    for (const chunk of chunks(imageIds)) yield* restChanges(classes, chunk, knownLabels(project, chunk));
+  }
   return applyLabelChanges(
     project.db,
     `mark the rest negative on ${plural(imageIds.length, 'photo')}`,
-    changes,
+    changes(),
   );
 }
 
@@ -89,25 +106,45 @@ export function rejectUnlabelled(project: Project, imageIds: readonly number[]):
  * The photos are done: pre-labels are accepted, every other unknown class becomes negative and the
  * labels read from a file become the person's, in one action, so one undo takes the whole
  * confirmation back. Labels a person set stay as they are.
+ *
+ * The changes come in that order (every photo's accepted pre-labels, then the negatives, then the
+ * labels from a file), each kind a chunk of photos at a time: each chunk is read as the kinds
+ * before it left the labels (its accepted pre-labels are known by the time its negatives are
+ * read), which is what reading every change up front would give.
  */
 export function confirmPhotos(project: Project, imageIds: readonly number[]): ActionOutcome {
-  const { accepted, negatives, reviewed } = confirmChanges(project, imageIds);
-  return applyLabelChanges(project.db, `confirm ${plural(imageIds.length, 'photo')}`, [
-    ...accepted,
-    ...negatives,
-    ...reviewed,
-  ]);
+  const classes = listClasses(project.db);
+  function* changes() {
+    for (const kind of ['accepted', 'negatives', 'reviewed'] as const)
+      for (const chunk of chunks(imageIds)) yield* confirmChanges(project, classes, chunk)[kind];
+  }
+  return applyLabelChanges(project.db, `confirm ${plural(imageIds.length, 'photo')}`, changes());
+}
+
+/** What confirming the photos would set, counted a chunk at a time. */
+export function countConfirmChanges(
+  project: Project,
+  imageIds: readonly number[],
+): { accepted: number; negatives: number } {
+  const classes = listClasses(project.db);
+  const counts = { accepted: 0, negatives: 0 };
+  for (const chunk of chunks(imageIds)) {
+    const { accepted, negatives } = confirmChanges(project, classes, chunk);
+    counts.accepted += accepted.length;
+    counts.negatives += negatives.length;
+  }
+  return counts;
 }
 
 /**
- * What confirming the photos would set: their pre-labels (`accepted`), the negatives after them,
- * and their imported labels as the person's (state and review mark kept).
+ * What confirming the photos would set, as their labels stand: their pre-labels (`accepted`), the
+ * negatives after them, and their imported labels as the person's (state and review mark kept).
  */
-export function confirmChanges(
+function confirmChanges(
   project: Project,
+  classes: readonly ClassInfo[],
   imageIds: readonly number[],
 ): { accepted: LabelChange[]; negatives: LabelChange[]; reviewed: LabelChange[] } {
-  const classes = listClasses(project.db);
   const known = knownLabels(project, imageIds);
   const accepted = preLabelChanges(project, classes, imageIds, known);
   const reviewed = importedLabels(project.db, imageIds).map((label): LabelChange => ({
