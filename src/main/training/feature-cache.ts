@@ -113,16 +113,22 @@ function decode(bytes: Buffer): FeatureEntry | undefined {
   const mapBytes = classes * locations * 2;
   const end = headerBytes + featureBytes + mapBytes + zeroShot * 4;
   if (bytes.length !== end + 4 || bytes.readUInt32LE(end) !== crc32(bytes.subarray(0, end))) return undefined;
-  // Copies: the buffer's offset may not be aligned for typed arrays.
-  const copy = <T>(from: number, length: number, make: (b: ArrayBuffer) => T) =>
-    make(Uint8Array.prototype.slice.call(bytes, from, from + length).buffer);
+  // The features and maps are views of the file's bytes where their offset suits the typed array (a
+  // file read whole is a buffer of its own), copies otherwise: a run reads hundreds of MB of them.
+  // The logits are always copied, so that keeping them does not keep the whole file.
+  const copy = (from: number, length: number) =>
+    Uint8Array.prototype.slice.call(bytes, from, from + length).buffer;
+  const halves = (from: number, length: number) =>
+    (bytes.byteOffset + from) % 2 === 0
+      ? new Uint16Array(bytes.buffer, bytes.byteOffset + from, length / 2)
+      : new Uint16Array(copy(from, length));
   return {
     views,
     dim,
     locations,
-    features: copy(headerBytes, featureBytes, (b) => new Uint16Array(b)),
-    pooledClassMap: copy(headerBytes + featureBytes, mapBytes, (b) => new Uint16Array(b)),
-    zeroShot: copy(headerBytes + featureBytes + mapBytes, zeroShot * 4, (b) => new Float32Array(b)),
+    features: halves(headerBytes, featureBytes),
+    pooledClassMap: halves(headerBytes + featureBytes, mapBytes),
+    zeroShot: new Float32Array(copy(headerBytes + featureBytes + mapBytes, zeroShot * 4)),
   };
 }
 

@@ -1,8 +1,9 @@
 // The train job: one action from labels to a better pre-labeling model. It assigns splits to new
-// labelled photos, reads the labels as they are at that instant, computes the features the cache
-// lacks with the default pack, trains the CSRA head in a worker, blends it with the zero-shot
-// readout at the weight val prefers, compares the result with the active version on the same val
-// photos, writes the version (immutable files beside the project) and activates it when asked.
+// labelled photos, reads the labels as they are at that instant, times the step engines, computes
+// the features the cache lacks with the default pack, trains the CSRA head in a worker on the
+// fastest engine, blends it with the zero-shot readout at the weight val prefers, compares the
+// result with the active version on the same val photos, writes the version (immutable files
+// beside the project) and activates it when asked.
 // The active version is touched only by that last step, in one transaction with the new row.
 // Each step is a phase of its own under train-phases/; the constants they use are trainSettings.
 import type { ModelVersion, TrainReport } from '$shared/contract';
@@ -17,7 +18,7 @@ import { chooseBlend } from './train-phases/blend';
 import { compareWithActive } from './train-phases/compare';
 import { readTrainingData } from './train-phases/features';
 import { beginRun, type TrainResult } from './train-phases/run';
-import { searchAndTrain } from './train-phases/search';
+import { chooseTrainingEngine, searchAndTrain } from './train-phases/search';
 import { recordVersion, removeUnfinishedVersions, writeVersionFiles } from './train-phases/version';
 import type { TrainConfig } from './train-settings';
 
@@ -31,9 +32,11 @@ export async function runTrain(
   // A run cut off earlier starts clean: the features it cached are all it keeps.
   await removeUnfinishedVersions(project);
   const run = await beginRun(project, models, config, context);
+  const engine = await chooseTrainingEngine(run);
+  if (!engine) return;
   const data = await readTrainingData(run);
   if (!data) return;
-  const output = await searchAndTrain(run, data);
+  const output = await searchAndTrain(run, data, engine);
   if (!output) return;
   const blend = chooseBlend(run, data, output);
   const comparison = await compareWithActive(run, data, blend);

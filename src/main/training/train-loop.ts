@@ -126,23 +126,27 @@ export function readView(
     }
 }
 
-/** Standardised features of (photo, view) pairs, [B, dim, locations]. */
+/**
+ * Standardised features of (photo, view) pairs, [B, dim, locations], written into `out` (one buffer
+ * every batch of the run reuses: a fresh one each step would be tens of MB of garbage a step).
+ */
 function gather(
   set: SampleSet,
   picks: readonly { photo: number; view: number }[],
   standardise: { mean: Float32Array; std: Float32Array },
   dim: number,
   locations: number,
+  out: Float32Array,
 ): Float32Array {
   const size = dim * locations;
-  const x = new Float32Array(picks.length * size);
+  const x = out.subarray(0, picks.length * size);
   picks.forEach(({ photo, view }, b) => {
-    const out = x.subarray(b * size, (b + 1) * size);
-    readView(set, photo, view, locations, out);
+    const one = x.subarray(b * size, (b + 1) * size);
+    readView(set, photo, view, locations, one);
     for (let k = 0; k < dim; k++) {
       const m = standardise.mean[k]!;
       const s = standardise.std[k]!;
-      for (let j = 0; j < locations; j++) out[k * locations + j] = (out[k * locations + j]! - m) / s;
+      for (let j = 0; j < locations; j++) one[k * locations + j] = (one[k * locations + j]! - m) / s;
     }
   });
   return x;
@@ -258,19 +262,21 @@ export async function trainHead(
   const { dim, locations, classes: C, train, val, batchSize } = input;
   const standardise = featureStatistics(train, dim, locations);
   const next = seededRandom(input.seed);
-  // Val is read once per epoch, standardised once.
+  // The features stay float16 in the sets, held once; each batch, train or val, is decoded into
+  // this one buffer. Val decoded and standardised once for the run would be another copy of it at
+  // twice the bytes (~175 MB for 153 VOC photos).
+  const batchX = new Float32Array(batchSize * dim * locations);
   const valPicks = Array.from({ length: val.count * val.views }, (_, i) => ({
     photo: Math.floor(i / val.views),
     view: i % val.views,
   }));
-  const valX = gather(val, valPicks, standardise, dim, locations);
 
   const valLogits = async (engine: StepEngine) => {
-    const size = dim * locations;
     const out = new Float32Array(val.count * C);
     for (let start = 0; start < valPicks.length; start += batchSize) {
       const end = Math.min(valPicks.length, start + batchSize);
-      const logits = await engine.logits(valX.subarray(start * size, end * size), end - start);
+      const x = gather(val, valPicks.slice(start, end), standardise, dim, locations, batchX);
+      const logits = await engine.logits(x, end - start);
       for (let i = start; i < end; i++)
         for (let c = 0; c < C; c++)
           out[valPicks[i]!.photo * C + c]! += logits[(i - start) * C + c]! / val.views;
@@ -293,7 +299,7 @@ export async function trainHead(
       // Each photo is read as itself or as its mirror image, at random: the flip augmentation.
       const picks = photos.map((photo) => ({ photo, view: Math.floor(next() * train.views) }));
       const batch: Batch = {
-        x: gather(train, picks, standardise, dim, locations),
+        x: gather(train, picks, standardise, dim, locations, batchX),
         y: new Float32Array(photos.length * C),
         mask: new Float32Array(photos.length * C),
         size: photos.length,
@@ -335,23 +341,25 @@ export async function trainHead(
   };
 
   // The search: every candidate for a few epochs, as long as the budget allows each a fair share;
-  // the best on val trains on, the others stop.
+  // the best on val trains on, the others stop. Only the best so far keeps its engine: a trial
+  // that falls behind frees its sessions at once rather than at the end of the search.
   let winner = await start(input.candidates[0]!, 'trial 1');
   if (input.candidates.length > 1) {
-    const trials = [winner];
+    const first = winner;
     for (let e = 0; e < searchEpochs; e++) await runEpoch(winner);
     const epochSeconds = elapsed() / searchEpochs;
+    const score = (t: Trial) => t.best?.valMAP ?? -1;
     for (const [i, config] of input.candidates.slice(1).entries()) {
       // Heads cost in proportion to their number; stop when the rest could not also be finished.
-      const cost = (epochSeconds * searchEpochs * config.heads) / winner.config.heads;
+      const cost = (epochSeconds * searchEpochs * config.heads) / first.config.heads;
       if (elapsed() + cost > input.budgetSeconds * 0.5) break;
       const trial = await start(config, `trial ${i + 2}`);
-      trials.push(trial);
       for (let e = 0; e < searchEpochs; e++) await runEpoch(trial);
+      // Ties go to the earlier trial.
+      const [kept, dropped] = score(trial) > score(winner) ? [trial, winner] : [winner, trial];
+      dropped.engine.dispose();
+      winner = kept;
     }
-    const score = (t: Trial) => t.best?.valMAP ?? -1;
-    winner = trials.reduce((a, b) => (score(b) > score(a) ? b : a));
-    for (const trial of trials) if (trial !== winner) trial.engine.dispose();
   }
   events.onWinner(winner.name);
   winner.name = 'final';
