@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# GPU check of pre-labeling: the built CLI (out/main) on onnxruntime-node's WebGPU execution
-# provider against the CPU, on the lent accelerator machine (NVIDIA, no Node.js, no Vulkan loader,
-# no network). It imports VOC photos with their labels into two fresh projects, pre-labels one with
-# --ep webgpu and one with --ep cpu (photos/s from the CLI's own report), evaluates both (mAP must
-# match), runs `predict` on both providers and prints the largest |Δ probability| between them.
+# GPU check of pre-labeling: the built CLI (out/main: the pool of inference workers, batches as
+# large as the provider wants) on onnxruntime-node's WebGPU execution provider against the same
+# machine's CPU (every core), on the lent accelerator machine (NVIDIA, no Node.js, no Vulkan loader,
+# no network). It imports VOC photos with their labels, pre-labels them with --ep webgpu, once per
+# batch size in GPU_BATCHES (default 32; CSRA_INFERENCE_BATCH), and with --ep cpu (photos/s from
+# the CLI's own report), sampling the GPU with `nvidia-smi -l 1` during each run (mean busy %, peak
+# memory); evaluates both (mAP must match), runs `predict` on both providers and prints the largest
+# |Δ probability| between them.
 #
 # 1. Prepare the carry here, from the repository root (the app must be built: out/main; the
 #    default model pack in resources/models/coco80-centernet). Both folders are ignored by git.
@@ -16,7 +19,7 @@
 # 2. Dry run here, without a GPU:
 #      GPU_CHECK_LOCAL=1 GPU_EP=cpu OUT=/tmp/gpu-check-out bash bench/gpu-check.sh
 # 3. On the device (tool `run`, carry [".gpu", ".gpucheck"], timeout_s ~420):
-#      bash bench/gpu-check.sh
+#      GPU_BATCHES="16 32 64" bash bench/gpu-check.sh
 #    Logs and CSVs land in $OUT (gpu-check.log holds everything printed).
 set -uo pipefail
 root=$(pwd)
@@ -90,13 +93,30 @@ photos=$root/.gpucheck/photos
 labels=$root/.gpucheck/labels.csv
 cd "$work/app"
 
-sampler=
-if command -v nvidia-smi >/dev/null; then
-  (while sleep 1; do
-    nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader
-  done) >"$OUT/gpu-util.csv" 2>&1 &
-  sampler=$!
-fi
+# gpu_watch NAME / gpu_unwatch NAME: samples the GPU once a second while a step runs, then prints
+# the mean busy % and the peak memory used over the samples.
+watcher=
+gpu_watch() {
+  command -v nvidia-smi >/dev/null || return 0
+  nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -l 1 \
+    >"$OUT/gpu-util-$1.csv" 2>&1 &
+  watcher=$!
+}
+gpu_unwatch() {
+  if [ -z "$watcher" ]; then
+    echo "gpu $1: nvidia-smi not available, GPU not sampled"
+    return 0
+  fi
+  kill "$watcher" 2>/dev/null
+  wait "$watcher" 2>/dev/null
+  watcher=
+  awk -F', *' -v name="$1" '
+    $1 ~ /^[0-9]+$/ { n++; busy += $1; if ($2 > mem) mem = $2 }
+    END {
+      if (n) printf "gpu %s: mean busy %.0f%% over %d samples, peak memory %d MiB\n", name, busy / n, n, mem
+      else printf "gpu %s: no samples\n", name
+    }' "$OUT/gpu-util-$1.csv" | tee -a "$OUT/gpu-busy.txt"
+}
 
 # step NAME STDOUT-FILE COMMAND...: runs a command, stdout to the file, timing and exit status logged.
 step() {
@@ -112,18 +132,32 @@ step() {
   return $rc
 }
 cli=(node bin/csra-studio.js)
+GPU_BATCHES=${GPU_BATCHES:-32}
+rm -f "$OUT/gpu-busy.txt"
 
 step import-gpu "$work/import-gpu.txt" "${cli[@]}" import "$work/gpu.sqlite" "$photos" --labels "$labels"
 cat "$work/import-gpu.txt"
 step import-cpu "$work/import-cpu.txt" "${cli[@]}" import "$work/cpu.sqlite" "$photos" --labels "$labels"
 cat "$work/import-cpu.txt"
+# One imported project per batch size, so each run predicts every photo.
+for b in $GPU_BATCHES; do cp "$work/gpu.sqlite" "$work/gpu-$b.sqlite"; done
 
-if [ -n "$sampler" ]; then (sleep 4 && nvidia-smi) >"$OUT/nvidia-smi-during-$GPU_EP.txt" 2>&1 & fi
-step "prelabel-$GPU_EP" "$work/prelabel-gpu.json" "${cli[@]}" prelabel "$work/gpu.sqlite" --ep "$GPU_EP" --json
-cat "$work/prelabel-gpu.json"
+if command -v nvidia-smi >/dev/null; then (sleep 4 && nvidia-smi) >"$OUT/nvidia-smi-during-$GPU_EP.txt" 2>&1 & fi
+for b in $GPU_BATCHES; do
+  gpu_watch "$GPU_EP-batch-$b"
+  CSRA_INFERENCE_BATCH=$b step "prelabel-$GPU_EP-batch-$b" "$work/prelabel-gpu-$b.json" \
+    "${cli[@]}" prelabel "$work/gpu-$b.sqlite" --ep "$GPU_EP" --json
+  gpu_unwatch "$GPU_EP-batch-$b"
+  cat "$work/prelabel-gpu-$b.json"
+done
+# The CPU as the app shapes it: one worker, onnxruntime's threads on every core, its batch size.
+gpu_watch cpu
 step prelabel-cpu "$work/prelabel-cpu.json" "${cli[@]}" prelabel "$work/cpu.sqlite" --ep cpu --json
+gpu_unwatch cpu
 cat "$work/prelabel-cpu.json"
 
+first=${GPU_BATCHES%% *}
+cp "$work/gpu-$first.sqlite" "$work/gpu.sqlite"
 step "eval-$GPU_EP" "$work/eval-gpu.txt" "${cli[@]}" eval "$work/gpu.sqlite"
 cat "$work/eval-gpu.txt"
 step eval-cpu "$work/eval-cpu.txt" "${cli[@]}" eval "$work/cpu.sqlite"
@@ -137,13 +171,14 @@ ls "$photos" | head -4 | while read -r name; do cp "$photos/$name" "$work/few/";
 step predict-auto "$work/predict-auto.csv" "${cli[@]}" predict "$work/few" --ep auto 2> >(grep -v '^predicting [0-9]' >&2)
 sleep 0.5
 
-if [ -n "$sampler" ]; then kill "$sampler" 2>/dev/null; fi
-
 echo '== summary'
 rate() { sed -n 's/.*"photosPerSecond": \([0-9.]*\).*/\1/p' "$1"; }
 prov() { sed -n 's/.*"provider": "\([^"]*\)".*/\1/p' "$1"; }
-echo "prelabel --ep $GPU_EP: provider $(prov "$work/prelabel-gpu.json"), $(rate "$work/prelabel-gpu.json") photos/s"
-echo "prelabel --ep cpu: provider $(prov "$work/prelabel-cpu.json"), $(rate "$work/prelabel-cpu.json") photos/s"
+for b in $GPU_BATCHES; do
+  echo "prelabel --ep $GPU_EP, batches of $b: provider $(prov "$work/prelabel-gpu-$b.json"), $(rate "$work/prelabel-gpu-$b.json") photos/s"
+done
+echo "prelabel --ep cpu ($(nproc) cores): provider $(prov "$work/prelabel-cpu.json"), $(rate "$work/prelabel-cpu.json") photos/s"
+cat "$OUT/gpu-busy.txt" 2>/dev/null || echo 'gpu: not sampled (no nvidia-smi)'
 echo "eval --ep $GPU_EP: $(grep -m1 '^mAP' "$work/eval-gpu.txt")"
 echo "eval --ep cpu: $(grep -m1 '^mAP' "$work/eval-cpu.txt")"
 if cmp -s <(head -1 "$OUT/predict-ep-$GPU_EP.csv") <(head -1 "$OUT/predict-cpu-ref.csv"); then

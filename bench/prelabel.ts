@@ -5,13 +5,15 @@
 // averaging costs; onnxruntime alone on photos decoded beforehand; the same model in
 // @tensorflow/tfjs on the wasm backend; the zero-shot VOC mAP of the default pack. Prints figures.
 //
-// BENCH_COPIES=N imports every VOC photo N times under new names (hard links in a temp folder,
-// copies where links cannot be made), labels included: N = 26 is a 20,000-photo collection.
+// BENCH_COPIES=N imports every VOC photo N times under new names in a temp folder, labels
+// included: N = 26 is a 20,000-photo collection (1.7 GB of photos). The first copy is the photo
+// itself (a hard link); each other one carries a JPEG comment naming it, so its content differs
+// (the import skips a photo whose content it already has) while its pixels are the same.
 // BENCH_PHOTOS=N keeps the first N photos of that set (a quick run). As in the app,
 // CSRA_INFERENCE_WORKERS=N shapes the pool (inference-pool.ts) and CSRA_INFERENCE_BATCH=N the
 // batches (providers.ts).
 import { copyFile, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -106,16 +108,25 @@ async function photoSet(): Promise<{ folder: string; labels: string; count: numb
     for (const row of rows) {
       if (lines.length > limit) break;
       const name = row.slice(0, row.indexOf(','));
-      // Named apart, so each copy is a photo of its own (one row per path, thumbnails shared by hash).
       const copyName = copies === 1 ? name : `${copy}-${name}`;
-      await link(join(vocImages, name), join(folder, copyName)).catch(() =>
-        copyFile(join(vocImages, name), join(folder, copyName)),
-      );
+      const [from, to] = [join(vocImages, name), join(folder, copyName)];
+      if (copy === 1) await link(from, to).catch(() => copyFile(from, to));
+      else await writeFile(to, withComment(await readFile(from), `csra bench copy ${copy}`));
       lines.push(`${copyName}${row.slice(name.length)}`);
     }
   const labels = join(dir, 'labels.csv');
   await writeFile(labels, `${lines.join('\n')}\n`);
   return { folder, labels, count: lines.length - 1 };
+}
+
+/** A JPEG with a comment segment (COM) right after its start-of-image marker. */
+function withComment(jpeg: Buffer, text: string): Buffer {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('not a JPEG');
+  const comment = Buffer.from(text, 'latin1');
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(comment.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, comment, jpeg.subarray(2)]);
 }
 
 async function benchEndToEnd(photos: { folder: string; labels: string }): Promise<number> {
@@ -133,11 +144,13 @@ async function benchEndToEnd(photos: { folder: string; labels: string }): Promis
   const delay = monitorEventLoopDelay({ resolution: 10 });
   peakRss = process.memoryUsage().rss;
   started = performance.now();
+  const cpu = process.cpuUsage();
   delay.enable();
   const job = await api.startPrelabel({ provider });
   await jobDone(api, job.id);
   delay.disable();
   const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
   const prelabelPeak = peakRss;
   const loop = (ns: number) => (ns / 1e6).toFixed(0);
   console.log(
@@ -149,6 +162,11 @@ async function benchEndToEnd(photos: { folder: string; labels: string }): Promis
   const rate = report.predicted / seconds;
   console.log(
     `end to end (decode + infer + store) on ${report.provider}: ${report.predicted} photos in ${seconds.toFixed(1)} s = ${rate.toFixed(2)} photos/s`,
+  );
+  // The process's CPU time, every thread: on a shared machine, what a photo costs whatever the
+  // share of the cores the run got.
+  console.log(
+    `CPU time during pre-label: ${((user + system) / 1e6).toFixed(1)} s = ${((user + system) / 1e3 / report.predicted).toFixed(0)} ms/photo (${((user + system) / 1e4 / (seconds * availableParallelism())).toFixed(0)}% of ${availableParallelism()} cores)`,
   );
   console.log(
     `peak RSS: ${mib(Math.max(importPeak, prelabelPeak))} while importing and pre-labeling ` +

@@ -34,7 +34,8 @@ export async function photoPixels(
 /**
  * libvips as the inference workers use it: every photo is decoded once per job, so its cache of
  * recent operations (up to 50 MiB and 100 operations by default) only holds memory. The setting
- * belongs to libvips, that is to the whole process.
+ * belongs to libvips, that is to the whole process. Its threads per photo are left at the default
+ * (one per core): one thread changed neither speed nor peak memory (6.1 photos/s, 330 MiB).
  */
 export function quietSharp(): void {
   sharp.cache(false);
