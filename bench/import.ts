@@ -2,8 +2,9 @@
 // synthetic 100,000-photo project of the model's 80 classes, every photo pre-labelled by the default
 // model and labelled for 20 of them: pages in each order, filtered by probability alone and with
 // other conditions, the first filtered page after a label change, the review queues' first pages
-// with their totals through the API, and a switch to another version of all 100,000 photos. Prints figures; asserts nothing (timings belong here,
-// not in tests).
+// with their totals through the API, and a switch to another version of all 100,000 photos.
+// BENCH_PHOTOS=N builds N photos instead; BENCH_SKIP_IMPORT=1 runs the synthetic part alone.
+// Prints figures; asserts nothing (timings belong here, not in tests).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
