@@ -1,7 +1,9 @@
-// npm run bench:prelabel [-- --ep cpu|webgpu|cuda|auto] [--parts prelabel,stages,mirror,ort,tfjs]
+// npm run bench:prelabel [-- --ep cpu|webgpu|cuda|auto] [--parts prelabel,cli,stages,mirror,ort,tfjs]
 // — pre-labeling speed on the 765 VOC photos, all in one run so the ratios hold: end to end
 // (import, then the pre-label job: decode + infer + store) with the main thread's event-loop delay
-// meanwhile and the peak memory of each; the pipeline's stages per photo; what the pack's mirror
+// meanwhile and the peak memory of each; the same through the built CLI (out/main, as the app
+// runs: from the sources, tsx adds its compiler to the main thread and to each worker); the
+// pipeline's stages per photo; what the pack's mirror
 // averaging costs; onnxruntime alone on photos decoded beforehand; the same model in
 // @tensorflow/tfjs on the wasm backend; the zero-shot VOC mAP of the default pack. Prints figures.
 //
@@ -12,6 +14,8 @@
 // BENCH_PHOTOS=N keeps the first N photos of that set (a quick run). As in the app,
 // CSRA_INFERENCE_WORKERS=N shapes the pool (inference-pool.ts) and CSRA_INFERENCE_BATCH=N the
 // batches (providers.ts).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +49,11 @@ import { backboneOf, readManifest } from '../src/main/models/manifest';
 import { modelSource } from '../src/main/models/versions';
 import { Project } from '../src/main/project';
 import { FeatureCache, featureEntry } from '../src/main/training/feature-cache';
-import { vocImages, vocLabels } from '../test/fixtures/paths';
+import { repoRoot, vocImages, vocLabels } from '../test/fixtures/paths';
 import { loadCenternetInTfjs } from '../test/fixtures/tfjs';
 import { jobDone } from '../test/fixtures/wait';
 
-const allParts = ['prelabel', 'stages', 'mirror', 'ort', 'tfjs'] as const;
+const allParts = ['prelabel', 'cli', 'stages', 'mirror', 'ort', 'tfjs'] as const;
 const { values } = parseArgs({
   options: {
     ep: { type: 'string', default: 'cpu' },
@@ -74,6 +78,7 @@ try {
   const photos = await photoSet();
   console.log(`photos: ${photos.count} (${photos.folder})`);
   const endToEnd = parts.has('prelabel') ? await benchEndToEnd(photos) : null;
+  if (parts.has('cli')) await benchBuiltCli(photos);
   if (parts.has('stages')) await benchStages(photos);
   const decoded =
     parts.has('mirror') || parts.has('ort') || parts.has('tfjs') ? await decodeVoc(photos.count) : [];
@@ -176,6 +181,45 @@ async function benchEndToEnd(photos: { folder: string; labels: string }): Promis
     `zero-shot VOC mAP (${report.model}, ${evaluation.images} photos, ${evaluation.classesEvaluated} classes): ${(100 * evaluation.mAP!).toFixed(1)} (target >= 88)`,
   );
   return rate;
+}
+
+/**
+ * Import and pre-label through the built CLI, each a process of its own as a user runs them, with
+ * its peak RSS (getrusage's, every thread of the process) and the job's photos/s.
+ */
+async function benchBuiltCli(photos: { folder: string; labels: string }): Promise<void> {
+  const cli = join(repoRoot, 'bin', 'csra-studio.js');
+  if (!existsSync(join(repoRoot, 'out', 'main', 'cli.js'))) {
+    console.log('built CLI: no build in out/main (npx electron-vite build), skipped');
+    return;
+  }
+  const preload = join(dir, 'max-rss.cjs');
+  await writeFile(
+    preload,
+    "process.on('exit', () => require('node:fs').writeSync(2, `\\nmax RSS ${process.resourceUsage().maxRSS}\\n`));\n",
+  );
+  const run = (args: string[]) =>
+    new Promise<{ stdout: string; maxRss: number; seconds: number }>((resolve, reject) => {
+      const started = performance.now();
+      execFile(
+        process.execPath,
+        ['--require', preload, cli, ...args],
+        { maxBuffer: 64 * 2 ** 20 },
+        (error, stdout, stderr) => {
+          if (error) return reject(new Error(`csra-studio ${args[0]}: ${stderr.trim().split('\n').at(-1)}`));
+          const kib = Number(/max RSS (\d+)/.exec(stderr)?.[1]);
+          resolve({ stdout, maxRss: kib * 1024, seconds: (performance.now() - started) / 1000 });
+        },
+      );
+    });
+  const project = join(dir, 'cli.sqlite');
+  const imported = await run(['import', project, photos.folder, '--labels', photos.labels]);
+  const prelabel = await run(['prelabel', project, '--ep', provider, '--json']);
+  const report = JSON.parse(prelabel.stdout) as { photosPerSecond: number; provider: string };
+  console.log(
+    `built CLI (out/main): import ${imported.seconds.toFixed(1)} s, peak RSS ${mib(imported.maxRss)}; ` +
+      `pre-label on ${report.provider} ${report.photosPerSecond.toFixed(2)} photos/s, peak RSS ${mib(prelabel.maxRss)} (target <= 600 MiB)`,
+  );
 }
 
 function quantile(values: number[], q: number): number {

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scanFolder } from '../library/scan';
@@ -16,10 +17,10 @@ describe('the pool shape', () => {
     expect(poolShape('cuda', 16, { CSRA_INFERENCE_WORKERS: '4' })).toEqual(gpu);
   });
 
-  it('gives the CPU one worker on every core, one photo a run, or what is asked', () => {
-    const lone = { workers: 1, intraOpThreads: null, photosPerRun: 1 };
-    expect(poolShape('cpu', 2, {})).toEqual(lone);
-    expect(poolShape('cpu', 16, {})).toEqual(lone);
+  it('gives the CPU two workers sharing the cores, one photo a run, or what is asked', () => {
+    expect(poolShape('cpu', 2, {})).toEqual({ workers: 2, intraOpThreads: 1, photosPerRun: 1 });
+    expect(poolShape('cpu', 16, {})).toEqual({ workers: 2, intraOpThreads: 8, photosPerRun: 1 });
+    expect(poolShape('cpu', 1, {})).toEqual({ workers: 1, intraOpThreads: 1, photosPerRun: 1 });
     expect(poolShape('cpu', 16, { CSRA_INFERENCE_WORKERS: '4', CSRA_INFERENCE_RUN: '4' })).toEqual({
       workers: 4,
       intraOpThreads: 4,
@@ -30,7 +31,11 @@ describe('the pool shape', () => {
       intraOpThreads: 1,
       photosPerRun: 1,
     });
-    expect(poolShape('cpu', 3, { CSRA_INFERENCE_WORKERS: 'many', CSRA_INFERENCE_RUN: '0' })).toEqual(lone);
+    expect(poolShape('cpu', 3, { CSRA_INFERENCE_WORKERS: 'many', CSRA_INFERENCE_RUN: '0' })).toEqual({
+      workers: 2,
+      intraOpThreads: 1,
+      photosPerRun: 1,
+    });
   });
 });
 
@@ -39,6 +44,7 @@ describe('an inference pool on the default pack', () => {
   afterEach(async () => {
     await pool?.close();
     pool = undefined;
+    vi.unstubAllEnvs();
   });
 
   async function openPool() {
@@ -81,6 +87,21 @@ describe('an inference pool on the default pack', () => {
     expect(maps[0]!.peak).toBeGreaterThan(0);
   });
 
+  it('closes while a worker still opens its session, and the process goes on', async () => {
+    // The second worker (where there are two cores) opens its session after the pool opens: closed
+    // at moments along the way, the process would abort if a worker stopped in the middle of it.
+    for (const wait of [0, 500, 1000]) {
+      const { pool: opening } = await openPool();
+      pool = undefined;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      await opening.close();
+      expect(opening.size).toBe(0);
+    }
+    const { pool: closed } = await openPool();
+    await closed.close();
+    await expect(closed.run(await photos(1))).rejects.toThrow('the inference pool is closed');
+  });
+
   it('sends no class maps unless asked', async () => {
     const { pool } = await openPool();
     const batch = await pool.run(await photos(1));
@@ -90,6 +111,7 @@ describe('an inference pool on the default pack', () => {
 
   it('runs a batch one photo at a time on the CPU, with the same outputs as photo by photo', async () => {
     const { pool } = await openPool();
+    expect(pool.size).toBe(Math.min(2, availableParallelism()));
     const [first, second] = await photos(2);
     const both = await pool.run([first!, second!], { features: true, maps: true });
     for (const [row, photo] of [first!, second!].entries()) {
@@ -105,6 +127,8 @@ describe('an inference pool on the default pack', () => {
   });
 
   it('sends the batch of a worker that died to its replacement, and reports a batch that loses two', async () => {
+    // One worker, so the batch's worker is known.
+    vi.stubEnv('CSRA_INFERENCE_WORKERS', '1');
     const { pool } = await openPool();
     const [photo] = await photos(1);
     const alone = await pool.run([photo!]);

@@ -35,12 +35,16 @@ export interface PoolShape {
 
 /**
  * Workers × threads per session, fitted to the cores. A GPU provider takes one session per device
- * and runs each batch whole. On the CPU, one worker with onnxruntime's threads on every core, one
- * photo a run: measured on 2 shared cores (built CLI, 200 VOC photos, runs taken in turn), 1×2
- * pre-labeled 5.7 photos/s (median of 5; 4.4-6.5) at 165-184 ms of CPU a photo and 324-345 MiB,
- * 2 workers × 1 thread 5.0 (3.5-6.6) at 165-186 ms and 475-503 MiB: each session holds its own
- * arena. One worker with 4-photo runs: 3.0-4.2 photos/s, 218 ms, 560 MiB; onnxruntime's arena
- * keeps what its largest run needed. CSRA_INFERENCE_WORKERS and CSRA_INFERENCE_RUN override them.
+ * and runs each batch whole. On the CPU, two workers sharing the cores, one photo a run. Measured
+ * on 2 shared cores, 765 VOC photos (bench/prelabel.ts, shapes taken in turn, machine load 2-5):
+ * 2 workers × 1 thread pre-labeled 4.2-12.3 photos/s at 156-185 ms of CPU a photo, up to 98% of
+ * the cores; 1 worker × 2 threads 5.6-8.1 at 170-188 ms and never above 70% of the cores, as a
+ * lone session waits for its slowest thread at every operator and a photo's run leaves work
+ * that one thread does alone. Each session keeps its own arena, so there are two however many
+ * cores there are: peak RSS of the built app 485-515 MiB with two, 335 MiB with one. 4-photo
+ * runs were slower (3.0-4.2 photos/s against 4.4-6.5 for one photo) and peaked 220 MiB higher:
+ * the arena keeps what its largest run needed. CSRA_INFERENCE_WORKERS and CSRA_INFERENCE_RUN
+ * override them.
  */
 export function poolShape(
   provider: Provider,
@@ -52,11 +56,10 @@ export function poolShape(
     const asked = Number(env[name]);
     return Number.isInteger(asked) && asked >= 1 ? asked : null;
   };
-  const workers = Math.min(count('CSRA_INFERENCE_WORKERS') ?? 1, cores);
+  const workers = Math.min(count('CSRA_INFERENCE_WORKERS') ?? 2, cores);
   return {
     workers,
-    // A lone worker leaves onnxruntime its default, a thread per physical core.
-    intraOpThreads: workers === 1 ? null : Math.max(1, Math.floor(cores / workers)),
+    intraOpThreads: Math.max(1, Math.floor(cores / workers)),
     photosPerRun: count('CSRA_INFERENCE_RUN') ?? 1,
   };
 }
@@ -78,6 +81,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Settles once the worker's session is open, or cannot be, or the worker is gone. */
+  settled: Promise<void>;
   /** Called once the worker has no batch in hand (close waits for it). */
   onIdle?: () => void;
 }
@@ -127,7 +132,7 @@ export class InferencePool {
     const pool = new InferencePool(data, opened.ready.provider, opened.ready.line);
     // A first worker opened on another shape (`auto` that ends on the CPU) makes way for the right one.
     if (shape.intraOpThreads === first.intraOpThreads && shape.photosPerRun === first.photosPerRun)
-      pool.#adopt(opened.worker);
+      pool.#adopt(opened.worker, true);
     else await opened.worker.terminate();
     while (pool.#slots.length < shape.workers) pool.#adopt(pool.#start());
     return pool;
@@ -156,14 +161,16 @@ export class InferencePool {
   }
 
   /**
-   * Stops the workers once the batches in their hands are done: a worker stopped while onnxruntime
-   * runs a batch of it brings the whole process down as the run ends.
+   * Stops the workers once their sessions are open and the batches in their hands are done: a
+   * worker stopped while onnxruntime opens its session or runs a batch of it brings the whole
+   * process down as onnxruntime's work ends.
    */
   async close(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
     await Promise.all(
       slots.map(async (slot) => {
+        await slot.settled;
         if (slot.pending.size > 0) await new Promise<void>((resolve) => (slot.onIdle = resolve));
         await slot.worker.terminate();
       }),
@@ -176,12 +183,24 @@ export class InferencePool {
     });
   }
 
-  #adopt(worker: Worker): void {
-    const slot: Slot = { worker, pending: new Map() };
+  /** Takes a worker into the pool; `open`: its session is open already. */
+  #adopt(worker: Worker, open = false): void {
+    let settle = () => {};
+    const settled = open ? Promise.resolve() : new Promise<void>((resolve) => (settle = resolve));
+    const slot: Slot = { worker, pending: new Map(), settled };
     worker.unref();
-    worker.on('message', (message: FromWorker) => this.#receive(slot, message));
-    worker.on('error', (error) => this.#lost(slot, error.message));
-    worker.on('exit', (code) => this.#lost(slot, `exit code ${code}`));
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready' || message.type === 'failed') settle();
+      this.#receive(slot, message);
+    });
+    worker.on('error', (error) => {
+      settle();
+      this.#lost(slot, error.message);
+    });
+    worker.on('exit', (code) => {
+      settle();
+      this.#lost(slot, `exit code ${code}`);
+    });
     this.#slots.push(slot);
   }
 
