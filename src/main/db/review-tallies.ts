@@ -129,7 +129,8 @@ export interface PhotoRange {
 /**
  * Adds the index rows of `modelId` for the photos in `range` to its tallies, each class's at the
  * threshold its row holds: rows written while the tallies were set aside, which the triggers did
- * not count. The range is read by photo, its rows once (by class, each class's every row would be).
+ * not count. The range is read by photo, its rows once: CROSS JOIN keeps the photos outside, as
+ * the planner would otherwise walk the version's every index row for each chunk.
  */
 export function addTallies(db: Db, modelId: number, range: PhotoRange): void {
   const above = 's.probability >= t.threshold';
@@ -137,7 +138,7 @@ export function addTallies(db: Db, modelId: number, range: PhotoRange): void {
     `WITH scored AS (
        SELECT s.class_id, sum(${above}) AS above, count(*) AS rows
          FROM class_scores s INDEXED BY class_scores_by_image
-         JOIN review_tallies t ON t.class_id = s.class_id AND t.model_id = s.model_id
+         CROSS JOIN review_tallies t ON t.class_id = s.class_id AND t.model_id = s.model_id
         WHERE s.image_id > @after AND s.image_id <= @last AND s.model_id = @modelId
         GROUP BY s.class_id),
      labelled AS (
@@ -145,8 +146,9 @@ export function addTallies(db: Db, modelId: number, range: PhotoRange): void {
               sum(${disputedLabel('l', above, '@modelId')} AND ${above}) AS disputed_above,
               sum(${disputedLabel('l', above, '@modelId')} AND NOT ${above}) AS disputed_below
          FROM labels l
-         JOIN class_scores s ON s.image_id = l.image_id AND s.class_id = l.class_id AND s.model_id = @modelId
-         JOIN review_tallies t ON t.class_id = l.class_id AND t.model_id = @modelId
+         CROSS JOIN class_scores s
+           ON s.image_id = l.image_id AND s.class_id = l.class_id AND s.model_id = @modelId
+         CROSS JOIN review_tallies t ON t.class_id = l.class_id AND t.model_id = @modelId
         WHERE l.image_id > @after AND l.image_id <= @last
         GROUP BY l.class_id),
      counts AS (
