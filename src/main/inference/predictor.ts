@@ -56,6 +56,10 @@ export async function* predictPhotos(
       while (inFlight.length < model.pool.size * 2 && next < batches.length)
         inFlight.push(model.pool.run(batches[next++]!, { features, maps }));
       const batch = await inFlight.shift()!;
+      // A turn of the event loop per batch: batches that arrived together would otherwise be
+      // stored one after another in a single turn, with the app's requests (and a job's stop)
+      // waiting behind all of them.
+      await new Promise((resolve) => setImmediate(resolve));
       onTimings?.(batch.timings);
       yield outcomes(model, batch);
       if (signal?.aborted) return;
