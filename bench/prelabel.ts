@@ -30,6 +30,7 @@ import { insertPredictions, type NewPrediction } from '../src/main/db/prediction
 import { labelledHashes } from '../src/main/db/training';
 import { listClasses } from '../src/main/db/classes';
 import { writeTransaction } from '../src/main/db/transaction';
+import { poolShape } from '../src/main/inference/inference-pool';
 import { ModelHost, openRunnerHere } from '../src/main/inference/model-host';
 import { predictPhotos } from '../src/main/inference/predictor';
 import { defaultPackModel, ensureDefaultModel } from '../src/main/inference/model-info';
@@ -354,7 +355,7 @@ async function benchMirror(pixels: Uint8Array[]): Promise<void> {
   await writeFile(file, await buildDefaultModel({ ...defaultPackOptions, augmentation: 'none' }));
   const opened = await createSession(file, withMirror.provider);
   const without: ModelRunner = { ...modelShape(manifest), session: opened.session };
-  const batchSize = inferenceBatchSize(withMirror.provider);
+  const batchSize = poolShape(withMirror.provider).photosPerRun ?? inferenceBatchSize(withMirror.provider);
   const time = async (model: ModelRunner, batch: Uint8Array[]) => {
     const at = performance.now();
     await infer(model, batch);
@@ -372,22 +373,29 @@ async function benchMirror(pixels: Uint8Array[]): Promise<void> {
   await opened.session.release();
   const [a, b] = [mirrored / pixels.length, plain / pixels.length];
   console.log(
-    `mirror averaging (${manifest.augmentation} in the pack, ${pixels.length} photos, batches of ${batchSize}): ` +
+    `mirror averaging (${manifest.augmentation} in the pack, ${pixels.length} photos, runs of ${batchSize}): ` +
       `${ms(a)} ms/photo with it, ${ms(b)} without: +${ms(a - b)} ms/photo, ${(a / b).toFixed(2)}x the inference`,
   );
 }
 
+/**
+ * onnxruntime alone: one session on this thread, runs as large as the pool's (poolShape), the
+ * photos decoded beforehand. The pool runs `workers` such sessions at once, so with more than one
+ * the pipeline can go faster than this.
+ */
 async function benchOrtOnly(pixels: Uint8Array[]): Promise<number> {
   const model = await openRunnerHere(await defaultPackModel(), provider);
-  const batchSize = inferenceBatchSize(model.provider);
-  await infer(model, pixels.slice(0, batchSize));
+  const { workers, photosPerRun } = poolShape(model.provider);
+  const size = photosPerRun ?? inferenceBatchSize(model.provider);
+  await infer(model, pixels.slice(0, size));
   const started = performance.now();
-  for (let i = 0; i < pixels.length; i += batchSize) await infer(model, pixels.slice(i, i + batchSize));
+  for (let i = 0; i < pixels.length; i += size) await infer(model, pixels.slice(i, i + size));
   const seconds = (performance.now() - started) / 1000;
   await model.session.release();
   const rate = pixels.length / seconds;
   console.log(
-    `onnxruntime alone (${model.provider}, batches of ${batchSize}, photos decoded beforehand): ${rate.toFixed(2)} photos/s`,
+    `onnxruntime alone (${model.provider}, one session, runs of ${size}, photos decoded beforehand; ` +
+      `the pool runs ${workers}): ${rate.toFixed(2)} photos/s`,
   );
   return rate;
 }
