@@ -2,21 +2,9 @@
 // the model's probability, whether the model pre-labels the class, and whether it has a map. The
 // workspace store's spec checks them on real pre-labelled photos.
 import { describe, expect, it } from 'vitest';
-import type { ClassInfo, ImageSummary } from '$shared/contract';
+import type { ImageSummary } from '$shared/contract';
+import { classOf } from '../../../../../test/fixtures/class-info';
 import { classRows } from './class-rows';
-
-const classOf = (id: number, threshold: number): ClassInfo => ({
-  id,
-  name: `class ${id}`,
-  color: '#3cb44b',
-  hotkey: null,
-  position: id,
-  threshold,
-  manualThreshold: threshold,
-  tunedThreshold: null,
-  thresholdSource: 'manual',
-  archived: false,
-});
 
 const image: ImageSummary = {
   id: 7,

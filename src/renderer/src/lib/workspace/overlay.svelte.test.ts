@@ -2,8 +2,8 @@
 // WorkspaceStore the keys drive: the chosen class, ↓/↑, overlay and all classes; and the peaks
 // "all classes" marks, on their own.
 import { describe, expect, it } from 'vitest';
-import type { ClassInfo } from '$shared/contract';
 import type { ClassMap } from '../attention-overlay';
+import { classOf } from '../../../../../test/fixtures/class-info';
 import { peakOf, peaksOf } from './overlay.svelte';
 import {
   eachWorkspaceStudio,
@@ -82,19 +82,6 @@ describe('the peaks of a class map', () => {
     values[row * 4 + column] = 255;
     return { classId, probability, peak: 1, size: 4, values };
   }
-  const classOf = (id: number, threshold: number): ClassInfo => ({
-    id,
-    name: `class ${id}`,
-    color: '#3cb44b',
-    hotkey: null,
-    position: id,
-    threshold,
-    manualThreshold: threshold,
-    tunedThreshold: null,
-    thresholdSource: 'manual',
-    archived: false,
-  });
-
   it('is the centre of the strongest cell, in fractions of the photo; the first of equal cells', () => {
     expect(peakOf(mapOf(1, 0.9, 0, 0))).toEqual({ x: 0.125, y: 0.125 });
     expect(peakOf(mapOf(1, 0.9, 3, 1))).toEqual({ x: 0.875, y: 0.375 });
