@@ -5,6 +5,7 @@
 // leaves one active version with counters true to its rows, and the job carries on from its cursor.
 import type { ScoredClass } from './class-scores';
 import type { Db } from './connection';
+import { setActiveModel } from './models';
 import { addTallies } from './review-tallies';
 
 /** A (version, class) whose index rows no longer serve anything and are dropped after a switch. */
@@ -37,8 +38,8 @@ export function thresholdsOnceActive(
 /**
  * Indexes the next `limit` photos `modelId` predicted after photo id `after`, for the classes of
  * `mapping`, and adds them to its review tallies; returns the last photo id indexed and the photos
- * indexed (null: none was left). The version's tallies are set aside while the rows go in, so the tally triggers skip them
- * at the cost of one probe; the chunk is then counted in one statement. Labels changed between two
+ * indexed (null: none was left). The version's tallies are set aside while the rows go in, so the
+ * tally triggers skip them at the cost of one probe; the chunk is then counted in one statement. Labels changed between two
  * chunks are kept by the triggers on the photos indexed so far, and counted with the others later.
  */
 export function indexNextPhotos(
@@ -118,8 +119,7 @@ export function switchActiveVersion(
   const dropped = db
     .prepare('SELECT class_id AS classId FROM class_score_sources WHERE model_id = ?')
     .all(modelId) as { classId: number }[];
-  db.prepare('UPDATE models SET active = 0 WHERE active = 1').run();
-  db.prepare('UPDATE models SET active = 1 WHERE id = ?').run(modelId);
+  setActiveModel(db, modelId);
   db.prepare('DELETE FROM class_score_sources').run();
   const source = db.prepare(
     'INSERT INTO class_score_sources (class_id, model_id, model_index) VALUES (?, ?, ?)',
